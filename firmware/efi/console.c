@@ -1,0 +1,204 @@
+/* Console: plat_write onto ConOut (and a serial port when ConOut lacks
+ * one), and key input from ConIn.
+ *
+ * Serial mirroring. Headless runs (tests, servers with a BMC) read the
+ * serial port. OVMF, and firmware with "console redirection", already put
+ * a terminal on the UART into ConOut; writing to the UART ourselves as well
+ * would print everything twice. So: if any device path in the ConOut
+ * variable (or, lacking it, of any text-output handle) has a UART node, the
+ * firmware mirrors for us; otherwise we copy every byte to the first
+ * EFI_SERIAL_IO_PROTOCOL handle, if there is one. */
+#include "fw.h"
+#include "platform.h"
+#include "repl.h"
+
+static EFI_SERIAL_IO_PROTOCOL *mirror;
+
+/* A device path list (instances separated by END_INSTANCE nodes). */
+static bool path_has_uart(const EFI_DEVICE_PATH *dp, UINTN max_len)
+{
+    const uint8_t *p = (const uint8_t *)dp, *end = p + max_len;
+    while (p + 4 <= end) {
+        uint8_t type = p[0] & 0x7f, sub = p[1];
+        uint16_t len = (uint16_t)(p[2] | p[3] << 8);
+        if (type == END_DEVICE_PATH_TYPE && sub == END_ENTIRE_DEVICE_PATH_SUBTYPE)
+            break;
+        if (type == MESSAGING_DEVICE_PATH && sub == MSG_UART_DP)
+            return true;
+        if (len < 4)
+            break;  /* malformed: stop rather than loop forever */
+        p += len;
+    }
+    return false;
+}
+
+static bool conout_has_serial(void)
+{
+    EFI_GUID global = EFI_GLOBAL_VARIABLE;
+    static uint8_t buf[4096];
+    UINTN size = sizeof buf;
+    UINT32 attrs;
+    if (!EFI_ERROR(fw_st->RuntimeServices->GetVariable(L"ConOut", &global, &attrs, &size, buf)))
+        return path_has_uart((const EFI_DEVICE_PATH *)buf, size);
+
+    EFI_GUID text_out = EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID, dp_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
+    UINTN count = 0;
+    EFI_HANDLE *handles = NULL;
+    if (EFI_ERROR(fw_bs->LocateHandleBuffer(ByProtocol, &text_out, NULL, &count, &handles)))
+        return false;
+    bool found = false;
+    for (UINTN i = 0; i < count && !found; i++) {
+        EFI_DEVICE_PATH *dp = NULL;
+        if (!EFI_ERROR(fw_bs->HandleProtocol(handles[i], &dp_guid, (void **)&dp)) && dp)
+            found = path_has_uart(dp, 1 << 16);
+    }
+    fw_bs->FreePool(handles);
+    return found;
+}
+
+void fw_console_init(void)
+{
+    /* Some firmware hands over with the text cursor hidden. */
+    fw_st->ConOut->EnableCursor(fw_st->ConOut, TRUE);
+    if (conout_has_serial())
+        return;
+    EFI_GUID serial_guid = EFI_SERIAL_IO_PROTOCOL_GUID;
+    EFI_SERIAL_IO_PROTOCOL *serial = NULL;
+    if (!EFI_ERROR(fw_bs->LocateProtocol(&serial_guid, NULL, (void **)&serial)))
+        mirror = serial;
+}
+
+bool fw_console_mirrors_serial(void)
+{
+    return mirror != NULL;
+}
+
+static void serial_write(const char *bytes, UINTN len)
+{
+    if (!mirror)
+        return;
+    while (len) {
+        UINTN n = len;
+        if (EFI_ERROR(mirror->Write(mirror, &n, (void *)bytes)) || n == 0)
+            return;  /* a broken UART must not hang the console */
+        bytes += n;
+        len -= n;
+    }
+}
+
+/* UCS-2 staging buffer for OutputString. */
+static CHAR16 wbuf[257];
+static UINTN wlen;
+
+static void flush_wide(void)
+{
+    if (!wlen)
+        return;
+    wbuf[wlen] = 0;
+    fw_st->ConOut->OutputString(fw_st->ConOut, wbuf);
+    wlen = 0;
+}
+
+static void put_wide(CHAR16 c)
+{
+    if (wlen + 1 >= sizeof wbuf / sizeof wbuf[0] - 1)
+        flush_wide();
+    wbuf[wlen++] = c;
+}
+
+/* A UTF-8 sequence can be split across calls (the engine writes token by
+ * token), so the decoder's state lives between them. */
+static uint32_t cp;
+static int need;
+
+static void put_byte(uint8_t b)
+{
+    if (need && (b & 0xc0) == 0x80) {
+        cp = cp << 6 | (b & 0x3f);
+        if (--need == 0)
+            put_wide(cp <= 0xffff && (cp < 0xd800 || cp > 0xdfff) ? (CHAR16)cp : 0xfffd);
+        return;
+    }
+    if (need) {  /* truncated sequence */
+        put_wide(0xfffd);
+        need = 0;
+    }
+    if (b < 0x80) {
+        if (b == '\n')
+            put_wide('\r');
+        put_wide(b);
+    } else if ((b & 0xe0) == 0xc0) {
+        cp = b & 0x1f;
+        need = 1;
+    } else if ((b & 0xf0) == 0xe0) {
+        cp = b & 0x0f;
+        need = 2;
+    } else if ((b & 0xf8) == 0xf0) {
+        cp = b & 0x07;
+        need = 3;
+    } else {
+        put_wide(0xfffd);
+    }
+}
+
+void plat_write(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        put_byte((uint8_t)text[i]);
+    flush_wide();
+    if (mirror) {
+        /* Raw UTF-8 to the serial terminal, with CR before each LF. */
+        size_t start = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (text[i] == '\n') {
+                serial_write(text + start, i - start);
+                serial_write("\r\n", 2);
+                start = i + 1;
+            }
+        }
+        serial_write(text + start, len - start);
+    }
+}
+
+static int32_t translate(const EFI_INPUT_KEY *key)
+{
+    if (key->UnicodeChar)
+        return key->UnicodeChar;
+    switch (key->ScanCode) {
+    case SCAN_UP: return REPL_KEY_UP;
+    case SCAN_DOWN: return REPL_KEY_DOWN;
+    case SCAN_LEFT: return REPL_KEY_LEFT;
+    case SCAN_RIGHT: return REPL_KEY_RIGHT;
+    case SCAN_HOME: return REPL_KEY_HOME;
+    case SCAN_END: return REPL_KEY_END;
+    case SCAN_DELETE: return REPL_KEY_DELETE;
+    case SCAN_ESC: return REPL_KEY_ESC;
+    default: return REPL_KEY_NONE;
+    }
+}
+
+int32_t fw_poll_key(void)
+{
+    EFI_INPUT_KEY key;
+    if (EFI_ERROR(fw_st->ConIn->ReadKeyStroke(fw_st->ConIn, &key)))
+        return REPL_KEY_NONE;
+    return translate(&key);
+}
+
+int32_t fw_read_key(void)
+{
+    for (;;) {
+        EFI_INPUT_KEY key;
+        EFI_STATUS st = fw_st->ConIn->ReadKeyStroke(fw_st->ConIn, &key);
+        if (st == EFI_NOT_READY) {
+            UINTN index;
+            fw_bs->WaitForEvent(1, &fw_st->ConIn->WaitForKey, &index);
+            continue;
+        }
+        if (EFI_ERROR(st))
+            continue;  /* EFI_DEVICE_ERROR: a flaky keyboard; keep waiting */
+        int32_t k = translate(&key);
+        if (k != REPL_KEY_NONE)
+            return k;
+    }
+}

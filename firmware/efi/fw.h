@@ -1,0 +1,59 @@
+/* State and helpers shared by the files of the UEFI platform layer.
+ *
+ * Only firmware/efi includes UEFI headers. The engine sees platform.h, the
+ * REPL sees repl.h; this header is the glue between the efi/ files. */
+#pragma once
+
+#include <efi.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+extern EFI_HANDLE fw_image;
+extern EFI_SYSTEM_TABLE *fw_st;
+extern EFI_BOOT_SERVICES *fw_bs;
+
+/* cpu.c: CPUID probing and SIMD state. */
+typedef enum fw_simd {
+    FW_SIMD_SCALAR,
+    FW_SIMD_SSE2,
+    FW_SIMD_AVX2,
+    FW_SIMD_AVX512,
+} fw_simd;
+/* Enables the SSE/AVX/AVX-512 register state the CPU supports (CR4, XCR0).
+ * Uses no boot services, so the MP code can run it on every AP too. */
+void fw_cpu_enable_simd(void);
+/* The highest SIMD level usable after fw_cpu_enable_simd. */
+fw_simd fw_cpu_simd_level(void);
+const char *fw_simd_name(fw_simd level);
+/* True under QEMU (TCG or KVM), where port 0xf4 may be isa-debug-exit. */
+bool fw_cpu_is_qemu(void);
+/* Under QEMU, writes status to isa-debug-exit (QEMU exits (status<<1)|1);
+ * then, or elsewhere, powers the machine off. Does not return. */
+void fw_exit(uint32_t status) __attribute__((noreturn));
+
+/* timer.c: calibrates the TSC against BS->Stall. Call once at boot. */
+void fw_timer_init(void);
+uint64_t fw_tsc_hz(void);
+
+/* memory.c: bytes of EfiConventionalMemory in the memory map. */
+uint64_t fw_usable_memory(void);
+
+/* console.c */
+void fw_console_init(void);
+/* Whether console output is also copied to a serial port by us. */
+bool fw_console_mirrors_serial(void);
+/* Blocks for one key; returns a code point or a REPL_KEY_* value. */
+int32_t fw_read_key(void);
+/* Returns at once: a key, or REPL_KEY_NONE. */
+int32_t fw_poll_key(void);
+
+/* files.c: the boot volume's root directory, or NULL. */
+EFI_FILE_HANDLE fw_boot_root(void);
+/* The REPL's repl_sys.list_dir. */
+struct repl_dirent;
+bool fw_list_dir(const char *dir, void (*fn)(void *ctx, const struct repl_dirent *entry), void *ctx);
+
+/* mp.c */
+void fw_mp_init(void);
+unsigned fw_mp_total_cores(void);

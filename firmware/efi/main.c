@@ -1,0 +1,63 @@
+/* efi_main: bring the machine into the state the engine expects, print the
+ * banner, hand over to the REPL. */
+#include "fw.h"
+#include "platform.h"
+#include "repl.h"
+#include "text.h"
+
+#ifndef LLMBM_VERSION
+#define LLMBM_VERSION "unknown"
+#endif
+
+EFI_HANDLE fw_image;
+EFI_SYSTEM_TABLE *fw_st;
+EFI_BOOT_SERVICES *fw_bs;
+
+static void do_reboot(void)
+{
+    fw_st->RuntimeServices->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, NULL);
+    for (;;)
+        __asm__ volatile("hlt");
+}
+
+static void do_shutdown(void)
+{
+    fw_exit(0);
+}
+
+static void banner(void)
+{
+    char mem[32];
+    txt_size(mem, sizeof mem, fw_usable_memory());
+    unsigned total = fw_mp_total_cores();
+    txt_printf("\nllm-baremetal %s (UEFI x86_64)\n", LLMBM_VERSION);
+    txt_printf("SIMD: %s | cores: %u (1 in use) | usable memory: %s | TSC: %u MHz\n",
+               fw_simd_name(fw_cpu_simd_level()), total, mem, (unsigned)(fw_tsc_hz() / 1000000));
+    if (fw_console_mirrors_serial())
+        txt_printf("console: mirrored to the serial port\n");
+}
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+    fw_image = image;
+    fw_st = st;
+    fw_bs = st->BootServices;
+
+    /* Before anything compiled for AVX runs. */
+    fw_cpu_enable_simd();
+    /* The firmware's 5-minute watchdog would reset the machine mid-chat. */
+    fw_bs->SetWatchdogTimer(0, 0, 0, NULL);
+    fw_console_init();
+    fw_timer_init();
+    fw_mp_init();
+    banner();
+
+    static const repl_sys sys = {
+        .read_key = fw_read_key,
+        .poll_key = fw_poll_key,
+        .list_dir = fw_list_dir,
+        .reboot = do_reboot,
+        .shutdown = do_shutdown,
+    };
+    repl_run(&sys);
+}

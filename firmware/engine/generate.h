@@ -1,0 +1,30 @@
+/* The generation loop of llama2.c run.c: feed the prompt, then sample, until
+ * `steps` positions (prompt included) or a BOS token. Text is handed to a
+ * callback piece by piece, so the CLI and the REPL print the same way. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sampler.h"
+#include "tokenizer.h"
+#include "transformer.h"
+
+/* Called for every token after the first: `token` and its decoded piece
+ * (already through llmbm_decode; check llmbm_piece_is_printable before
+ * showing it). Return false to stop. */
+typedef bool (*llmbm_token_fn)(void *ctx, int32_t token, const char *piece);
+
+typedef struct llmbm_gen_stats {
+    uint32_t prompt_tokens;    /* including BOS */
+    uint32_t generated_tokens; /* sampled (not prompt) tokens */
+    uint32_t positions;        /* forward passes run */
+    uint64_t first_token_us;   /* clock after the first forward pass */
+    uint64_t end_us;
+} llmbm_gen_stats;
+
+/* prompt: tokens starting with BOS (from llmbm_encode(..., bos=true)). steps
+ * counts positions including the prompt, capped at the transformer's ctx_len. */
+int llmbm_generate(llmbm_transformer *tf, const llmbm_tokenizer *tok, llmbm_sampler *sampler,
+                   const int32_t *prompt, uint32_t n_prompt, uint32_t steps, llmbm_token_fn on_token, void *ctx,
+                   llmbm_gen_stats *stats, llmbm_err *err);

@@ -1,0 +1,171 @@
+#include "model.h"
+
+#include "llama2c.h"
+#include "ops.h"
+#include "platform.h"
+
+const char *llmbm_format_name(llmbm_format format) {
+    switch (format) {
+    case LLMBM_FORMAT_LLAMA2C_LEGACY: return "llama2.c legacy (fp32)";
+    case LLMBM_FORMAT_LLAMA2C_V1: return "llama2.c ak42 v1 (fp32)";
+    case LLMBM_FORMAT_LLAMA2C_V2: return "llama2.c ak42 v2 (Q8_0)";
+    case LLMBM_FORMAT_GGUF: return "GGUF";
+    default: return "unknown";
+    }
+}
+
+int llmbm_config_validate(const llmbm_config *c, const char *name, llmbm_err *err) {
+    if (!c->dim || !c->hidden_dim || !c->n_layers || !c->n_heads || !c->n_kv_heads || !c->vocab_size || !c->seq_len)
+        return llmbm_fail(err, "%s: a model dimension is zero", name);
+    if (c->n_kv_heads > c->n_heads || c->n_heads % c->n_kv_heads)
+        return llmbm_fail(err, "%s: n_heads %u is not a multiple of n_kv_heads %u", name, c->n_heads, c->n_kv_heads);
+    if (c->head_size == 0 || c->head_size % 2)
+        return llmbm_fail(err, "%s: head size %u must be even for RoPE", name, c->head_size);
+    uint64_t q_dim;
+    if (!eng_mul_u64(c->n_heads, c->head_size, &q_dim) || q_dim > 0x7fffffffu)
+        return llmbm_fail(err, "%s: n_heads * head_size overflows", name);
+    /* Bounds that keep every index of the forward pass inside int32/size_t;
+     * real models are orders of magnitude below them. */
+    if (c->dim > (1u << 20) || c->hidden_dim > (1u << 22) || c->n_layers > 4096 || c->seq_len > (1u << 24) ||
+        c->vocab_size > (1u << 24))
+        return llmbm_fail(err, "%s: absurd dimensions (dim %u, hidden %u, layers %u, seq_len %u, vocab %u)", name,
+                          c->dim, c->hidden_dim, c->n_layers, c->seq_len, c->vocab_size);
+    return 0;
+}
+
+int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char *name, llmbm_err *err) {
+    llmbm_model m;
+    eng_memset(&m, 0, sizeof m);
+    const uint8_t *bytes = data;
+    if (size >= 4 && bytes[0] == 'G' && bytes[1] == 'G' && bytes[2] == 'U' && bytes[3] == 'F')
+        return llmbm_fail(err, "%s: GGUF models are not supported by this build yet", name);
+    if (llmbm_llama2c_parse(&m, bytes, size, name, err)) return -1;
+    m.file_data = data;
+    m.file_size = size;
+    size_t n = eng_strnlen(name, sizeof m.path - 1);
+    eng_memcpy(m.path, name, n);
+    m.path[n] = 0;
+    *model = m;
+    return 0;
+}
+
+int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err) {
+    uint64_t size = 0;
+    plat_file *f = plat_open(path, &size);
+    if (!f) return llmbm_fail(err, "%s: cannot open model file", path);
+    if (size == 0) {
+        plat_close(f);
+        return llmbm_fail(err, "%s: model file is empty", path);
+    }
+    if (size > (uint64_t)(SIZE_MAX / 2)) {
+        plat_close(f);
+        return llmbm_fail(err, "%s: file too large", path);
+    }
+    void *data = plat_alloc((size_t)size);
+    if (!data) {
+        plat_close(f);
+        return llmbm_fail(err, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
+    }
+    bool ok = plat_read(f, 0, data, (size_t)size);
+    plat_close(f);
+    if (!ok) {
+        plat_free(data);
+        return llmbm_fail(err, "%s: read error", path);
+    }
+    if (llmbm_model_parse(model, data, size, path, err)) {
+        plat_free(data);
+        return -1;
+    }
+    return 0;
+}
+
+void llmbm_model_free(llmbm_model *model) {
+    if (model->layers) plat_free(model->layers);
+    if (model->file_data) plat_free(model->file_data);
+    eng_memset(model, 0, sizeof *model);
+}
+
+static uint64_t weight_bytes(const llmbm_weight *w) {
+    uint64_t n = (uint64_t)w->rows * w->cols;
+    if (w->type == LLMBM_AK42_Q8) return n + n / w->group_size * 4;
+    return n * 4;
+}
+
+uint64_t llmbm_model_weight_bytes(const llmbm_model *model) {
+    const llmbm_config *c = &model->config;
+    uint64_t total = weight_bytes(&model->token_embedding) + (uint64_t)c->dim * 4;
+    if (!c->shared_classifier) total += weight_bytes(&model->classifier);
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        const llmbm_layer *L = &model->layers[l];
+        total += 2ull * c->dim * 4 + weight_bytes(&L->wq) + weight_bytes(&L->wk) + weight_bytes(&L->wv) +
+                 weight_bytes(&L->wo) + weight_bytes(&L->w1) + weight_bytes(&L->w2) + weight_bytes(&L->w3);
+    }
+    return total;
+}
+
+uint64_t llmbm_model_state_bytes(const llmbm_config *c, uint32_t seq_len) {
+    uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
+    uint64_t q_dim = (uint64_t)c->n_heads * c->head_size;
+    uint64_t cache = 2ull * c->n_layers * seq_len * kv_dim * 4;
+    uint64_t acts = (4ull * c->dim + 2ull * c->hidden_dim + q_dim + 2 * kv_dim + (uint64_t)c->n_heads * seq_len +
+                     c->vocab_size) *
+                    4;
+    return cache + acts;
+}
+
+typedef struct text_sink {
+    llmbm_write_fn write;
+    void *ctx;
+} text_sink;
+
+static void sinkf(text_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sinkf(text_sink *s, const char *fmt, ...) {
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = eng_vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof line - 1) n = (int)sizeof line - 1;
+    s->write(s->ctx, line, (size_t)n);
+}
+
+static void describe_weight(text_sink *s, const char *what, const llmbm_weight *w, uint32_t count) {
+    sinkf(s, "  %-16s %-8s %u x %u", what, llmbm_type_name(w->type), w->rows, w->cols);
+    if (count > 1) sinkf(s, " (x%u layers)", count);
+    if (w->type == LLMBM_AK42_Q8) sinkf(s, " group %u", w->group_size);
+    sinkf(s, "\n");
+}
+
+void llmbm_model_describe(const llmbm_model *model, llmbm_write_fn write, void *ctx) {
+    text_sink s = {write, ctx};
+    const llmbm_config *c = &model->config;
+    sinkf(&s, "file: %s\n", model->path);
+    sinkf(&s, "format: %s\n", llmbm_format_name(model->format));
+    sinkf(&s, "file size: %llu bytes\n", (unsigned long long)model->file_size);
+    sinkf(&s, "dim: %u\nhidden_dim: %u\nn_layers: %u\nn_heads: %u\nn_kv_heads: %u\nhead_size: %u\n", c->dim,
+          c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads, c->head_size);
+    sinkf(&s, "vocab_size: %u\nseq_len: %u\nrope_theta: %g\nnorm_eps: %g\n", c->vocab_size, c->seq_len,
+          (double)c->rope_theta, (double)c->norm_eps);
+    sinkf(&s, "classifier: %s\n", c->shared_classifier ? "shared with token embedding" : "separate");
+    if (model->format == LLMBM_FORMAT_LLAMA2C_V2) sinkf(&s, "group_size: %u\n", c->group_size);
+    sinkf(&s, "tensors:\n");
+    describe_weight(&s, "token_embedding", &model->token_embedding, 1);
+    if (c->n_layers) {
+        const llmbm_layer *L = &model->layers[0];
+        describe_weight(&s, "wq", &L->wq, c->n_layers);
+        describe_weight(&s, "wk", &L->wk, c->n_layers);
+        describe_weight(&s, "wv", &L->wv, c->n_layers);
+        describe_weight(&s, "wo", &L->wo, c->n_layers);
+        describe_weight(&s, "w1 (gate)", &L->w1, c->n_layers);
+        describe_weight(&s, "w2 (down)", &L->w2, c->n_layers);
+        describe_weight(&s, "w3 (up)", &L->w3, c->n_layers);
+    }
+    sinkf(&s, "  %-16s %-8s %u (x%u layers, x2)\n", "rms norms", "f32", c->dim, c->n_layers);
+    if (!c->shared_classifier) describe_weight(&s, "classifier", &model->classifier, 1);
+    uint64_t wb = llmbm_model_weight_bytes(model), sb = llmbm_model_state_bytes(c, c->seq_len);
+    sinkf(&s, "weights: %llu bytes (%.1f MiB)\n", (unsigned long long)wb, (double)wb / 1048576.0);
+    sinkf(&s, "run state at seq_len %u: %llu bytes (%.1f MiB)\n", c->seq_len, (unsigned long long)sb,
+          (double)sb / 1048576.0);
+    sinkf(&s, "memory needed: %llu bytes (%.1f MiB)\n", (unsigned long long)(model->file_size + sb),
+          (double)(model->file_size + sb) / 1048576.0);
+}

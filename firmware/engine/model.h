@@ -1,0 +1,85 @@
+/* A loaded model, independent of its file format: hyperparameters plus every
+ * weight as an llmbm_weight view into one buffer the model owns. Each format
+ * (llama2.c here, GGUF later) has a parser that fills this struct; everything
+ * after loading (transformer, CLI, REPL) sees only this. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eng_util.h"
+#include "kernels.h"
+
+typedef enum llmbm_format {
+    LLMBM_FORMAT_UNKNOWN = 0,
+    LLMBM_FORMAT_LLAMA2C_LEGACY, /* run.c's 7-int32 header, fp32 */
+    LLMBM_FORMAT_LLAMA2C_V1,     /* export.py version 1: "ak42", fp32 */
+    LLMBM_FORMAT_LLAMA2C_V2,     /* export.py version 2: "ak42", Q8_0 groups */
+    LLMBM_FORMAT_GGUF,
+} llmbm_format;
+
+typedef struct llmbm_config {
+    uint32_t dim;        /* residual stream width */
+    uint32_t hidden_dim; /* FFN inner width */
+    uint32_t n_layers;
+    uint32_t n_heads;
+    uint32_t n_kv_heads;
+    uint32_t vocab_size;
+    uint32_t seq_len; /* maximum context */
+    uint32_t head_size;
+    float rope_theta; /* RoPE base, 10000 for llama2.c */
+    float norm_eps;   /* RMSNorm epsilon, 1e-5 for llama2.c */
+    bool shared_classifier;
+    uint32_t group_size; /* LLMBM_FORMAT_LLAMA2C_V2 only */
+} llmbm_config;
+
+typedef struct llmbm_layer {
+    const float *rms_att; /* dim */
+    llmbm_weight wq;      /* n_heads*head_size x dim */
+    llmbm_weight wk;      /* n_kv_heads*head_size x dim */
+    llmbm_weight wv;      /* n_kv_heads*head_size x dim */
+    llmbm_weight wo;      /* dim x n_heads*head_size */
+    const float *rms_ffn; /* dim */
+    llmbm_weight w1;      /* hidden x dim (gate) */
+    llmbm_weight w2;      /* dim x hidden (down) */
+    llmbm_weight w3;      /* hidden x dim (up) */
+} llmbm_layer;
+
+typedef struct llmbm_model {
+    llmbm_format format;
+    llmbm_config config;
+    llmbm_weight token_embedding; /* vocab x dim */
+    llmbm_layer *layers;          /* n_layers */
+    const float *rms_final;       /* dim */
+    llmbm_weight classifier;      /* vocab x dim; a copy of token_embedding when shared */
+    void *file_data;              /* the whole file, owned (plat_alloc) */
+    uint64_t file_size;
+    char path[200];
+} llmbm_model;
+
+/* Reads the file at `path` and parses it by its magic. */
+int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err);
+
+/* Parses a model already in memory. On success the model owns `data` (a
+ * plat_alloc block) and frees it in llmbm_model_free; on failure the caller
+ * still owns it. `name` is used in messages. */
+int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char *name, llmbm_err *err);
+
+void llmbm_model_free(llmbm_model *model);
+
+const char *llmbm_format_name(llmbm_format format);
+
+/* Bytes of the weights and of the run state (KV cache, activations) for a
+ * context of seq_len tokens. */
+uint64_t llmbm_model_weight_bytes(const llmbm_model *model);
+uint64_t llmbm_model_state_bytes(const llmbm_config *config, uint32_t seq_len);
+
+/* Multi-line human-readable description (what `llmbm info` and the REPL's
+ * /model_info print), written through `write`. */
+typedef void (*llmbm_write_fn)(void *ctx, const char *text, size_t len);
+void llmbm_model_describe(const llmbm_model *model, llmbm_write_fn write, void *ctx);
+
+/* Checks a filled config for sizes the engine cannot handle (zero, non-
+ * divisible heads, products that overflow). Used by every format parser. */
+int llmbm_config_validate(const llmbm_config *c, const char *name, llmbm_err *err);

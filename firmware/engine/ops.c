@@ -1,0 +1,213 @@
+#include "ops.h"
+
+#include "eng_math.h"
+#include "platform.h"
+
+int llmbm_type_supported(llmbm_type type) { return type == LLMBM_F32 || type == LLMBM_AK42_Q8; }
+
+const char *llmbm_type_name(llmbm_type type) {
+    switch (type) {
+    case LLMBM_F32: return "f32";
+    case LLMBM_F16: return "f16";
+    case LLMBM_BF16: return "bf16";
+    case LLMBM_Q4_0: return "q4_0";
+    case LLMBM_Q4_1: return "q4_1";
+    case LLMBM_Q5_0: return "q5_0";
+    case LLMBM_Q5_1: return "q5_1";
+    case LLMBM_Q8_0: return "q8_0";
+    case LLMBM_Q8_1: return "q8_1";
+    case LLMBM_Q2_K: return "q2_K";
+    case LLMBM_Q3_K: return "q3_K";
+    case LLMBM_Q4_K: return "q4_K";
+    case LLMBM_Q5_K: return "q5_K";
+    case LLMBM_Q6_K: return "q6_K";
+    case LLMBM_Q8_K: return "q8_K";
+    case LLMBM_AK42_Q8: return "ak42_q8";
+    }
+    return "unknown";
+}
+
+/* ---- matrix-vector products -------------------------------------------- */
+
+/* The activation quantized like runq.c: int8 groups with scale max|x|/127. */
+typedef struct q8_act {
+    float *scales;
+    int8_t *values;
+} q8_act;
+
+static q8_act q8_act_layout(void *scratch, uint32_t cols, uint32_t group_size) {
+    q8_act a;
+    a.scales = scratch;
+    a.values = (int8_t *)(a.scales + cols / group_size);
+    return a;
+}
+
+size_t llmbm_matvec_scratch_bytes(const llmbm_weight *w) {
+    if (w->type == LLMBM_AK42_Q8 && w->group_size > 0)
+        return (size_t)w->cols / w->group_size * sizeof(float) + w->cols + 64;
+    return 64;
+}
+
+static void quantize_q8_act(q8_act *a, const float *x, uint32_t n, uint32_t gs) {
+    for (uint32_t g = 0; g < n / gs; g++) {
+        float wmax = 0.0f;
+        for (uint32_t i = 0; i < gs; i++) {
+            float v = eng_fabsf(x[g * gs + i]);
+            if (v > wmax) wmax = v;
+        }
+        float scale = wmax / 127.0f;
+        a->scales[g] = scale;
+        for (uint32_t i = 0; i < gs; i++) {
+            float qv = x[g * gs + i] / scale;
+            /* runq.c: (int8_t)round(x/scale). Only non-finite activations
+             * leave [-127, 127] (0/0 for an all-zero group, inf/inf, ...):
+             * saturate those instead of converting out of range (UB). */
+            int8_t q;
+            if (qv >= -127.5f && qv <= 127.5f) q = (int8_t)eng_round((double)qv);
+            else q = qv > 0 ? 127 : qv < 0 ? -127 : 0;
+            a->values[g * gs + i] = q;
+        }
+    }
+}
+
+typedef struct matvec_job {
+    float *out;
+    const llmbm_weight *w;
+    const float *x;
+    q8_act act;
+} matvec_job;
+
+static void rows_f32(void *ctx, size_t begin, size_t end) {
+    const matvec_job *job = ctx;
+    size_t n = job->w->cols;
+    const float *wdata = job->w->data;
+    for (size_t r = begin; r < end; r++) {
+        const float *row = wdata + r * n;
+        float val = 0.0f;
+        for (size_t j = 0; j < n; j++) val += row[j] * job->x[j];
+        job->out[r] = val;
+    }
+}
+
+static void rows_ak42_q8(void *ctx, size_t begin, size_t end) {
+    const matvec_job *job = ctx;
+    size_t n = job->w->cols, gs = job->w->group_size;
+    const int8_t *wq = job->w->data;
+    const float *ws = job->w->scales;
+    for (size_t r = begin; r < end; r++) {
+        size_t in = r * n;
+        float val = 0.0f;
+        for (size_t j = 0; j + gs <= n; j += gs) {
+            int32_t ival = 0;
+            for (size_t k = 0; k < gs; k++) ival += (int32_t)job->act.values[j + k] * (int32_t)wq[in + j + k];
+            val += ((float)ival) * ws[(in + j) / gs] * job->act.scales[j / gs];
+        }
+        job->out[r] = val;
+    }
+}
+
+int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch) {
+    matvec_job job = {out, w, x, {0, 0}};
+    switch (w->type) {
+    case LLMBM_F32: plat_parallel_for(w->rows, rows_f32, &job); return 0;
+    case LLMBM_AK42_Q8:
+        job.act = q8_act_layout(scratch, w->cols, w->group_size);
+        quantize_q8_act(&job.act, x, w->cols, w->group_size);
+        plat_parallel_for(w->rows, rows_ak42_q8, &job);
+        return 0;
+    /* GGUF block types get their kernels (kernels/x86_64) wired in here. */
+    default: return -1;
+    }
+}
+
+int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
+    size_t n = w->cols, base = (size_t)row * n;
+    switch (w->type) {
+    case LLMBM_F32: {
+        const float *src = (const float *)w->data + base;
+        for (size_t i = 0; i < n; i++) out[i] = src[i];
+        return 0;
+    }
+    case LLMBM_AK42_Q8: {
+        /* The same q * s product runq.c's dequantize() computes at load. */
+        const int8_t *q = (const int8_t *)w->data + base;
+        for (size_t i = 0; i < n; i++) out[i] = q[i] * w->scales[(base + i) / w->group_size];
+        return 0;
+    }
+    default: return -1;
+    }
+}
+
+/* ---- small loops ---------------------------------------------------------- */
+
+void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, float eps) {
+    float ss = 0.0f;
+    for (size_t j = 0; j < n; j++) ss += x[j] * x[j];
+    ss /= (float)n;
+    ss += eps;
+    ss = 1.0f / eng_sqrtf(ss);
+    for (size_t j = 0; j < n; j++) o[j] = weight[j] * (ss * x[j]);
+}
+
+void llmbm_softmax(float *x, size_t n) {
+    float max_val = x[0];
+    for (size_t i = 1; i < n; i++)
+        if (x[i] > max_val) max_val = x[i];
+    float sum = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = eng_expf(x[i] - max_val);
+        sum += x[i];
+    }
+    for (size_t i = 0; i < n; i++) x[i] /= sum;
+}
+
+void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, int pos, float theta) {
+    size_t dim = q_dim > k_dim ? q_dim : k_dim;
+    for (size_t i = 0; i + 1 < dim; i += 2) {
+        size_t head_dim = i % head_size;
+        float freq = 1.0f / eng_powf(theta, (float)head_dim / (float)head_size);
+        float val = (float)pos * freq;
+        float fcr = eng_cosf(val), fci = eng_sinf(val);
+        if (i < q_dim) {
+            float v0 = q[i], v1 = q[i + 1];
+            q[i] = v0 * fcr - v1 * fci;
+            q[i + 1] = v0 * fci + v1 * fcr;
+        }
+        if (i < k_dim) {
+            float v0 = k[i], v1 = k[i + 1];
+            k[i] = v0 * fcr - v1 * fci;
+            k[i + 1] = v0 * fci + v1 * fcr;
+        }
+    }
+}
+
+void llmbm_silu_mul(float *hb, const float *hb2, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float val = hb[i];
+        val *= (1.0f / (1.0f + eng_expf(-val)));
+        val *= hb2[i];
+        hb[i] = val;
+    }
+}
+
+void llmbm_attention_head(float *out, float *att, const float *q, const float *k, const float *v,
+                          size_t stride, size_t head_size, int pos) {
+    float scale = eng_sqrtf((float)head_size);
+    for (int t = 0; t <= pos; t++) {
+        const float *kt = k + (size_t)t * stride;
+        float score = 0.0f;
+        for (size_t i = 0; i < head_size; i++) score += q[i] * kt[i];
+        att[t] = score / scale;
+    }
+    llmbm_softmax(att, (size_t)pos + 1);
+    for (size_t i = 0; i < head_size; i++) out[i] = 0.0f;
+    for (int t = 0; t <= pos; t++) {
+        const float *vt = v + (size_t)t * stride;
+        float a = att[t];
+        for (size_t i = 0; i < head_size; i++) out[i] += a * vt[i];
+    }
+}
+
+void llmbm_add(float *x, const float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] += y[i];
+}

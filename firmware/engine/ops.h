@@ -1,0 +1,50 @@
+/* The hot loops of the forward pass, each behind one small function so SIMD
+ * kernels can replace them without touching the transformer. The scalar
+ * versions here keep llama2.c's exact order of float operations: that is what
+ * makes our output identical to run.c/runq.c. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+/* Bytes of scratch llmbm_matvec needs for an input of `cols` elements (the
+ * quantized copy of x for integer-dot weight types). */
+size_t llmbm_matvec_scratch_bytes(const llmbm_weight *w);
+
+/* out[r] = dot(row r of w, x) for all w->rows rows; x has w->cols elements.
+ * The one entry point for every matrix-vector product: it switches on the
+ * weight type and splits rows over plat_parallel_for. `scratch` must hold
+ * llmbm_matvec_scratch_bytes(w) bytes, 64-byte aligned. Returns 0, or -1 for
+ * a weight type with no kernel (loaders reject those earlier). */
+int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch);
+
+/* Row `row` of w as floats (the token embedding lookup). */
+int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row);
+
+/* True if llmbm_matvec/llmbm_weight_row support this type. */
+int llmbm_type_supported(llmbm_type type);
+const char *llmbm_type_name(llmbm_type type);
+
+/* o = weight * (x / rms(x)), eps inside the square root. o may alias x. */
+void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, float eps);
+
+/* In-place softmax over x[0..n). */
+void llmbm_softmax(float *x, size_t n);
+
+/* Rotates adjacent pairs (x[i], x[i+1]) of q (q_dim elements) and k (k_dim
+ * elements) by pos * theta^(-(i % head_size)/head_size). */
+void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, int pos, float theta);
+
+/* hb[i] = silu(hb[i]) * hb2[i]. */
+void llmbm_silu_mul(float *hb, const float *hb2, size_t n);
+
+/* Attention for one head: att[t] = q.k_t / sqrt(head_size) for t <= pos,
+ * softmax, then out = sum_t att[t] * v_t. Keys/values for position t start
+ * at k + t*stride (likewise v). */
+void llmbm_attention_head(float *out, float *att, const float *q, const float *k, const float *v,
+                          size_t stride, size_t head_size, int pos);
+
+/* x[i] += y[i]. */
+void llmbm_add(float *x, const float *y, size_t n);

@@ -1,0 +1,119 @@
+#include "transformer.h"
+
+#include "ops.h"
+#include "platform.h"
+
+static size_t max_scratch(const llmbm_model *m) {
+    size_t best = llmbm_matvec_scratch_bytes(&m->classifier);
+    for (uint32_t l = 0; l < m->config.n_layers; l++) {
+        const llmbm_layer *L = &m->layers[l];
+        const llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
+        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
+            size_t b = llmbm_matvec_scratch_bytes(ws[i]);
+            if (b > best) best = b;
+        }
+    }
+    return best;
+}
+
+static int check_types(const llmbm_model *m, llmbm_err *err) {
+    const llmbm_weight *emb = &m->token_embedding, *cls = &m->classifier;
+    if (!llmbm_type_supported(emb->type) || !llmbm_type_supported(cls->type))
+        return llmbm_fail(err, "%s: weight type %s has no kernel in this build", m->path,
+                          llmbm_type_name(llmbm_type_supported(emb->type) ? cls->type : emb->type));
+    for (uint32_t l = 0; l < m->config.n_layers; l++) {
+        const llmbm_layer *L = &m->layers[l];
+        const llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
+        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++)
+            if (!llmbm_type_supported(ws[i]->type))
+                return llmbm_fail(err, "%s: weight type %s (layer %u) has no kernel in this build", m->path,
+                                  llmbm_type_name(ws[i]->type), l);
+    }
+    return 0;
+}
+
+int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint32_t ctx_len, llmbm_err *err) {
+    const llmbm_config *c = &model->config;
+    eng_memset(tf, 0, sizeof *tf);
+    if (check_types(model, err)) return -1;
+    if (ctx_len == 0 || ctx_len > c->seq_len) ctx_len = c->seq_len;
+    uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size, q_dim = (uint64_t)c->n_heads * c->head_size;
+    /* Sizes in floats, each rounded up to 16 floats (64 bytes). */
+    uint64_t xb_len = q_dim > c->dim ? q_dim : c->dim; /* attention output, then FFN output */
+    uint64_t sizes[] = {c->dim, xb_len, c->dim, q_dim, c->hidden_dim, c->hidden_dim,
+                        (uint64_t)c->n_heads * ctx_len, c->vocab_size,
+                        (uint64_t)c->n_layers * ctx_len * kv_dim, (uint64_t)c->n_layers * ctx_len * kv_dim,
+                        (max_scratch(model) + 3) / 4};
+    float **slots[] = {&tf->x, &tf->xb, &tf->xb2, &tf->q, &tf->hb, &tf->hb2, &tf->att, &tf->logits,
+                       &tf->key_cache, &tf->value_cache, (float **)&tf->scratch};
+    uint64_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += (sizes[i] + 15) / 16 * 16;
+    if (total > (uint64_t)SIZE_MAX / 8)
+        return llmbm_fail(err, "%s: run state too large", model->path);
+    float *block = plat_alloc((size_t)total * sizeof(float));
+    if (!block)
+        return llmbm_fail(err, "%s: out of memory for the run state (%llu MiB at context %u)", model->path,
+                          (unsigned long long)(total * 4 >> 20), ctx_len);
+    float *p = block;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        *slots[i] = p;
+        p += (sizes[i] + 15) / 16 * 16;
+    }
+    tf->block = block;
+    tf->model = model;
+    tf->ctx_len = ctx_len;
+    return 0;
+}
+
+void llmbm_transformer_free(llmbm_transformer *tf) {
+    if (tf->block) plat_free(tf->block);
+    eng_memset(tf, 0, sizeof *tf);
+}
+
+float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_err *err) {
+    const llmbm_model *m = tf->model;
+    const llmbm_config *c = &m->config;
+    if (token < 0 || (uint32_t)token >= c->vocab_size) {
+        llmbm_fail(err, "token id %d is outside the vocabulary (%u)", (int)token, c->vocab_size);
+        return 0;
+    }
+    if (pos >= tf->ctx_len) {
+        llmbm_fail(err, "position %u is past the context length %u", pos, tf->ctx_len);
+        return 0;
+    }
+    size_t dim = c->dim, hs = c->head_size, hidden = c->hidden_dim;
+    size_t kv_dim = (size_t)c->n_kv_heads * hs, q_dim = (size_t)c->n_heads * hs;
+    size_t kv_mul = c->n_heads / c->n_kv_heads;
+    float *x = tf->x;
+    if (llmbm_weight_row(x, &m->token_embedding, (uint32_t)token)) goto no_kernel;
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        const llmbm_layer *L = &m->layers[l];
+        size_t loff = (size_t)l * tf->ctx_len * kv_dim;
+        float *k = tf->key_cache + loff + (size_t)pos * kv_dim;
+        float *v = tf->value_cache + loff + (size_t)pos * kv_dim;
+        llmbm_rmsnorm(tf->xb, x, L->rms_att, dim, c->norm_eps);
+        if (llmbm_matvec(tf->q, &L->wq, tf->xb, tf->scratch) || llmbm_matvec(k, &L->wk, tf->xb, tf->scratch) ||
+            llmbm_matvec(v, &L->wv, tf->xb, tf->scratch))
+            goto no_kernel;
+        llmbm_rope(tf->q, q_dim, k, kv_dim, hs, (int)pos, c->rope_theta);
+        for (size_t h = 0; h < c->n_heads; h++) {
+            size_t kv_off = loff + (h / kv_mul) * hs;
+            llmbm_attention_head(tf->xb + h * hs, tf->att + h * tf->ctx_len, tf->q + h * hs, tf->key_cache + kv_off,
+                                 tf->value_cache + kv_off, kv_dim, hs, (int)pos);
+        }
+        if (llmbm_matvec(tf->xb2, &L->wo, tf->xb, tf->scratch)) goto no_kernel;
+        llmbm_add(x, tf->xb2, dim);
+        llmbm_rmsnorm(tf->xb, x, L->rms_ffn, dim, c->norm_eps);
+        if (llmbm_matvec(tf->hb, &L->w1, tf->xb, tf->scratch) || llmbm_matvec(tf->hb2, &L->w3, tf->xb, tf->scratch))
+            goto no_kernel;
+        llmbm_silu_mul(tf->hb, tf->hb2, hidden);
+        if (llmbm_matvec(tf->xb, &L->w2, tf->hb, tf->scratch)) goto no_kernel;
+        llmbm_add(x, tf->xb, dim);
+    }
+    llmbm_rmsnorm(x, x, m->rms_final, dim, c->norm_eps);
+    if (llmbm_matvec(tf->logits, &m->classifier, x, tf->scratch)) goto no_kernel;
+    return tf->logits;
+no_kernel:
+    llmbm_fail(err, "%s: a weight type has no kernel in this build", m->path);
+    return 0;
+}

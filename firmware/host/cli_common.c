@@ -1,0 +1,57 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("llmbm: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+bool cli_parse_float(const char *opt, const char *text, float *out) {
+    char *end;
+    errno = 0;
+    float v = strtof(text, &end);
+    if (end == text || *end || errno) {
+        cli_error("%s expects a number, got '%s'", opt, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_parse_long(const char *opt, const char *text, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end || errno) {
+        cli_error("%s expects an integer, got '%s'", opt, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_load_model(const char *path, llmbm_model *model) {
+    llmbm_err err;
+    if (llmbm_model_load(model, path, &err)) {
+        cli_error("%s", err.msg);
+        return false;
+    }
+    return true;
+}
+
+bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokenizer *tok) {
+    llmbm_err err;
+    if (llmbm_tokenizer_load_file(tok, path, model->config.vocab_size, &err)) {
+        cli_error("%s", err.msg);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,104 @@
+/* `llmbm info`, `llmbm tokenize` and the debugging `llmbm logits`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "transformer.h"
+
+static void write_stdout(void *ctx, const char *text, size_t len) {
+    (void)ctx;
+    fwrite(text, 1, len, stdout);
+}
+
+int cmd_info(int argc, char **argv) {
+    if (argc != 1) {
+        cli_error("usage: llmbm info MODEL");
+        return CLI_USAGE;
+    }
+    llmbm_model model;
+    if (!cli_load_model(argv[0], &model)) return CLI_ERROR;
+    llmbm_model_describe(&model, write_stdout, NULL);
+    llmbm_model_free(&model);
+    return CLI_OK;
+}
+
+int cmd_tokenize(int argc, char **argv) {
+    const char *model_path = NULL, *tok_path = "tokenizer.bin", *text = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-z") && i + 1 < argc) tok_path = argv[++i];
+        else if (!model_path) model_path = argv[i];
+        else if (!text) text = argv[i];
+        else {
+            cli_error("tokenize: unexpected argument '%s'", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (!model_path || !text) {
+        cli_error("usage: llmbm tokenize MODEL [-z TOKENIZER] TEXT");
+        return CLI_USAGE;
+    }
+    llmbm_model model;
+    llmbm_tokenizer tok;
+    if (!cli_load_model(model_path, &model)) return CLI_ERROR;
+    if (!cli_load_tokenizer(tok_path, &model, &tok)) {
+        llmbm_model_free(&model);
+        return CLI_ERROR;
+    }
+    int32_t *ids = malloc(llmbm_encode_capacity(strlen(text)) * sizeof *ids);
+    if (!ids) {
+        cli_error("out of memory");
+        return CLI_ERROR;
+    }
+    size_t n = llmbm_encode(&tok, text, false, false, ids);
+    for (size_t i = 0; i < n; i++) printf(i ? " %d" : "%d", (int)ids[i]);
+    printf("\n");
+    free(ids);
+    llmbm_tokenizer_free(&tok);
+    llmbm_model_free(&model);
+    return CLI_OK;
+}
+
+/* One line per position: the logits after feeding ids[0..pos], printed with
+ * 9 significant digits so float32 values round-trip exactly. */
+int cmd_logits(int argc, char **argv) {
+    if (argc < 2) {
+        cli_error("usage: llmbm logits MODEL TOKEN_ID...");
+        return CLI_USAGE;
+    }
+    llmbm_model model;
+    llmbm_transformer tf;
+    llmbm_err err;
+    if (!cli_load_model(argv[0], &model)) return CLI_ERROR;
+    int rc = CLI_ERROR;
+    uint32_t n = (uint32_t)(argc - 1);
+    if (n > model.config.seq_len) {
+        cli_error("%u tokens exceed the model's seq_len %u", n, model.config.seq_len);
+        goto out_model;
+    }
+    if (llmbm_transformer_init(&tf, &model, n, &err)) {
+        cli_error("%s", err.msg);
+        goto out_model;
+    }
+    for (uint32_t pos = 0; pos < n; pos++) {
+        long long id;
+        if (!cli_parse_long("TOKEN_ID", argv[pos + 1], &id)) goto out_tf;
+        if (id < 0 || id >= model.config.vocab_size) {
+            cli_error("token id %lld is outside the vocabulary (%u)", id, model.config.vocab_size);
+            goto out_tf;
+        }
+        float *logits = llmbm_forward(&tf, (int32_t)id, pos, &err);
+        if (!logits) {
+            cli_error("%s", err.msg);
+            goto out_tf;
+        }
+        for (uint32_t v = 0; v < model.config.vocab_size; v++) printf(v ? " %.9g" : "%.9g", (double)logits[v]);
+        printf("\n");
+    }
+    rc = CLI_OK;
+out_tf:
+    llmbm_transformer_free(&tf);
+out_model:
+    llmbm_model_free(&model);
+    return rc;
+}

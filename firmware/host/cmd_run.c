@@ -1,0 +1,215 @@
+/* `llmbm run` (llama2.c run's generate mode) and `llmbm bench`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "generate.h"
+#include "host_platform.h"
+#include "platform.h"
+
+typedef struct run_opts {
+    const char *model_path;
+    const char *tokenizer_path;
+    const char *prompt;
+    long long steps;
+    long long seed;
+    long long threads;
+    llmbm_sampler_params sampling;
+    bool print_ids;
+} run_opts;
+
+/* Options take a value; both "-t 0" and "--top-k 5" forms. */
+static int parse_run_args(int argc, char **argv, run_opts *o) {
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            if (o->model_path) {
+                cli_error("unexpected argument '%s'", a);
+                return CLI_USAGE;
+            }
+            o->model_path = a;
+            continue;
+        }
+        if (!strcmp(a, "--print-ids")) {
+            o->print_ids = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            cli_error("option %s needs a value", a);
+            return CLI_USAGE;
+        }
+        const char *v = argv[++i];
+        long long n = 0;
+        bool ok = true;
+        if (!strcmp(a, "-z")) o->tokenizer_path = v;
+        else if (!strcmp(a, "-i")) o->prompt = v;
+        else if (!strcmp(a, "-t")) ok = cli_parse_float(a, v, &o->sampling.temperature);
+        else if (!strcmp(a, "-p")) ok = cli_parse_float(a, v, &o->sampling.top_p);
+        else if (!strcmp(a, "-s")) ok = cli_parse_long(a, v, &o->seed);
+        else if (!strcmp(a, "-n")) ok = cli_parse_long(a, v, &o->steps);
+        else if (!strcmp(a, "-T")) ok = cli_parse_long(a, v, &o->threads);
+        else if (!strcmp(a, "--min-p")) ok = cli_parse_float(a, v, &o->sampling.min_p);
+        else if (!strcmp(a, "--repeat-penalty")) ok = cli_parse_float(a, v, &o->sampling.repeat_penalty);
+        else if (!strcmp(a, "--top-k") || !strcmp(a, "--repeat-last-n")) {
+            ok = cli_parse_long(a, v, &n);
+            if (ok && (n < 0 || n > 0x7fffffff)) {
+                cli_error("%s must be between 0 and 2^31-1", a);
+                return CLI_USAGE;
+            }
+            if (!strcmp(a, "--top-k")) o->sampling.top_k = (uint32_t)n;
+            else o->sampling.repeat_last_n = (uint32_t)n;
+        } else if (!strcmp(a, "-m")) {
+            if (strcmp(v, "generate")) {
+                cli_error("only -m generate is supported (chat lives in the firmware REPL)");
+                return CLI_USAGE;
+            }
+        } else {
+            cli_error("unknown option %s", a);
+            return CLI_USAGE;
+        }
+        if (!ok) return CLI_USAGE;
+    }
+    if (!o->model_path) {
+        cli_error("missing MODEL");
+        return CLI_USAGE;
+    }
+    /* run.c's parameter fix-ups. */
+    if (o->sampling.temperature < 0.0f) o->sampling.temperature = 0.0f;
+    if (o->sampling.top_p < 0.0f || o->sampling.top_p > 1.0f) o->sampling.top_p = 0.9f;
+    if (o->steps < 0) o->steps = 0;
+    if (o->threads < 1) o->threads = 1;
+    if (o->threads > 1024) o->threads = 1024;
+    o->sampling.seed = o->seed <= 0 ? (uint64_t)(unsigned)time(NULL) : (uint64_t)o->seed;
+    return CLI_OK;
+}
+
+typedef struct print_ctx {
+    bool print_ids;
+} print_ctx;
+
+static bool print_token(void *ctx, int32_t token, const char *piece) {
+    const print_ctx *pc = ctx;
+    if (pc->print_ids) printf("%d ", (int)token);
+    else if (llmbm_piece_is_printable(piece)) fputs(piece, stdout);
+    fflush(stdout);
+    return true;
+}
+
+int cmd_run(int argc, char **argv) {
+    run_opts o = {0};
+    o.tokenizer_path = "tokenizer.bin";
+    o.prompt = "";
+    o.steps = 256;
+    o.threads = 1;
+    o.sampling = llmbm_sampler_defaults();
+    o.sampling.repeat_last_n = 0;
+    int rc = parse_run_args(argc, argv, &o);
+    if (rc) return rc;
+    host_set_threads((unsigned)o.threads);
+
+    llmbm_model model;
+    llmbm_tokenizer tok;
+    llmbm_transformer tf;
+    llmbm_sampler sampler;
+    llmbm_err err;
+    int32_t *prompt = NULL;
+    rc = CLI_ERROR;
+    if (!cli_load_model(o.model_path, &model)) return CLI_ERROR;
+    if (!cli_load_tokenizer(o.tokenizer_path, &model, &tok)) goto free_model;
+    uint32_t seq_len = model.config.seq_len;
+    uint32_t steps = (o.steps == 0 || o.steps > seq_len) ? seq_len : (uint32_t)o.steps;
+    if (llmbm_transformer_init(&tf, &model, steps, &err)) {
+        cli_error("%s", err.msg);
+        goto free_tok;
+    }
+    if (llmbm_sampler_init(&sampler, model.config.vocab_size, &o.sampling, &err)) {
+        cli_error("%s", err.msg);
+        goto free_tf;
+    }
+    prompt = malloc(llmbm_encode_capacity(strlen(o.prompt)) * sizeof *prompt);
+    if (!prompt) {
+        cli_error("out of memory");
+        goto free_sampler;
+    }
+    uint32_t n_prompt = (uint32_t)llmbm_encode(&tok, o.prompt, true, false, prompt);
+    /* The callback sees every token after BOS, prompt ones included: that is
+     * what run.c prints, and what --print-ids lists. */
+    print_ctx pc = {o.print_ids};
+    llmbm_gen_stats st;
+    if (llmbm_generate(&tf, &tok, &sampler, prompt, n_prompt, steps, print_token, &pc, &st, &err)) {
+        cli_error("%s", err.msg);
+        goto free_prompt;
+    }
+    printf("\n");
+    fflush(stdout);
+    double secs = st.end_us > st.first_token_us ? (double)(st.end_us - st.first_token_us) / 1e6 : 0.0;
+    double tps = st.positions > 1 && secs > 0 ? (double)(st.positions - 1) / secs : 0.0;
+    fprintf(stderr, "prompt tokens: %u, generated tokens: %u, %.2f tokens/s\n", st.prompt_tokens,
+            st.generated_tokens, tps);
+    rc = CLI_OK;
+free_prompt:
+    free(prompt);
+free_sampler:
+    llmbm_sampler_free(&sampler);
+free_tf:
+    llmbm_transformer_free(&tf);
+free_tok:
+    llmbm_tokenizer_free(&tok);
+free_model:
+    llmbm_model_free(&model);
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv) {
+    const char *path = NULL;
+    long long n = 128, threads = 1;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+            if (!cli_parse_long("-n", argv[++i], &n)) return CLI_USAGE;
+        } else if (!strcmp(argv[i], "-T") && i + 1 < argc) {
+            if (!cli_parse_long("-T", argv[++i], &threads)) return CLI_USAGE;
+        } else if (argv[i][0] != '-' && !path) {
+            path = argv[i];
+        } else {
+            cli_error("bench: unexpected argument '%s'", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (!path) {
+        cli_error("bench: missing MODEL");
+        return CLI_USAGE;
+    }
+    host_set_threads(threads < 1 ? 1u : (unsigned)threads);
+    llmbm_model model;
+    llmbm_transformer tf;
+    llmbm_err err;
+    if (!cli_load_model(path, &model)) return CLI_ERROR;
+    uint32_t seq_len = model.config.seq_len;
+    uint32_t steps = (n <= 0 || n > seq_len) ? seq_len : (uint32_t)n;
+    if (llmbm_transformer_init(&tf, &model, steps, &err)) {
+        cli_error("%s", err.msg);
+        llmbm_model_free(&model);
+        return CLI_ERROR;
+    }
+    /* Greedy decoding from BOS: realistic attention lengths, no tokenizer. */
+    int32_t token = LLMBM_TOKEN_BOS;
+    uint64_t start = plat_now_us();
+    for (uint32_t pos = 0; pos < steps; pos++) {
+        float *logits = llmbm_forward(&tf, token, pos, &err);
+        if (!logits) {
+            cli_error("%s", err.msg);
+            llmbm_transformer_free(&tf);
+            llmbm_model_free(&model);
+            return CLI_ERROR;
+        }
+        token = llmbm_sample_argmax(logits, model.config.vocab_size);
+    }
+    double secs = (double)(plat_now_us() - start) / 1e6;
+    printf("decode: %u tokens in %.3f s, %.2f tokens/s (threads %lld)\n", steps, secs,
+           secs > 0 ? steps / secs : 0.0, threads);
+    llmbm_transformer_free(&tf);
+    llmbm_model_free(&model);
+    return CLI_OK;
+}

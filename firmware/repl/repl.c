@@ -1,0 +1,40 @@
+/* The prompt loop. */
+#include "repl.h"
+
+#include "platform.h"
+#include "session.h"
+#include "text.h"
+
+/* Long enough for a pasted paragraph. */
+#define LINE_CAP 16384
+
+void repl_run(const repl_sys *sys)
+{
+    static repl_state st;
+    st.sys = sys;
+    cfg_init(&st.cfg);
+    st.cfg_found = cfg_load(&st.cfg, "repl.cfg");
+    session_boot(&st);
+    txt_printf("Type /help for commands.\n");
+
+    char *line = plat_alloc(LINE_CAP);
+    static char fallback[256];  /* if even 16 KiB cannot be had */
+    size_t cap = LINE_CAP;
+    if (!line) {
+        line = fallback;
+        cap = sizeof fallback;
+    }
+    for (;;) {
+        txt_puts(REPL_PROMPT);
+        line_read(sys, line, cap);
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            continue;
+        if (*p == '/')
+            command_run(&st, p);
+        else
+            session_chat(&st, p);
+    }
+}

@@ -1,0 +1,55 @@
+/* The chat REPL's view of the machine.
+ *
+ * The REPL includes no UEFI header: text goes out through plat_write and
+ * files are read through plat_open/plat_read (firmware/engine/platform.h);
+ * everything else it needs from the platform is in repl_sys below. The EFI
+ * layer fills repl_sys in firmware/efi/main.c; a host build or a test could
+ * fill it from a terminal and a directory. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Keys other than characters, as returned by repl_sys.read_key: values
+ * beyond the last Unicode code point. */
+enum {
+    REPL_KEY_UP = 0x110000,
+    REPL_KEY_DOWN,
+    REPL_KEY_LEFT,
+    REPL_KEY_RIGHT,
+    REPL_KEY_HOME,
+    REPL_KEY_END,
+    REPL_KEY_DELETE,
+    REPL_KEY_ESC,
+    REPL_KEY_NONE,  /* no key, or one we don't use (function keys ...) */
+};
+
+typedef struct repl_dirent {
+    const char *name;  /* UTF-8, without the directory */
+    uint64_t size;
+    bool is_dir;
+} repl_dirent;
+typedef void (*repl_dir_fn)(void *ctx, const repl_dirent *entry);
+
+typedef struct repl_sys {
+    /* Blocks until a key is pressed: a code point (CR = 13, LF = 10,
+     * backspace = 8 or 127, Ctrl-C = 3) or a REPL_KEY_* value. */
+    int32_t (*read_key)(void);
+    /* The same without waiting: REPL_KEY_NONE when no key is pending. For
+     * Esc/Ctrl-C checks between generated tokens. */
+    int32_t (*poll_key)(void);
+    /* Calls fn for every entry of dir ('/'-separated, "" = root of the boot
+     * volume). False if the directory cannot be opened. */
+    bool (*list_dir)(const char *dir, repl_dir_fn fn, void *ctx);
+    /* Neither returns. */
+    void (*reboot)(void);
+    void (*shutdown)(void);
+} repl_sys;
+
+/* Reads repl.cfg (reporting problems), prints the model status and runs
+ * the prompt loop until /reboot or /shutdown. */
+void repl_run(const repl_sys *sys) __attribute__((noreturn));
+
+/* The exact prompt string; tests wait for it. */
+#define REPL_PROMPT "llmbm> "

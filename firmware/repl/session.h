@@ -1,0 +1,38 @@
+/* State shared by the REPL's files, and the seam where the engine plugs in.
+ *
+ * session.c owns everything about models and chat. Today it only explains
+ * that no model can be loaded yet; the chat issue replaces session_boot,
+ * session_load and session_chat with real loading and generation, without
+ * touching the line editor, the commands or the config. */
+#pragma once
+
+#include "config.h"
+#include "repl.h"
+
+typedef struct repl_state {
+    const repl_sys *sys;
+    repl_cfg cfg;
+    bool cfg_found;
+    bool model_loaded;
+} repl_state;
+
+/* After repl.cfg: report the configured model (or how to add one). */
+void session_boot(repl_state *st);
+/* /load FILE */
+void session_load(repl_state *st, const char *path);
+/* A line that is not a command. */
+void session_chat(repl_state *st, const char *line);
+/* How to put a model on the stick. */
+void session_explain_no_model(void);
+
+/* line.c: reads one line (echoed, with backspace) into buf[cap], UTF-8,
+ * without the terminator. */
+void line_read(const repl_sys *sys, char *buf, size_t cap);
+
+/* commands.c: runs a line starting with '/'. */
+void command_run(repl_state *st, char *line);
+
+/* Calls fn for every .gguf/.bin at the root and in models\ ; returns the
+ * count. path is "NAME" or "models/NAME". */
+typedef void (*model_file_fn)(void *ctx, const char *path, uint64_t size);
+unsigned models_scan(const repl_sys *sys, model_file_fn fn, void *ctx);

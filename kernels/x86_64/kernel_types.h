@@ -1,0 +1,35 @@
+/* Signatures shared by every kernel of every ISA level. A level's kernels
+ * are named llmbm_<op>_<type>_<level> (e.g. llmbm_matvec_rows_q4_K_avx2) and
+ * reached through the generated dispatch table (kernel_dispatch.h). */
+#pragma once
+
+#include <stddef.h>
+
+#include "kernels.h"
+
+/* Function types (for declarations) and the pointer types of the tables. */
+typedef void llmbm_dequantize_row_kernel(const void *src, float *dst, size_t n);
+typedef void llmbm_quantize_row_kernel(const float *x, void *dst, size_t n);
+typedef float llmbm_vec_dot_kernel(const void *w_row, const void *x_act, size_t n);
+typedef void llmbm_matvec_rows_kernel(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                      size_t row_end);
+
+/* n elements of a row stored as `type` -> f32. n must be a multiple of the
+ * type's block size. */
+typedef llmbm_dequantize_row_kernel *llmbm_dequantize_row_fn;
+
+/* f32 activation -> its quantized form (Q8_0, Q8_1 or Q8_K blocks). n must be
+ * a multiple of the block size; dst needs llmbm_row_bytes(type, n) bytes,
+ * 4-byte aligned for Q8_K. */
+typedef llmbm_quantize_row_kernel *llmbm_quantize_row_fn;
+
+/* Dot of one weight row (n elements) with an activation already in the
+ * weight type's vec_dot type (f32 for F32/F16/BF16 weights). */
+typedef llmbm_vec_dot_kernel *llmbm_vec_dot_fn;
+
+/* out[r] = row r of w . x for r in [row_begin, row_end); out is indexed by
+ * absolute row so threads can share one output vector. x_act as for
+ * llmbm_vec_dot_fn, w->cols elements. The caller has validated w (type known,
+ * llmbm_row_bytes(type, cols) != 0, data holding rows * that many bytes):
+ * kernels do not re-check on the hot path. */
+typedef llmbm_matvec_rows_kernel *llmbm_matvec_rows_fn;

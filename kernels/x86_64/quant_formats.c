@@ -1,0 +1,53 @@
+/* The per-type table every kernel level and the engine's tensor validation
+ * share: block geometry and the activation format each weight type's dot
+ * product pairs with (ggml's vec_dot_type). */
+#include "quant_formats.h"
+
+#define TRAITS(id, nm, bs, bytes, vdt, w) \
+    [id] = { .name = nm, .block_size = bs, .block_bytes = bytes, .vec_dot_type = vdt, .is_weight = w }
+
+static const llmbm_type_traits type_traits[] = {
+    TRAITS(LLMBM_F32, "f32", 1, 4, LLMBM_F32, true),
+    TRAITS(LLMBM_F16, "f16", 1, 2, LLMBM_F32, true),
+    TRAITS(LLMBM_Q4_0, "q4_0", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
+    TRAITS(LLMBM_Q4_1, "q4_1", LLMBM_QK4_1, sizeof(block_q4_1), LLMBM_Q8_1, true),
+    TRAITS(LLMBM_Q5_0, "q5_0", LLMBM_QK5_0, sizeof(block_q5_0), LLMBM_Q8_0, true),
+    TRAITS(LLMBM_Q5_1, "q5_1", LLMBM_QK5_1, sizeof(block_q5_1), LLMBM_Q8_1, true),
+    TRAITS(LLMBM_Q8_0, "q8_0", LLMBM_QK8_0, sizeof(block_q8_0), LLMBM_Q8_0, true),
+    /* Q8_1 and Q8_K exist as activation formats; ggml never stores weights
+     * in them, so the engine should refuse such tensors. */
+    TRAITS(LLMBM_Q8_1, "q8_1", LLMBM_QK8_1, sizeof(block_q8_1), LLMBM_Q8_1, false),
+    TRAITS(LLMBM_Q2_K, "q2_K", LLMBM_QK_K, sizeof(block_q2_K), LLMBM_Q8_K, true),
+    TRAITS(LLMBM_Q3_K, "q3_K", LLMBM_QK_K, sizeof(block_q3_K), LLMBM_Q8_K, true),
+    TRAITS(LLMBM_Q4_K, "q4_K", LLMBM_QK_K, sizeof(block_q4_K), LLMBM_Q8_K, true),
+    TRAITS(LLMBM_Q5_K, "q5_K", LLMBM_QK_K, sizeof(block_q5_K), LLMBM_Q8_K, true),
+    TRAITS(LLMBM_Q6_K, "q6_K", LLMBM_QK_K, sizeof(block_q6_K), LLMBM_Q8_K, true),
+    TRAITS(LLMBM_Q8_K, "q8_K", LLMBM_QK_K, sizeof(block_q8_K), LLMBM_Q8_K, false),
+    TRAITS(LLMBM_BF16, "bf16", 1, 2, LLMBM_F32, true),
+};
+
+const llmbm_type_traits *llmbm_type_traits_of(llmbm_type type)
+{
+    if ((unsigned)type >= sizeof type_traits / sizeof type_traits[0])
+        return NULL;
+    const llmbm_type_traits *t = &type_traits[type];
+    return t->name ? t : NULL;
+}
+
+size_t llmbm_row_bytes(llmbm_type type, uint64_t cols)
+{
+    const llmbm_type_traits *t = llmbm_type_traits_of(type);
+    if (!t || cols == 0 || cols % t->block_size != 0)
+        return 0;
+    const uint64_t blocks = cols / t->block_size;
+    /* blocks <= 2^64 / 1 and block_bytes <= 292: guard the product */
+    if (blocks > (uint64_t)SIZE_MAX / t->block_bytes)
+        return 0;
+    return (size_t)(blocks * t->block_bytes);
+}
+
+size_t llmbm_act_bytes(llmbm_type weight_type, uint64_t cols)
+{
+    const llmbm_type_traits *t = llmbm_type_traits_of(weight_type);
+    return t ? llmbm_row_bytes(t->vec_dot_type, cols) : 0;
+}

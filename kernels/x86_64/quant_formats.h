@@ -1,0 +1,259 @@
+/* GGUF/ggml weight block layouts and the exact scalar conversions every
+ * kernel level shares. Freestanding: no libc, no libm.
+ *
+ * The layouts are ggml's (ggml-common.h), because GGUF files store these
+ * blocks byte for byte and the engine keeps weights in their file format.
+ * Half-precision fields are kept as raw uint16_t so that no struct depends on
+ * compiler support for _Float16. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+#define LLMBM_QK4_0 32
+#define LLMBM_QK4_1 32
+#define LLMBM_QK5_0 32
+#define LLMBM_QK5_1 32
+#define LLMBM_QK8_0 32
+#define LLMBM_QK8_1 32
+#define LLMBM_QK_K 256
+#define LLMBM_K_SCALE_SIZE 12
+
+typedef uint16_t llmbm_fp16;
+typedef uint16_t llmbm_bf16;
+
+typedef struct {
+    llmbm_fp16 d;
+    uint8_t qs[LLMBM_QK4_0 / 2]; /* low nibble: element j, high: j+16 */
+} block_q4_0;
+
+typedef struct {
+    llmbm_fp16 d;
+    llmbm_fp16 m;
+    uint8_t qs[LLMBM_QK4_1 / 2];
+} block_q4_1;
+
+typedef struct {
+    llmbm_fp16 d;
+    uint8_t qh[4]; /* bit j: 5th bit of element j (little-endian u32) */
+    uint8_t qs[LLMBM_QK5_0 / 2];
+} block_q5_0;
+
+typedef struct {
+    llmbm_fp16 d;
+    llmbm_fp16 m;
+    uint8_t qh[4];
+    uint8_t qs[LLMBM_QK5_1 / 2];
+} block_q5_1;
+
+typedef struct {
+    llmbm_fp16 d;
+    int8_t qs[LLMBM_QK8_0];
+} block_q8_0;
+
+/* Activation block for the q4_1/q5_1 dots: s = d * sum(qs) carries the
+ * weights' min term without a second pass over the quants. */
+typedef struct {
+    llmbm_fp16 d;
+    llmbm_fp16 s;
+    int8_t qs[LLMBM_QK8_1];
+} block_q8_1;
+
+/* Two-bit quants, 16 sub-blocks of 16 with 4-bit scale and 4-bit min. */
+typedef struct {
+    uint8_t scales[LLMBM_QK_K / 16]; /* low nibble scale, high nibble min */
+    uint8_t qs[LLMBM_QK_K / 4];
+    llmbm_fp16 d;
+    llmbm_fp16 dmin;
+} block_q2_K;
+
+/* Three-bit quants: 2 low bits in qs, the third (inverted sign) in hmask;
+ * 16 six-bit scales packed into 12 bytes. */
+typedef struct {
+    uint8_t hmask[LLMBM_QK_K / 8];
+    uint8_t qs[LLMBM_QK_K / 4];
+    uint8_t scales[12];
+    llmbm_fp16 d;
+} block_q3_K;
+
+/* Four-bit quants, 8 sub-blocks of 32 with 6-bit scales and mins. */
+typedef struct {
+    llmbm_fp16 d;
+    llmbm_fp16 dmin;
+    uint8_t scales[LLMBM_K_SCALE_SIZE];
+    uint8_t qs[LLMBM_QK_K / 2];
+} block_q4_K;
+
+typedef struct {
+    llmbm_fp16 d;
+    llmbm_fp16 dmin;
+    uint8_t scales[LLMBM_K_SCALE_SIZE];
+    uint8_t qh[LLMBM_QK_K / 8];
+    uint8_t qs[LLMBM_QK_K / 2];
+} block_q5_K;
+
+/* Six-bit quants, 16 sub-blocks of 16 with int8 scales. */
+typedef struct {
+    uint8_t ql[LLMBM_QK_K / 2];
+    uint8_t qh[LLMBM_QK_K / 4];
+    int8_t scales[LLMBM_QK_K / 16];
+    llmbm_fp16 d;
+} block_q6_K;
+
+/* Activation block for the K-quant dots: f32 scale, and the sums of each
+ * group of 16 quants so that the weights' mins cost one multiply per group. */
+typedef struct {
+    float d;
+    int8_t qs[LLMBM_QK_K];
+    int16_t bsums[LLMBM_QK_K / 16];
+} block_q8_K;
+
+_Static_assert(sizeof(block_q4_0) == 18, "block_q4_0 size");
+_Static_assert(sizeof(block_q4_1) == 20, "block_q4_1 size");
+_Static_assert(sizeof(block_q5_0) == 22, "block_q5_0 size");
+_Static_assert(sizeof(block_q5_1) == 24, "block_q5_1 size");
+_Static_assert(sizeof(block_q8_0) == 34, "block_q8_0 size");
+_Static_assert(sizeof(block_q8_1) == 36, "block_q8_1 size");
+_Static_assert(sizeof(block_q2_K) == 84, "block_q2_K size");
+_Static_assert(sizeof(block_q3_K) == 110, "block_q3_K size");
+_Static_assert(sizeof(block_q4_K) == 144, "block_q4_K size");
+_Static_assert(sizeof(block_q5_K) == 176, "block_q5_K size");
+_Static_assert(sizeof(block_q6_K) == 210, "block_q6_K size");
+_Static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
+
+/* ---- bit-exact conversions ------------------------------------------- */
+
+static inline uint32_t llmbm_f32_bits(float f)
+{
+    uint32_t u;
+    __builtin_memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static inline float llmbm_f32_from_bits(uint32_t u)
+{
+    float f;
+    __builtin_memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* Every half is exactly representable as a float, so this is exact. */
+static inline float llmbm_fp16_to_f32(llmbm_fp16 h)
+{
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t exp = (h >> 10) & 0x1fu;
+    const uint32_t mant = h & 0x3ffu;
+    if (exp == 0) {
+        /* zero or subnormal: mant * 2^-24, exact in float arithmetic */
+        const float mag = (float)mant * 0x1p-24f;
+        return llmbm_f32_from_bits(llmbm_f32_bits(mag) | sign);
+    }
+    if (exp == 31)
+        return llmbm_f32_from_bits(sign | 0x7f800000u | (mant << 13));
+    return llmbm_f32_from_bits(sign | ((exp + 112u) << 23) | (mant << 13));
+}
+
+/* Round to nearest, ties to even: what F16C's vcvtps2ph (imm 0) and ggml's
+ * scalar fallback do, so quantized scales match ggml bit for bit. */
+static inline llmbm_fp16 llmbm_f32_to_fp16(float f)
+{
+    const uint32_t x = llmbm_f32_bits(f);
+    const uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t ax = x & 0x7fffffffu;
+
+    if (ax > 0x7f800000u) /* NaN: keep it quiet and non-zero */
+        return (llmbm_fp16)(sign | 0x7e00u | ((ax >> 13) & 0x3ffu));
+    if (ax >= 0x47800000u) /* >= 65536: inf (65520..65536 rounds below) */
+        return (llmbm_fp16)(sign | 0x7c00u);
+    if (ax < 0x38800000u) {
+        /* below 2^-14: result is subnormal (or the smallest normal after
+         * rounding). Adding 0.5 puts the value where the float ulp is 2^-24,
+         * one half-subnormal step, so the FPU does the RNE rounding. */
+        const float r = llmbm_f32_from_bits(ax) + 0.5f;
+        return (llmbm_fp16)(sign | (llmbm_f32_bits(r) - 0x3f000000u));
+    }
+    /* normal: rebias the exponent (127 -> 15) and round the 13 dropped
+     * mantissa bits to nearest even; a carry correctly bumps the exponent. */
+    const uint32_t odd = (ax >> 13) & 1u;
+    ax += ((uint32_t)(15 - 127) << 23) + 0xfffu + odd;
+    return (llmbm_fp16)(sign | (ax >> 13));
+}
+
+static inline float llmbm_bf16_to_f32(llmbm_bf16 h)
+{
+    return llmbm_f32_from_bits((uint32_t)h << 16);
+}
+
+/* C's roundf (half away from zero) without libm; ggml's q8_0/q8_1 activation
+ * quantizers use roundf. Valid for any float; returns an integral float. */
+static inline float llmbm_round_away(float x)
+{
+    const float ax = __builtin_fabsf(x);
+    if (!(ax < 8388608.0f)) /* >= 2^23 is integral already; NaN passes */
+        return x;
+    float t = (float)(int32_t)ax; /* truncation; ax - t is exact */
+    if (ax - t >= 0.5f)
+        t += 1.0f;
+    return __builtin_copysignf(t, x);
+}
+
+/* ggml's nearest_int for the K-quant activation quantizer: round to nearest
+ * even through the 1.5*2^23 magic constant. |x| must be <= 2^22. */
+static inline int32_t llmbm_nearest_int(float x)
+{
+    const float v = x + 12582912.0f;
+    return (int32_t)(llmbm_f32_bits(v) & 0x007fffffu) - 0x00400000;
+}
+
+/* Little-endian u32 from 4 bytes, independent of alignment. */
+static inline uint32_t llmbm_load_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* The 6-bit scale and min of sub-block j of a Q4_K/Q5_K block. */
+static inline void llmbm_k4_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m)
+{
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/* The 16 signed 6-bit scales of a Q3_K block (stored with a +32 bias). */
+static inline void llmbm_q3k_scales(const uint8_t *packed, int8_t out[16])
+{
+    for (int j = 0; j < 16; ++j) {
+        const int low = j < 8 ? (packed[j] & 0xF) : (packed[j - 8] >> 4);
+        const int high = (packed[8 + (j & 3)] >> (2 * (j >> 2))) & 3;
+        out[j] = (int8_t)((low | (high << 4)) - 32);
+    }
+}
+
+/* ---- per-type facts ---------------------------------------------------- */
+
+typedef struct llmbm_type_traits {
+    const char *name;      /* ggml's name: "q4_0", "q4_K", ... */
+    uint32_t block_size;   /* elements per block */
+    uint32_t block_bytes;  /* bytes per block */
+    llmbm_type vec_dot_type; /* the activation format its dot pairs with */
+    bool is_weight;        /* a storage type the engine may meet in a model */
+} llmbm_type_traits;
+
+/* NULL for ids that are not a ggml type this project knows. */
+const llmbm_type_traits *llmbm_type_traits_of(llmbm_type type);
+
+/* Bytes of one row of `cols` elements, or 0 when the type is unknown or
+ * `cols` is not a positive multiple of its block size (callers validate
+ * tensors with this). */
+size_t llmbm_row_bytes(llmbm_type type, uint64_t cols);
+
+/* Bytes of the quantized activation a row of `cols` needs for a weight of
+ * `weight_type` (its vec_dot type), or 0 when invalid. */
+size_t llmbm_act_bytes(llmbm_type weight_type, uint64_t cols);

@@ -1,0 +1,290 @@
+"""Write the bootable disk image: GPT, one EFI System Partition (FAT32) holding the firmware.
+
+    python3 -m llmbm_build.image --efi FILE.efi --output IMG [--model PATH]... [--headroom-mb N]
+                                 [--cfg-example PATH] [--label NAME]
+
+The FAT file system is made and filled by mtools working directly inside the image at the
+partition's offset, so no root, loop devices or mounts are needed. Everything that could vary
+between builds is pinned: GUIDs and the volume serial come from a hash of the inputs, FAT
+timestamps from SOURCE_DATE_EPOCH (default: FAT's own epoch, 1980-01-01) in UTC. Two builds from
+the same inputs are byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import BuildError
+from .gpt import ESP_TYPE, SECTOR, Partition, last_usable_lba, write_gpt
+
+MIB = 1024 * 1024
+PARTITION_START = MIB  # 1 MiB: the alignment every partitioning tool uses
+# mformat refuses FAT32 below 65525 clusters; with 512-byte clusters that is a 34 MiB disk.
+# Two more MiB keep the margin if another mtools version sizes its FATs differently.
+MIN_IMAGE_MB = 36
+DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest date FAT can store
+DEFAULT_LABEL = "LLMBM"
+ESP_NAME = "EFI System Partition"
+
+_SHORT_CHARS = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    source: Path | None  # None: contents given in `data`
+    dest: str  # path on the FAT volume, '/'-separated
+    data: bytes = b""
+
+    def size(self) -> int:
+        return self.source.stat().st_size if self.source else len(self.data)
+
+
+# GGUF has no three-letter extension, and the firmware recognises models by extension, so a
+# ".gguf" suffix is kept (as a VFAT long name) while the stem still follows the 8.3 rules.
+KEPT_EXTENSIONS = ("gguf",)
+
+
+def is_short_name(name: str) -> bool:
+    """8.3-safe: at most 8+3 plain characters, one dot, and one case per part (mixed case
+    would need a VFAT long name, which some firmware and tools ignore). ".gguf" is allowed."""
+    stem, dot, ext = name.partition(".")
+    max_ext = 4 if ext.lower() in KEPT_EXTENSIONS else 3
+    if not stem or len(stem) > 8 or len(ext) > max_ext or (dot and not ext) or "." in ext:
+        return False
+    for part in (stem, ext):
+        if part and (not _SHORT_CHARS.match(part) or (part != part.lower() and part != part.upper())):
+            return False
+    return True
+
+
+def short_alias(name: str, taken: set[str]) -> str:
+    """A lower-case 8.3 name for `name` not in `taken` (compared case-insensitively)."""
+    stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
+    clean_stem = re.sub(r"[^a-z0-9_\-]", "", stem.lower()) or "model"
+    clean_ext = re.sub(r"[^a-z0-9_\-]", "", ext.lower())
+    if clean_ext not in KEPT_EXTENSIONS:
+        clean_ext = clean_ext[:3]
+    for counter in range(0, 100):
+        suffix = "" if counter == 0 else str(counter)
+        candidate = clean_stem[: 8 - len(suffix)] + suffix
+        if clean_ext:
+            candidate += "." + clean_ext
+        if candidate.lower() not in taken:
+            return candidate
+    raise BuildError(f"cannot find a free 8.3 name for {name}")
+
+
+def plan_models(models: list[Path]) -> tuple[list[FileEntry], list[str], str | None]:
+    """Model files at the root (under 8.3 names), comment lines for repl.cfg, the default model."""
+    entries: list[FileEntry] = []
+    notes: list[str] = []
+    taken = {"repl.cfg", "startup.nsh", "efi"}
+    for model in models:
+        if not model.is_file():
+            raise BuildError(f"model file {model} not found")
+        name = model.name
+        if is_short_name(name) and name.lower() not in taken:
+            dest = name
+        else:
+            dest = short_alias(name, taken)
+            notes.append(f"# {name} is stored as {dest} (a short 8.3-style name every UEFI FAT driver reads)")
+        taken.add(dest.lower())
+        entries.append(FileEntry(model, dest))
+    return entries, notes, entries[0].dest if entries else None
+
+
+def repl_cfg(default_model: str | None, notes: list[str], all_models: list[str]) -> bytes:
+    lines = ["# repl.cfg written by the image build; edit freely. repl.cfg.example lists every setting."]
+    lines += notes
+    if default_model:
+        if len(all_models) > 1:
+            lines.append("# models on this image: " + ", ".join(all_models))
+        lines.append(f"model={default_model}")
+    else:
+        lines.append("# No model on this image: copy a .gguf (or a llama2.c .bin) to the root of the stick")
+        lines.append("# and add a line model=NAME (an 8.3 name such as stories.bin).")
+    return ("\n".join(lines) + "\n").encode()
+
+
+# Used when a firmware drops to the UEFI shell instead of starting EFI/BOOT/BOOTX64.EFI itself.
+STARTUP_NSH = b"@echo -off\nfs0:\\EFI\\BOOT\\BOOTX64.EFI\n"
+
+
+def image_size_mb(files: list[FileEntry], headroom_mb: int) -> int:
+    """Contents + headroom in whole MiB, plus room for the GPT, FATs and cluster slack."""
+    contents = sum(f.size() for f in files)
+    # FAT32 with 512-byte to 4 KiB clusters: two FATs cost under 2 %, slack one cluster per file.
+    overhead = contents // 50 + len(files) * 64 * 1024 + 2 * MIB
+    total = contents + overhead + headroom_mb * MIB
+    return max(MIN_IMAGE_MB, -(-total // MIB))
+
+
+def _input_digest(files: list[FileEntry], label: str, size_mb: int) -> bytes:
+    digest = hashlib.sha256()
+    digest.update(f"llm-baremetal image v1 {label} {size_mb}\n".encode())
+    for entry in files:
+        digest.update(entry.dest.encode() + b"\0")
+        if entry.source:
+            with entry.source.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        else:
+            digest.update(entry.data)
+        digest.update(b"\0")
+    return digest.digest()
+
+
+def _derived_uuid(seed: bytes, purpose: str) -> uuid.UUID:
+    # Version-4-shaped (random-looking) but derived: the same inputs give the same GUIDs.
+    return uuid.UUID(bytes=hashlib.sha256(seed + purpose.encode()).digest()[:16], version=4)
+
+
+def source_date_epoch() -> int:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return DEFAULT_EPOCH
+    try:
+        return max(int(value), DEFAULT_EPOCH)  # FAT cannot store dates before 1980
+    except ValueError as err:
+        raise BuildError(f"SOURCE_DATE_EPOCH={value!r} is not an integer") from err
+
+
+class Mtools:
+    """Runs mtools on the FAT volume at a byte offset inside the image file."""
+
+    def __init__(self, image: Path, offset: int, epoch: int) -> None:
+        for tool in ("mformat", "mmd", "mcopy"):
+            if shutil.which(tool) is None:
+                raise BuildError(f"{tool} not found: apt-get install mtools")
+        self.target = f"{image}@@{offset}"
+        # TZ=UTC: mtools stores local time in FAT entries. MTOOLS_SKIP_CHECK: the image is not
+        # a floppy with a geometry to check.
+        self.env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), TZ="UTC", MTOOLS_SKIP_CHECK="1", LC_ALL="C")
+        self.env.pop("MTOOLSRC", None)
+
+    def run(self, *args: str) -> None:
+        result = subprocess.run([*args], env=self.env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BuildError(f"{' '.join(args)} failed: {(result.stderr or result.stdout).strip()}")
+
+    def format(self, sectors: int, hidden: int, serial: int, label: str) -> None:
+        # -T: exactly the partition's size (without it mformat overruns into the backup GPT);
+        # -H: sectors before the partition, recorded in the boot sector; -N: fixed serial.
+        self.run(
+            "mformat", "-i", self.target, "-F", "-T", str(sectors), "-H", str(hidden),
+            "-N", f"{serial:08x}", "-v", label, "::",
+        )  # fmt: skip
+
+    def mkdir(self, path: str) -> None:
+        self.run("mmd", "-i", self.target, "::/" + path)
+
+    def copy(self, source: Path, dest: str) -> None:
+        self.run("mcopy", "-i", self.target, "-o", str(source), "::/" + dest)
+
+
+def build_image(
+    efi: Path,
+    output: Path,
+    models: list[Path],
+    headroom_mb: int = 16,
+    cfg_example: Path | None = None,
+    label: str = DEFAULT_LABEL,
+    log=print,
+) -> None:
+    if not efi.is_file():
+        raise BuildError(f"EFI binary {efi} not found")
+    if not 1 <= len(label) <= 11 or not re.match(r"^[A-Z0-9_\- ]+$", label.upper()):
+        raise BuildError(f"volume label {label!r}: 1-11 letters, digits, '_', '-' or spaces")
+    if cfg_example is not None and not cfg_example.is_file():
+        raise BuildError(f"example config {cfg_example} not found")
+    model_entries, notes, default_model = plan_models(models)
+    cfg = repl_cfg(default_model, notes, [m.dest for m in model_entries])
+    files = [FileEntry(efi, "EFI/BOOT/BOOTX64.EFI"), *model_entries, FileEntry(None, "repl.cfg", cfg)]
+    if cfg_example is not None:
+        files.append(FileEntry(cfg_example, "repl.cfg.example"))
+    files.append(FileEntry(None, "startup.nsh", STARTUP_NSH))
+
+    size_mb = image_size_mb(files, headroom_mb)
+    total_sectors = size_mb * MIB // SECTOR
+    first = PARTITION_START // SECTOR
+    last = last_usable_lba(total_sectors)
+    seed = _input_digest(files, label.upper(), size_mb)
+    serial = int.from_bytes(hashlib.sha256(seed + b"serial").digest()[:4], "little")
+    epoch = source_date_epoch()
+
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    with tmp.open("wb") as handle:
+        handle.truncate(total_sectors * SECTOR)  # sparse: only written sectors take space
+    try:
+        partition = Partition(ESP_TYPE, _derived_uuid(seed, "partition"), first, last, ESP_NAME)
+        write_gpt(str(tmp), total_sectors, _derived_uuid(seed, "disk"), [partition])
+        fat = Mtools(tmp, PARTITION_START, epoch)
+        fat.format(last - first + 1, first, serial, label.upper())
+        fat.mkdir("EFI")
+        fat.mkdir("EFI/BOOT")
+        staging = output.with_name(output.name + ".files")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            for entry in files:
+                source = entry.source
+                if source is None:
+                    source = staging / entry.dest.replace("/", "_")
+                    source.write_bytes(entry.data)
+                log(f"image: {entry.dest} ({entry.size()} bytes)")
+                fat.copy(source, entry.dest)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        tmp.replace(output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log(f"image: wrote {output} ({size_mb} MiB, FAT32 label {label.upper()})")
+
+
+def link_output(output: Path, link: Path) -> None:
+    if link.resolve() == output.resolve():
+        return
+    link.unlink(missing_ok=True)
+    try:
+        link.hardlink_to(output)
+    except OSError:
+        shutil.copyfile(output, link)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m llmbm_build.image", description=__doc__.split("\n")[0])
+    parser.add_argument("--efi", type=Path, required=True, help="the firmware, becomes EFI/BOOT/BOOTX64.EFI")
+    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--model", type=Path, action="append", default=[], help="model file (repeatable)")
+    parser.add_argument("--headroom-mb", type=int, default=16, help="free space beyond the contents")
+    parser.add_argument("--cfg-example", type=Path, help="copied as repl.cfg.example")
+    parser.add_argument("--label", default=DEFAULT_LABEL, help="FAT volume label")
+    # meson writes a subdirectory's outputs into build/SUBDIR/; users and the docs expect
+    # build/llm-baremetal.img, so the build also links the result there.
+    parser.add_argument("--link", type=Path, help="also hard-link (or copy) the image here")
+    args = parser.parse_args(argv)
+    if args.headroom_mb < 0:
+        parser.error("--headroom-mb must be >= 0")
+    try:
+        build_image(args.efi, args.output, args.model, args.headroom_mb, args.cfg_example, args.label)
+        if args.link:
+            link_output(args.output, args.link)
+    except BuildError as err:
+        print(f"image: error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,332 @@
+"""Boot a disk image in QEMU with OVMF, headless (scripted) or on the terminal.
+
+    python3 -m llmbm_build.qemu IMAGE [--input FILE] [--timeout S] [--smp N] [--accel tcg|kvm]
+                                [--memory MB] [--ovmf-code P] [--ovmf-vars P] [--interactive]
+
+Headless runs stream the serial console to stdout as it arrives. With ``--input``, each line of
+FILE is typed into the REPL once its prompt ``llmbm> `` has appeared and the console has gone
+quiet. Exit status:
+
+* the firmware's status: QEMU exit 0 (ResetSystem shutdown) gives 0; an isa-debug-exit write of
+  ``v`` makes QEMU exit with ``(v << 1) | 1``, which maps back to ``v``;
+* 124 on timeout (like coreutils ``timeout``);
+* 125 when QEMU itself failed (missing file, bad option, killed by a signal);
+* 126 when OVMF reported a CPU exception (``!!!! X64 Exception Type``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import BuildError
+
+PROMPT = "llmbm> "
+EXCEPTION_MARKER = "!!!! X64 Exception Type"
+DEBUG_EXIT_PORT = 0xF4
+
+EXIT_TIMEOUT = 124
+EXIT_QEMU_FAILED = 125
+EXIT_CPU_EXCEPTION = 126
+
+# Pairs that belong together (a VARS store only matches the CODE it was built with), in the
+# places Debian/Ubuntu, Fedora, Arch, openSUSE and QEMU's own bundle put them.
+OVMF_DIRS = (
+    "/usr/share/OVMF",
+    "/usr/share/edk2/ovmf",
+    "/usr/share/edk2/x64",
+    "/usr/share/edk2-ovmf/x64",
+    "/usr/share/ovmf/x64",
+    "/usr/share/qemu",
+)
+OVMF_PAIRS = (
+    ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"),
+    ("OVMF_CODE.4m.fd", "OVMF_VARS.4m.fd"),
+    ("OVMF_CODE.fd", "OVMF_VARS.fd"),
+    ("edk2-x86_64-code.fd", "edk2-i386-vars.fd"),
+)
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL/ST), charset selection (ESC ( B) and the other
+# two-byte escapes such as ESC c.
+_ANSI_RE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-~]"
+)
+
+# Seconds between typed characters. OVMF polls the UART from a timer; under TCG a burst can
+# outrun it, so the runner types like a fast human rather than a paste.
+KEY_DELAY = 0.02
+# The console must be quiet this long after a prompt before typing, so that a prompt printed
+# twice (ConOut and a direct serial mirror) or trailing output is not typed over.
+PROMPT_SETTLE = 0.3
+
+
+def strip_ansi(text: str) -> str:
+    """The console text without terminal escape sequences (OVMF's terminal emits many)."""
+    return _ANSI_RE.sub("", text)
+
+
+def firmware_status(qemu_returncode: int) -> int | None:
+    """Map QEMU's exit code to the firmware's status, or None if QEMU itself failed.
+
+    isa-debug-exit makes QEMU exit with (v << 1) | 1, so odd codes carry the firmware's value;
+    0 is a normal shutdown through ResetSystem. Even non-zero codes and signals are QEMU's own.
+    """
+    if qemu_returncode == 0:
+        return 0
+    if qemu_returncode > 0 and qemu_returncode & 1:
+        return (qemu_returncode - 1) // 2
+    return None
+
+
+def count_prompts(console: str) -> int:
+    return strip_ansi(console).count(PROMPT)
+
+
+def has_cpu_exception(console: str) -> bool:
+    return EXCEPTION_MARKER in console
+
+
+@dataclass(frozen=True)
+class Ovmf:
+    code: Path
+    vars: Path
+
+
+def find_ovmf(
+    code: str | Path | None = None, vars_: str | Path | None = None, dirs: Iterable[str | Path] = OVMF_DIRS
+) -> Ovmf:
+    """Explicit paths win; otherwise the first matching CODE/VARS pair in the usual places."""
+    if code and vars_:
+        pair = Ovmf(Path(code), Path(vars_))
+    elif code or vars_:
+        raise BuildError("give both --ovmf-code and --ovmf-vars (they must come from the same build)")
+    else:
+        searched = [Path(d) for d in dirs]
+        found = next(
+            (
+                Ovmf(d / c, d / v)
+                for d in searched
+                for c, v in OVMF_PAIRS
+                if (d / c).is_file() and (d / v).is_file()
+            ),
+            None,
+        )
+        if found is None:
+            where = ", ".join(str(d) for d in searched)
+            raise BuildError(
+                f"OVMF not found in {where}: install it (apt-get install ovmf) "
+                "or pass --ovmf-code and --ovmf-vars"
+            )
+        pair = found
+    for path in (pair.code, pair.vars):
+        if not path.is_file():
+            raise BuildError(f"OVMF file {path} not found")
+    return pair
+
+
+def qemu_command(
+    image: Path,
+    ovmf: Ovmf,
+    vars_copy: Path,
+    *,
+    accel: str = "tcg",
+    smp: int = 1,
+    memory_mb: int = 2048,
+    interactive: bool = False,
+    qemu: str = "qemu-system-x86_64",
+) -> list[str]:
+    # mon:stdio multiplexes the monitor on the terminal (Ctrl-A X quits); headless runs get a
+    # plain serial on stdio and no monitor so nothing typed can be taken as a monitor command.
+    serial = ["-serial", "mon:stdio"] if interactive else ["-serial", "stdio", "-monitor", "none"]
+    return [
+        qemu,
+        "-machine",
+        "q35",
+        "-cpu",
+        "max",
+        "-accel",
+        accel,
+        "-smp",
+        str(smp),
+        "-m",
+        str(memory_mb),
+        "-drive",
+        f"if=pflash,format=raw,readonly=on,file={ovmf.code}",
+        "-drive",
+        f"if=pflash,format=raw,file={vars_copy}",
+        # snapshot=on: writes go to a temporary overlay, so tests never modify the image.
+        "-drive",
+        f"format=raw,file={image},snapshot=on",
+        "-device",
+        f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04",
+        "-nic",
+        "none",  # no PXE attempts before the disk
+        "-display",
+        "none",
+        *serial,
+        "-no-reboot",
+    ]
+
+
+class Runner:
+    """Drives one headless QEMU: echoes its console, types the input lines, enforces timeouts."""
+
+    def __init__(self, command: Sequence[str], lines: list[str], timeout: float, out=None) -> None:
+        self.command = list(command)
+        self.lines = lines
+        self.timeout = timeout
+        self.out = out if out is not None else sys.stdout.buffer
+        self.console = ""
+        self.stderr = b""
+
+    def _emit(self, data: bytes) -> None:
+        self.out.write(data)
+        self.out.flush()
+        self.console += data.decode("utf-8", errors="replace")
+
+    def run(self) -> int:
+        proc = subprocess.Popen(
+            self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdin and proc.stdout and proc.stderr
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ, "out")
+        sel.register(proc.stderr, selectors.EVENT_READ, "err")
+        deadline = time.monotonic() + self.timeout
+        pending = list(self.lines)
+        prompts_used = 0  # prompts already answered with a line
+        last_output = time.monotonic()
+        exception_at: float | None = None
+        open_streams = 2
+        try:
+            while open_streams:
+                now = time.monotonic()
+                if now >= deadline:
+                    print(f"\nllmbm-qemu: timeout after {self.timeout:g} s", file=sys.stderr)
+                    return EXIT_TIMEOUT
+                if exception_at is not None and now - exception_at > 1.0:
+                    # One second is enough for OVMF's register dump to arrive for the log.
+                    print("\nllmbm-qemu: the firmware hit a CPU exception", file=sys.stderr)
+                    return EXIT_CPU_EXCEPTION
+                for key, _ in sel.select(timeout=0.05):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        sel.unregister(key.fileobj)
+                        open_streams -= 1
+                    elif key.data == "out":
+                        self._emit(chunk)
+                        last_output = time.monotonic()
+                    else:
+                        self.stderr += chunk
+                        sys.stderr.buffer.write(chunk)
+                        sys.stderr.flush()
+                if exception_at is None and has_cpu_exception(self.console):
+                    exception_at = time.monotonic()
+                quiet = time.monotonic() - last_output >= PROMPT_SETTLE
+                if pending and quiet and count_prompts(self.console) > prompts_used:
+                    prompts_used = count_prompts(self.console)
+                    self._type(proc, pending.pop(0))
+            returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"\nllmbm-qemu: timeout after {self.timeout:g} s", file=sys.stderr)
+            return EXIT_TIMEOUT
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        if has_cpu_exception(self.console):
+            print("\nllmbm-qemu: the firmware hit a CPU exception", file=sys.stderr)
+            return EXIT_CPU_EXCEPTION
+        return self._status(returncode)
+
+    def _type(self, proc: subprocess.Popen, line: str) -> None:
+        assert proc.stdin
+        # A serial terminal sends CR for Enter.
+        for char in line.rstrip("\r\n") + "\r":
+            try:
+                proc.stdin.write(char.encode())
+                proc.stdin.flush()
+            except BrokenPipeError:
+                return
+            time.sleep(KEY_DELAY)
+
+    def _status(self, returncode: int) -> int:
+        status = firmware_status(returncode)
+        # QEMU reports its own errors with exit 1, which would read as "firmware status 0".
+        # Tell them apart by QEMU's message on stderr.
+        qemu_error = returncode == 1 and b"qemu-system" in self.stderr
+        if status is None or qemu_error:
+            print(f"\nllmbm-qemu: QEMU failed (exit code {returncode})", file=sys.stderr)
+            return EXIT_QEMU_FAILED
+        return status
+
+
+def read_input_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise BuildError(f"cannot read input file {path}: {err.strerror}") from err
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="llmbm-qemu", description="Boot an llm-baremetal image in QEMU.")
+    parser.add_argument("image", type=Path)
+    parser.add_argument("--input", type=Path, help="lines to type into the REPL, one per prompt")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds before giving up (exit 124)")
+    parser.add_argument("--smp", type=int, default=1)
+    parser.add_argument("--accel", choices=("tcg", "kvm"), default="tcg")
+    parser.add_argument("--memory", type=int, default=2048, help="guest RAM in MiB")
+    parser.add_argument("--ovmf-code", default="")
+    parser.add_argument("--ovmf-vars", default="")
+    parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
+    parser.add_argument("--interactive", action="store_true", help="console on this terminal")
+    args = parser.parse_args(argv)
+    try:
+        if not args.image.is_file():
+            raise BuildError(f"image {args.image} not found (build it with: ninja -C build image)")
+        if shutil.which(args.qemu) is None:
+            raise BuildError(f"{args.qemu} not found: apt-get install qemu-system-x86")
+        ovmf = find_ovmf(args.ovmf_code or None, args.ovmf_vars or None)
+        lines = read_input_lines(args.input) if args.input else []
+    except BuildError as err:
+        print(f"llmbm-qemu: error: {err}", file=sys.stderr)
+        return EXIT_QEMU_FAILED
+    with tempfile.TemporaryDirectory(prefix="llmbm-qemu-") as tmp:
+        # OVMF writes its variable store; each run gets a private copy of the template.
+        vars_copy = Path(tmp) / "OVMF_VARS.fd"
+        shutil.copyfile(ovmf.vars, vars_copy)
+        command = qemu_command(
+            args.image.resolve(),
+            ovmf,
+            vars_copy,
+            accel=args.accel,
+            smp=args.smp,
+            memory_mb=args.memory,
+            interactive=args.interactive,
+            qemu=args.qemu,
+        )
+        if args.interactive:
+            print("llmbm-qemu: Ctrl-A X quits QEMU", file=sys.stderr)
+            returncode = subprocess.call(command)
+            status = firmware_status(returncode)
+            return EXIT_QEMU_FAILED if status is None else status
+        return Runner(command, lines, args.timeout).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

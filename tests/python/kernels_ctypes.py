@@ -1,0 +1,183 @@
+"""ctypes access to the kernels in the host test library
+(build/kernels/x86_64/libllmbm_kernels_test.so), shared by the kernel tests."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from llmbm_build.dispatch import load_manifest
+
+# ggml type ids (firmware/engine/kernels.h) and block geometry.
+TYPE_IDS: dict[str, int] = {
+    "f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q8_1": 9,
+    "q2_K": 10, "q3_K": 11, "q4_K": 12, "q5_K": 13, "q6_K": 14, "q8_K": 15, "bf16": 30,
+}  # fmt: skip
+BLOCK: dict[str, tuple[int, int]] = {
+    "f32": (1, 4), "f16": (1, 2), "bf16": (1, 2),
+    "q4_0": (32, 18), "q4_1": (32, 20), "q5_0": (32, 22), "q5_1": (32, 24),
+    "q8_0": (32, 34), "q8_1": (32, 36),
+    "q2_K": (256, 84), "q3_K": (256, 110), "q4_K": (256, 144), "q5_K": (256, 176),
+    "q6_K": (256, 210), "q8_K": (256, 292),
+}  # fmt: skip
+VEC_DOT_TYPE: dict[str, str] = {
+    "f32": "f32", "f16": "f32", "bf16": "f32",
+    "q4_0": "q8_0", "q5_0": "q8_0", "q8_0": "q8_0", "q4_1": "q8_1", "q5_1": "q8_1",
+    "q2_K": "q8_K", "q3_K": "q8_K", "q4_K": "q8_K", "q5_K": "q8_K", "q6_K": "q8_K",
+}  # fmt: skip
+WEIGHT_TYPES = list(VEC_DOT_TYPE)
+QUANT_WEIGHT_TYPES = [t for t in WEIGHT_TYPES if t.startswith("q")]
+
+U8Array = npt.NDArray[np.uint8]
+F32Array = npt.NDArray[np.float32]
+
+
+class Weight(ctypes.Structure):
+    """llmbm_weight from firmware/engine/kernels.h."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("rows", ctypes.c_uint32),
+        ("cols", ctypes.c_uint32),
+        ("data", ctypes.c_void_p),
+        ("scales", ctypes.c_void_p),
+        ("group_size", ctypes.c_uint32),
+    ]
+
+
+def _ptr(a: npt.NDArray[np.generic]) -> ctypes.c_void_p:
+    assert a.flags["C_CONTIGUOUS"]
+    return ctypes.c_void_p(a.ctypes.data)
+
+
+def row_bytes(t: str, n: int) -> int:
+    bs, bb = BLOCK[t]
+    return n // bs * bb
+
+
+_SLOTS = 32  # LLMBM_KERNEL_TYPE_SLOTS
+SOURCE_DIR = Path(os.environ.get("LLMBM_SOURCE_DIR") or Path(__file__).resolve().parents[2])
+MANIFEST = load_manifest(SOURCE_DIR / "kernels" / "x86_64" / "manifest.toml")
+# the table's function arrays follow the manifest's [ops] order
+_OPS = MANIFEST.ops
+_DEQUANT = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_QUANT = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_DOT = ctypes.CFUNCTYPE(ctypes.c_float, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_MATVEC = ctypes.CFUNCTYPE(
+    None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t
+)
+_PROTOS = {"dequantize_row": _DEQUANT, "quantize_row": _QUANT, "vec_dot": _DOT, "matvec_rows": _MATVEC}
+
+
+class KernelTable(ctypes.Structure):
+    """llmbm_kernel_table from the generated kernel_dispatch.h."""
+
+    _fields_ = [
+        ("level", ctypes.c_int),
+        ("name", ctypes.c_char_p),
+        ("cpuid_required", ctypes.c_uint64),
+        ("xcr0_required", ctypes.c_uint64),
+        *((op, ctypes.c_void_p * _SLOTS) for op in _OPS),
+    ]
+
+
+class CpuFeatures(ctypes.Structure):
+    _fields_ = [("cpuid", ctypes.c_uint64), ("xcr0", ctypes.c_uint64)]
+
+
+def load_library(build_dir: Path) -> ctypes.CDLL:
+    path = build_dir / "kernels" / "x86_64" / "libllmbm_kernels_test.so"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not built: run ninja in {build_dir}")
+    return ctypes.CDLL(str(path))
+
+
+def level_names(lib: ctypes.CDLL) -> list[str]:
+    """Every ISA level of the build, in the table's order."""
+    lib.llmbm_isa_level_name.restype = ctypes.c_char_p
+    names: list[str] = []
+    while (name := lib.llmbm_isa_level_name(len(names))) is not None:
+        names.append(name.decode())
+    return names
+
+
+def level_supported(lib: ctypes.CDLL, level: str) -> bool:
+    features = CpuFeatures()
+    lib.llmbm_cpu_features_detect(ctypes.byref(features))
+    lib.llmbm_isa_level_supported.restype = ctypes.c_bool
+    return bool(lib.llmbm_isa_level_supported(level_names(lib).index(level), ctypes.byref(features)))
+
+
+class Kernels:
+    """The kernels of one ISA level, reached through the generated dispatch
+    table exactly as the engine reaches them."""
+
+    def __init__(self, build_dir: Path, level: str = "scalar") -> None:
+        self.lib = load_library(build_dir)
+        self.level = level
+        self.lib.llmbm_row_bytes.restype = ctypes.c_size_t
+        self.lib.llmbm_row_bytes.argtypes = [ctypes.c_int, ctypes.c_uint64]
+        self.lib.llmbm_kernels_select.restype = ctypes.POINTER(KernelTable)
+        table = self.lib.llmbm_kernels_select(level_names(self.lib).index(level))
+        self.table: KernelTable = table.contents
+        assert self.table.name.decode() == level
+
+    def _fn(self, op: str, t: str) -> Any:
+        address = getattr(self.table, op)[TYPE_IDS[t]]
+        if not address:
+            raise LookupError(f"level {self.level} has no {op} kernel for {t}")
+        return _PROTOS[op](address)
+
+    def row_bytes(self, t: str | int, cols: int) -> int:
+        tid = TYPE_IDS[t] if isinstance(t, str) else t
+        return int(self.lib.llmbm_row_bytes(tid, cols))
+
+    def dequantize(self, t: str, src: U8Array, n: int) -> F32Array:
+        out = np.zeros(n, np.float32)
+        src = np.ascontiguousarray(src.view(np.uint8).reshape(-1))
+        assert src.size >= row_bytes(t, n)
+        self._fn("dequantize_row", t)(_ptr(src), _ptr(out), ctypes.c_size_t(n))
+        return out
+
+    def quantize(self, act: str, x: F32Array) -> U8Array:
+        x = np.ascontiguousarray(x, np.float32)
+        # over-aligned buffer: Q8_K blocks hold a float
+        out = np.zeros(row_bytes(act, x.size), np.uint8)
+        self._fn("quantize_row", act)(_ptr(x), _ptr(out), ctypes.c_size_t(x.size))
+        return out
+
+    def vec_dot(self, t: str, w_row: U8Array, x_act: npt.NDArray[np.generic], n: int) -> float:
+        fn = self._fn("vec_dot", t)
+        w_row = np.ascontiguousarray(w_row.view(np.uint8).reshape(-1))
+        x_act = np.ascontiguousarray(x_act)
+        return float(fn(_ptr(w_row), _ptr(x_act), ctypes.c_size_t(n)))
+
+    def matvec_rows(
+        self,
+        t: str,
+        w: U8Array,
+        rows: int,
+        cols: int,
+        x_act: npt.NDArray[np.generic],
+        begin: int,
+        end: int,
+    ) -> F32Array:
+        w = np.ascontiguousarray(w.view(np.uint8).reshape(-1))
+        assert w.size == rows * row_bytes(t, cols)
+        x_act = np.ascontiguousarray(x_act)
+        weight = Weight(TYPE_IDS[t], rows, cols, ctypes.c_void_p(w.ctypes.data), None, 0)
+        out = np.full(rows, np.nan, np.float32)
+        fn = self._fn("matvec_rows", t)
+        fn(
+            ctypes.byref(weight),
+            _ptr(x_act),
+            _ptr(out),
+            ctypes.c_size_t(begin),
+            ctypes.c_size_t(end),
+        )
+        return out

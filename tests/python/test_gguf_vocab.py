@@ -1,0 +1,159 @@
+"""The GGUF tokenizers (firmware/engine/gguf) against llama.cpp's tokenizer
+test vectors, the split regexes they implement by hand, and special tokens."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+SEP = "\n__ggml_vocab_test__\n"
+VOCABS = ["llama-spm", "phi-3", "gpt-2"]
+
+
+@pytest.fixture(scope="module")
+def tool(build_dir: Path) -> Path:
+    path = build_dir / "tests" / "unit" / "gguf" / "gguf-vocab-test"
+    if not path.is_file():
+        pytest.fail(f"{path} not built: run ninja -C {build_dir}")
+    return path
+
+
+def run(args: list[str]) -> str:
+    res = subprocess.run(args, check=False, capture_output=True, timeout=120)
+    assert res.returncode == 0, res.stdout.decode(errors="replace") + res.stderr.decode(errors="replace")
+    return res.stdout.decode()
+
+
+def read_inputs(path: Path) -> list[str]:
+    """Inputs as llama.cpp's test-tokenizer-0 reads them: split on the
+    separator line; text after the last separator (none here) is one more."""
+    raw = path.read_bytes().decode()
+    parts = raw.split(SEP)
+    if parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def ids_of(line: str) -> list[int]:
+    return [int(x) for x in line.split()]
+
+
+@pytest.mark.parametrize("name", VOCABS)
+def test_vectors(tool: Path, testdata: Path, name: str) -> None:
+    vocab = testdata / f"ggml-vocab-{name}.gguf"
+    inp, out = Path(f"{vocab}.inp"), Path(f"{vocab}.out")
+    for p in (vocab, inp, out):
+        assert p.is_file(), f"missing test data {p}"
+    inputs = read_inputs(inp)
+    want = out.read_text().splitlines()
+    assert len(inputs) == len(want)
+    got = run([str(tool), str(vocab), "--vectors", str(inp)]).splitlines()
+    assert len(got) == len(want)
+    failures = [
+        f"{text!r}: got {ids_of(g)} want {ids_of(w)}"
+        for text, g, w in zip(inputs, got, want, strict=True)
+        if ids_of(g) != ids_of(w)
+    ]
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", VOCABS)
+def test_decode_roundtrip(tool: Path, testdata: Path, name: str) -> None:
+    vocab = testdata / f"ggml-vocab-{name}.gguf"
+    inputs = read_inputs(Path(f"{vocab}.inp"))
+    lines = run([str(tool), str(vocab), "--roundtrip", f"{vocab}.inp"]).splitlines()
+    decoded = [bytes.fromhex(line.removeprefix("decoded: ")) for line in lines[1::2]]
+    for text, got in zip(inputs, decoded, strict=True):
+        # SentencePiece adds one space in front of the first fragment
+        want = (" " + text if text and name != "gpt-2" else text).encode()
+        assert got == want, f"{text!r}"
+
+
+def test_info(tool: Path, testdata: Path) -> None:
+    phi3 = run([str(tool), str(testdata / "ggml-vocab-phi-3.gguf"), "--info"])
+    assert "bos 1 eos 32000 eot 32007 " in phi3
+    assert "add_bos 1 add_eos 0 space_prefix 1" in phi3
+    gpt2 = run([str(tool), str(testdata / "ggml-vocab-gpt-2.gguf"), "--info"])
+    assert "kind 2 pre 0 " in gpt2
+    assert "bos 50256 eos 50256 eot 50256 " in gpt2
+    assert "add_bos 0 " in gpt2
+
+
+def encode(tool: Path, vocab: Path, text: str, *flags: str) -> list[int]:
+    return ids_of(run([str(tool), str(vocab), *flags, text]).splitlines()[0])
+
+
+def test_special_tokens(tool: Path, testdata: Path) -> None:
+    phi3 = testdata / "ggml-vocab-phi-3.gguf"
+    ids = encode(tool, phi3, "<|user|>\nHi<|end|>\n<|assistant|>", "--special", "--bos")
+    assert ids[:2] == [1, 32010]
+    assert 32007 in ids
+    assert ids[-1] == 32001
+    # control tokens are plain text unless special parsing is asked for
+    plain = encode(tool, phi3, "<|end|>")
+    assert 32007 not in plain and len(plain) > 1
+    # </s> is user-defined in this vocab: always matched
+    assert 2 in encode(tool, phi3, "a</s>b")
+    gpt2 = testdata / "ggml-vocab-gpt-2.gguf"
+    assert encode(tool, gpt2, "Hi<|endoftext|>", "--special") == [17250, 50256]
+    assert 50256 not in encode(tool, gpt2, "Hi<|endoftext|>")
+
+
+def test_bos(tool: Path, testdata: Path) -> None:
+    spm = testdata / "ggml-vocab-llama-spm.gguf"
+    assert encode(tool, spm, "Hello", "--bos")[0] == 1
+    assert encode(tool, spm, "Hello")[0] != 1
+
+
+# --- pre-tokenizers against the regexes they implement ---------------------
+
+GPT2_RE = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+LLAMA3_RE = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+QWEN2_RE = LLAMA3_RE.replace(r"\p{N}{1,3}", r"\p{N}")
+
+# Characters whose Unicode classes have been stable for many versions, so
+# the C tables and the regex module agree: letters, numbers of each kind
+# (Nd, Nl, No), marks, symbols, punctuation and several kinds of space.
+POOL = list(
+    "aZ's'T'Re've'LL'd 0123456789 \t\r\n\n  .,;!?-_()[]{}\"'`~@#$%^&*+=<>/\\|"
+    "éÑßçøœ ЖжЯ 中文字 한국 العربية ٣٤ ½²³ Ⅻ ⅷ \u00a0\u3000\u2028\u0301\u20ac€😀🦙"
+)
+
+
+def random_texts(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(POOL) for _ in range(rng.randint(1, 24))) for _ in range(count)]
+
+
+def regex_split(pre: str, text: str) -> list[str]:
+    regex = pytest.importorskip("regex", reason="the regex module checks the hand-written pre-tokenizers")
+    if pre == "smollm":
+        pieces = [p for p in regex.split(r"(\p{N})", text) if p]
+        return [w for p in pieces for w in regex.findall(GPT2_RE, p)]
+    pattern = {"gpt2": GPT2_RE, "llama3": LLAMA3_RE, "qwen2": QWEN2_RE}[pre]
+    return regex.findall(pattern, text)
+
+
+@pytest.mark.parametrize("pre", ["gpt2", "llama3", "qwen2", "smollm"])
+def test_pretokenizer_matches_regex(tool: Path, tmp_path: Path, pre: str) -> None:
+    texts = random_texts(1234, 400) + [
+        "Hello world's 12345 你好\n\n  x",
+        "I'M HERE 'S 'Ll",
+        "a  \n  b   ",
+        "   ",
+        "x\r\n\r\ny",
+        "1234567 ab12cd",
+    ]
+    inp = tmp_path / "split.inp"
+    inp.write_bytes("".join(t + SEP for t in texts).encode())
+    lines = run([str(tool), "--split", pre, str(inp)]).splitlines()
+    assert len(lines) == len(texts)
+    for text, line in zip(texts, lines, strict=True):
+        got = [bytes.fromhex(w).decode() for w in line.split()]
+        assert got == regex_split(pre, text), repr(text)

@@ -1,0 +1,409 @@
+/* Kernel unit tests on random data, for every type and every ISA level in the
+ * generated dispatch table that this CPU runs:
+ * - the scalar conversions (fp16, rounding) against the C library/compiler;
+ * - per type: dequantize vs vec_dot consistency, odd lengths, all-zero
+ *   blocks, outliers, matvec_rows vs vec_dot;
+ * - every level against the scalar level (activation quantizers byte-exact,
+ *   dequantization bit-exact, dots within 1e-5 of sum |w_i x_i|).
+ * New levels are picked up from the table without touching this file. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels_api.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                            \
+    do {                                                            \
+        if (!(cond)) {                                              \
+            ++failures;                                             \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);    \
+            fprintf(stderr, __VA_ARGS__);                           \
+            fputc('\n', stderr);                                    \
+        }                                                           \
+    } while (0)
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static float uniform(void) /* [-1, 1) */
+{
+    return (float)((double)(rng() >> 11) * 0x1p-52 - 1.0);
+}
+
+static float gauss(void)
+{
+    float s = 0;
+    for (int i = 0; i < 12; ++i)
+        s += uniform();
+    return s * 0.5f;
+}
+
+/* ---- conversions ------------------------------------------------------ */
+
+static void test_fp16(void)
+{
+    for (uint32_t h = 0; h < 65536; ++h) {
+        const float f = llmbm_fp16_to_f32((llmbm_fp16)h);
+#ifdef __FLT16_MAX__
+        _Float16 ref;
+        memcpy(&ref, &(uint16_t){(uint16_t)h}, 2);
+        const float fr = (float)ref;
+        CHECK(memcmp(&f, &fr, 4) == 0 || (isnan(f) && isnan(fr)), "fp16 %04x -> f32", h);
+#endif
+        if (!isnan(f))
+            CHECK(llmbm_f32_to_fp16(f) == h, "fp16 round trip %04x", h);
+        else
+            CHECK((llmbm_f32_to_fp16(f) & 0x7c00) == 0x7c00 && (llmbm_f32_to_fp16(f) & 0x3ff), "NaN %04x", h);
+    }
+#ifdef __FLT16_MAX__
+    /* f32 -> fp16 rounding against the compiler's (RNE) conversion over a
+     * stride of all bit patterns, plus exact halfway points */
+    for (uint64_t u = 0; u < (1ull << 32); u += 211) {
+        float f;
+        uint32_t bits = (uint32_t)u;
+        memcpy(&f, &bits, 4);
+        if (isnan(f))
+            continue;
+        const _Float16 r = (_Float16)f;
+        uint16_t want;
+        memcpy(&want, &r, 2);
+        CHECK(llmbm_f32_to_fp16(f) == want, "f32 %08x -> fp16 %04x, want %04x", bits, llmbm_f32_to_fp16(f),
+              want);
+    }
+    for (uint32_t h = 0; h < 0x7c00; ++h) {
+        const float lo = llmbm_fp16_to_f32((llmbm_fp16)h), hi = llmbm_fp16_to_f32((llmbm_fp16)(h + 1));
+        const float mid = (lo + hi) * 0.5f; /* exact: one more bit */
+        for (int s = 0; s < 2; ++s) {
+            const float f = s ? -mid : mid;
+            const _Float16 r = (_Float16)f;
+            uint16_t want;
+            memcpy(&want, &r, 2);
+            CHECK(llmbm_f32_to_fp16(f) == want, "halfway %g", (double)f);
+        }
+    }
+#endif
+    CHECK(llmbm_bf16_to_f32(0x3f80) == 1.0f, "bf16 1.0");
+    CHECK(llmbm_bf16_to_f32(0xc040) == -3.0f, "bf16 -3.0");
+}
+
+static void test_rounding(void)
+{
+    static const float cases[] = {0.0f, -0.0f, 0.5f, -0.5f, 1.5f, 2.5f, -2.5f, 0.49999997f, -0.49999997f,
+                                  8388607.5f, 8388608.0f, 1e30f, -1e30f, 126.5f, -127.49999f, 1e-40f};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        const float r = llmbm_round_away(cases[i]), want = roundf(cases[i]);
+        CHECK(memcmp(&r, &want, 4) == 0, "round_away(%.9g) = %.9g, want %.9g", (double)cases[i], (double)r,
+              (double)want);
+    }
+    for (int i = 0; i < 1000000; ++i) {
+        const float x = uniform() * (i % 2 ? 200.0f : 4194303.0f);
+        const float r = llmbm_round_away(x);
+        CHECK(r == roundf(x), "round_away(%.9g)", (double)x);
+        CHECK(llmbm_nearest_int(x) == (int32_t)rintf(x), "nearest_int(%.9g)", (double)x);
+        const float half = floorf(x) + 0.5f; /* ties go to even */
+        CHECK(llmbm_nearest_int(half) == (int32_t)rintf(half), "nearest_int tie %.9g", (double)half);
+        CHECK(llmbm_round_away(half) == roundf(half), "round_away tie %.9g", (double)half);
+    }
+}
+
+/* ---- random rows of each type ------------------------------------------ */
+
+static const llmbm_type weight_types[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_1,
+                                          LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K,
+                                          LLMBM_Q4_K, LLMBM_Q5_K, LLMBM_Q6_K};
+
+/* Byte offsets of the fp16 scale fields in a block: random bytes there could
+ * be inf/NaN, so they get sane random scales instead. */
+static int fp16_fields(llmbm_type t, int off[2])
+{
+    switch (t) {
+    case LLMBM_Q4_0: case LLMBM_Q5_0: case LLMBM_Q8_0: off[0] = 0; return 1;
+    case LLMBM_Q4_1: case LLMBM_Q5_1: case LLMBM_Q4_K: case LLMBM_Q5_K: off[0] = 0; off[1] = 2; return 2;
+    case LLMBM_Q2_K: off[0] = 80; off[1] = 82; return 2;
+    case LLMBM_Q3_K: off[0] = 108; return 1;
+    case LLMBM_Q6_K: off[0] = 208; return 1;
+    default: return 0;
+    }
+}
+
+enum fill { FILL_RANDOM, FILL_ZERO, FILL_OUTLIER };
+
+static void random_row(llmbm_type t, size_t n, uint8_t *dst, enum fill fill)
+{
+    const llmbm_type_traits *tr = llmbm_type_traits_of(t);
+    const size_t bytes = llmbm_row_bytes(t, n);
+    if (fill == FILL_ZERO) {
+        memset(dst, 0, bytes);
+        return;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        const float v = gauss() * ((fill == FILL_OUTLIER && i % 37 == 5) ? 80.0f : 1.0f);
+        if (t == LLMBM_F32)
+            memcpy(dst + 4 * i, &v, 4);
+        else if (t == LLMBM_F16)
+            ((llmbm_fp16 *)(void *)dst)[i] = llmbm_f32_to_fp16(v);
+        else if (t == LLMBM_BF16)
+            ((llmbm_bf16 *)(void *)dst)[i] = (llmbm_bf16)(llmbm_f32_bits(v) >> 16);
+    }
+    if (tr->block_size == 1)
+        return;
+    for (size_t i = 0; i < bytes; ++i)
+        dst[i] = (uint8_t)rng();
+    int off[2];
+    const int nf = fp16_fields(t, off);
+    for (size_t b = 0; b < n / tr->block_size; ++b)
+        for (int f = 0; f < nf; ++f) {
+            float scale = uniform() * 0.05f * ((fill == FILL_OUTLIER && b == 1) ? 1000.0f : 1.0f);
+            llmbm_fp16 h = llmbm_f32_to_fp16(scale);
+            memcpy(dst + b * tr->block_bytes + (size_t)off[f], &h, 2);
+        }
+}
+
+static void random_x(float *x, size_t n, enum fill fill)
+{
+    for (size_t i = 0; i < n; ++i)
+        x[i] = fill == FILL_ZERO ? 0.0f : gauss() * ((fill == FILL_OUTLIER && i % 53 == 7) ? 1e4f : 1.0f);
+}
+
+/* The activation in the type's vec_dot format, and its f32 value. */
+static void prepare_act(const llmbm_kernel_table *k, llmbm_type wt, const float *x, size_t n, void *act,
+                        float *act_value)
+{
+    const llmbm_type at = llmbm_type_traits_of(wt)->vec_dot_type;
+    const void *xa = llmbm_kernels_prepare_act(k, wt, x, act, n);
+    if (at == LLMBM_F32) {
+        CHECK(xa == x, "float weights take x as is");
+        memcpy(act, x, n * 4);
+        memcpy(act_value, x, n * 4);
+        return;
+    }
+    CHECK(xa == act, "quantized weights take the buffer");
+    llmbm_kernel_dequantize_row(k, at)(act, act_value, n);
+}
+
+static double cond_scale(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; ++i)
+        s += fabs((double)a[i] * b[i]);
+    return s > 0 ? s : 1e-30;
+}
+
+static double dot64(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; ++i)
+        s += (double)a[i] * b[i];
+    return s;
+}
+
+/* For Q4_1/Q5_1 weights: the dot as the Q8_1 format defines it, the min term
+ * m * dy * sum(qy) taken from the activation's stored fp16 s = dy * sum(qy). */
+static double dot64_q8_1(const uint8_t *row, size_t block_bytes, const void *act, const float *w_deq,
+                         const float *x_deq, size_t n)
+{
+    const block_q8_1 *y = act;
+    double s = 0;
+    for (size_t b = 0; b < n / LLMBM_QK8_1; ++b) {
+        llmbm_fp16 mh; /* m follows d in both block_q4_1 and block_q5_1 */
+        memcpy(&mh, row + b * block_bytes + 2, 2);
+        const double m = llmbm_fp16_to_f32(mh);
+        for (size_t i = b * LLMBM_QK8_1; i < (b + 1) * LLMBM_QK8_1; ++i)
+            s += ((double)w_deq[i] - m) * x_deq[i];
+        s += m * llmbm_fp16_to_f32(y[b].s);
+    }
+    return s;
+}
+
+#define MAXN 4096
+
+static void test_type_consistency(const llmbm_kernel_table *k, llmbm_type t)
+{
+    const llmbm_type_traits *tr = llmbm_type_traits_of(t);
+    static uint8_t row[MAXN * 4], act[MAXN * 4] __attribute__((aligned(16)));
+    static float x[MAXN], w_deq[MAXN], x_deq[MAXN];
+    const size_t bs = tr->block_size;
+    const size_t lengths[] = {bs, 3 * bs, 7 * bs, bs == 1 ? 1001 : 16 * bs};
+    const bool q8_1 = tr->vec_dot_type == LLMBM_Q8_1;
+
+    for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; ++li) {
+        const size_t n = lengths[li];
+        if (n > MAXN)
+            continue;
+        for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
+            for (int xfill = FILL_RANDOM; xfill <= FILL_OUTLIER; ++xfill) {
+                random_row(t, n, row, (enum fill)fill);
+                random_x(x, n, (enum fill)xfill);
+                prepare_act(k, t, x, n, act, x_deq);
+                llmbm_kernel_dequantize_row(k, t)(row, w_deq, n);
+                const float got = llmbm_kernel_vec_dot(k, t)(row, act, n);
+                const double want = q8_1 ? dot64_q8_1(row, tr->block_bytes, act, w_deq, x_deq, n)
+                                         : dot64(w_deq, x_deq, n);
+                const double err = fabs(got - want) / cond_scale(w_deq, x_deq, n);
+                CHECK(isfinite(got) && err <= 1e-5, "%s %s n=%zu fill=%d/%d: dot %.9g want %.9g (err %.2e)",
+                      k->name, tr->name, n, fill, xfill, (double)got, want, err);
+                if (fill == FILL_ZERO || xfill == FILL_ZERO)
+                    CHECK(got == 0.0f, "%s %s: zero row/activation gives %g", k->name, tr->name, (double)got);
+            }
+        }
+    }
+}
+
+/* Quantized activations reproduce x to half a step (plus the fp16 rounding
+ * of the stored scale for Q8_0/Q8_1). */
+static void test_quantizer_error(const llmbm_kernel_table *k, llmbm_type at)
+{
+    static float x[MAXN], back[MAXN];
+    static uint8_t q[MAXN * 2] __attribute__((aligned(16)));
+    const size_t bs = llmbm_type_traits_of(at)->block_size, n = 8 * bs;
+    for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
+        random_x(x, n, (enum fill)fill);
+        llmbm_kernel_quantize_row(k, at)(x, q, n);
+        llmbm_kernel_dequantize_row(k, at)(q, back, n);
+        for (size_t b = 0; b < n / bs; ++b) {
+            float amax = 0;
+            for (size_t i = b * bs; i < (b + 1) * bs; ++i)
+                amax = fmaxf(amax, fabsf(x[i]));
+            const float step = amax / 127.0f;
+            for (size_t i = b * bs; i < (b + 1) * bs; ++i)
+                CHECK(fabsf(x[i] - back[i]) <= 0.6f * step + 1e-30f, "%s q%d x=%g back=%g step=%g", k->name,
+                      (int)at, (double)x[i], (double)back[i], (double)step);
+        }
+    }
+}
+
+static void test_matvec(const llmbm_kernel_table *k, llmbm_type t)
+{
+    enum { ROWS = 5 };
+    const llmbm_type_traits *tr = llmbm_type_traits_of(t);
+    const size_t cols = tr->block_size == 1 ? 333 : 2 * LLMBM_QK_K;
+    const size_t rb = llmbm_row_bytes(t, cols);
+    static uint8_t w[ROWS * 2 * LLMBM_QK_K * 4], act[4096] __attribute__((aligned(16)));
+    static float x[2 * LLMBM_QK_K], x_deq[2 * LLMBM_QK_K];
+    for (int r = 0; r < ROWS; ++r)
+        random_row(t, cols, w + r * rb, r == 2 ? FILL_ZERO : FILL_RANDOM);
+    random_x(x, cols, FILL_RANDOM);
+    prepare_act(k, t, x, cols, act, x_deq);
+    const llmbm_weight weight = {.type = t, .rows = ROWS, .cols = (uint32_t)cols, .data = w};
+    float out[ROWS + 1];
+    for (int i = 0; i <= ROWS; ++i)
+        out[i] = -12345.0f;
+    llmbm_kernel_matvec_rows(k, t)(&weight, act, out, 1, 4);
+    CHECK(out[0] == -12345.0f && out[4] == -12345.0f && out[5] == -12345.0f, "%s %s: matvec wrote outside",
+          k->name, tr->name);
+    for (int r = 1; r < 4; ++r) {
+        const float want = llmbm_kernel_vec_dot(k, t)(w + r * rb, act, cols);
+        CHECK(memcmp(&out[r], &want, 4) == 0, "%s %s row %d: matvec %g vs vec_dot %g", k->name, tr->name, r,
+              (double)out[r], (double)want);
+    }
+}
+
+/* ---- every level against the scalar one --------------------------------- */
+
+static void test_level_vs_scalar(const llmbm_kernel_table *k, const llmbm_kernel_table *ref)
+{
+    static uint8_t row[MAXN * 4], act_k[MAXN * 4] __attribute__((aligned(16))),
+        act_ref[MAXN * 4] __attribute__((aligned(16)));
+    static float x[MAXN], deq_k[MAXN], deq_ref[MAXN];
+    static const llmbm_type acts[] = {LLMBM_Q8_0, LLMBM_Q8_1, LLMBM_Q8_K};
+
+    for (size_t a = 0; a < 3; ++a) {
+        const llmbm_type at = acts[a];
+        const size_t n = 16 * LLMBM_QK_K, bytes = llmbm_row_bytes(at, n);
+        for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
+            random_x(x, n, (enum fill)fill);
+            llmbm_kernel_quantize_row(k, at)(x, act_k, n);
+            llmbm_kernel_quantize_row(ref, at)(x, act_ref, n);
+            CHECK(memcmp(act_k, act_ref, bytes) == 0, "%s quantize %s differs from scalar", k->name,
+                  llmbm_type_traits_of(at)->name);
+        }
+    }
+    for (size_t i = 0; i < sizeof weight_types / sizeof weight_types[0]; ++i) {
+        const llmbm_type t = weight_types[i];
+        const llmbm_type_traits *tr = llmbm_type_traits_of(t);
+        const size_t n = tr->block_size == 1 ? 1001 : 8 * LLMBM_QK_K;
+        for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
+            random_row(t, n, row, (enum fill)fill);
+            random_x(x, n, FILL_RANDOM);
+            llmbm_kernel_dequantize_row(k, t)(row, deq_k, n);
+            llmbm_kernel_dequantize_row(ref, t)(row, deq_ref, n);
+            CHECK(memcmp(deq_k, deq_ref, n * 4) == 0, "%s dequantize %s differs from scalar", k->name, tr->name);
+            prepare_act(ref, t, x, n, act_ref, deq_ref);
+            const float got = llmbm_kernel_vec_dot(k, t)(row, act_ref, n);
+            const float want = llmbm_kernel_vec_dot(ref, t)(row, act_ref, n);
+            const double err = fabs((double)got - want) / cond_scale(deq_k, deq_ref, n);
+            CHECK(err <= 1e-5, "%s vec_dot %s: %.9g vs scalar %.9g", k->name, tr->name, (double)got, (double)want);
+        }
+    }
+}
+
+static void test_dispatch_api(const llmbm_cpu_features *cpu)
+{
+    CHECK(cpu->cpuid & LLMBM_CPU_SSE2, "x86_64 always has SSE2");
+    const llmbm_isa_level best = llmbm_kernels_best_level(cpu);
+    CHECK(llmbm_isa_level_supported(best, cpu), "best level %d unsupported", (int)best);
+    CHECK(llmbm_kernels_select(LLMBM_ISA_COUNT) == NULL, "select past the end");
+    CHECK(llmbm_isa_level_from_name("no-such-isa") == -1, "unknown name");
+    CHECK(llmbm_isa_level_from_name(NULL) == -1, "NULL name");
+    const llmbm_cpu_features none = {0, 0};
+    CHECK(llmbm_kernels_best_level(&none) == LLMBM_ISA_SCALAR, "no features -> scalar");
+    for (int l = 0; l < LLMBM_ISA_COUNT; ++l) {
+        const llmbm_kernel_table *k = llmbm_kernels_select((llmbm_isa_level)l);
+        CHECK(k && k->level == (llmbm_isa_level)l, "table %d", l);
+        CHECK(llmbm_isa_level_from_name(llmbm_isa_level_name((llmbm_isa_level)l)) == l, "name of %d", l);
+        for (size_t i = 0; i < sizeof weight_types / sizeof weight_types[0]; ++i) {
+            const llmbm_type t = weight_types[i];
+            CHECK(llmbm_kernel_matvec_rows(k, t) && llmbm_kernel_vec_dot(k, t) && llmbm_kernel_dequantize_row(k, t),
+                  "%s lacks a kernel for %s", k->name, llmbm_type_traits_of(t)->name);
+        }
+    }
+    const llmbm_kernel_table *scalar = llmbm_kernels_select(LLMBM_ISA_SCALAR);
+    CHECK(llmbm_kernel_matvec_rows(scalar, LLMBM_AK42_Q8) == NULL, "AK42 slot");
+    CHECK(llmbm_kernels_prepare_act(scalar, LLMBM_AK42_Q8, NULL, NULL, 0) == NULL, "AK42 act");
+    CHECK(llmbm_kernels_prepare_act(scalar, (llmbm_type)4, NULL, NULL, 0) == NULL, "type 4 act");
+    printf("cpu: cpuid bits %#llx xcr0 %#llx, best level %s\n", (unsigned long long)cpu->cpuid,
+           (unsigned long long)cpu->xcr0, llmbm_isa_level_name(best));
+}
+
+int main(void)
+{
+    llmbm_cpu_features cpu;
+    llmbm_cpu_features_detect(&cpu);
+    test_dispatch_api(&cpu);
+    test_fp16();
+    test_rounding();
+
+    const llmbm_kernel_table *scalar = llmbm_kernels_select(LLMBM_ISA_SCALAR);
+    for (int l = 0; l < LLMBM_ISA_COUNT; ++l) {
+        const llmbm_kernel_table *k = llmbm_kernels_select((llmbm_isa_level)l);
+        if (!llmbm_isa_level_supported((llmbm_isa_level)l, &cpu)) {
+            printf("level %s: not supported by this CPU, skipped\n", k->name);
+            continue;
+        }
+        const int before = failures;
+        for (size_t i = 0; i < sizeof weight_types / sizeof weight_types[0]; ++i) {
+            test_type_consistency(k, weight_types[i]);
+            test_matvec(k, weight_types[i]);
+        }
+        test_quantizer_error(k, LLMBM_Q8_0);
+        test_quantizer_error(k, LLMBM_Q8_1);
+        test_quantizer_error(k, LLMBM_Q8_K);
+        /* scalar against itself too, so this comparison code is exercised
+         * before the first SIMD level exists */
+        test_level_vs_scalar(k, scalar);
+        printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
+    }
+    if (failures)
+        fprintf(stderr, "%d failures\n", failures);
+    return failures ? 1 : 0;
+}
