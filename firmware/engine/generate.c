@@ -24,8 +24,9 @@ int llmbm_generate(llmbm_transformer *tf, const llmbm_tokenizer *tok, llmbm_samp
         }
         pos++;
         st.positions = pos;
-        /* llama2.c: BOS delimits sequences, so it ends the text. */
-        if (next == LLMBM_TOKEN_BOS) break;
+        /* llama2.c: BOS delimits sequences, so it ends the text; GGUF
+         * models end at EOS/EOT (llmbm_token_is_eog). */
+        if (llmbm_token_is_eog(tok, next)) break;
         bool go_on = on_token(ctx, next, llmbm_decode(tok, token, next));
         token = next;
         if (st.first_token_us == 0) st.first_token_us = plat_now_us();

@@ -1,5 +1,6 @@
 /* The generation loop of llama2.c run.c: feed the prompt, then sample, until
- * `steps` positions (prompt included) or a BOS token. Text is handed to a
+ * `steps` positions (prompt included) or an end-of-generation token
+ * (llmbm_token_is_eog: BOS for llama2.c, EOS/EOT for GGUF). Text is handed to a
  * callback piece by piece, so the CLI and the REPL print the same way. */
 #pragma once
 

@@ -1,8 +1,11 @@
 #include "model.h"
 
+#include "gguf_model.h"
 #include "llama2c.h"
+#include "isa.h"
 #include "ops.h"
 #include "platform.h"
+#include "quant_formats.h"
 
 const char *llmbm_format_name(llmbm_format format) {
     switch (format) {
@@ -33,18 +36,79 @@ int llmbm_config_validate(const llmbm_config *c, const char *name, llmbm_err *er
     return 0;
 }
 
+static bool is_gguf(const uint8_t *b, uint64_t size) {
+    return size >= 4 && b[0] == 'G' && b[1] == 'G' && b[2] == 'U' && b[3] == 'F';
+}
+
+static void set_path(llmbm_model *m, const char *name) {
+    size_t n = eng_strnlen(name, sizeof m->path - 1);
+    eng_memcpy(m->path, name, n);
+    m->path[n] = 0;
+}
+
+/* Frees what a failed GGUF build allocated (not the file data). */
+static void free_partial(llmbm_model *m) {
+    if (m->layers) plat_free(m->layers);
+    if (m->aux) plat_free(m->aux);
+    eng_memset(m, 0, sizeof *m);
+}
+
 int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char *name, llmbm_err *err) {
     llmbm_model m;
     eng_memset(&m, 0, sizeof m);
     const uint8_t *bytes = data;
-    if (size >= 4 && bytes[0] == 'G' && bytes[1] == 'G' && bytes[2] == 'U' && bytes[3] == 'F')
-        return llmbm_fail(err, "%s: GGUF models are not supported by this build yet", name);
-    if (llmbm_llama2c_parse(&m, bytes, size, name, err)) return -1;
+    if (is_gguf(bytes, size)) {
+        /* The reader copies the image while indexing it: a transient second
+         * copy. llmbm_model_load avoids it by reading only the header. */
+        gguf_file g;
+        if (size > SIZE_MAX || gguf_parse_memory(&g, data, (size_t)size, name, err)) return -1;
+        set_path(&m, name);
+        int rc = llmbm_gguf_model_build(&m, &g, bytes + g.data_offset, name, err);
+        gguf_close(&g);
+        if (rc) {
+            free_partial(&m);
+            return -1;
+        }
+    } else if (llmbm_llama2c_parse(&m, bytes, size, name, err)) {
+        return -1;
+    }
     m.file_data = data;
     m.file_size = size;
-    size_t n = eng_strnlen(name, sizeof m.path - 1);
-    eng_memcpy(m.path, name, n);
-    m.path[n] = 0;
+    set_path(&m, name);
+    *model = m;
+    return 0;
+}
+
+/* GGUF from a file: the reader takes the header through ranged reads, then
+ * the tensor data section is read into one block the model owns, so memory
+ * is the file size (plat_alloc's 64-byte alignment keeps every tensor at the
+ * file's general.alignment). */
+static int load_gguf(llmbm_model *model, const char *path, llmbm_err *err) {
+    gguf_file g;
+    if (gguf_open(&g, path, err)) return -1;
+    llmbm_model m;
+    eng_memset(&m, 0, sizeof m);
+    uint64_t len = g.file_size - g.data_offset;
+    void *data = len <= SIZE_MAX / 2 ? plat_alloc(len ? (size_t)len : 1) : 0;
+    if (!data) {
+        gguf_close(&g);
+        return llmbm_fail(err, "%s: out of memory reading %llu bytes of tensor data", path, (unsigned long long)len);
+    }
+    if (len && !plat_read(g.file, g.data_offset, data, (size_t)len)) {
+        gguf_close(&g);
+        plat_free(data);
+        return llmbm_fail(err, "%s: read error in the tensor data", path);
+    }
+    set_path(&m, path);
+    int rc = llmbm_gguf_model_build(&m, &g, data, path, err);
+    m.file_size = g.file_size;
+    gguf_close(&g);
+    if (rc) {
+        free_partial(&m);
+        plat_free(data);
+        return -1;
+    }
+    m.file_data = data;
     *model = m;
     return 0;
 }
@@ -60,6 +124,11 @@ int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err) {
     if (size > (uint64_t)(SIZE_MAX / 2)) {
         plat_close(f);
         return llmbm_fail(err, "%s: file too large", path);
+    }
+    uint8_t magic[4] = {0, 0, 0, 0};
+    if (size >= 4 && plat_read(f, 0, magic, 4) && is_gguf(magic, 4)) {
+        plat_close(f);
+        return load_gguf(model, path, err);
     }
     void *data = plat_alloc((size_t)size);
     if (!data) {
@@ -81,6 +150,7 @@ int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err) {
 
 void llmbm_model_free(llmbm_model *model) {
     if (model->layers) plat_free(model->layers);
+    if (model->aux) plat_free(model->aux);
     if (model->file_data) plat_free(model->file_data);
     eng_memset(model, 0, sizeof *model);
 }
@@ -88,7 +158,7 @@ void llmbm_model_free(llmbm_model *model) {
 static uint64_t weight_bytes(const llmbm_weight *w) {
     uint64_t n = (uint64_t)w->rows * w->cols;
     if (w->type == LLMBM_AK42_Q8) return n + n / w->group_size * 4;
-    return n * 4;
+    return (uint64_t)llmbm_row_bytes(w->type, w->cols) * w->rows;
 }
 
 uint64_t llmbm_model_weight_bytes(const llmbm_model *model) {
@@ -136,6 +206,23 @@ static void describe_weight(text_sink *s, const char *what, const llmbm_weight *
     sinkf(s, "\n");
 }
 
+static void describe_gguf(text_sink *s, const llmbm_model *m) {
+    const llmbm_config *c = &m->config;
+    const llmbm_quant_mix *mix = &m->mix;
+    static const char *const modes[] = {"llama2.c", "normal (adjacent pairs)", "neox (split halves)"};
+    sinkf(s, "architecture: %s\n", m->arch);
+    sinkf(s, "parameters: %llu (%.2f M)\n", (unsigned long long)mix->n_params, (double)mix->n_params / 1e6);
+    sinkf(s, "context_length: %u\n", c->seq_len);
+    sinkf(s, "rope: %s, %u dims, scale %g%s\n", modes[c->rope_mode], c->rope_dim, (double)c->rope_freq_scale,
+          m->rope_freqs ? ", frequency factors" : "");
+    sinkf(s, "quant mix:");
+    for (uint32_t t = 0; t < LLMBM_TYPE_SLOTS; t++)
+        if (mix->count[t])
+            sinkf(s, " %s x%u (%.2f MiB)", t == LLMBM_TYPE_SLOTS - 1 ? "other" : llmbm_type_name((llmbm_type)t),
+                  mix->count[t], (double)mix->bytes[t] / 1048576.0);
+    sinkf(s, "\n");
+}
+
 void llmbm_model_describe(const llmbm_model *model, llmbm_write_fn write, void *ctx) {
     text_sink s = {write, ctx};
     const llmbm_config *c = &model->config;
@@ -147,6 +234,8 @@ void llmbm_model_describe(const llmbm_model *model, llmbm_write_fn write, void *
     sinkf(&s, "vocab_size: %u\nseq_len: %u\nrope_theta: %g\nnorm_eps: %g\n", c->vocab_size, c->seq_len,
           (double)c->rope_theta, (double)c->norm_eps);
     sinkf(&s, "classifier: %s\n", c->shared_classifier ? "shared with token embedding" : "separate");
+    if (model->format == LLMBM_FORMAT_GGUF) describe_gguf(&s, model);
+    sinkf(&s, "kernels: %s\n", llmbm_isa_name());
     if (model->format == LLMBM_FORMAT_LLAMA2C_V2) sinkf(&s, "group_size: %u\n", c->group_size);
     sinkf(&s, "tensors:\n");
     describe_weight(&s, "token_embedding", &model->token_embedding, 1);

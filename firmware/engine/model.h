@@ -19,6 +19,13 @@ typedef enum llmbm_format {
     LLMBM_FORMAT_GGUF,
 } llmbm_format;
 
+/* How RoPE pairs up the elements of a head. */
+typedef enum llmbm_rope_mode {
+    LLMBM_ROPE_LLAMA2C = 0, /* run.c's loop exactly (adjacent pairs, powf per pair) */
+    LLMBM_ROPE_NORM,        /* ggml's: adjacent pairs (llama GGUF, whose Q/K convert_hf permuted) */
+    LLMBM_ROPE_NEOX,        /* ggml's NEOX: pairs (i, i + rope_dim/2) (qwen2) */
+} llmbm_rope_mode;
+
 typedef struct llmbm_config {
     uint32_t dim;        /* residual stream width */
     uint32_t hidden_dim; /* FFN inner width */
@@ -32,6 +39,9 @@ typedef struct llmbm_config {
     float norm_eps;   /* RMSNorm epsilon, 1e-5 for llama2.c */
     bool shared_classifier;
     uint32_t group_size; /* LLMBM_FORMAT_LLAMA2C_V2 only */
+    llmbm_rope_mode rope_mode;
+    uint32_t rope_dim;     /* rotated elements per head (<= head_size); GGUF modes */
+    float rope_freq_scale; /* linear rope scaling: positions times this (1 = none) */
 } llmbm_config;
 
 typedef struct llmbm_layer {
@@ -44,7 +54,16 @@ typedef struct llmbm_layer {
     llmbm_weight w1;      /* hidden x dim (gate) */
     llmbm_weight w2;      /* dim x hidden (down) */
     llmbm_weight w3;      /* hidden x dim (up) */
+    const float *bq, *bk, *bv; /* qwen2's attention biases; NULL when absent */
 } llmbm_layer;
+
+/* Tensors per ggml type in a GGUF file (`llmbm info`'s quant mix). */
+#define LLMBM_TYPE_SLOTS 32
+typedef struct llmbm_quant_mix {
+    uint32_t count[LLMBM_TYPE_SLOTS];
+    uint64_t bytes[LLMBM_TYPE_SLOTS];
+    uint64_t n_params; /* elements of every tensor */
+} llmbm_quant_mix;
 
 typedef struct llmbm_model {
     llmbm_format format;
@@ -53,9 +72,14 @@ typedef struct llmbm_model {
     llmbm_layer *layers;          /* n_layers */
     const float *rms_final;       /* dim */
     llmbm_weight classifier;      /* vocab x dim; a copy of token_embedding when shared */
-    void *file_data;              /* the whole file, owned (plat_alloc) */
+    void *file_data;              /* the whole file (GGUF: its tensor data section), owned */
     uint64_t file_size;
     char path[200];
+    /* GGUF only */
+    char arch[32];             /* general.architecture */
+    const float *rope_freqs;   /* rope_dim/2 frequency divisors (llama3 rope), or NULL */
+    float *aux;                /* owned: norms and biases converted to f32 */
+    llmbm_quant_mix mix;
 } llmbm_model;
 
 /* Reads the file at `path` and parses it by its magic. */

@@ -1,9 +1,26 @@
 #include "ops.h"
 
 #include "eng_math.h"
+#include "isa.h"
+#include "kernels_api.h"
 #include "platform.h"
 
-int llmbm_type_supported(llmbm_type type) { return type == LLMBM_F32 || type == LLMBM_AK42_Q8; }
+/* GGUF block types (and f16/bf16) run on the selected kernel table; F32 and
+ * llama2.c's AK42_Q8 keep the loops below, whose float order is run.c's. */
+static bool uses_table(llmbm_type type) {
+    if (type == LLMBM_F32 || type == LLMBM_AK42_Q8) return false;
+    const llmbm_type_traits *tr = llmbm_type_traits_of(type);
+    return tr && tr->is_weight;
+}
+
+int llmbm_type_supported(llmbm_type type) {
+    if (type == LLMBM_F32 || type == LLMBM_AK42_Q8) return 1;
+    if (!uses_table(type)) return 0;
+    const llmbm_kernel_table *k = llmbm_isa_table();
+    const llmbm_type_traits *tr = llmbm_type_traits_of(type);
+    return llmbm_kernel_matvec_rows(k, type) && llmbm_kernel_dequantize_row(k, type) &&
+           (tr->vec_dot_type == LLMBM_F32 || llmbm_kernel_quantize_row(k, tr->vec_dot_type));
+}
 
 const char *llmbm_type_name(llmbm_type type) {
     switch (type) {
@@ -45,6 +62,7 @@ static q8_act q8_act_layout(void *scratch, uint32_t cols, uint32_t group_size) {
 size_t llmbm_matvec_scratch_bytes(const llmbm_weight *w) {
     if (w->type == LLMBM_AK42_Q8 && w->group_size > 0)
         return (size_t)w->cols / w->group_size * sizeof(float) + w->cols + 64;
+    if (uses_table(w->type)) return llmbm_act_bytes(w->type, w->cols) + 64;
     return 64;
 }
 
@@ -75,7 +93,14 @@ typedef struct matvec_job {
     const llmbm_weight *w;
     const float *x;
     q8_act act;
+    llmbm_matvec_rows_fn rows; /* kernel-table types */
+    const void *x_act;         /* x in the kernel's activation format */
 } matvec_job;
+
+static void rows_kernel(void *ctx, size_t begin, size_t end) {
+    const matvec_job *job = ctx;
+    job->rows(job->w, job->x_act, job->out, begin, end);
+}
 
 static void rows_f32(void *ctx, size_t begin, size_t end) {
     const matvec_job *job = ctx;
@@ -107,7 +132,7 @@ static void rows_ak42_q8(void *ctx, size_t begin, size_t end) {
 }
 
 int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch) {
-    matvec_job job = {out, w, x, {0, 0}};
+    matvec_job job = {out, w, x, {0, 0}, 0, 0};
     switch (w->type) {
     case LLMBM_F32: plat_parallel_for(w->rows, rows_f32, &job); return 0;
     case LLMBM_AK42_Q8:
@@ -115,8 +140,17 @@ int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratc
         quantize_q8_act(&job.act, x, w->cols, w->group_size);
         plat_parallel_for(w->rows, rows_ak42_q8, &job);
         return 0;
-    /* GGUF block types get their kernels (kernels/x86_64) wired in here. */
-    default: return -1;
+    default: {
+        if (!uses_table(w->type)) return -1;
+        /* Quantize x once (Q8_0/Q8_1/Q8_K as the type's dot wants), then
+         * split the rows: every thread reads the same activation. */
+        const llmbm_kernel_table *k = llmbm_isa_table();
+        job.rows = llmbm_kernel_matvec_rows(k, w->type);
+        job.x_act = llmbm_kernels_prepare_act(k, w->type, x, scratch, w->cols);
+        if (!job.rows || !job.x_act) return -1;
+        plat_parallel_for(w->rows, rows_kernel, &job);
+        return 0;
+    }
     }
 }
 
@@ -134,7 +168,15 @@ int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
         for (size_t i = 0; i < n; i++) out[i] = q[i] * w->scales[(base + i) / w->group_size];
         return 0;
     }
-    default: return -1;
+    default: {
+        /* A quantized or half token embedding: dequantize just this row. */
+        if (!uses_table(w->type)) return -1;
+        llmbm_dequantize_row_fn deq = llmbm_kernel_dequantize_row(llmbm_isa_table(), w->type);
+        size_t stride = llmbm_row_bytes(w->type, w->cols);
+        if (!deq || !stride) return -1;
+        deq((const uint8_t *)w->data + (size_t)row * stride, out, n);
+        return 0;
+    }
     }
 }
 
@@ -178,6 +220,27 @@ void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size
             k[i] = v0 * fcr - v1 * fci;
             k[i + 1] = v0 * fci + v1 * fcr;
         }
+    }
+}
+
+void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, int pos, float base,
+                     float freq_scale, const float *freq_factors, int neox) {
+    float theta_scale = eng_powf(base, -2.0f / (float)rope_dim);
+    size_t half = rope_dim / 2;
+    float theta = (float)pos;
+    for (size_t i = 0; i < half; i++) {
+        float t = theta;
+        if (freq_factors) t /= freq_factors[i];
+        t *= freq_scale;
+        float c = eng_cosf(t), s = eng_sinf(t);
+        size_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+        for (size_t h = 0; h < n_heads; h++) {
+            float *v = x + h * head_size;
+            float x0 = v[a], x1 = v[b];
+            v[a] = x0 * c - x1 * s;
+            v[b] = x0 * s + x1 * c;
+        }
+        theta *= theta_scale;
     }
 }
 

@@ -37,6 +37,14 @@ void llmbm_softmax(float *x, size_t n);
  * elements) by pos * theta^(-(i % head_size)/head_size). */
 void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, int pos, float theta);
 
+/* ggml's RoPE over n_heads heads of head_size at x: the first rope_dim
+ * elements of each head rotate, pair i by pos * freq_scale * base^(-2i/rope_dim)
+ * (divided by freq_factors[i] when given), computed like ggml's rope cache
+ * (the per-pair factor by repeated multiplication). neox pairs (i, i +
+ * rope_dim/2); otherwise adjacent pairs (2i, 2i+1). */
+void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, int pos, float base,
+                     float freq_scale, const float *freq_factors, int neox);
+
 /* hb[i] = silu(hb[i]) * hb2[i]. */
 void llmbm_silu_mul(float *hb, const float *hb2, size_t n);
 

@@ -1,5 +1,7 @@
 #include "tokenizer.h"
 
+#include "tokenizer_gguf.h"
+
 #include "platform.h"
 
 static uint32_t read_u32(const uint8_t *p) {
@@ -48,6 +50,7 @@ static void sort_ids(const llmbm_tokenizer *t, uint32_t *v, size_t n) {
 }
 
 int32_t llmbm_token_lookup(const llmbm_tokenizer *t, const char *key, size_t len) {
+    if (t->kind != LLMBM_TOK_LLAMA2C) return llmbm_gguf_token_lookup(t, key, len);
     size_t lo = 0, hi = t->vocab_size; /* first index whose piece >= key */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -62,6 +65,10 @@ int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t siz
                                 const char *name, llmbm_err *err) {
     const uint8_t *p = data;
     eng_memset(t, 0, sizeof *t);
+    t->bos_id = LLMBM_TOKEN_BOS;
+    t->eos_id = LLMBM_TOKEN_EOS;
+    if (size >= 4 && !eng_memcmp(data, "GGUF", 4))
+        return llmbm_fail(err, "%s: a GGUF file; load it with llmbm_tokenizer_from_gguf", name);
     if (size < 4) return llmbm_fail(err, "%s: truncated: too short for a tokenizer.bin header", name);
     uint32_t max_len = read_u32(p);
     if (max_len > 0x7fffffffu) return llmbm_fail(err, "%s: negative max_token_length", name);
@@ -125,6 +132,11 @@ int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t exp
     uint64_t size = 0;
     plat_file *f = plat_open(path, &size);
     if (!f) return llmbm_fail(err, "%s: cannot open tokenizer file", path);
+    char magic[4] = {0, 0, 0, 0};
+    if (size >= 4 && plat_read(f, 0, magic, 4) && !eng_memcmp(magic, "GGUF", 4)) {
+        plat_close(f);
+        return llmbm_tokenizer_from_gguf(t, path, expected_vocab, err);
+    }
     if (size > (1ull << 31)) {
         plat_close(f);
         return llmbm_fail(err, "%s: tokenizer file too large", path);
@@ -143,12 +155,17 @@ int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t exp
 }
 
 void llmbm_tokenizer_free(llmbm_tokenizer *t) {
+    if (t->gguf) llmbm_gguf_tok_free(t->gguf);
     if (t->arena) plat_free(t->arena);
     if (t->merge_buf) plat_free(t->merge_buf);
     eng_memset(t, 0, sizeof *t);
 }
 
-size_t llmbm_encode_capacity(size_t text_len) { return text_len + 3; }
+/* GGUF byte fallback can take up to 6 tokens per byte (gguf_vocab_max_tokens),
+ * plus BOS and EOS; tokenizer.bin needs text_len + 3. */
+size_t llmbm_encode_capacity(size_t text_len) {
+    return text_len > (SIZE_MAX - 16) / 6 / sizeof(int32_t) ? SIZE_MAX / sizeof(int32_t) : 6 * text_len + 8;
+}
 
 /* A raw byte as its <0xNN> token (id byte+3). A vocabulary too small to have
  * byte tokens gets <unk> (0) instead of an out-of-range id. */
@@ -158,6 +175,7 @@ static int32_t byte_token(const llmbm_tokenizer *t, unsigned char b) {
 }
 
 size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens) {
+    if (t->kind != LLMBM_TOK_LLAMA2C) return llmbm_gguf_encode(t, text, bos, eos, tokens);
     size_t n = 0;
     if (bos) tokens[n++] = LLMBM_TOKEN_BOS;
     /* SentencePiece's add_dummy_prefix: a leading space before any text. */
@@ -213,6 +231,7 @@ static int hex_digit(char c) {
 }
 
 const char *llmbm_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t token) {
+    if (t->kind != LLMBM_TOK_LLAMA2C) return llmbm_gguf_decode(t, prev_token, token);
     if (token < 0 || (uint32_t)token >= t->vocab_size) return "";
     const char *piece = t->pieces[token];
     if (prev_token == LLMBM_TOKEN_BOS && piece[0] == ' ') piece++;

@@ -12,7 +12,18 @@
 #define LLMBM_TOKEN_BOS 1
 #define LLMBM_TOKEN_EOS 2
 
+typedef enum llmbm_tokenizer_kind {
+    LLMBM_TOK_LLAMA2C = 0, /* tokenizer.bin */
+    LLMBM_TOK_GGUF_SPM,    /* GGUF tokenizer.ggml.model = llama (SentencePiece) */
+    LLMBM_TOK_GGUF_BPE,    /* GGUF tokenizer.ggml.model = gpt2 (byte-level BPE) */
+} llmbm_tokenizer_kind;
+
+struct llmbm_gguf_tok; /* tokenizer_gguf.c */
+
 typedef struct llmbm_tokenizer {
+    llmbm_tokenizer_kind kind;
+    int32_t bos_id, eos_id;      /* -1: none (GGUF); 1 and 2 for tokenizer.bin */
+    struct llmbm_gguf_tok *gguf; /* GGUF kinds: metadata, vocab, decode buffer */
     uint32_t vocab_size;
     uint32_t max_token_length; /* as stored in the file */
     uint32_t longest_piece;    /* measured, bounds the merge buffer */
@@ -29,7 +40,19 @@ typedef struct llmbm_tokenizer {
  * buffer may be freed afterwards. `name` is used in messages. */
 int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t size, uint32_t expected_vocab,
                                 const char *name, llmbm_err *err);
+/* A tokenizer.bin or, by its magic, a GGUF file's tokenizer. */
 int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err);
+/* The tokenizer in a GGUF file's metadata (tokenizer.ggml.*); only the
+ * metadata is read. */
+int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err);
+
+/* End of generation: EOS/EOT/<|im_end|>-style tokens for GGUF; BOS for
+ * tokenizer.bin (llama2.c's run.c stops there). */
+bool llmbm_token_is_eog(const llmbm_tokenizer *t, int32_t token);
+/* tokenizer.chat_template (NUL-terminated), or NULL when absent / not GGUF. */
+const char *llmbm_tokenizer_chat_template(const llmbm_tokenizer *t);
+/* "llama2.c", "gguf llama (SentencePiece)", "gguf gpt2 (byte-level BPE, pre ...)" */
+const char *llmbm_tokenizer_kind_name(const llmbm_tokenizer *t);
 void llmbm_tokenizer_free(llmbm_tokenizer *t);
 
 /* Upper bound on the tokens llmbm_encode writes for `text_len` bytes. */
@@ -37,11 +60,17 @@ size_t llmbm_encode_capacity(size_t text_len);
 
 /* Encodes `text` (NUL-terminated) into tokens, BOS/EOS optional, exactly as
  * llama2.c run.c's encode(). Returns the token count; tokens must hold
- * llmbm_encode_capacity(strlen(text)) entries. */
+ * llmbm_encode_capacity(strlen(text)) entries. GGUF: llama.cpp's tokenizer
+ * with special-token text parsed; `bos` prepends BOS only if the model's
+ * add_bos_token says so (an empty result still gets BOS so that generation
+ * has a first token); `eos` appends EOS. */
 size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens);
 
 /* The text of `token` following `prev_token` (run.c decode()): a leading
  * space is dropped after BOS, and "<0xNN>" pieces become that raw byte.
+ * GGUF: the token's bytes (SentencePiece U+2581 -> space, BPE byte map
+ * undone; control tokens give ""), the leading space dropped after BOS for
+ * SentencePiece as llama.cpp does.
  * Returns a NUL-terminated string owned by the tokenizer ("" if out of range). */
 const char *llmbm_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t token);
 

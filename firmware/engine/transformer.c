@@ -95,7 +95,18 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
         if (llmbm_matvec(tf->q, &L->wq, tf->xb, tf->scratch) || llmbm_matvec(k, &L->wk, tf->xb, tf->scratch) ||
             llmbm_matvec(v, &L->wv, tf->xb, tf->scratch))
             goto no_kernel;
-        llmbm_rope(tf->q, q_dim, k, kv_dim, hs, (int)pos, c->rope_theta);
+        if (L->bq) llmbm_add(tf->q, L->bq, q_dim);
+        if (L->bk) llmbm_add(k, L->bk, kv_dim);
+        if (L->bv) llmbm_add(v, L->bv, kv_dim);
+        if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
+            llmbm_rope(tf->q, q_dim, k, kv_dim, hs, (int)pos, c->rope_theta);
+        } else {
+            int neox = c->rope_mode == LLMBM_ROPE_NEOX;
+            llmbm_rope_ggml(tf->q, c->n_heads, hs, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale,
+                            m->rope_freqs, neox);
+            llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale,
+                            m->rope_freqs, neox);
+        }
         for (size_t h = 0; h < c->n_heads; h++) {
             size_t kv_off = loff + (h / kv_mul) * hs;
             llmbm_attention_head(tf->xb + h * hs, tf->att + h * tf->ctx_len, tf->q + h * hs, tf->key_cache + kv_off,

@@ -23,7 +23,8 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_parse_float(const char *opt, const char *text, float *out);
 bool cli_parse_long(const char *opt, const char *text, long long *out);
 
-/* Loads a model (and optionally its tokenizer, checked against its vocab);
- * on failure prints the reason and returns false. */
+/* Loads a model (and optionally its tokenizer, checked against its vocab;
+ * path NULL: the GGUF model's own, else ./tokenizer.bin); on failure prints
+ * the reason and returns false. */
 bool cli_load_model(const char *path, llmbm_model *model);
 bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokenizer *tok);

@@ -49,6 +49,8 @@ bool cli_load_model(const char *path, llmbm_model *model) {
 
 bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokenizer *tok) {
     llmbm_err err;
+    /* A GGUF model carries its tokenizer; a llama2.c one needs tokenizer.bin. */
+    if (!path) path = model->format == LLMBM_FORMAT_GGUF ? model->path : "tokenizer.bin";
     if (llmbm_tokenizer_load_file(tok, path, model->config.vocab_size, &err)) {
         cli_error("%s", err.msg);
         return false;

@@ -19,12 +19,26 @@ int cmd_info(int argc, char **argv) {
     llmbm_model model;
     if (!cli_load_model(argv[0], &model)) return CLI_ERROR;
     llmbm_model_describe(&model, write_stdout, NULL);
+    if (model.format == LLMBM_FORMAT_GGUF) {
+        llmbm_tokenizer tok;
+        llmbm_err err;
+        /* A model without tokenizer metadata still runs (llmbm logits). */
+        if (llmbm_tokenizer_from_gguf(&tok, model.path, model.config.vocab_size, &err)) {
+            printf("tokenizer: unavailable (%s)\n", err.msg);
+            llmbm_model_free(&model);
+            return CLI_OK;
+        }
+        printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(&tok), tok.vocab_size,
+               (int)tok.bos_id, (int)tok.eos_id);
+        printf("chat template: %s\n", llmbm_tokenizer_chat_template(&tok) ? "present" : "absent");
+        llmbm_tokenizer_free(&tok);
+    }
     llmbm_model_free(&model);
     return CLI_OK;
 }
 
 int cmd_tokenize(int argc, char **argv) {
-    const char *model_path = NULL, *tok_path = "tokenizer.bin", *text = NULL;
+    const char *model_path = NULL, *tok_path = NULL, *text = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-z") && i + 1 < argc) tok_path = argv[++i];
         else if (!model_path) model_path = argv[i];

@@ -8,6 +8,7 @@ A missing clang is a failure, not a skip: the suite would otherwise pass without
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import struct
 import subprocess
@@ -25,9 +26,15 @@ from llmbm_build.models import (
 SANITIZE = "-fsanitize=fuzzer,address,undefined"
 
 
-def build(clang: str, harness: Path, sources: list[Path], includes: list[Path], out: Path) -> None:
+def build(
+    clang: str, harness: Path, sources: list[Path], includes: list[Path], libs: list[Path], out: Path
+) -> None:
     cmd = [clang, "-std=gnu11", "-g", "-O1", SANITIZE, "-fno-sanitize-recover=undefined", "-ffp-contract=off"]
     cmd += [f"-I{d}" for d in includes] + [str(harness)] + [str(s) for s in sources] + ["-o", str(out)]
+    # Prebuilt (gcc, uninstrumented) libraries: the SIMD kernels need per-level -m flags
+    # that one clang command line cannot give; the engine code around them is still fuzzed.
+    for lib in libs:
+        cmd += [str(lib), f"-Wl,-rpath,{lib.parent}"]
     subprocess.run(cmd, check=True)
 
 
@@ -61,11 +68,41 @@ def tokenizer_seeds(corpus: Path) -> None:
     (corpus / "neg-len.bin").write_bytes(b"\x00" + struct.pack("<ifi", 4, 0.0, -1))
 
 
+def gguf_seeds(corpus: Path) -> None:
+    # gguf_bytes (tests/python) writes hand-made GGUF files of every value type.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+    import gguf_bytes
+
+    data = gguf_bytes.valid_file()
+    (corpus / "valid.gguf").write_bytes(data)
+    for cut in (8, 24, len(data) // 2, len(data) - 1):
+        (corpus / f"valid-cut{cut}.gguf").write_bytes(data[:cut])
+
+
+def gguf_tokenizer_seeds(corpus: Path) -> None:
+    # llama.cpp's tokenizer test inputs, each behind a mode byte (vocab,
+    # pre-tokenizer and flags; see fuzz_gguf_tokenizer.c).
+    testdata = Path(os.environ.get("LLMBM_TESTDATA") or os.environ["LLMBM_TESTDATA_DEFAULT"])
+    text = (testdata / "ggml-vocab-gpt-2.gguf.inp").read_text(encoding="utf-8")
+    for i, sample in enumerate(text.split("\n__ggml_vocab_test__\n")):
+        for mode in (0, 1, 3, 5, 24, 25):
+            (corpus / f"inp{i}-m{mode}.txt").write_bytes(bytes([mode]) + sample.encode())
+
+
+SEEDERS = {
+    "checkpoint": (checkpoint_seeds, 4096),
+    "tokenizer": (tokenizer_seeds, 4096),
+    "gguf": (gguf_seeds, 65536),
+    "gguf_tokenizer": (gguf_tokenizer_seeds, 4096),
+}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--target", choices=["checkpoint", "tokenizer"], required=True)
+    ap.add_argument("--target", choices=sorted(SEEDERS), required=True)
     ap.add_argument("--out-dir", type=Path, required=True)
     ap.add_argument("--include", type=Path, action="append", default=[])
+    ap.add_argument("--link", type=Path, action="append", default=[])
     ap.add_argument("--runs", type=int, default=500000)
     ap.add_argument("--max-total-time", type=int, default=15)
     ap.add_argument("sources", type=Path, nargs="+")
@@ -82,13 +119,21 @@ def main() -> int:
     corpus = work / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     exe = work / f"fuzz_{args.target}"
-    build(clang, harness, [s.resolve() for s in args.sources], [i.resolve() for i in args.include], exe)
-    (checkpoint_seeds if args.target == "checkpoint" else tokenizer_seeds)(corpus)
+    build(
+        clang,
+        harness,
+        [s.resolve() for s in args.sources],
+        [i.resolve() for i in args.include],
+        [lib.resolve() for lib in args.link],
+        exe,
+    )
+    seeder, max_len = SEEDERS[args.target]
+    seeder(corpus)
     cmd = [
         str(exe),
         f"-runs={args.runs}",
         f"-max_total_time={args.max_total_time}",
-        "-max_len=4096",
+        f"-max_len={max_len}",
         "-rss_limit_mb=2048",
         f"-artifact_prefix={work}/",
         str(corpus),

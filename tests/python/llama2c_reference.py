@@ -96,6 +96,21 @@ class ReferenceModel:
         q, s = _quantize_act(x, self.gs)
         return w.astype(np.float64) @ (q.reshape(-1, self.gs) * s[:, None]).reshape(-1)
 
+    def _qkv(self, layer: int, xb: F64) -> tuple[F64, F64, F64]:
+        """Hook: GGUF subclasses add biases here."""
+        w = self.w
+        return self._matvec(w.wq[layer], xb), self._matvec(w.wk[layer], xb), self._matvec(w.wv[layer], xb)
+
+    def _rope(self, q: F64, k: F64, pos: int) -> None:
+        """llama2.c's RoPE: adjacent pairs, theta 10000 (in place). Hook for other modes."""
+        c, hs = self.c, self.c.head_size
+        for i in range(0, c.dim, 2):
+            freq = 1.0 / 10000.0 ** ((i % hs) / hs)
+            cr, ci = np.cos(pos * freq), np.sin(pos * freq)
+            for vec in (q, k) if i < c.kv_dim else (q,):
+                v0, v1 = vec[i], vec[i + 1]
+                vec[i], vec[i + 1] = v0 * cr - v1 * ci, v0 * ci + v1 * cr
+
     def logits(self, tokens: list[int]) -> F64:
         c, w = self.c, self.w
         hs, kv_mul = c.head_size, c.n_heads // c.n_kv_heads
@@ -106,15 +121,8 @@ class ReferenceModel:
             x = w.token_embedding[tok].astype(np.float64)
             for layer in range(c.n_layers):
                 xb = _rmsnorm(x, w.rms_att[layer])
-                q = self._matvec(w.wq[layer], xb)
-                k = self._matvec(w.wk[layer], xb)
-                v = self._matvec(w.wv[layer], xb)
-                for i in range(0, c.dim, 2):
-                    freq = 1.0 / 10000.0 ** ((i % hs) / hs)
-                    cr, ci = np.cos(pos * freq), np.sin(pos * freq)
-                    for vec in (q, k) if i < c.kv_dim else (q,):
-                        v0, v1 = vec[i], vec[i + 1]
-                        vec[i], vec[i + 1] = v0 * cr - v1 * ci, v0 * ci + v1 * cr
+                q, k, v = self._qkv(layer, xb)
+                self._rope(q, k, pos)
                 keys[layer, pos], values[layer, pos] = k, v
                 att_out = np.zeros(c.dim)
                 for h in range(c.n_heads):

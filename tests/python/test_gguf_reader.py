@@ -7,10 +7,11 @@ import struct
 import subprocess
 from pathlib import Path
 
-import gguf_bytes as gb
 import numpy as np
 import pytest
 from gguf import GGUFReader, GGUFValueType
+
+import gguf_bytes as gb
 
 TESTDATA_GGUFS = [
     "stories260K-f32.gguf",
@@ -92,15 +93,11 @@ def expected_dump(path: Path) -> str:
                 body = b"".join(field.parts[i].tobytes() for i in field.data).hex()
             lines.append(head + body)
         else:
-            lines.append(
-                f"kv {name} {VTYPE_NAMES[vtype]} {scalar_text(vtype, field.parts[-1])}"
-            )
+            lines.append(f"kv {name} {VTYPE_NAMES[vtype]} {scalar_text(vtype, field.parts[-1])}")
     for t in r.tensors:
         dims = ",".join(str(int(d)) for d in t.shape)
         rel = int(t.field.parts[-1][0])
-        lines.append(
-            f"tensor {t.name} {int(t.tensor_type)} [{dims}] {rel} {t.data_offset} {t.n_bytes}"
-        )
+        lines.append(f"tensor {t.name} {int(t.tensor_type)} [{dims}] {rel} {t.data_offset} {t.n_bytes}")
     return "\n".join(lines) + "\n"
 
 
@@ -156,16 +153,12 @@ def test_every_truncation_fails(dump_tool: Path, tmp_path: Path) -> None:
     for n in range(len(data)):
         path.write_bytes(data[:n])
         res = run_dump(dump_tool, path)
-        assert res.returncode == 1, (
-            f"prefix of {n} bytes: rc {res.returncode}: {res.stdout}{res.stderr}"
-        )
+        assert res.returncode == 1, f"prefix of {n} bytes: rc {res.returncode}: {res.stdout}{res.stderr}"
         assert res.stdout.startswith(f"error: {path}: "), res.stdout
 
 
 def _str_kv_file(key_len: int) -> bytes:
-    return gb.build(
-        [struct.pack("<Q", key_len) + b"k" * 8 + struct.pack("<I", gb.U8) + b"\x01"], []
-    )
+    return gb.build([struct.pack("<Q", key_len) + b"k" * 8 + struct.pack("<I", gb.U8) + b"\x01"], [])
 
 
 def _q8_tensors(*specs: tuple[bytes, list[int], int, int]) -> list[bytes]:

@@ -88,10 +88,10 @@ def encode(tool: Path, vocab: Path, text: str, *flags: str) -> list[int]:
 
 def test_special_tokens(tool: Path, testdata: Path) -> None:
     phi3 = testdata / "ggml-vocab-phi-3.gguf"
+    # Phi-3's special tokens eat the whitespace after them (llama.cpp RSTRIP),
+    # and the text after a special token gets SentencePiece's space prefix
     ids = encode(tool, phi3, "<|user|>\nHi<|end|>\n<|assistant|>", "--special", "--bos")
-    assert ids[:2] == [1, 32010]
-    assert 32007 in ids
-    assert ids[-1] == 32001
+    assert ids == [1, 32010, 6324, 32007, 32001]
     # control tokens are plain text unless special parsing is asked for
     plain = encode(tool, phi3, "<|end|>")
     assert 32007 not in plain and len(plain) > 1
@@ -157,3 +157,69 @@ def test_pretokenizer_matches_regex(tool: Path, tmp_path: Path, pre: str) -> Non
     for text, line in zip(texts, lines, strict=True):
         got = [bytes.fromhex(w).decode() for w in line.split()]
         assert got == regex_split(pre, text), repr(text)
+
+
+def test_unicode_tables_current(source_dir: Path, tmp_path: Path) -> None:
+    """The committed table is what the generator writes (checked when this
+    Python has the same Unicode version the table was made from)."""
+    import unicodedata
+
+    from llmbm_build import unicode_tables
+
+    committed = (source_dir / "firmware" / "engine" / "gguf" / "unicode_tables.c").read_text()
+    if f"(Unicode {unicodedata.unidata_version})" not in committed:
+        pytest.skip(f"table is from another Unicode version than {unicodedata.unidata_version}")
+    out = tmp_path / "unicode_tables.c"
+    assert unicode_tables.main([str(out)]) == 0
+    assert out.read_text() == committed
+
+
+def gpt2_byte_chars() -> list[str]:
+    """GPT-2's bytes_to_unicode, as a list indexed by byte."""
+    keep = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    out: dict[int, str] = {b: chr(b) for b in keep}
+    extra = 0
+    for b in range(256):
+        if b not in out:
+            out[b] = chr(256 + extra)
+            extra += 1
+    return [out[b] for b in range(256)]
+
+
+def write_bpe_vocab(path: Path, pre: str) -> dict[str, int]:
+    from gguf import GGUFWriter
+
+    tokens = gpt2_byte_chars() + ["Ġw", "or", "Ġwor", "ld", "Ġworld", "hello", "<|im_end|>", "<|endoftext|>"]
+    types = [1] * (len(tokens) - 2) + [3, 3]
+    merges = ["Ġ w", "o r", "Ġw or", "l d", "Ġwor ld"]
+    w = GGUFWriter(str(path), "qwen2")
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre(pre)
+    w.add_token_list(tokens)
+    w.add_token_types(types)
+    w.add_token_merges(merges)
+    w.add_eos_token_id(len(tokens) - 1)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return {t: i for i, t in enumerate(tokens)}
+
+
+@pytest.mark.parametrize("pre", ["qwen2", "llama-bpe", "smollm"])
+def test_synthetic_bpe(tool: Path, tmp_path: Path, pre: str) -> None:
+    path = tmp_path / f"{pre}.gguf"
+    ids = write_bpe_vocab(path, pre)
+    byte = gpt2_byte_chars()
+    got = encode(tool, path, "hello world<|im_end|>x", "--special", "--bos")
+    # llama3 keeps whole words that are tokens (ignore_merges) and adds bos
+    # (bos defaults to id 11 for gpt2-type vocabs, as in llama.cpp)
+    hello = [ids["hello"]] if pre == "llama-bpe" else [ids[c] for c in "hello"]
+    bos = [11] if pre == "llama-bpe" else []
+    assert got == [*bos, *hello, ids["Ġworld"], ids["<|im_end|>"], ids["x"]]
+    # without special parsing the control token is plain text
+    plain = encode(tool, path, "<|im_end|>")
+    assert ids["<|im_end|>"] not in plain
+    info = run([str(tool), str(path), "--info"])
+    assert f"eot {ids['<|im_end|>']} " in info
+    assert byte[ord(" ")] == "Ġ"

@@ -441,6 +441,21 @@ static int attempt(gguf_file *g, uint8_t *buf, uint64_t avail, llmbm_err *err)
     return p.need_more ? 1 : -1;
 }
 
+/* The last prefix read may be up to 4x the header region (and mostly tensor
+ * data): keep only the region, moving the pointers into it along. */
+static void shrink_meta(gguf_file *g, uint64_t buf_len)
+{
+    if (buf_len - g->meta_len < (64u << 10)) return;
+    uint8_t *nb = plat_alloc(g->meta_len ? g->meta_len : 1);
+    if (!nb) return; /* keeping the larger buffer is fine */
+    __builtin_memcpy(nb, g->meta, g->meta_len);
+    for (uint64_t i = 0; i < g->n_kv; i++) g->kvs[i].key.ptr = (const char *)nb + (g->kvs[i].key.ptr - (const char *)g->meta);
+    for (uint64_t i = 0; i < g->n_tensors; i++)
+        g->tensors[i].name.ptr = (const char *)nb + (g->tensors[i].name.ptr - (const char *)g->meta);
+    plat_free(g->meta);
+    g->meta = nb;
+}
+
 int gguf_parse_memory(gguf_file *g, const void *data, size_t size, const char *name, llmbm_err *err)
 {
     __builtin_memset(g, 0, sizeof *g);
@@ -495,6 +510,7 @@ int gguf_open(gguf_file *g, const char *path, llmbm_err *err)
         }
         want = size / 4 < have ? size : have * 4;
     }
+    shrink_meta(g, have);
     g->file = f;
     return 0;
 }

@@ -10,6 +10,12 @@ typedef struct fragment {
     uint32_t off, len;
 } fragment;
 
+/* C's isspace in the "C" locale, which llama.cpp's stripping uses. */
+static bool is_space(uint8_t c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static bool special_allowed(const gguf_vocab *v, uint32_t id, bool parse_special)
 {
     return parse_special || v->token_type[id] == GGUF_TOKEN_USER_DEFINED;
@@ -38,9 +44,14 @@ static fragment *partition(const gguf_vocab *v, const uint8_t *text, size_t len,
             size_t pos = a[f].off, end = a[f].off + a[f].len, raw = pos;
             while (end - pos >= st.len) {
                 if (text[pos] == sp[0] && __builtin_memcmp(text + pos, sp, st.len) == 0) {
-                    if (pos > raw) b[m++] = (fragment){-1, (uint32_t)raw, (uint32_t)(pos - raw)};
+                    size_t left_end = pos;
+                    if (v->strip[id] & GGUF_STRIP_LEFT)
+                        while (left_end > raw && is_space(text[left_end - 1])) left_end--;
+                    if (left_end > raw) b[m++] = (fragment){-1, (uint32_t)raw, (uint32_t)(left_end - raw)};
                     b[m++] = (fragment){(int32_t)id, (uint32_t)pos, (uint32_t)st.len};
                     pos += st.len;
+                    if (v->strip[id] & GGUF_STRIP_RIGHT)
+                        while (pos < end && is_space(text[pos])) pos++;
                     raw = pos;
                     changed = true;
                 } else {

@@ -147,6 +147,37 @@ static void find_byte_tokens(gguf_vocab *v)
     }
 }
 
+static bool contains_ci(gguf_str s, const char *needle)
+{
+    size_t n = eng_strlen(needle);
+    for (uint64_t i = 0; i + n <= s.len; i++) {
+        size_t k = 0;
+        while (k < n && (s.ptr[i + k] | (s.ptr[i + k] >= 'A' && s.ptr[i + k] <= 'Z' ? 0x20 : 0)) == needle[k]) k++;
+        if (k == n) return true;
+    }
+    return false;
+}
+
+static void set_strip(gguf_vocab *v, const char *text, bool on)
+{
+    int32_t id = vocab_lookup(v, (const uint8_t *)text, eng_strlen(text));
+    if (id >= 0) v->strip[id] = on ? GGUF_STRIP_RIGHT : 0;
+}
+
+/* llama.cpp's per-model token attributes (GGUF does not store them): a
+ * Phi-3 special token eats the whitespace after it, except these three. */
+static void set_strip_flags(gguf_vocab *v, const gguf_file *g)
+{
+    gguf_str name = {"", 0};
+    gguf_get_str(g, "general.name", &name);
+    if (!contains_ci(name, "phi-3") && !contains_ci(name, "phi3")) return;
+    for (uint32_t i = 0; i < v->n_special; i++) v->strip[v->special[i]] = GGUF_STRIP_RIGHT;
+    set_strip(v, "</s>", true);
+    set_strip(v, "<unk>", false);
+    set_strip(v, "<s>", false);
+    set_strip(v, "<|endoftext|>", false);
+}
+
 int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
 {
     __builtin_memset(v, 0, sizeof *v);
@@ -172,8 +203,9 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
     if (s == GGUF_OK && ((types.type != GGUF_T_I32 && types.type != GGUF_T_U32) || types.count != v->n_tokens))
         return load_fail(v, err, g, "tokenizer.ggml.token_type is not an i32 array with one type per token");
     v->token_type = plat_alloc(v->n_tokens);
+    v->strip = plat_alloc(v->n_tokens);
     v->tok_slots = new_slots(v->n_tokens, &v->tok_mask);
-    if (!v->token_type || !v->tok_slots) return load_fail(v, err, g, "out of memory");
+    if (!v->token_type || !v->strip || !v->tok_slots) return load_fail(v, err, g, "out of memory");
     for (uint32_t i = 0; i < v->n_tokens; i++) {
         int32_t t = s == GGUF_OK ? gguf_array_i32(&types, i) : GGUF_TOKEN_NORMAL;
         v->token_type[i] = (uint8_t)(t >= GGUF_TOKEN_NORMAL && t <= GGUF_TOKEN_BYTE ? t : GGUF_TOKEN_UNDEFINED);
@@ -252,12 +284,14 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
     }
     sort_special(v, v->special, v->n_special);
     find_byte_tokens(v);
+    set_strip_flags(v, g);
     return 0;
 }
 
 void gguf_vocab_free(gguf_vocab *v)
 {
     plat_free(v->token_type);
+    plat_free(v->strip);
     plat_free(v->tok_slots);
     plat_free(v->merge_slots);
     plat_free(v->special);

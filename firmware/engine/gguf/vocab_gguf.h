@@ -39,6 +39,11 @@ enum {
     GGUF_TOKEN_BYTE = 6,
 };
 
+/* Whitespace a special token swallows when matched in the input (llama.cpp
+ * sets these per model name, e.g. RSTRIP for Phi-3's special tokens). */
+#define GGUF_STRIP_LEFT 1u
+#define GGUF_STRIP_RIGHT 2u
+
 typedef struct gguf_vocab {
     gguf_vocab_kind kind;
     gguf_pretok pre;
@@ -47,6 +52,7 @@ typedef struct gguf_vocab {
     gguf_array scores;      /* count 0 when the file has none */
     gguf_array merges;      /* BPE only */
     uint8_t *token_type;    /* per token, after llama.cpp's EOT fix-ups */
+    uint8_t *strip;         /* per token: GGUF_STRIP_* around special matches */
     /* token text -> id + 1, open addressing */
     uint32_t *tok_slots;
     uint32_t tok_mask;

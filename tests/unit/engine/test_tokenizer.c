@@ -72,7 +72,7 @@ static void test_encode(const llmbm_tokenizer *t) {
     CHECK(n == 4 && ids[1] == 0xe2 + 3 && ids[2] == 0x82 + 3 && ids[3] == 0xac + 3);
     n = llmbm_encode(t, "\x80\x80", false, false, ids); /* lone continuation bytes */
     CHECK(n == 3 && ids[1] == 0x80 + 3 && ids[2] == 0x80 + 3);
-    CHECK(llmbm_encode_capacity(5) == 8);
+    CHECK(llmbm_encode_capacity(5) >= 8); /* GGUF byte fallback needs more (6 per byte) */
 }
 
 static void test_decode(const llmbm_tokenizer *t) {

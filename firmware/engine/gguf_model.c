@@ -1,0 +1,271 @@
+/* GGUF -> llmbm_model: hyperparameters from `{arch}.*` metadata, every weight
+ * an llmbm_weight view into the tensor data section, which the model keeps as
+ * read from the file (quantized weights stay quantized: memory is about the
+ * file size). Only norms, biases and rope frequency factors are copied, into
+ * a small f32 side buffer, because the engine reads those as plain floats and
+ * files may store them as f16. Every tensor's shape and type is checked
+ * against the config before anything runs. */
+#include "gguf_model.h"
+
+#include "ops.h"
+#include "platform.h"
+#include "quant_formats.h"
+
+static const char *const supported_archs[] = {"llama", "qwen2"};
+#define SUPPORTED_ARCH_LIST "llama, qwen2"
+
+typedef struct builder {
+    llmbm_model *m;
+    const gguf_file *g;
+    const uint8_t *data; /* byte 0 of the tensor data section */
+    const char *name;    /* file, for messages */
+    llmbm_err *err;
+    float *aux_next;
+} builder;
+
+static void key_of(char *buf, size_t cap, const char *arch, const char *suffix) {
+    eng_snprintf(buf, cap, "%s.%s", arch, suffix);
+}
+
+/* `{arch}.suffix` as u32; def when absent (required: absent is an error). */
+static int arch_u32(builder *b, const char *suffix, bool required, uint32_t def, uint32_t *out) {
+    char key[96];
+    key_of(key, sizeof key, b->m->arch, suffix);
+    gguf_status st = gguf_get_u32(b->g, key, out);
+    if (st == GGUF_OK) return 0;
+    if (st == GGUF_MISSING && !required) {
+        *out = def;
+        return 0;
+    }
+    if (st == GGUF_MISSING) return llmbm_fail(b->err, "%s: missing metadata key %s", b->name, key);
+    return llmbm_fail(b->err, "%s: metadata key %s is not an unsigned 32-bit integer", b->name, key);
+}
+
+static int arch_f32(builder *b, const char *suffix, float def, float *out, bool *present) {
+    char key[96];
+    key_of(key, sizeof key, b->m->arch, suffix);
+    gguf_status st = gguf_get_f32(b->g, key, out);
+    if (present) *present = st == GGUF_OK;
+    if (st == GGUF_OK) return 0;
+    if (st == GGUF_MISSING) {
+        *out = def;
+        return 0;
+    }
+    return llmbm_fail(b->err, "%s: metadata key %s is not a float", b->name, key);
+}
+
+static int check_shape(builder *b, const gguf_tensor *t, const char *tname, uint64_t ne0, uint64_t ne1) {
+    if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
+        return llmbm_fail(b->err, "%s: tensor %s has shape [%llu, %llu, %llu, %llu], expected [%llu, %llu]", b->name,
+                          tname, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                          (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], (unsigned long long)ne0,
+                          (unsigned long long)ne1);
+    return 0;
+}
+
+static const gguf_tensor *need_tensor(builder *b, const char *tname) {
+    const gguf_tensor *t = gguf_find_tensor(b->g, tname);
+    if (!t) llmbm_fail(b->err, "%s: missing tensor %s", b->name, tname);
+    return t;
+}
+
+/* A matrix of `rows` x `cols` (ggml [ne0 = cols, ne1 = rows]) kept in its
+ * file type. */
+static int matrix(builder *b, const char *tname, uint32_t rows, uint32_t cols, llmbm_weight *w) {
+    const gguf_tensor *t = need_tensor(b, tname);
+    if (!t || check_shape(b, t, tname, cols, rows)) return -1;
+    llmbm_type type = (llmbm_type)t->type;
+    size_t row_bytes = llmbm_row_bytes(type, cols);
+    if (!llmbm_type_supported(type) || type == LLMBM_AK42_Q8 || !row_bytes)
+        return llmbm_fail(b->err, "%s: tensor %s has type %s with %u columns, which the engine cannot compute with",
+                          b->name, tname, gguf_type_name(t->type), cols);
+    if ((uint64_t)row_bytes * rows != t->n_bytes)
+        return llmbm_fail(b->err, "%s: tensor %s holds %llu bytes, expected %llu", b->name, tname,
+                          (unsigned long long)t->n_bytes, (unsigned long long)row_bytes * rows);
+    const uint8_t *p = b->data + t->offset;
+    /* Kernels read f32 rows and the f16 fields of blocks in place. */
+    if ((uintptr_t)p % 4)
+        return llmbm_fail(b->err, "%s: tensor %s data is not 4-byte aligned (general.alignment %u)", b->name, tname,
+                          b->g->alignment);
+    w->type = type;
+    w->rows = rows;
+    w->cols = cols;
+    w->data = p;
+    return 0;
+}
+
+/* A vector of n floats copied into the side buffer (f32, f16 or bf16 in the
+ * file). NULL when absent and optional. */
+static int vector(builder *b, const char *tname, uint32_t n, bool required, const float **out) {
+    *out = 0;
+    const gguf_tensor *t = gguf_find_tensor(b->g, tname);
+    if (!t) return required ? llmbm_fail(b->err, "%s: missing tensor %s", b->name, tname) : 0;
+    if (t->ne[0] != n || t->ne[1] != 1 || t->ne[2] != 1 || t->ne[3] != 1)
+        return llmbm_fail(b->err, "%s: tensor %s has shape [%llu, %llu], expected [%u]", b->name, tname,
+                          (unsigned long long)t->ne[0], (unsigned long long)t->ne[1], n);
+    const uint8_t *p = b->data + t->offset;
+    float *dst = b->aux_next;
+    switch (t->type) {
+    case LLMBM_F32: eng_memcpy(dst, p, (size_t)n * 4); break;
+    case LLMBM_F16:
+    case LLMBM_BF16:
+        for (uint32_t i = 0; i < n; i++) {
+            uint16_t h = (uint16_t)(p[2 * i] | (p[2 * i + 1] << 8));
+            dst[i] = t->type == LLMBM_F16 ? llmbm_fp16_to_f32(h) : llmbm_bf16_to_f32(h);
+        }
+        break;
+    default:
+        return llmbm_fail(b->err, "%s: tensor %s has type %s; vectors must be f32, f16 or bf16", b->name, tname,
+                          gguf_type_name(t->type));
+    }
+    b->aux_next += n;
+    *out = dst;
+    return 0;
+}
+
+static int read_arch(builder *b) {
+    gguf_str s;
+    if (gguf_get_str(b->g, "general.architecture", &s) != GGUF_OK)
+        return llmbm_fail(b->err, "%s: no general.architecture string (supported: " SUPPORTED_ARCH_LIST ")", b->name);
+    for (size_t i = 0; i < sizeof supported_archs / sizeof supported_archs[0]; i++) {
+        size_t n = eng_strlen(supported_archs[i]);
+        if (s.len == n && !eng_memcmp(s.ptr, supported_archs[i], n)) {
+            eng_memcpy(b->m->arch, supported_archs[i], n + 1);
+            return 0;
+        }
+    }
+    char shown[40];
+    size_t n = s.len < sizeof shown - 1 ? (size_t)s.len : sizeof shown - 1;
+    for (size_t i = 0; i < n; i++) shown[i] = (s.ptr[i] >= 32 && s.ptr[i] < 127) ? s.ptr[i] : '?';
+    shown[n] = 0;
+    return llmbm_fail(b->err, "%s: architecture '%s' is not supported (supported: " SUPPORTED_ARCH_LIST ")", b->name,
+                      shown);
+}
+
+/* Linear scaling divides positions by the factor; anything else (yarn,
+ * longrope) changes attention too and is refused rather than run wrongly.
+ * llama3-style scaling arrives as the rope_freqs.weight tensor instead. */
+static int read_rope_scaling(builder *b, llmbm_config *c) {
+    char key[96];
+    key_of(key, sizeof key, b->m->arch, "rope.scaling.type");
+    gguf_str type = {0, 0};
+    gguf_status st = gguf_get_str(b->g, key, &type);
+    if (st == GGUF_WRONG_TYPE) return llmbm_fail(b->err, "%s: metadata key %s is not a string", b->name, key);
+    bool has_factor = false, has_old = false;
+    float factor = 1.0f, old = 1.0f;
+    if (arch_f32(b, "rope.scaling.factor", 1.0f, &factor, &has_factor)) return -1;
+    if (arch_f32(b, "rope.scale_linear", 1.0f, &old, &has_old)) return -1;
+    if (!has_factor && has_old) factor = old;
+    c->rope_freq_scale = 1.0f;
+    bool linear = st == GGUF_MISSING || (type.len == 6 && !eng_memcmp(type.ptr, "linear", 6));
+    bool none = type.len == 4 && !eng_memcmp(type.ptr, "none", 4);
+    if (none) return 0;
+    if (!linear) {
+        char shown[24];
+        size_t n = type.len < sizeof shown - 1 ? (size_t)type.len : sizeof shown - 1;
+        eng_memcpy(shown, type.ptr, n);
+        shown[n] = 0;
+        return llmbm_fail(b->err, "%s: rope scaling type '%s' is not supported (supported: none, linear)", b->name,
+                          shown);
+    }
+    if (factor == 0.0f) factor = 1.0f; /* llama.cpp: 0 means unscaled */
+    if (!(factor > 0.0f) || factor > 1e6f)
+        return llmbm_fail(b->err, "%s: rope scaling factor %g is invalid", b->name, (double)factor);
+    c->rope_freq_scale = 1.0f / factor;
+    return 0;
+}
+
+static int read_config(builder *b, llmbm_config *c) {
+    uint32_t head_k, head_v;
+    if (arch_u32(b, "embedding_length", true, 0, &c->dim) || arch_u32(b, "feed_forward_length", true, 0, &c->hidden_dim) ||
+        arch_u32(b, "block_count", true, 0, &c->n_layers) || arch_u32(b, "attention.head_count", true, 0, &c->n_heads) ||
+        arch_u32(b, "attention.head_count_kv", false, c->n_heads, &c->n_kv_heads) ||
+        arch_u32(b, "context_length", true, 0, &c->seq_len))
+        return -1;
+    if (!c->n_heads) return llmbm_fail(b->err, "%s: %s.attention.head_count is zero", b->name, b->m->arch);
+    if (arch_u32(b, "attention.key_length", false, c->dim / c->n_heads, &head_k) ||
+        arch_u32(b, "attention.value_length", false, head_k, &head_v))
+        return -1;
+    if (head_k != head_v)
+        return llmbm_fail(b->err, "%s: key_length %u != value_length %u is not supported", b->name, head_k, head_v);
+    c->head_size = head_k;
+    if (arch_f32(b, "rope.freq_base", 10000.0f, &c->rope_theta, 0) ||
+        arch_f32(b, "attention.layer_norm_rms_epsilon", 1e-5f, &c->norm_eps, 0) ||
+        arch_u32(b, "rope.dimension_count", false, c->head_size, &c->rope_dim) || read_rope_scaling(b, c))
+        return -1;
+    if (c->rope_dim == 0 || c->rope_dim % 2 || c->rope_dim > c->head_size)
+        return llmbm_fail(b->err, "%s: rope.dimension_count %u must be even and at most the head size %u", b->name,
+                          c->rope_dim, c->head_size);
+    if (!(c->rope_theta > 0.0f)) return llmbm_fail(b->err, "%s: rope.freq_base must be positive", b->name);
+    c->rope_mode = eng_strcmp(b->m->arch, "qwen2") ? LLMBM_ROPE_NORM : LLMBM_ROPE_NEOX;
+    /* The vocabulary is the tokenizer's token list; the embedding must match. */
+    gguf_array toks;
+    const gguf_tensor *emb = need_tensor(b, "token_embd.weight");
+    if (!emb) return -1;
+    if (gguf_get_array(b->g, "tokenizer.ggml.tokens", GGUF_T_STRING, &toks) == GGUF_OK) {
+        if (toks.count > 0xffffffffu) return llmbm_fail(b->err, "%s: too many tokens", b->name);
+        c->vocab_size = (uint32_t)toks.count;
+    } else {
+        c->vocab_size = emb->ne[1] > 0xffffffffu ? 0 : (uint32_t)emb->ne[1];
+    }
+    c->shared_classifier = gguf_find_tensor(b->g, "output.weight") == 0;
+    return llmbm_config_validate(c, b->name, b->err);
+}
+
+static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
+    const llmbm_config *c = &b->m->config;
+    uint32_t q_dim = c->n_heads * c->head_size, kv_dim = c->n_kv_heads * c->head_size;
+    char n[64];
+#define NAME(suffix) (eng_snprintf(n, sizeof n, "blk.%u." suffix, l), n)
+    if (vector(b, NAME("attn_norm.weight"), c->dim, true, &L->rms_att) ||
+        matrix(b, NAME("attn_q.weight"), q_dim, c->dim, &L->wq) ||
+        matrix(b, NAME("attn_k.weight"), kv_dim, c->dim, &L->wk) ||
+        matrix(b, NAME("attn_v.weight"), kv_dim, c->dim, &L->wv) ||
+        matrix(b, NAME("attn_output.weight"), c->dim, q_dim, &L->wo) ||
+        vector(b, NAME("ffn_norm.weight"), c->dim, true, &L->rms_ffn) ||
+        matrix(b, NAME("ffn_gate.weight"), c->hidden_dim, c->dim, &L->w1) ||
+        matrix(b, NAME("ffn_down.weight"), c->dim, c->hidden_dim, &L->w2) ||
+        matrix(b, NAME("ffn_up.weight"), c->hidden_dim, c->dim, &L->w3))
+        return -1;
+    /* qwen2 always has Q/K/V biases; llama files may carry them too. */
+    bool need_bias = !eng_strcmp(b->m->arch, "qwen2");
+    if (vector(b, NAME("attn_q.bias"), q_dim, need_bias, &L->bq) ||
+        vector(b, NAME("attn_k.bias"), kv_dim, need_bias, &L->bk) ||
+        vector(b, NAME("attn_v.bias"), kv_dim, need_bias, &L->bv))
+        return -1;
+#undef NAME
+    return 0;
+}
+
+static void count_mix(llmbm_model *m, const gguf_file *g) {
+    for (uint64_t i = 0; i < g->n_tensors; i++) {
+        const gguf_tensor *t = &g->tensors[i];
+        uint32_t slot = t->type < LLMBM_TYPE_SLOTS ? t->type : LLMBM_TYPE_SLOTS - 1;
+        m->mix.count[slot]++;
+        m->mix.bytes[slot] += t->n_bytes;
+        m->mix.n_params += t->n_elements;
+    }
+}
+
+int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, const void *data, const char *name, llmbm_err *err) {
+    builder b = {m, g, data, name, err, 0};
+    m->format = LLMBM_FORMAT_GGUF;
+    if (read_arch(&b) || read_config(&b, &m->config)) return -1;
+    const llmbm_config *c = &m->config;
+    uint64_t q_dim = (uint64_t)c->n_heads * c->head_size, kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
+    /* Side buffer: 2 norms per layer + the final norm, biases, rope factors. */
+    uint64_t aux = (2ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim) + c->rope_dim / 2 + 16;
+    m->aux = plat_alloc((size_t)aux * sizeof(float));
+    m->layers = plat_alloc((size_t)c->n_layers * sizeof(llmbm_layer));
+    if (!m->aux || !m->layers) return llmbm_fail(err, "%s: out of memory for the layer table", name);
+    b.aux_next = m->aux;
+    if (matrix(&b, "token_embd.weight", c->vocab_size, c->dim, &m->token_embedding)) return -1;
+    for (uint32_t l = 0; l < c->n_layers; l++)
+        if (read_layer(&b, l, &m->layers[l])) return -1;
+    if (vector(&b, "output_norm.weight", c->dim, true, &m->rms_final)) return -1;
+    if (c->shared_classifier) m->classifier = m->token_embedding;
+    else if (matrix(&b, "output.weight", c->vocab_size, c->dim, &m->classifier)) return -1;
+    if (vector(&b, "rope_freqs.weight", c->rope_dim / 2, false, &m->rope_freqs)) return -1;
+    count_mix(m, g);
+    return 0;
+}

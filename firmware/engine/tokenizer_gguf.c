@@ -1,0 +1,124 @@
+/* llmbm_tokenizer over a GGUF vocabulary. The vocab keeps token texts in the
+ * gguf_file's metadata buffer, so the tokenizer owns its own gguf_file (only
+ * the header region of the file: for a model loaded with llmbm_model_load
+ * that is read a second time, a few MB at most for a 150k vocabulary, which
+ * keeps the tokenizer's lifetime independent of the model's). */
+#include "tokenizer_gguf.h"
+
+#include "gguf.h"
+#include "platform.h"
+#include "vocab_gguf.h"
+
+typedef struct llmbm_gguf_tok {
+    gguf_file file;
+    gguf_vocab vocab;
+    char *chat_template; /* NUL-terminated copy, or NULL */
+    char kind_name[64];
+    char piece[512]; /* llmbm_gguf_decode's result */
+} llmbm_gguf_tok;
+
+void llmbm_gguf_tok_free(llmbm_gguf_tok *g) {
+    gguf_vocab_free(&g->vocab);
+    gguf_close(&g->file);
+    if (g->chat_template) plat_free(g->chat_template);
+    plat_free(g);
+}
+
+static const char *pre_name(gguf_pretok pre) {
+    switch (pre) {
+    case GGUF_PRE_LLAMA3: return "llama3";
+    case GGUF_PRE_QWEN2: return "qwen2";
+    case GGUF_PRE_SMOLLM: return "smollm";
+    default: return "gpt-2";
+    }
+}
+
+int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err) {
+    eng_memset(t, 0, sizeof *t);
+    llmbm_gguf_tok *g = plat_alloc(sizeof *g);
+    if (!g) return llmbm_fail(err, "%s: out of memory for the tokenizer", path);
+    if (gguf_open(&g->file, path, err)) {
+        plat_free(g);
+        return -1;
+    }
+    /* Everything the vocab needs is in the metadata buffer. */
+    plat_close(g->file.file);
+    g->file.file = 0;
+    if (gguf_vocab_load(&g->vocab, &g->file, err)) {
+        gguf_close(&g->file);
+        plat_free(g);
+        return -1;
+    }
+    const gguf_vocab *v = &g->vocab;
+    if (expected_vocab && v->n_tokens != expected_vocab) {
+        llmbm_gguf_tok_free(g);
+        return llmbm_fail(err, "%s: tokenizer has %u tokens but the model has a vocabulary of %u", path, v->n_tokens,
+                          expected_vocab);
+    }
+    gguf_str tmpl;
+    if (gguf_get_str(&g->file, "tokenizer.chat_template", &tmpl) == GGUF_OK && tmpl.len < (1u << 24)) {
+        g->chat_template = plat_alloc((size_t)tmpl.len + 1);
+        if (!g->chat_template) {
+            llmbm_gguf_tok_free(g);
+            return llmbm_fail(err, "%s: out of memory for the chat template", path);
+        }
+        eng_memcpy(g->chat_template, tmpl.ptr, (size_t)tmpl.len);
+    }
+    if (v->kind == GGUF_VOCAB_SPM) {
+        t->kind = LLMBM_TOK_GGUF_SPM;
+        eng_snprintf(g->kind_name, sizeof g->kind_name, "gguf llama (SentencePiece)");
+    } else {
+        t->kind = LLMBM_TOK_GGUF_BPE;
+        eng_snprintf(g->kind_name, sizeof g->kind_name, "gguf gpt2 (byte-level BPE, pre-tokenizer %s)",
+                     pre_name(v->pre));
+    }
+    t->gguf = g;
+    t->vocab_size = v->n_tokens;
+    t->bos_id = v->bos;
+    t->eos_id = v->eos;
+    return 0;
+}
+
+size_t llmbm_gguf_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens) {
+    const gguf_vocab *v = &t->gguf->vocab;
+    size_t len = eng_strlen(text), n = 0, got = 0;
+    if (bos && v->add_bos && v->bos >= 0) tokens[n++] = v->bos;
+    /* parse_special: a prompt may hold a chat template's special tokens,
+     * which must become their single ids (llama.cpp does the same). */
+    if (len && gguf_vocab_encode(v, text, len, false, true, tokens + n, llmbm_encode_capacity(len) - 2, &got, 0))
+        got = 0; /* out of memory: encode nothing rather than garbage */
+    n += got;
+    if (bos && n == 0 && v->bos >= 0) tokens[n++] = v->bos;
+    if (eos && v->eos >= 0) tokens[n++] = v->eos;
+    return n;
+}
+
+const char *llmbm_gguf_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t token) {
+    llmbm_gguf_tok *g = t->gguf;
+    if (token < 0 || (uint32_t)token >= t->vocab_size) return "";
+    size_t cap = sizeof g->piece - 1;
+    size_t n = gguf_vocab_decode(&g->vocab, token, false, g->piece, cap);
+    if (n > cap) n = cap;
+    g->piece[n] = 0;
+    /* SentencePiece's dummy prefix: the first word after BOS lost its space. */
+    if (t->kind == LLMBM_TOK_GGUF_SPM && prev_token >= 0 && prev_token == t->bos_id && g->piece[0] == ' ')
+        return g->piece + 1;
+    return g->piece;
+}
+
+int32_t llmbm_gguf_token_lookup(const llmbm_tokenizer *t, const char *text, size_t len) {
+    return gguf_vocab_find(&t->gguf->vocab, text, len);
+}
+
+bool llmbm_token_is_eog(const llmbm_tokenizer *t, int32_t token) {
+    if (t->kind == LLMBM_TOK_LLAMA2C) return token == LLMBM_TOKEN_BOS;
+    return gguf_vocab_is_eog(&t->gguf->vocab, token);
+}
+
+const char *llmbm_tokenizer_chat_template(const llmbm_tokenizer *t) {
+    return t->gguf ? t->gguf->chat_template : 0;
+}
+
+const char *llmbm_tokenizer_kind_name(const llmbm_tokenizer *t) {
+    return t->gguf ? t->gguf->kind_name : "llama2.c tokenizer.bin";
+}
