@@ -78,3 +78,46 @@ static inline __m256i simd_dot_u8i8(__m256i x, __m256i y)
 {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(x, y), _mm256_set1_epi16(1));
 }
+
+/* Ask for a whole row ahead of use. The hardware prefetchers stop at 4 KiB
+ * pages and ramp up slowly when compute is dense; a row or two ahead keeps
+ * enough lines in flight to stream at DRAM speed. Prefetches never fault,
+ * so running past the matrix end is harmless. */
+static inline void prefetch_row(const uint8_t *row, size_t bytes)
+{
+    for (size_t off = 0; off < bytes; off += 64)
+        _mm_prefetch((const char *)row + off, _MM_HINT_T1);
+}
+
+/* The 8 six-bit scales and 8 mins of a Q4_K/Q5_K block (12 packed bytes,
+ * see llmbm_k4_scale_min) as 16 int16: scales in lanes 0..7, mins in 8..15.
+ * In vector registers rather than ggml's scalar utmp shuffle, which costs
+ * more than the dot products themselves at AVX-512 width. Reads 16 bytes
+ * from `packed`: the 4 after the scales belong to the same block. With
+ * u0, u1, u2 the three packed dwords, per byte:
+ *   scales 0-3 = u0 & 63            scales 4-7 = (u2 & 15) | (u0 >> 6) << 4
+ *   mins 0-3   = u1 & 63            mins 4-7   = (u2 >> 4) | (u1 >> 6) << 4 */
+static inline __m256i simd_k4_scales_mins(const uint8_t *packed)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)packed);
+    const __m128i a = _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)); /* u0 u2 u1 u2 */
+    const __m128i b = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)); /* u0 u0 u1 u1 */
+    const __m128i low = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+                                      _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+    /* (x >> 6) << 4 per byte = bits 6-7 moved to 4-5: (dword >> 2) & 0x30 */
+    const __m128i high = _mm_and_si128(_mm_srli_epi32(b, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+    return _mm256_cvtepu8_epi16(_mm_or_si128(low, high));
+}
+
+/* How far ahead of the block being read the K-quant dots prefetch. Rows are
+ * contiguous, so "ahead" runs on into the next rows, which is where a
+ * mat-vec goes next; for a lone vec_dot the extra lines are harmless. */
+#define SIMD_PF_BYTES 6144
+
+/* One K-quant super-block's lines, SIMD_PF_BYTES ahead (into L2: the L1
+ * fill buffers are too few to cover DRAM latency at full bandwidth). */
+static inline void prefetch_ahead(const void *block, size_t bytes)
+{
+    for (size_t off = 0; off < bytes; off += 64)
+        _mm_prefetch((const char *)block + SIMD_PF_BYTES + off, _MM_HINT_T1);
+}

@@ -59,102 +59,99 @@ static inline float dot_bf16(const void *w_row, const void *x_act, size_t n)
 
 /* ---- 32-element blocks against Q8_0 / Q8_1 ------------------------------- */
 
-/* Two accumulators, even and odd blocks, so consecutive FMAs do not wait on
- * each other; `BLOCK(i, acc)` adds block i's scaled integer dot to acc. */
-#define BLOCK_LOOP(nb, BLOCK)                                  \
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(); \
-    size_t i = 0;                                              \
-    for (; i + 2 <= (nb); i += 2) {                            \
-        BLOCK(i, acc0);                                        \
-        BLOCK(i + 1, acc1);                                    \
-    }                                                          \
-    if (i < (nb))                                              \
-        BLOCK(i, acc0);                                        \
-    const float sum = simd_hsum_ps(_mm256_add_ps(acc0, acc1))
+/* The 32-element block types run ROWS_MAX rows per pass: the activation
+ * block is loaded (and k * its pair sums computed) once for all of them.
+ * Each row keeps its own accumulators, fed in block order exactly as when
+ * it runs alone (vec_dot), so matvec_rows and vec_dot agree bit for bit. */
+#define ROWS_MAX 4
 
-static inline float dot_q8_0(const void *w_row, const void *x_act, size_t n)
+/* Unsigned weight quants q with value q - k: q . y - k * sum(y), where yk
+ * holds k * (y pair sums) as int16. |q y + q' y'| <= 2 * 31 * 128 and
+ * |yk| <= 16 * 256 keep the int16 arithmetic exact. */
+static inline __m256i offset_dot(__m256i q, __m256i qy, __m256i yk)
 {
-    const block_q8_0 *w = w_row;
-    const block_q8_0 *y = x_act;
-#define BLOCK_Q8_0(i, acc)                                                                          \
-    do {                                                                                            \
-        const __m256i qw = _mm256_loadu_si256((const __m256i *)w[i].qs);                            \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                            \
-        const __m256 d = _mm256_set1_ps(simd_fp16(w[i].d) * simd_fp16(y[i].d));                     \
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(simd_dot_i8(qw, qy)), acc);                     \
-    } while (0)
-    BLOCK_LOOP(n / LLMBM_QK8_0, BLOCK_Q8_0);
-    return sum;
+    return _mm256_madd_epi16(_mm256_sub_epi16(_mm256_maddubs_epi16(q, qy), yk), _mm256_set1_epi16(1));
 }
 
-static inline float dot_q4_0(const void *w_row, const void *x_act, size_t n)
+/* Per type: the int32 lanes of one block's dot, and the zero point k. */
+static inline __m256i int_dot_q8_0(const block_q8_0 *w, __m256i qy, __m256i yk)
 {
-    const block_q4_0 *w = w_row;
-    const block_q8_0 *y = x_act;
-#define BLOCK_Q4_0(i, acc)                                                                          \
-    do {                                                                                            \
-        const __m256i qw = _mm256_sub_epi8(simd_nibbles_32(w[i].qs), _mm256_set1_epi8(8));           \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                            \
-        const __m256 d = _mm256_set1_ps(simd_fp16(w[i].d) * simd_fp16(y[i].d));                     \
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(simd_dot_i8(qw, qy)), acc);                     \
-    } while (0)
-    BLOCK_LOOP(n / LLMBM_QK4_0, BLOCK_Q4_0);
-    return sum;
+    (void)yk; /* signed x signed: the sign trick instead */
+    return simd_dot_i8(_mm256_loadu_si256((const __m256i *)w->qs), qy);
 }
 
-/* 5th bit set -> +16: OR 0x10 into the nibble where the bit is set. For
- * Q5_0 the value is q - 16, i.e. OR 0xF0 (= -16 + nibble) where it is clear. */
-static inline float dot_q5_0(const void *w_row, const void *x_act, size_t n)
+static inline __m256i int_dot_q4_0(const block_q4_0 *w, __m256i qy, __m256i yk)
 {
-    const block_q5_0 *w = w_row;
-    const block_q8_0 *y = x_act;
-#define BLOCK_Q5_0(i, acc)                                                                          \
-    do {                                                                                            \
-        const __m256i hi = _mm256_andnot_si256(simd_bits_to_bytes_32(w[i].qh), _mm256_set1_epi8((char)0xF0)); \
-        const __m256i qw = _mm256_or_si256(simd_nibbles_32(w[i].qs), hi);                           \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                            \
-        const __m256 d = _mm256_set1_ps(simd_fp16(w[i].d) * simd_fp16(y[i].d));                     \
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(simd_dot_i8(qw, qy)), acc);                     \
-    } while (0)
-    BLOCK_LOOP(n / LLMBM_QK5_0, BLOCK_Q5_0);
-    return sum;
+    return offset_dot(simd_nibbles_32(w->qs), qy, yk);
 }
 
-/* Q4_1/Q5_1: unsigned quants and a min; the min term m * s uses the Q8_1
- * block's s = dy * sum(qy), accumulated apart from the integer dots. */
-static inline float dot_q4_1(const void *w_row, const void *x_act, size_t n)
+static inline __m256i int_dot_q4_1(const block_q4_1 *w, __m256i qy, __m256i yk)
 {
-    const block_q4_1 *w = w_row;
-    const block_q8_1 *y = x_act;
-    __m256 accm = _mm256_setzero_ps();
-#define BLOCK_Q4_1(i, acc)                                                                          \
-    do {                                                                                            \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                            \
-        const __m256 d = _mm256_set1_ps(simd_fp16(w[i].d) * simd_fp16(y[i].d));                     \
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(simd_dot_u8i8(simd_nibbles_32(w[i].qs), qy)), acc); \
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(simd_fp16(w[i].m)), _mm256_set1_ps(simd_fp16(y[i].s)), accm); \
-    } while (0)
-    BLOCK_LOOP(n / LLMBM_QK4_1, BLOCK_Q4_1);
-    return sum + _mm256_cvtss_f32(accm);
+    (void)yk; /* k = 0: the min term is m * s */
+    return simd_dot_u8i8(simd_nibbles_32(w->qs), qy);
 }
 
-static inline float dot_q5_1(const void *w_row, const void *x_act, size_t n)
+/* 5th bit set -> +16: OR 0x10 into the nibble where the bit is set */
+static inline __m256i q5_quants(const uint8_t *qs, const uint8_t *qh)
 {
-    const block_q5_1 *w = w_row;
-    const block_q8_1 *y = x_act;
-    __m256 accm = _mm256_setzero_ps();
-#define BLOCK_Q5_1(i, acc)                                                                          \
-    do {                                                                                            \
-        const __m256i hi = _mm256_and_si256(simd_bits_to_bytes_32(w[i].qh), _mm256_set1_epi8(0x10));  \
-        const __m256i qw = _mm256_or_si256(simd_nibbles_32(w[i].qs), hi);                           \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                            \
-        const __m256 d = _mm256_set1_ps(simd_fp16(w[i].d) * simd_fp16(y[i].d));                     \
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(simd_dot_u8i8(qw, qy)), acc);                   \
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(simd_fp16(w[i].m)), _mm256_set1_ps(simd_fp16(y[i].s)), accm); \
-    } while (0)
-    BLOCK_LOOP(n / LLMBM_QK5_1, BLOCK_Q5_1);
-    return sum + _mm256_cvtss_f32(accm);
+    return _mm256_or_si256(simd_nibbles_32(qs), _mm256_and_si256(simd_bits_to_bytes_32(qh), _mm256_set1_epi8(0x10)));
 }
+
+static inline __m256i int_dot_q5_0(const block_q5_0 *w, __m256i qy, __m256i yk)
+{
+    return offset_dot(q5_quants(w->qs, w->qh), qy, yk);
+}
+
+static inline __m256i int_dot_q5_1(const block_q5_1 *w, __m256i qy, __m256i yk)
+{
+    (void)yk;
+    return simd_dot_u8i8(q5_quants(w->qs, w->qh), qy);
+}
+
+/* The min term of the _1 types: m * s, with m the second fp16 of a
+ * block_q4_1/q5_1 and s the second of a block_q8_1 (s = dy * sum(qy)). */
+static inline float min_term(const void *w, const void *y)
+{
+    llmbm_fp16 m, sy;
+    __builtin_memcpy(&m, (const uint8_t *)w + 2, 2);
+    __builtin_memcpy(&sy, (const uint8_t *)y + 2, 2);
+    return simd_fp16(m) * simd_fp16(sy);
+}
+
+#define ROWS_32(t, wblock, yblock, k, has_min)                                                         \
+    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n,         \
+                                float *out, const int R)                                               \
+    {                                                                                                  \
+        const yblock *y = x_act;                                                                       \
+        __m256 acc[ROWS_MAX];                                                                          \
+        float summ[ROWS_MAX];                                                                          \
+        for (int r = 0; r < R; ++r) {                                                                  \
+            acc[r] = _mm256_setzero_ps();                                                              \
+            summ[r] = 0.0f;                                                                            \
+        }                                                                                              \
+        for (size_t i = 0; i < n / 32; ++i) {                                                          \
+            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                           \
+            const __m256i yk = _mm256_maddubs_epi16(_mm256_set1_epi8(k), qy);                          \
+            const float dy = simd_fp16(y[i].d);                                                        \
+            for (int r = 0; r < R; ++r) {                                                              \
+                const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride) + i;         \
+                if (R > 1) /* the same place 2 * ROWS_MAX rows further on */                           \
+                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);                \
+                const __m256 d = _mm256_set1_ps(simd_fp16(w->d) * dy);                                 \
+                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(int_dot_##t(w, qy, yk)), acc[r]);       \
+                if (has_min)                                                                           \
+                    summ[r] += min_term(w, &y[i]);                                                 \
+            }                                                                                          \
+        }                                                                                              \
+        for (int r = 0; r < R; ++r)                                                                    \
+            out[r] = simd_hsum_ps(acc[r]) + summ[r];                                                   \
+    }
+
+ROWS_32(q8_0, block_q8_0, block_q8_0, 0, 0)
+ROWS_32(q4_0, block_q4_0, block_q8_0, 8, 0)
+ROWS_32(q4_1, block_q4_1, block_q8_1, 0, 1)
+ROWS_32(q5_0, block_q5_0, block_q8_0, 16, 0)
+ROWS_32(q5_1, block_q5_1, block_q8_1, 0, 1)
 
 /* ---- entry points ---------------------------------------------------------- */
 
@@ -168,15 +165,37 @@ static inline float dot_q5_1(const void *w_row, const void *x_act, size_t n)
     {                                                                                                    \
         const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
         const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
-        for (size_t r = row_begin; r < row_end; ++r, row += stride)                                      \
+        for (size_t r = row_begin; r < row_end; ++r, row += stride) {                                      \
+            prefetch_row(row + 4 * stride, stride); \
             out[r] = dot_##t(row, x_act, w->cols);                                                       \
+        }                                                                                                \
+    }
+
+/* Multi-row kernels: ROWS_MAX rows per pass, then one at a time. */
+#define ROW_KERNELS(t)                                                                                   \
+    float llmbm_vec_dot_##t##_avx2(const void *w_row, const void *x_act, size_t n)                      \
+    {                                                                                                    \
+        float out;                                                                                       \
+        rows_##t(w_row, 0, x_act, n, &out, 1);                                                           \
+        return out;                                                                                      \
+    }                                                                                                    \
+    void llmbm_matvec_rows_##t##_avx2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, \
+                                      size_t row_end)                                                    \
+    {                                                                                                    \
+        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
+        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
+        size_t r = row_begin;                                                                            \
+        for (; r + ROWS_MAX <= row_end; r += ROWS_MAX, row += ROWS_MAX * stride)                         \
+            rows_##t(row, stride, x_act, w->cols, out + r, ROWS_MAX);                                    \
+        for (; r < row_end; ++r, row += stride)                                                          \
+            rows_##t(row, 0, x_act, w->cols, out + r, 1);                                                \
     }
 
 KERNELS(f32)
 KERNELS(f16)
 KERNELS(bf16)
-KERNELS(q8_0)
-KERNELS(q4_0)
-KERNELS(q4_1)
-KERNELS(q5_0)
-KERNELS(q5_1)
+ROW_KERNELS(q8_0)
+ROW_KERNELS(q4_0)
+ROW_KERNELS(q4_1)
+ROW_KERNELS(q5_0)
+ROW_KERNELS(q5_1)

@@ -282,26 +282,29 @@ static void test_quantizer_error(const llmbm_kernel_table *k, llmbm_type at)
     }
 }
 
+/* Rows 1..9 of 11: SIMD levels take rows in groups (of 4) and then one at a
+ * time, and 32-element types in steps of 16 blocks and then pairs, so 9 rows
+ * of 19 blocks reach every path, the odd last block included. */
 static void test_matvec(const llmbm_kernel_table *k, llmbm_type t)
 {
-    enum { ROWS = 5 };
+    enum { ROWS = 11, FIRST = 1, END = 10, MAXCOLS = 2 * LLMBM_QK_K + 96 };
     const llmbm_type_traits *tr = llmbm_type_traits_of(t);
-    const size_t cols = tr->block_size == 1 ? 333 : 2 * LLMBM_QK_K;
+    const size_t cols = tr->block_size == 1 ? 333 : tr->block_size == 32 ? 19 * 32 : 2 * LLMBM_QK_K;
     const size_t rb = llmbm_row_bytes(t, cols);
-    static uint8_t w[ROWS * 2 * LLMBM_QK_K * 4], act[4096] __attribute__((aligned(16)));
-    static float x[2 * LLMBM_QK_K], x_deq[2 * LLMBM_QK_K];
+    static uint8_t w[ROWS * MAXCOLS * 4], act[4096] __attribute__((aligned(16)));
+    static float x[MAXCOLS], x_deq[MAXCOLS];
     for (int r = 0; r < ROWS; ++r)
-        random_row(t, cols, w + r * rb, r == 2 ? FILL_ZERO : FILL_RANDOM);
+        random_row(t, cols, w + r * rb, r == 2 ? FILL_ZERO : r == 7 ? FILL_OUTLIER : FILL_RANDOM);
     random_x(x, cols, FILL_RANDOM);
     prepare_act(k, t, x, cols, act, x_deq);
     const llmbm_weight weight = {.type = t, .rows = ROWS, .cols = (uint32_t)cols, .data = w};
     float out[ROWS + 1];
     for (int i = 0; i <= ROWS; ++i)
         out[i] = -12345.0f;
-    llmbm_kernel_matvec_rows(k, t)(&weight, act, out, 1, 4);
-    CHECK(out[0] == -12345.0f && out[4] == -12345.0f && out[5] == -12345.0f, "%s %s: matvec wrote outside",
+    llmbm_kernel_matvec_rows(k, t)(&weight, act, out, FIRST, END);
+    CHECK(out[0] == -12345.0f && out[END] == -12345.0f && out[ROWS] == -12345.0f, "%s %s: matvec wrote outside",
           k->name, tr->name);
-    for (int r = 1; r < 4; ++r) {
+    for (int r = FIRST; r < END; ++r) {
         const float want = llmbm_kernel_vec_dot(k, t)(w + r * rb, act, cols);
         CHECK(memcmp(&out[r], &want, 4) == 0, "%s %s row %d: matvec %g vs vec_dot %g", k->name, tr->name, r,
               (double)out[r], (double)want);
@@ -347,6 +350,68 @@ static void test_level_vs_scalar(const llmbm_kernel_table *k, const llmbm_kernel
     }
 }
 
+/* Inputs where x * id lands exactly on .5 (roundf goes away from zero,
+ * Q8_K's nearest_int to even) and on the clamp: the places a vectorised
+ * rounding would most likely differ from the scalar one. */
+static void test_quantizer_ties(const llmbm_kernel_table *k, const llmbm_kernel_table *ref)
+{
+    static float x[2 * LLMBM_QK_K];
+    static uint8_t qk[2 * LLMBM_QK_K * 2] __attribute__((aligned(16))), qr[2 * LLMBM_QK_K * 2]
+        __attribute__((aligned(16)));
+    static const llmbm_type acts[] = {LLMBM_Q8_0, LLMBM_Q8_1, LLMBM_Q8_K};
+    const size_t n = 2 * LLMBM_QK_K;
+    for (int variant = 0; variant < 3; ++variant) {
+        for (size_t i = 0; i < n; ++i) {
+            const float half = (float)((int)(rng() % 254) - 127) + 0.5f; /* -126.5 .. 126.5 */
+            x[i] = variant == 2 ? -half : half;
+        }
+        /* amax 127 per 32-block makes the Q8_0 id exactly 1; a -127 first
+         * (variant 1: +127) makes the Q8_K iscale exactly +-1 */
+        for (size_t b = 0; b < n; b += 32)
+            x[b + (b / 32) % 32] = variant == 1 ? 127.0f : -127.0f;
+        for (size_t a = 0; a < 3; ++a) {
+            const size_t bytes = llmbm_row_bytes(acts[a], n);
+            llmbm_kernel_quantize_row(k, acts[a])(x, qk, n);
+            llmbm_kernel_quantize_row(ref, acts[a])(x, qr, n);
+            CHECK(memcmp(qk, qr, bytes) == 0, "%s quantize %s differs from scalar on ties (variant %d)", k->name,
+                  llmbm_type_traits_of(acts[a])->name, variant);
+        }
+    }
+}
+
+/* Why a level is skipped, in words: the CPUID bits and XCR0 state it lacks. */
+static void print_missing(const llmbm_kernel_table *k, const llmbm_cpu_features *cpu)
+{
+    static const struct {
+        uint64_t bit;
+        const char *name;
+    } names[] = {
+        {LLMBM_CPU_SSE2, "sse2"},         {LLMBM_CPU_SSSE3, "ssse3"},       {LLMBM_CPU_FMA, "fma"},
+        {LLMBM_CPU_SSE4_1, "sse4.1"},     {LLMBM_CPU_OSXSAVE, "osxsave"},   {LLMBM_CPU_AVX, "avx"},
+        {LLMBM_CPU_F16C, "f16c"},         {LLMBM_CPU_AVX2, "avx2"},         {LLMBM_CPU_BMI2, "bmi2"},
+        {LLMBM_CPU_AVX512F, "avx512f"},   {LLMBM_CPU_AVX512DQ, "avx512dq"}, {LLMBM_CPU_AVX512BW, "avx512bw"},
+        {LLMBM_CPU_AVX512VL, "avx512vl"}, {LLMBM_CPU_AVX512VNNI, "avx512vnni"},
+    };
+    const uint64_t lacks = k->cpuid_required & ~cpu->cpuid;
+    printf("level %s: skipped: CPU lacks", k->name);
+    for (uint64_t b = 1; b; b <<= 1) {
+        if (!(lacks & b))
+            continue;
+        const char *name = NULL;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
+            if (names[i].bit == b)
+                name = names[i].name;
+        if (name)
+            printf(" %s", name);
+        else
+            printf(" cpuid-bit-%d", __builtin_ctzll(b));
+    }
+    const uint64_t xcr0 = k->xcr0_required & ~cpu->xcr0;
+    if (xcr0)
+        printf(" (OS-enabled XCR0 state lacks %#llx)", (unsigned long long)xcr0);
+    printf("\n");
+}
+
 static void test_dispatch_api(const llmbm_cpu_features *cpu)
 {
     CHECK(cpu->cpuid & LLMBM_CPU_SSE2, "x86_64 always has SSE2");
@@ -387,7 +452,7 @@ int main(void)
     for (int l = 0; l < LLMBM_ISA_COUNT; ++l) {
         const llmbm_kernel_table *k = llmbm_kernels_select((llmbm_isa_level)l);
         if (!llmbm_isa_level_supported((llmbm_isa_level)l, &cpu)) {
-            printf("level %s: not supported by this CPU, skipped\n", k->name);
+            print_missing(k, &cpu);
             continue;
         }
         const int before = failures;
@@ -401,6 +466,7 @@ int main(void)
         /* scalar against itself too, so this comparison code is exercised
          * before the first SIMD level exists */
         test_level_vs_scalar(k, scalar);
+        test_quantizer_ties(k, scalar);
         printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
     }
     if (failures)

@@ -1,0 +1,147 @@
+/* SSE2 (x86-64 baseline) dot products and row-range mat-vecs. SSE2 has no
+ * pmaddubsw (SSSE3) or pmovsx (SSE4.1): quants are widened to int16 by
+ * unpacking and arithmetic shifts, then pmaddwd sums pairs into int32. No
+ * FMA either, so float accumulation is multiply then add. */
+#include <emmintrin.h>
+
+#include "kernels_sse2.h"
+#include "quant_formats.h"
+
+static inline float hsum_ps(__m128 s)
+{
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+static inline __m128i hsum_epi32_vec(__m128i a, __m128i b, __m128i c, __m128i d)
+{
+    return _mm_add_epi32(_mm_add_epi32(a, b), _mm_add_epi32(c, d));
+}
+
+/* Signed bytes -> two int16 vectors (low and high 8). */
+static inline __m128i widen_lo(__m128i v)
+{
+    return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8);
+}
+
+static inline __m128i widen_hi(__m128i v)
+{
+    return _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8);
+}
+
+/* sum of 32 signed byte products as 4 int32 lanes */
+static inline __m128i dot_i8_32(__m128i w0, __m128i w1, __m128i y0, __m128i y1)
+{
+    return hsum_epi32_vec(_mm_madd_epi16(widen_lo(w0), widen_lo(y0)), _mm_madd_epi16(widen_hi(w0), widen_hi(y0)),
+                          _mm_madd_epi16(widen_lo(w1), widen_lo(y1)), _mm_madd_epi16(widen_hi(w1), widen_hi(y1)));
+}
+
+/* ---- float weights ------------------------------------------------------------ */
+
+static inline float dot_f32(const void *w_row, const void *x_act, size_t n)
+{
+    const float *w = w_row, *x = x_act;
+    __m128 a0 = _mm_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(w + i), _mm_loadu_ps(x + i)));
+        a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_loadu_ps(w + i + 4), _mm_loadu_ps(x + i + 4)));
+        a2 = _mm_add_ps(a2, _mm_mul_ps(_mm_loadu_ps(w + i + 8), _mm_loadu_ps(x + i + 8)));
+        a3 = _mm_add_ps(a3, _mm_mul_ps(_mm_loadu_ps(w + i + 12), _mm_loadu_ps(x + i + 12)));
+    }
+    for (; i + 4 <= n; i += 4)
+        a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(w + i), _mm_loadu_ps(x + i)));
+    float sum = hsum_ps(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)));
+    for (; i < n; ++i)
+        sum += w[i] * x[i];
+    return sum;
+}
+
+/* Four halves -> floats without F16C, exactly: shift the exponent and
+ * mantissa into place and multiply by 2^112 to rebias, which also turns
+ * half subnormals into the right normal floats; inf/NaN get the top
+ * exponent back. (F. Giesen's half_to_float.) */
+static inline __m128 fp16x4_to_f32(__m128i h32)
+{
+    const __m128i mag = _mm_slli_epi32(_mm_and_si128(h32, _mm_set1_epi32(0x7fff)), 13);
+    __m128 f = _mm_mul_ps(_mm_castsi128_ps(mag), _mm_castsi128_ps(_mm_set1_epi32(0x77800000)));
+    const __m128i infnan = _mm_cmpgt_epi32(mag, _mm_set1_epi32(0x0f7fffff)); /* exponent 31 */
+    f = _mm_or_ps(f, _mm_castsi128_ps(_mm_and_si128(infnan, _mm_set1_epi32(0x7f800000))));
+    const __m128i sign = _mm_slli_epi32(_mm_and_si128(h32, _mm_set1_epi32(0x8000)), 16);
+    return _mm_or_ps(f, _mm_castsi128_ps(sign));
+}
+
+static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
+{
+    const llmbm_fp16 *w = w_row;
+    const float *x = x_act;
+    const __m128i zero = _mm_setzero_si128();
+    __m128 a0 = _mm_setzero_ps(), a1 = a0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i h = _mm_loadu_si128((const __m128i *)(w + i));
+        a0 = _mm_add_ps(a0, _mm_mul_ps(fp16x4_to_f32(_mm_unpacklo_epi16(h, zero)), _mm_loadu_ps(x + i)));
+        a1 = _mm_add_ps(a1, _mm_mul_ps(fp16x4_to_f32(_mm_unpackhi_epi16(h, zero)), _mm_loadu_ps(x + i + 4)));
+    }
+    float sum = hsum_ps(_mm_add_ps(a0, a1));
+    for (; i < n; ++i)
+        sum += llmbm_fp16_to_f32(w[i]) * x[i];
+    return sum;
+}
+
+/* ---- 32-element blocks --------------------------------------------------------- */
+
+static inline float dot_q8_0(const void *w_row, const void *x_act, size_t n)
+{
+    const block_q8_0 *w = w_row;
+    const block_q8_0 *y = x_act;
+    __m128 acc = _mm_setzero_ps();
+    for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {
+        const __m128i s = dot_i8_32(_mm_loadu_si128((const __m128i *)w[i].qs),
+                                    _mm_loadu_si128((const __m128i *)(w[i].qs + 16)),
+                                    _mm_loadu_si128((const __m128i *)y[i].qs),
+                                    _mm_loadu_si128((const __m128i *)(y[i].qs + 16)));
+        const __m128 d = _mm_set1_ps(llmbm_fp16_to_f32(w[i].d) * llmbm_fp16_to_f32(y[i].d));
+        acc = _mm_add_ps(acc, _mm_mul_ps(d, _mm_cvtepi32_ps(s)));
+    }
+    return hsum_ps(acc);
+}
+
+static inline float dot_q4_0(const void *w_row, const void *x_act, size_t n)
+{
+    const block_q4_0 *w = w_row;
+    const block_q8_0 *y = x_act;
+    const __m128i m4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    __m128 acc = _mm_setzero_ps();
+    for (size_t i = 0; i < n / LLMBM_QK4_0; ++i) {
+        const __m128i raw = _mm_loadu_si128((const __m128i *)w[i].qs);
+        /* low nibbles are elements 0..15, high ones 16..31; minus 8 */
+        const __m128i lo = _mm_sub_epi8(_mm_and_si128(raw, m4), eight);
+        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), eight);
+        const __m128i s = dot_i8_32(lo, hi, _mm_loadu_si128((const __m128i *)y[i].qs),
+                                    _mm_loadu_si128((const __m128i *)(y[i].qs + 16)));
+        const __m128 d = _mm_set1_ps(llmbm_fp16_to_f32(w[i].d) * llmbm_fp16_to_f32(y[i].d));
+        acc = _mm_add_ps(acc, _mm_mul_ps(d, _mm_cvtepi32_ps(s)));
+    }
+    return hsum_ps(acc);
+}
+
+#define KERNELS(t)                                                                                       \
+    float llmbm_vec_dot_##t##_sse2(const void *w_row, const void *x_act, size_t n)                      \
+    {                                                                                                    \
+        return dot_##t(w_row, x_act, n);                                                                 \
+    }                                                                                                    \
+    void llmbm_matvec_rows_##t##_sse2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, \
+                                      size_t row_end)                                                    \
+    {                                                                                                    \
+        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
+        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
+        for (size_t r = row_begin; r < row_end; ++r, row += stride)                                      \
+            out[r] = dot_##t(row, x_act, w->cols);                                                       \
+    }
+
+KERNELS(f32)
+KERNELS(f16)
+KERNELS(q8_0)
+KERNELS(q4_0)
