@@ -79,7 +79,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
     if (o->sampling.temperature < 0.0f) o->sampling.temperature = 0.0f;
     if (o->sampling.top_p < 0.0f || o->sampling.top_p > 1.0f) o->sampling.top_p = 0.9f;
     if (o->steps < 0) o->steps = 0;
-    if (o->threads < 1) o->threads = 1;
+    if (o->threads < 0) o->threads = 0; /* 0: every online CPU */
     if (o->threads > 1024) o->threads = 1024;
     o->sampling.seed = o->seed <= 0 ? (uint64_t)(unsigned)time(NULL) : (uint64_t)o->seed;
     return CLI_OK;
@@ -99,10 +99,10 @@ static bool print_token(void *ctx, int32_t token, const char *piece) {
 
 int cmd_run(int argc, char **argv) {
     run_opts o = {0};
-    o.tokenizer_path = "tokenizer.bin";
+    o.tokenizer_path = NULL; /* the GGUF's own, or ./tokenizer.bin */
     o.prompt = "";
     o.steps = 256;
-    o.threads = 1;
+    o.threads = 0;
     o.sampling = llmbm_sampler_defaults();
     o.sampling.repeat_last_n = 0;
     int rc = parse_run_args(argc, argv, &o);
@@ -164,7 +164,7 @@ free_model:
 
 int cmd_bench(int argc, char **argv) {
     const char *path = NULL;
-    long long n = 128, threads = 1;
+    long long n = 128, threads = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-n") && i + 1 < argc) {
             if (!cli_parse_long("-n", argv[++i], &n)) return CLI_USAGE;
@@ -181,7 +181,7 @@ int cmd_bench(int argc, char **argv) {
         cli_error("bench: missing MODEL");
         return CLI_USAGE;
     }
-    host_set_threads(threads < 1 ? 1u : (unsigned)threads);
+    host_set_threads(threads < 1 ? 0u : threads > 1024 ? 1024u : (unsigned)threads);
     llmbm_model model;
     llmbm_transformer tf;
     llmbm_err err;
@@ -207,8 +207,8 @@ int cmd_bench(int argc, char **argv) {
         token = llmbm_sample_argmax(logits, model.config.vocab_size);
     }
     double secs = (double)(plat_now_us() - start) / 1e6;
-    printf("decode: %u tokens in %.3f s, %.2f tokens/s (threads %lld)\n", steps, secs,
-           secs > 0 ? steps / secs : 0.0, threads);
+    printf("decode: %u tokens in %.3f s, %.2f tokens/s (threads %u)\n", steps, secs,
+           secs > 0 ? steps / secs : 0.0, host_get_threads());
     llmbm_transformer_free(&tf);
     llmbm_model_free(&model);
     return CLI_OK;

@@ -1,4 +1,5 @@
-/* The platform interface on Linux: libc for memory, files, output, clock. */
+/* The platform interface on Linux: libc for memory, files, output, clock
+ * (the thread pool is in thread_pool.c). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,12 +11,6 @@
 
 #include "host_platform.h"
 #include "platform.h"
-
-static unsigned host_threads = 1;
-
-void host_set_threads(unsigned n) { host_threads = n ? n : 1; }
-
-unsigned host_get_threads(void) { return host_threads; }
 
 void *plat_alloc(size_t size) {
     size_t rounded = (size + 63) / 64 * 64;
@@ -78,9 +73,4 @@ uint64_t plat_now_us(void) {
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Single-threaded for now; -T is stored so the pthread pool can use it. */
-void plat_parallel_for(size_t n, plat_range_fn fn, void *ctx) {
-    if (n) fn(ctx, 0, n);
-}
-
-unsigned plat_core_count(void) { return host_threads; }
+/* plat_parallel_for and plat_core_count: thread_pool.c. */
