@@ -38,6 +38,8 @@ uint64_t fw_tsc_hz(void);
 
 /* memory.c: bytes of EfiConventionalMemory in the memory map. */
 uint64_t fw_usable_memory(void);
+/* The same sum and the largest single free range (repl_sys.memory). */
+void fw_memory_info(uint64_t *free_total, uint64_t *largest_free);
 
 /* console.c */
 void fw_console_init(void);
@@ -54,6 +56,17 @@ EFI_FILE_HANDLE fw_boot_root(void);
 struct repl_dirent;
 bool fw_list_dir(const char *dir, void (*fn)(void *ctx, const struct repl_dirent *entry), void *ctx);
 
-/* mp.c */
+/* mp.c: starts the APs in the plat_parallel_for pool (mp_pool.c). */
 void fw_mp_init(void);
+/* Enabled processors the firmware reports (BSP included). */
 unsigned fw_mp_total_cores(void);
+/* Cores plat_parallel_for uses now. */
+unsigned fw_mp_cores_in_use(void);
+/* Why only one core can work (for the banner), or NULL. */
+const char *fw_mp_single_reason(void);
+/* Limits the pool to `limit` cores (0: all started); returns cores in use. */
+unsigned fw_mp_use_cores(unsigned limit);
+/* Before a reset: hands the APs back to the firmware. */
+void fw_mp_stop(void);
+/* The calling core's APIC ID; safe on an AP (CPUID, no boot services). */
+unsigned fw_mp_cpu_id(void);

@@ -15,6 +15,7 @@ EFI_BOOT_SERVICES *fw_bs;
 
 static void do_reboot(void)
 {
+    fw_mp_stop();
     fw_st->RuntimeServices->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, NULL);
     for (;;)
         __asm__ volatile("hlt");
@@ -22,6 +23,7 @@ static void do_reboot(void)
 
 static void do_shutdown(void)
 {
+    fw_mp_stop();
     fw_exit(0);
 }
 
@@ -31,8 +33,11 @@ static void banner(void)
     txt_size(mem, sizeof mem, fw_usable_memory());
     unsigned total = fw_mp_total_cores();
     txt_printf("\nllm-baremetal %s (UEFI x86_64)\n", LLMBM_VERSION);
-    txt_printf("SIMD: %s | cores: %u (1 in use) | usable memory: %s | TSC: %u MHz\n",
-               fw_simd_name(fw_cpu_simd_level()), total, mem, (unsigned)(fw_tsc_hz() / 1000000));
+    txt_printf("SIMD: %s | cores: %u (%u in use) | usable memory: %s | TSC: %u MHz\n",
+               fw_simd_name(fw_cpu_simd_level()), total, fw_mp_cores_in_use(), mem,
+               (unsigned)(fw_tsc_hz() / 1000000));
+    if (fw_mp_single_reason())
+        txt_printf("cores: running on one core: %s\n", fw_mp_single_reason());
     if (fw_console_mirrors_serial())
         txt_printf("console: mirrored to the serial port\n");
 }
@@ -56,8 +61,11 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         .read_key = fw_read_key,
         .poll_key = fw_poll_key,
         .list_dir = fw_list_dir,
+        .memory = fw_memory_info,
         .reboot = do_reboot,
         .shutdown = do_shutdown,
+        .use_cores = fw_mp_use_cores,
+        .core_id = fw_mp_cpu_id,
     };
     repl_run(&sys);
 }

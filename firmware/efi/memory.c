@@ -42,8 +42,9 @@ void plat_free(void *block)
     fw_bs->FreePages((EFI_PHYSICAL_ADDRESS)(uintptr_t)h, h->pages);
 }
 
-uint64_t fw_usable_memory(void)
+void fw_memory_info(uint64_t *free_total, uint64_t *largest_free)
 {
+    *free_total = *largest_free = 0;
     UINTN size = 0, key, desc_size;
     UINT32 desc_version;
     fw_bs->GetMemoryMap(&size, NULL, &key, &desc_size, &desc_version);
@@ -51,15 +52,29 @@ uint64_t fw_usable_memory(void)
     size += 8 * sizeof(EFI_MEMORY_DESCRIPTOR) + 512;
     void *map = NULL;
     if (EFI_ERROR(fw_bs->AllocatePool(EfiLoaderData, size, &map)))
-        return 0;
-    uint64_t total = 0;
+        return;
     if (!EFI_ERROR(fw_bs->GetMemoryMap(&size, map, &key, &desc_size, &desc_version))) {
+        /* Adjacent free descriptors form one range AllocatePages can hand
+         * out whole, so runs of them count as one block. */
+        uint64_t run = 0, run_end = 0;
         for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
             EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((char *)map + off);
-            if (d->Type == EfiConventionalMemory)
-                total += d->NumberOfPages * PAGE_SIZE;
+            if (d->Type != EfiConventionalMemory)
+                continue;
+            uint64_t bytes = d->NumberOfPages * PAGE_SIZE;
+            *free_total += bytes;
+            run = d->PhysicalStart == run_end ? run + bytes : bytes;
+            run_end = d->PhysicalStart + bytes;
+            if (run > *largest_free)
+                *largest_free = run;
         }
     }
     fw_bs->FreePool(map);
+}
+
+uint64_t fw_usable_memory(void)
+{
+    uint64_t total, largest;
+    fw_memory_info(&total, &largest);
     return total;
 }

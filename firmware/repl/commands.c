@@ -1,6 +1,8 @@
 /* The slash commands. One table: /help is generated from it. */
 #include "platform.h"
 #include "session.h"
+#include "selftest.h"
+#include "settings.h"
 #include "text.h"
 
 typedef struct command {
@@ -59,6 +61,33 @@ static void cmd_load(repl_state *st, char *args)
     session_load(st, args);
 }
 
+static void cmd_model_info(repl_state *st, char *args)
+{
+    if (!*args) {
+        txt_printf("usage: /model_info FILE\n");
+        return;
+    }
+    session_model_info(st, args);
+}
+
+static void cmd_unload(repl_state *st, char *args)
+{
+    (void)args;
+    session_unload(st);
+}
+
+static void cmd_ctx(repl_state *st, char *args)
+{
+    (void)args;
+    session_show_ctx(st);
+}
+
+static void cmd_reset(repl_state *st, char *args)
+{
+    (void)args;
+    session_reset(st);
+}
+
 static void cmd_reboot(repl_state *st, char *args)
 {
     (void)args;
@@ -77,7 +106,14 @@ static const command commands[] = {
     { "/help", "", "this list", cmd_help },
     { "/models", "", "model files on the boot volume, with sizes", cmd_models },
     { "/cfg", "", "effective settings and where each came from", cmd_cfg },
-    { "/load", "FILE", "load a model (not in this build yet)", cmd_load },
+    { "/load", "FILE", "load a model (root or models\\), replacing the loaded one", cmd_load },
+    { "/model_info", "FILE", "describe a model file without loading it", cmd_model_info },
+    { "/unload", "", "free the loaded model", cmd_unload },
+    { "/set", "KEY VALUE", "change a setting (keys: /cfg)", settings_set },
+    { "/preset", "NAME", "sampling preset: greedy, stable or creative", settings_preset },
+    { "/ctx", "", "context use of the conversation", cmd_ctx },
+    { "/reset", "", "start the conversation over", cmd_reset },
+    { "/selftest", "", "check that parallel work uses every core", cmd_selftest },
     { "/reboot", "", "restart the machine", cmd_reboot },
     { "/shutdown", "", "power off", cmd_shutdown },
 };

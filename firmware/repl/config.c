@@ -35,7 +35,7 @@ static const spec specs[CFG_COUNT] = {
     [CFG_SEED] = { "seed", K_UINT, "0", 0, 0, 0 },
     [CFG_MAX_TOKENS] = { "max_tokens", K_UINT, "256", 0, 0, 0 },
     [CFG_CTX] = { "ctx", K_UINT, "0", 0, 0, 0 },
-    [CFG_ISA] = { "isa", K_CHOICE, "auto", "auto|scalar|sse2|avx2|avx512", 0, 0 },
+    [CFG_ISA] = { "isa", K_CHOICE, "auto", "auto|scalar|sse2|avx2|avx512|avx512vnni", 0, 0 },
     [CFG_CORES] = { "cores", K_UINT, "0", 0, 0, 0 },
     [CFG_AUTORUN] = { "autorun", K_STRING, "", 0, 0, 0 },
 };

@@ -3,6 +3,7 @@
 
 #include "platform.h"
 #include "session.h"
+#include "selftest.h"
 #include "text.h"
 
 /* Long enough for a pasted paragraph. */
@@ -14,6 +15,7 @@ void repl_run(const repl_sys *sys)
     st.sys = sys;
     cfg_init(&st.cfg);
     st.cfg_found = cfg_load(&st.cfg, "repl.cfg");
+    cores_apply(&st);
     session_boot(&st);
     txt_printf("Type /help for commands.\n");
 

@@ -42,9 +42,19 @@ typedef struct repl_sys {
     /* Calls fn for every entry of dir ('/'-separated, "" = root of the boot
      * volume). False if the directory cannot be opened. */
     bool (*list_dir)(const char *dir, repl_dir_fn fn, void *ctx);
+    /* Free memory now, for the loader's budget: the sum of free blocks and
+     * the largest single one (a model's weights and its KV cache are each
+     * one allocation, so the largest block is what decides). */
+    void (*memory)(uint64_t *free_total, uint64_t *largest_free);
     /* Neither returns. */
     void (*reboot)(void);
     void (*shutdown)(void);
+    /* Cores plat_parallel_for may use: `limit` (0: all the platform has
+     * running); returns how many are in use now. */
+    unsigned (*use_cores)(unsigned limit);
+    /* An id of the calling core, distinct per core. Callable from a
+     * plat_parallel_for range function on any core (/selftest). */
+    unsigned (*core_id)(void);
 } repl_sys;
 
 /* Reads repl.cfg (reporting problems), prints the model status and runs

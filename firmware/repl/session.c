@@ -1,30 +1,102 @@
-/* Models and chat — the seam for the engine (see session.h). This build
- * has no inference yet: it reports what is on the stick and explains how to
- * get a model loaded. */
+/* The loaded model and its conversation (see session.h). At most one model
+ * is loaded; /load replaces it only once the new one is fully ready, unless
+ * the new one needs the old one's memory (loader.c says so when it unloads
+ * it first). */
 #include "session.h"
 
+#include "chat.h"
+#include "isa.h"
+#include "loader.h"
 #include "platform.h"
+#include "selftest.h"
+#include "templates.h"
 #include "text.h"
+
+static loaded_model *current;
+static chat conversation;
 
 void session_explain_no_model(void)
 {
     txt_printf("To add a model:\n"
                "  1. copy a .gguf or llama2.c .bin file to the root of the stick or to models\\\n"
+               "     (a llama2.c .bin also needs its tokenizer.bin at the root)\n"
                "  2. name it in repl.cfg at the root of the stick: model=FILE\n"
-               "     (or type /load FILE at this prompt, once loading is available)\n"
+               "     or type /load FILE at this prompt\n"
                "  /models lists the model files found.\n");
+}
+
+static void describe_template(repl_state *st)
+{
+    const chat_template *t = chat_template_for(st, current);
+    bool is_auto = txt_eq_nocase(cfg_get(&st->cfg, CFG_TEMPLATE), "auto");
+    if (t)
+        txt_printf("Chat template %s%s: type a message to chat.\n", t->name, is_auto ? " (from the model)" : "");
+    else if (is_auto)
+        txt_printf("Template auto: raw completion (the model names no chat template): each line you type is a "
+                   "prompt the model continues. /set template chatml (or another) to chat.\n");
+    else
+        txt_printf("Template raw: each line you type is a prompt the model continues.\n");
+}
+
+static void drop_current(void)
+{
+    chat_free(&conversation);
+    loader_unload(current);
+    plat_free(current);
+    current = 0;
+}
+
+static void load(repl_state *st, const char *path)
+{
+    loaded_model *next = plat_alloc(sizeof *next);
+    if (!next) {
+        txt_printf("out of memory\n");
+        return;
+    }
+    if (!loader_load(st, path, next, current)) {
+        plat_free(next);
+        if (current && current->loaded) {
+            txt_printf("Not loaded; %s stays loaded.\n", current->model.path);
+            return;
+        }
+        if (current)
+            drop_current();  /* the loader unloaded it to make room */
+        st->model_loaded = false;
+        txt_printf("Not loaded; no model is loaded now.\n");
+        return;
+    }
+    if (current)
+        drop_current();
+    current = next;
+    st->model_loaded = true;
+    if (!chat_init(&conversation, current)) {
+        drop_current();
+        st->model_loaded = false;
+        return;
+    }
+    describe_template(st);
+}
+
+/* isa= picks the kernel level; the engine refuses a level this CPU lacks
+ * and keeps the one it had. */
+static void apply_isa(repl_state *st)
+{
+    llmbm_err err;
+    if (llmbm_isa_set(cfg_get(&st->cfg, CFG_ISA), &err) != 0)
+        txt_printf("isa: %s\n", err.msg);
+    txt_printf("Kernels: %s\n", llmbm_isa_name());
 }
 
 void session_boot(repl_state *st)
 {
+    apply_isa(st);
     const char *model = cfg_get(&st->cfg, CFG_MODEL);
     if (!*model) {
         txt_printf("No model loaded: repl.cfg names none.\n");
         session_explain_no_model();
         return;
     }
-    uint64_t size = 0;
-    plat_file *f = plat_open(model, &size);
+    plat_file *f = plat_open(model, 0);
     if (!f) {
         txt_printf("No model loaded: '%s' (repl.cfg line %u) is not on the boot volume.\n", model,
                    st->cfg.values[CFG_MODEL].line);
@@ -32,29 +104,103 @@ void session_boot(repl_state *st)
         return;
     }
     plat_close(f);
-    char sz[32];
-    txt_size(sz, sizeof sz, size);
-    txt_printf("Model file %s (%s) found, but this build has no inference engine yet: not loaded.\n", model, sz);
+    txt_printf("Loading %s (model= in repl.cfg line %u)\n", model, st->cfg.values[CFG_MODEL].line);
+    load(st, model);
 }
 
 void session_load(repl_state *st, const char *path)
 {
-    (void)st;
-    uint64_t size = 0;
-    plat_file *f = plat_open(path, &size);
-    if (!f) {
-        txt_printf("%s: not found on the boot volume (/models lists model files)\n", path);
+    load(st, path);
+}
+
+void session_model_info(repl_state *st, const char *path)
+{
+    loader_info(st, path);
+}
+
+void session_unload(repl_state *st)
+{
+    if (!current) {
+        txt_printf("No model is loaded.\n");
         return;
     }
-    plat_close(f);
-    txt_printf("%s: found, but loading models is not in this build yet.\n", path);
+    txt_printf("Unloaded %s.\n", current->model.path);
+    drop_current();
+    st->model_loaded = false;
+}
+
+void session_show_ctx(repl_state *st)
+{
+    if (!current) {
+        txt_printf("No model is loaded.\n");
+        return;
+    }
+    chat_show_ctx(st, current, &conversation);
+}
+
+void session_reset(repl_state *st)
+{
+    (void)st;
+    if (!current) {
+        txt_printf("No model is loaded.\n");
+        return;
+    }
+    chat_reset(&conversation);
+    txt_printf("Conversation cleared.\n");
+}
+
+void session_setting_changed(repl_state *st, int key)
+{
+    switch (key) {
+    case CFG_CTX:
+        if (current) {
+            uint32_t old = current->ctx_len;
+            uint64_t want = 0;
+            txt_parse_u64(cfg_get(&st->cfg, CFG_CTX), &want);
+            chat_free(&conversation);
+            bool ok = loader_set_ctx(st, current, want > 0xffffffffu ? 0xffffffffu : (uint32_t)want);
+            if (!ok) {
+                txt_printf("Keeping the context of %u tokens.\n", old);
+                ok = loader_set_ctx(st, current, old);
+            }
+            if (!ok || !chat_init(&conversation, current)) {
+                txt_printf("Unloading %s: no memory left for its context.\n", current->model.path);
+                drop_current();
+                st->model_loaded = false;
+                return;
+            }
+            txt_printf("Context: %u tokens; conversation cleared.\n", current->ctx_len);
+        }
+        break;
+    case CFG_TEMPLATE:
+    case CFG_SYSTEM:
+        if (current) {
+            chat_reset(&conversation);
+            txt_printf("The conversation starts over with this setting.\n");
+            describe_template(st);
+        }
+        break;
+    case CFG_CORES:
+        cores_apply(st);
+        break;
+    case CFG_ISA:
+        apply_isa(st);
+        break;
+    case CFG_MODEL:
+    case CFG_TOKENIZER:
+        txt_printf("note: takes effect at the next /load.\n");
+        break;
+    default:
+        break;
+    }
 }
 
 void session_chat(repl_state *st, const char *line)
 {
-    (void)line;
-    if (!st->model_loaded) {
+    if (!current) {
         txt_printf("No model is loaded, so nothing can answer yet.\n");
         session_explain_no_model();
+        return;
     }
+    chat_line(st, current, &conversation, line);
 }

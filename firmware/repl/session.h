@@ -1,9 +1,9 @@
 /* State shared by the REPL's files, and the seam where the engine plugs in.
  *
- * session.c owns everything about models and chat. Today it only explains
- * that no model can be loaded yet; the chat issue replaces session_boot,
- * session_load and session_chat with real loading and generation, without
- * touching the line editor, the commands or the config. */
+ * session.c owns the loaded model and the conversation; loader.c gets a
+ * model into memory, chat.c runs the conversation, settings.c handles /set.
+ * The line editor, the commands and the config only call the functions
+ * below. */
 #pragma once
 
 #include "config.h"
@@ -22,6 +22,13 @@ void session_boot(repl_state *st);
 void session_load(repl_state *st, const char *path);
 /* A line that is not a command. */
 void session_chat(repl_state *st, const char *line);
+/* /model_info FILE, /unload, /ctx, /reset */
+void session_model_info(repl_state *st, const char *path);
+void session_unload(repl_state *st);
+void session_show_ctx(repl_state *st);
+void session_reset(repl_state *st);
+/* After /set changed `key` (a cfg_key): rebuild or reset what depends on it. */
+void session_setting_changed(repl_state *st, int key);
 /* How to put a model on the stick. */
 void session_explain_no_model(void);
 

@@ -41,6 +41,12 @@ def image_write(image: Path, name: str, content: str, tmp: Path) -> None:
     subprocess.run(["mcopy", "-o", "-i", f"{image}@@{PARTITION_OFFSET}", str(src), f"::{name}"], check=True)
 
 
+def image_add(image: Path, source: Path, name: str) -> None:
+    """Copy a (binary) file onto the image's FAT partition as `name`."""
+    target = f"{image}@@{PARTITION_OFFSET}"
+    subprocess.run(["mcopy", "-o", "-i", target, str(source), f"::{name}"], check=True)
+
+
 @dataclass
 class Boot:
     status: int
@@ -63,12 +69,28 @@ class Boot:
         return self.console[:end]
 
 
-def boot(image: Path, lines: list[str], tmp: Path, timeout: float = 150, smp: int = 1) -> Boot:
+def boot(
+    image: Path, lines: list[str], tmp: Path, timeout: float = 150, smp: int = 1, memory: int | None = None
+) -> Boot:
     script = tmp / f"{image.stem}-input.txt"
     script.write_text("".join(line + "\n" for line in lines))
     accel = os.environ.get("LLMBM_QEMU_ACCEL", "tcg")
-    cmd = [sys.executable, "-m", "llmbm_build.qemu", str(image), "--input", str(script),
-           "--timeout", str(timeout), "--smp", str(smp), "--accel", accel]
+    cmd = [
+        sys.executable,
+        "-m",
+        "llmbm_build.qemu",
+        str(image),
+        "--input",
+        str(script),
+        "--timeout",
+        str(timeout),
+        "--smp",
+        str(smp),
+        "--accel",
+        accel,
+    ]
+    if memory:
+        cmd += ["--memory", str(memory)]
     result = subprocess.run(cmd, capture_output=True, timeout=timeout + 30)
     console = ANSI.sub(b"", result.stdout).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "")
     return Boot(result.returncode, console, result.stderr.decode("utf-8", "replace"))

@@ -48,7 +48,11 @@ def testdata(source_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def efi_binary(build_dir: Path) -> Path:
     """The firmware meson built (LLMBM_EFI names it; else the usual places in the build dir)."""
-    candidates = [_env_path("LLMBM_EFI"), build_dir / "llm-baremetal.efi", build_dir / "firmware" / "efi" / "llm-baremetal.efi"]
+    candidates = [
+        _env_path("LLMBM_EFI"),
+        build_dir / "llm-baremetal.efi",
+        build_dir / "firmware" / "efi" / "llm-baremetal.efi",
+    ]
     for path in candidates:
         if path and path.is_file():
             return path

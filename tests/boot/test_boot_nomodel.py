@@ -5,17 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from boot_helpers import Boot, boot, image_write, make_image
 
 # Line numbers matter: the warnings and /cfg must name them.
-REPL_CFG = """# written by test_boot_nomodel
+REPL_CFG = (
+    """# written by test_boot_nomodel
 temp = 0.5
 colour=blue
 top_p=2
 this line has no equals sign
 system="  You are terse.  "
-""" + "# padding: the file may be any length\n" * 3000 + "seed=42\n"  # seed is on line 3007
+"""
+    + "# padding: the file may be any length\n" * 3000
+    + "seed=42\n"
+)  # seed is on line 3007
 COMMANDS = ["/models", "/cfg", "what is this", "/reboot"]
 
 

@@ -1,0 +1,43 @@
+/* Getting a model off the boot volume and into memory (loader.c): path
+ * lookup, the memory budget, block reads with a progress bar, the engine's
+ * parser, the tokenizer, and the transformer's run state. */
+#pragma once
+
+#include "model.h"
+#include "session.h"
+#include "tokenizer.h"
+#include "transformer.h"
+
+/* Everything a loaded model owns. Zeroed = nothing loaded. */
+typedef struct loaded_model {
+    bool loaded;
+    llmbm_model model;
+    llmbm_tokenizer tok;
+    llmbm_transformer tf;
+    uint32_t ctx_len;
+    char tok_source[96];  /* where the tokenizer came from, for messages */
+} loaded_model;
+
+/* Finds `path` on the volume: as given, else under models/. Writes the path
+ * that opened into found[cap]. False (with a message printed) if neither. */
+bool loader_resolve(const char *path, char *found, size_t cap);
+
+/* Loads `path` into *out (which must be empty). `prev` is the model loaded
+ * now, or NULL: it stays loaded if the new one fits beside it, and is
+ * unloaded first (saying so) only when the new one needs its memory. On
+ * failure prints why and returns false; *out stays empty. */
+bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_model *prev);
+
+/* Builds the run state for `ctx` tokens (0: the model's own maximum, as
+ * memory allows), replacing any previous one. False with a message if it
+ * does not fit; the old state is then gone too (lm->ctx_len == 0). */
+bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t ctx);
+
+/* /model_info: parses `path` and describes it, with the memory it would
+ * need at the configured context, without keeping it loaded. */
+void loader_info(repl_state *st, const char *path);
+
+void loader_unload(loaded_model *lm);
+
+/* Bytes a loaded model holds (file, run state), for the budget. */
+uint64_t loader_bytes(const loaded_model *lm);

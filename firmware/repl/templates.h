@@ -1,0 +1,25 @@
+/* Chat templates (templates.c): how a system prompt and the turns of a
+ * conversation are written out as text for each model family. */
+#pragma once
+
+#include <stdbool.h>
+
+typedef struct chat_template {
+    const char *name;
+    /* Before and after the system prompt (only written when there is one). */
+    const char *sys_pre, *sys_post;
+    /* The system prompt sits inside the first user turn (llama2, gemma):
+     * that turn then starts without user_pre. */
+    bool sys_in_first_user;
+    /* Around each user message; user_post ends with the assistant header. */
+    const char *user_pre, *user_post;
+    /* After each answer that did not end on its own end-of-turn marker. */
+    const char *turn_end;
+    /* llama2 separates turns with real EOS/BOS tokens, not text. */
+    bool eos_bos_between_turns;
+    /* Text that ends an answer when the model writes it. */
+    const char *stops[3];
+} chat_template;
+
+/* By name (case-insensitive); NULL for "raw", "auto" or an unknown name. */
+const chat_template *template_find(const char *name);

@@ -1,0 +1,162 @@
+"""Boot stories260K.bin (+ tok512.bin as tokenizer.bin) and drive generation, settings,
+/model_info and the robustness cases in one boot; the completions must equal `llmbm run`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from boot_helpers import Boot, boot, image_add, make_image
+from gen_helpers import host_run, host_steps, parse_answer
+
+GREEDY_PROMPT = "Once upon a time"
+SAMPLED_PROMPT = "One day, Lily went to the park"
+GGUF = "stories260K-q8_0-mix.gguf"
+GGUF_PROMPT = "Tom and his dog"
+MAX_TOKENS = 24
+SEED = 42
+
+COMMANDS = [
+    "/set template raw",
+    "/set temp 0",
+    f"/set max_tokens {MAX_TOKENS}",
+    GREEDY_PROMPT,
+    "/set temp 1.0",
+    "/set top_p 0.9",
+    f"/set seed {SEED}",
+    SAMPLED_PROMPT,
+    "/model_info stories2.bin",
+    "/model_info trunc.bin",
+    "/load trunc.bin",
+    "/load garbage.bin",
+    "/load nothere.bin",
+    "/help",
+    "/set temp abc",
+    "/set colour blue",
+    "/preset greedy",
+    "/cfg",
+    "/set template chatml",
+    "/set system You tell short stories.",
+    "Hello, who are you?",
+    "Tell me about a cat.",
+    "/ctx",
+    "/reset",
+    "/ctx",
+    "/set template raw",
+    "/load stories2.gguf",
+    GGUF_PROMPT,
+    "/unload",
+    "are you there?",
+    "/shutdown",
+]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory, efi_binary, testdata, boot_tools) -> Boot:
+    tmp = tmp_path_factory.mktemp("boot-generate")
+    image = make_image(efi_binary, tmp / "generate.img", [testdata / "stories260K.bin", testdata / GGUF])
+    image_add(image, testdata / "tok512.bin", "tokenizer.bin")
+    data = (testdata / "stories260K.bin").read_bytes()
+    (tmp / "trunc.bin").write_bytes(data[: len(data) // 3])
+    (tmp / "garbage.bin").write_bytes(b"this is not a model file, just text. " * 200)
+    image_add(image, tmp / "trunc.bin", "trunc.bin")
+    image_add(image, tmp / "garbage.bin", "garbage.bin")
+    return boot(image, COMMANDS, tmp, timeout=200)
+
+
+@pytest.fixture(scope="module")
+def llmbm(build_dir: Path) -> Path:
+    path = build_dir / "llmbm"
+    if not path.is_file():
+        pytest.fail(f"{path} not built: the host CLI is the reference for these tests")
+    return path
+
+
+def test_autoloads_the_model_from_repl_cfg(session):
+    banner = session.banner
+    assert "Loading stories2.bin (model= in repl.cfg line" in banner, banner
+    assert re.search(r"\[#+\] 100%  1\.0 MB of 1\.0 MB  [\d.]+ MB/s", banner), banner
+    assert "Loaded stories2.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner, (
+        banner
+    )
+    assert "!!!! X64 Exception" not in session.console
+
+
+def test_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
+    answer = parse_answer(session.reply(GREEDY_PROMPT))
+    assert answer.reason == "max_tokens" and answer.answer_tokens == MAX_TOKENS, answer
+    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
+    expected = host_run(
+        llmbm, testdata / "stories260K.bin", testdata / "tok512.bin", GREEDY_PROMPT, steps, "-t", "0"
+    )
+    assert answer.text == expected
+
+
+def test_seeded_sampled_completion_equals_llmbm_run(session, llmbm, testdata):
+    answer = parse_answer(session.reply(SAMPLED_PROMPT))
+    assert answer.reason == "max_tokens", answer
+    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
+    expected = host_run(
+        llmbm, testdata / "stories260K.bin", testdata / "tok512.bin", SAMPLED_PROMPT, steps,
+        "-t", "1.0", "-p", "0.9", "-s", str(SEED),
+    )  # fmt: skip
+    assert answer.text == expected
+
+
+def test_model_info_describes_without_loading(session):
+    reply = session.reply("/model_info stories2.bin")
+    assert "format: llama2.c legacy (fp32)" in reply and "vocab_size: 512" in reply, reply
+    assert re.search(r"needs [\d.]+ (MB|KB) = weights", reply) and "verdict: fits at ctx 512" in reply, reply
+    bad = session.reply("/model_info trunc.bin")
+    assert "trunc.bin" in bad and "truncated" in bad, bad
+
+
+def test_corrupt_models_are_refused_and_the_old_one_stays(session):
+    for name in ("trunc.bin", "garbage.bin"):
+        reply = session.reply(f"/load {name}")
+        assert name in reply and "Not loaded; stories2.bin stays loaded." in reply, reply
+    missing = session.reply("/load nothere.bin")
+    assert "nothere.bin: no such file" in missing, missing
+    assert "/model_info" in session.reply("/help")
+
+
+def test_bad_settings_warn_and_keep_the_value(session):
+    assert "warning: bad value for temp: 'abc'" in session.reply("/set temp abc")
+    assert "keeping 1.0" in session.reply("/set temp abc")
+    assert "warning: unknown key 'colour'" in session.reply("/set colour blue")
+    cfg = session.reply("/cfg")
+    assert re.search(r"^temp +0 +/set$", cfg, re.M), cfg
+    assert re.search(r"^max_tokens +24 +/set$", cfg, re.M), cfg
+
+
+def test_chat_turns_through_a_template(session):
+    first = parse_answer(session.reply("Hello, who are you?"))
+    second = parse_answer(session.reply("Tell me about a cat."))
+    assert first.context_used < second.context_used <= second.context_size
+    ctx = session.reply("/ctx")
+    assert "template chatml" in ctx and "2 turns kept" in ctx, ctx
+
+
+def test_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
+    # QEMU's -cpu max emulates AVX2 but not AVX-512, so the firmware runs the
+    # avx2 kernels while the host may run another level: the same tokens.
+    assert "Kernels: avx2" in session.banner, session.banner
+    loaded = session.reply("/load stories2.gguf")
+    assert "Loaded stories2.gguf: GGUF" in loaded and "tokenizer from the GGUF file" in loaded, loaded
+    answer = parse_answer(session.reply(GGUF_PROMPT))
+    assert answer.reason == "max_tokens", answer
+    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
+    expected = host_run(llmbm, testdata / GGUF, None, GGUF_PROMPT, steps, "-t", "0")
+    assert answer.text == expected
+
+
+def test_reset_and_unload(session):
+    assert "Conversation cleared." in session.reply("/reset")
+    assert "Unloaded stories2.gguf." in session.reply("/unload")
+    assert "No model is loaded" in session.reply("are you there?")
+
+
+def test_shutdown_exits_cleanly(session):
+    assert "Goodbye" in session.reply("/shutdown")
+    assert session.status == 0, f"status {session.status}\n{session.stderr}\n{session.console[-2000:]}"
