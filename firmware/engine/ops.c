@@ -77,11 +77,12 @@ static void quantize_q8_act(q8_act *a, const float *x, uint32_t n, uint32_t gs) 
         a->scales[g] = scale;
         for (uint32_t i = 0; i < gs; i++) {
             float qv = x[g * gs + i] / scale;
-            /* runq.c: (int8_t)round(x/scale). Only non-finite activations
-             * leave [-127, 127] (0/0 for an all-zero group, inf/inf, ...):
-             * saturate those instead of converting out of range (UB). */
+            /* runq.c: (int8_t)round(x/scale). Only non-finite activations or
+             * a denormal scale leave (-127.5, 127.5) (0/0 for an all-zero
+             * group, inf/inf, x/denormal rounding to 127.5, ...): saturate
+             * those instead of converting out of range (UB). */
             int8_t q;
-            if (qv >= -127.5f && qv <= 127.5f) q = (int8_t)eng_round((double)qv);
+            if (qv > -127.5f && qv < 127.5f) q = (int8_t)eng_round((double)qv);
             else q = qv > 0 ? 127 : qv < 0 ? -127 : 0;
             a->values[g * gs + i] = q;
         }
