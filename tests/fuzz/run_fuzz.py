@@ -134,6 +134,9 @@ def main() -> int:
         f"-runs={args.runs}",
         f"-max_total_time={args.max_total_time}",
         f"-max_len={max_len}",
+        # libFuzzer's default exit code for a crash is 77, which meson reads as "skipped".
+        "-error_exitcode=1",
+        "-timeout_exitcode=1",
         "-rss_limit_mb=2048",
         f"-artifact_prefix={work}/",
         str(corpus),
