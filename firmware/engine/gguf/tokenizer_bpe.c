@@ -3,6 +3,7 @@
  * to GPT-2's printable characters, merge adjacent symbols by lowest merge
  * rank (ties: leftmost), and emit each symbol's token. */
 #include "pretokenize.h"
+#include "symbol_merge.h"
 #include "unicode_class.h"
 #include "vocab_internal.h"
 
@@ -31,63 +32,18 @@ int bpe_cp_to_byte(uint32_t cp)
     return -1;
 }
 
-typedef struct sym {
-    int32_t prev, next;
-    uint32_t off, n;
-} sym;
-
-typedef struct bigram {
-    int32_t rank, left, right;
-    uint32_t size;
-} bigram;
-
-static bool before(const bigram *x, const bigram *y)
+/* Lower merge rank merges first. */
+static bool merge_priority(const void *ctx, const uint8_t *w, uint32_t off, uint32_t size, uint32_t left_n,
+                           double *priority)
 {
-    return x->rank < y->rank || (x->rank == y->rank && x->left < y->left);
-}
-
-typedef struct heap {
-    bigram *b;
-    size_t n;
-} heap;
-
-static void heap_push(heap *h, bigram g)
-{
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(&g, &h->b[parent])) break;
-        h->b[i] = h->b[parent];
-        i = parent;
-    }
-    h->b[i] = g;
-}
-
-static bigram heap_pop(heap *h)
-{
-    bigram top = h->b[0], last = h->b[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && before(&h->b[c + 1], &h->b[c])) c++;
-        if (!before(&h->b[c], &last)) break;
-        h->b[i] = h->b[c];
-        i = c;
-    }
-    if (h->n) h->b[i] = last;
-    return top;
-}
-
-static void try_pair(const gguf_vocab *v, const uint8_t *w, const sym *s, heap *h, int32_t l, int32_t r)
-{
-    if (l < 0 || r < 0) return;
-    int32_t rank = vocab_merge_rank(v, w + s[l].off, s[l].n, w + s[r].off, s[r].n);
-    if (rank >= 0) heap_push(h, (bigram){rank, l, r, s[l].n + s[r].n});
+    int32_t rank = vocab_merge_rank(ctx, w + off, left_n, w + off + left_n, size - left_n);
+    *priority = -(double)rank;
+    return rank >= 0;
 }
 
 /* One byte-encoded word w[0, len) to tokens. */
-static void merge_word(const gguf_vocab *v, const uint8_t *w, size_t len, sym *s, heap *h, tok_out *out)
+static void merge_word(const gguf_vocab *v, const uint8_t *w, size_t len, merge_sym *s, merge_pair *pairs,
+                       tok_out *out)
 {
     if (v->ignore_merges) {
         int32_t id = vocab_lookup(v, w, len);
@@ -96,28 +52,9 @@ static void merge_word(const gguf_vocab *v, const uint8_t *w, size_t len, sym *s
             return;
         }
     }
-    int32_t n = 0;
-    for (size_t off = 0; off < len; n++) {
-        size_t cl = gguf_utf8_len(w[off]);
-        if (cl > len - off) cl = len - off;
-        s[n] = (sym){n - 1, -1, (uint32_t)off, (uint32_t)cl};
-        off += cl;
-        if (off < len) s[n].next = n + 1;
-    }
-    h->n = 0;
-    for (int32_t i = 1; i < n; i++) try_pair(v, w, s, h, i - 1, i);
-    while (h->n) {
-        bigram g = heap_pop(h);
-        sym *l = &s[g.left], *r = &s[g.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != g.size) continue;
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0) s[r->next].prev = g.left;
-        try_pair(v, w, s, h, l->prev, g.left);
-        try_pair(v, w, s, h, g.left, l->next);
-    }
-    for (int32_t i = 0; i != -1 && n > 0; i = s[i].next) {
+    if (len == 0) return;
+    merge_symbols(w, len, s, pairs, merge_priority, v);
+    for (int32_t i = 0; i != -1; i = s[i].next) {
         int32_t id = vocab_lookup(v, w + s[i].off, s[i].n);
         if (id >= 0) {
             tok_push(out, id);
@@ -136,14 +73,14 @@ int bpe_tokenize(const gguf_vocab *v, const uint8_t *text, size_t len, tok_out *
     if (len == 0) return 0;
     /* per input byte: a codepoint, a word end, up to 4 UTF-8 bytes each
      * mapped to a 2-byte character (an invalid byte: U+FFFD, 3 characters),
-     * a symbol per character and 3 bigrams per symbol */
+     * a symbol per character and 3 candidate pairs per symbol */
     uint32_t *cps = plat_alloc(len * sizeof *cps);
     uint32_t *ends = plat_alloc(len * sizeof *ends);
     uint8_t *word = plat_alloc(8 * len);
-    sym *s = plat_alloc(4 * len * sizeof *s);
-    heap h = {plat_alloc(3 * 4 * len * sizeof(bigram)), 0};
+    merge_sym *s = plat_alloc(4 * len * sizeof *s);
+    merge_pair *pairs = plat_alloc(3 * 4 * len * sizeof *pairs);
     int rc = -1;
-    if (!cps || !ends || !word || !s || !h.b) goto done;
+    if (!cps || !ends || !word || !s || !pairs) goto done;
     size_t n = 0;
     for (size_t off = 0; off < len; n++) {
         size_t used;
@@ -158,7 +95,7 @@ int bpe_tokenize(const gguf_vocab *v, const uint8_t *text, size_t len, tok_out *
             size_t ul = gguf_utf8_encode(cps[i], u);
             for (size_t k = 0; k < ul; k++) wl += gguf_utf8_encode(bpe_byte_to_cp(u[k]), word + wl);
         }
-        merge_word(v, word, wl, s, &h, out);
+        merge_word(v, word, wl, s, pairs, out);
     }
     rc = 0;
 done:
@@ -166,6 +103,6 @@ done:
     plat_free(ends);
     plat_free(word);
     plat_free(s);
-    plat_free(h.b);
+    plat_free(pairs);
     return rc;
 }
