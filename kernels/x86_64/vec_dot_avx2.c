@@ -4,6 +4,9 @@
  * same inline row dot as vec_dot, so the two agree bit for bit. */
 #include "kernels_avx2.h"
 #include "simd_avx2.h"
+/* the one-row loop streams ahead: see prefetch_row in simd_avx2.h */
+#define LLMBM_PREFETCH_ROW(next_row, stride) prefetch_row(next_row, stride)
+#include "row_entry_points.h"
 
 /* ---- float weights against an f32 activation ---------------------------- */
 
@@ -155,47 +158,11 @@ ROWS_32(q5_1, block_q5_1, block_q8_1, 0, 1)
 
 /* ---- entry points ---------------------------------------------------------- */
 
-#define KERNELS(t)                                                                                       \
-    float llmbm_vec_dot_##t##_avx2(const void *w_row, const void *x_act, size_t n)                      \
-    {                                                                                                    \
-        return dot_##t(w_row, x_act, n);                                                                 \
-    }                                                                                                    \
-    void llmbm_matvec_rows_##t##_avx2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, \
-                                      size_t row_end)                                                    \
-    {                                                                                                    \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
-        for (size_t r = row_begin; r < row_end; ++r, row += stride) {                                      \
-            prefetch_row(row + 4 * stride, stride); \
-            out[r] = dot_##t(row, x_act, w->cols);                                                       \
-        }                                                                                                \
-    }
-
-/* Multi-row kernels: ROWS_MAX rows per pass, then one at a time. */
-#define ROW_KERNELS(t)                                                                                   \
-    float llmbm_vec_dot_##t##_avx2(const void *w_row, const void *x_act, size_t n)                      \
-    {                                                                                                    \
-        float out;                                                                                       \
-        rows_##t(w_row, 0, x_act, n, &out, 1);                                                           \
-        return out;                                                                                      \
-    }                                                                                                    \
-    void llmbm_matvec_rows_##t##_avx2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, \
-                                      size_t row_end)                                                    \
-    {                                                                                                    \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
-        size_t r = row_begin;                                                                            \
-        for (; r + ROWS_MAX <= row_end; r += ROWS_MAX, row += ROWS_MAX * stride)                         \
-            rows_##t(row, stride, x_act, w->cols, out + r, ROWS_MAX);                                    \
-        for (; r < row_end; ++r, row += stride)                                                          \
-            rows_##t(row, 0, x_act, w->cols, out + r, 1);                                                \
-    }
-
-KERNELS(f32)
-KERNELS(f16)
-KERNELS(bf16)
-ROW_KERNELS(q8_0)
-ROW_KERNELS(q4_0)
-ROW_KERNELS(q4_1)
-ROW_KERNELS(q5_0)
-ROW_KERNELS(q5_1)
+LLMBM_DOT_ENTRY_POINTS(f32, avx2)
+LLMBM_DOT_ENTRY_POINTS(f16, avx2)
+LLMBM_DOT_ENTRY_POINTS(bf16, avx2)
+LLMBM_ROWS_ENTRY_POINTS(q8_0, avx2)
+LLMBM_ROWS_ENTRY_POINTS(q4_0, avx2)
+LLMBM_ROWS_ENTRY_POINTS(q4_1, avx2)
+LLMBM_ROWS_ENTRY_POINTS(q5_0, avx2)
+LLMBM_ROWS_ENTRY_POINTS(q5_1, avx2)

@@ -10,6 +10,7 @@
 
 #include "quant_formats.h"
 #include "simd_avx2.h"
+#include "row_entry_points.h"
 
 #ifndef LLMBM_AVX512_SUFFIX
 #error "define LLMBM_AVX512_SUFFIX before including vec_dot_avx512_body.h"
@@ -402,41 +403,5 @@ static inline float dot_q6_K(const void *w_row, const void *x_act, size_t n)
     return _mm512_reduce_add_ps(acc);
 }
 
-/* ---- entry points ------------------------------------------------------------ */
-
-#define LLMBM_CAT3(a, b, c) a##b##c
-#define LLMBM_SYM(op, t, sfx) LLMBM_CAT3(op, t, sfx)
-/* Kernels with a row dot only (float and K-quant types). */
-#define AVX512_KERNELS(t)                                                                                 \
-    float LLMBM_SYM(llmbm_vec_dot_, t, LLMBM_AVX512_SUFFIX)(const void *w_row, const void *x_act, size_t n) \
-    {                                                                                                     \
-        return dot_##t(w_row, x_act, n);                                                                  \
-    }                                                                                                     \
-    void LLMBM_SYM(llmbm_matvec_rows_, t, LLMBM_AVX512_SUFFIX)(const llmbm_weight *w, const void *x_act,    \
-                                                                float *out, size_t row_begin, size_t row_end) \
-    {                                                                                                     \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                          \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                               \
-        for (size_t r = row_begin; r < row_end; ++r, row += stride)                                       \
-            out[r] = dot_##t(row, x_act, w->cols);                                                        \
-    }
-
-/* Kernels with a multi-row dot: ROWS_MAX rows per pass, then one at a time. */
-#define AVX512_ROW_KERNELS(t)                                                                             \
-    float LLMBM_SYM(llmbm_vec_dot_, t, LLMBM_AVX512_SUFFIX)(const void *w_row, const void *x_act, size_t n) \
-    {                                                                                                     \
-        float out;                                                                                        \
-        rows_##t(w_row, 0, x_act, n, &out, 1);                                                            \
-        return out;                                                                                       \
-    }                                                                                                     \
-    void LLMBM_SYM(llmbm_matvec_rows_, t, LLMBM_AVX512_SUFFIX)(const llmbm_weight *w, const void *x_act,    \
-                                                                float *out, size_t row_begin, size_t row_end) \
-    {                                                                                                     \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                          \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                               \
-        size_t r = row_begin;                                                                             \
-        for (; r + ROWS_MAX <= row_end; r += ROWS_MAX, row += ROWS_MAX * stride)                          \
-            rows_##t(row, stride, x_act, w->cols, out + r, ROWS_MAX);                                     \
-        for (; r < row_end; ++r, row += stride)                                                           \
-            rows_##t(row, 0, x_act, w->cols, out + r, 1);                                                 \
-    }
+/* Entry points: the including file names them with LLMBM_DOT_ENTRY_POINTS /
+ * LLMBM_ROWS_ENTRY_POINTS(t, LLMBM_AVX512_SUFFIX) from row_entry_points.h. */

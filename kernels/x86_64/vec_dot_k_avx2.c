@@ -6,6 +6,7 @@
  * of those few float additions. */
 #include "kernels_avx2.h"
 #include "simd_avx2.h"
+#include "row_entry_points.h"
 
 /* int16 lane pattern: the low 128 bits get scale `lo`, the high ones `hi`,
  * out of 8 int16 scales replicated in both halves of the source. */
@@ -220,22 +221,8 @@ static inline float dot_q6_K(const void *w_row, const void *x_act, size_t n)
     return simd_hsum_ps(acc);
 }
 
-#define KERNELS(t)                                                                                       \
-    float llmbm_vec_dot_##t##_avx2(const void *w_row, const void *x_act, size_t n)                      \
-    {                                                                                                    \
-        return dot_##t(w_row, x_act, n);                                                                 \
-    }                                                                                                    \
-    void llmbm_matvec_rows_##t##_avx2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, \
-                                      size_t row_end)                                                    \
-    {                                                                                                    \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
-        for (size_t r = row_begin; r < row_end; ++r, row += stride)                                      \
-            out[r] = dot_##t(row, x_act, w->cols);                                                       \
-    }
-
-KERNELS(q2_K)
-KERNELS(q3_K)
-KERNELS(q4_K)
-KERNELS(q5_K)
-KERNELS(q6_K)
+LLMBM_DOT_ENTRY_POINTS(q2_K, avx2)
+LLMBM_DOT_ENTRY_POINTS(q3_K, avx2)
+LLMBM_DOT_ENTRY_POINTS(q4_K, avx2)
+LLMBM_DOT_ENTRY_POINTS(q5_K, avx2)
+LLMBM_DOT_ENTRY_POINTS(q6_K, avx2)

@@ -7,6 +7,7 @@
 
 #include "kernels_sse2.h"
 #include "quant_formats.h"
+#include "row_entry_points.h"
 
 static inline float hsum_ps(__m128 s)
 {
@@ -89,19 +90,5 @@ static inline float dot_q6_K(const void *w_row, const void *x_act, size_t n)
     return hsum_ps(acc);
 }
 
-#define KERNELS(t)                                                                                       \
-    float llmbm_vec_dot_##t##_sse2(const void *w_row, const void *x_act, size_t n)                      \
-    {                                                                                                    \
-        return dot_##t(w_row, x_act, n);                                                                 \
-    }                                                                                                    \
-    void llmbm_matvec_rows_##t##_sse2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, \
-                                      size_t row_end)                                                    \
-    {                                                                                                    \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
-        for (size_t r = row_begin; r < row_end; ++r, row += stride)                                      \
-            out[r] = dot_##t(row, x_act, w->cols);                                                       \
-    }
-
-KERNELS(q4_K)
-KERNELS(q6_K)
+LLMBM_DOT_ENTRY_POINTS(q4_K, sse2)
+LLMBM_DOT_ENTRY_POINTS(q6_K, sse2)
