@@ -10,43 +10,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-def _env_path(name: str) -> Path | None:
-    value = os.environ.get(name)
-    return Path(value) if value else None
-
-
-@pytest.fixture(scope="session")
-def source_dir() -> Path:
-    return _env_path("LLMBM_SOURCE_DIR") or Path(__file__).resolve().parents[2]
+from testenv import _env_path, build_dir, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)
 
 
 @pytest.fixture(scope="session")
-def build_dir(source_dir: Path) -> Path:
-    path = _env_path("LLMBM_BUILD_DIR") or source_dir / "build"
-    if not path.is_dir():
-        pytest.fail(f"build directory {path} not found: run meson setup/ninja first or set LLMBM_BUILD_DIR")
-    return path
-
-
-@pytest.fixture(scope="session")
-def testdata(source_dir: Path) -> Path:
-    path = (
-        _env_path("LLMBM_TESTDATA")
-        or _env_path("LLMBM_TESTDATA_DEFAULT")
-        or source_dir.parent / "shared" / "testdata"
-    )
-    if not (path / "SOURCES.md").is_file():
-        pytest.fail(f"test data not found at {path}: set LLMBM_TESTDATA to the shared/testdata directory")
-    return path
-
-
-@pytest.fixture(scope="session")
-def efi_binary(build_dir: Path) -> Path:
+def efi_binary(build_dir: Path) -> Path:  # noqa: F811  (the fixture, imported above)
     """The firmware meson built (LLMBM_EFI names it; else the usual places in the build dir)."""
     candidates = [
         _env_path("LLMBM_EFI"),

@@ -1,40 +1,8 @@
-"""Shared pytest fixtures: where the build tree, source tree and test data are."""
+"""Fixtures for the python suite: the shared ones from tests/testenv.py."""
 
-from __future__ import annotations
-
-import os
+import sys
 from pathlib import Path
 
-import pytest
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def _env_path(name: str) -> Path | None:
-    value = os.environ.get(name)
-    return Path(value) if value else None
-
-
-@pytest.fixture(scope="session")
-def source_dir() -> Path:
-    return _env_path("LLMBM_SOURCE_DIR") or Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def build_dir(source_dir: Path) -> Path:
-    path = _env_path("LLMBM_BUILD_DIR") or source_dir / "build"
-    if not path.is_dir():
-        pytest.fail(f"build directory {path} not found: run meson setup/ninja first or set LLMBM_BUILD_DIR")
-    return path
-
-
-@pytest.fixture(scope="session")
-def testdata(source_dir: Path) -> Path:
-    """../shared/testdata (or LLMBM_TESTDATA). Missing data is a failure, not a
-    skip: CI always has it, and a silent skip would hide a broken setup."""
-    path = (
-        _env_path("LLMBM_TESTDATA")
-        or _env_path("LLMBM_TESTDATA_DEFAULT")
-        or source_dir.parent / "shared" / "testdata"
-    )
-    if not (path / "SOURCES.md").is_file():
-        pytest.fail(f"test data not found at {path}: set LLMBM_TESTDATA to the shared/testdata directory")
-    return path
+from testenv import build_dir, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)
