@@ -132,6 +132,30 @@ static void *read_whole(plat_file *f, const char *path, uint64_t size, bool show
     return data;
 }
 
+/* Phase 1 of the budget: the file must fit in the largest free block. If it
+ * only fits without the previous model, that one is unloaded first. */
+static bool room_for_file(repl_state *st, const char *found, uint64_t size, loaded_model *prev)
+{
+    uint64_t total, largest;
+    mem_now(st, &total, &largest);
+    uint64_t need = size + FILE_SLACK;
+    if (need > largest && prev && prev->loaded && need <= total + loader_bytes(prev)) {
+        txt_printf("Unloading %s to make room for %s.\n", prev->model.path, found);
+        loader_unload(prev);
+        mem_now(st, &total, &largest);
+    }
+    if (need <= largest)
+        return true;
+    char a[32], b[32], c[32];
+    txt_size(a, sizeof a, size);
+    txt_size(b, sizeof b, largest);
+    txt_size(c, sizeof c, total);
+    txt_printf("%s: does not fit in memory: the weights alone are %s (kept as stored in the file), plus the KV "
+               "cache; the largest free memory block is %s (%s free in total). Not loaded.\n",
+               found, a, b, c);
+    return false;
+}
+
 /* Opens, budget-checks (phase 1) and reads `found`. */
 static void *open_and_read(repl_state *st, const char *found, uint64_t *size_out, loaded_model *prev, bool show)
 {
@@ -146,22 +170,7 @@ static void *open_and_read(repl_state *st, const char *found, uint64_t *size_out
         plat_close(f);
         return 0;
     }
-    uint64_t total, largest;
-    mem_now(st, &total, &largest);
-    uint64_t need = size + FILE_SLACK;
-    if (need > largest && prev && prev->loaded && need <= total + loader_bytes(prev)) {
-        txt_printf("Unloading %s to make room for %s.\n", prev->model.path, found);
-        loader_unload(prev);
-        mem_now(st, &total, &largest);
-    }
-    if (need > largest) {
-        char a[32], b[32], c[32];
-        txt_size(a, sizeof a, size);
-        txt_size(b, sizeof b, largest);
-        txt_size(c, sizeof c, total);
-        txt_printf("%s: does not fit in memory: the weights alone are %s (the file is kept whole, as stored), "
-                   "plus the KV cache; the largest free memory block is %s (%s free in total). Not loaded.\n",
-                   found, a, b, c);
+    if (!room_for_file(st, found, size, prev)) {
         plat_close(f);
         return 0;
     }
@@ -310,26 +319,13 @@ static bool is_gguf(const char *path)
  * it). No bar then, but the same budget check and a rate at the end. */
 static bool read_gguf(repl_state *st, const char *found, llmbm_model *m, loaded_model *prev, bool show)
 {
-    uint64_t size = 0, total, largest;
+    uint64_t size = 0;
     plat_file *f = plat_open(found, &size);
     plat_close(f);
-    mem_now(st, &total, &largest);
-    uint64_t need = size + FILE_SLACK;
-    if (need > largest && prev && prev->loaded && need <= total + loader_bytes(prev)) {
-        txt_printf("Unloading %s to make room for %s.\n", prev->model.path, found);
-        loader_unload(prev);
-        mem_now(st, &total, &largest);
-    }
-    char a[32], b[32], c[32];
-    txt_size(a, sizeof a, size);
-    if (need > largest) {
-        txt_size(b, sizeof b, largest);
-        txt_size(c, sizeof c, total);
-        txt_printf("%s: does not fit in memory: the weights alone are %s (kept as stored, quantized), plus the "
-                   "KV cache; the largest free memory block is %s (%s free in total). Not loaded.\n",
-                   found, a, b, c);
+    if (!room_for_file(st, found, size, prev))
         return false;
-    }
+    char a[32], b[32];
+    txt_size(a, sizeof a, size);
     if (show)
         txt_printf("Reading %s (%s, GGUF)\n", found, a);
     uint64_t t0 = plat_now_us();
