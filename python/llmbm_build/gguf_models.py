@@ -27,7 +27,13 @@ import numpy as np
 import numpy.typing as npt
 from gguf import GGMLQuantizationType as QT
 
-from llmbm_build.models import Llama2cConfig, Llama2cWeights, random_weights
+from llmbm_build.models import (
+    Llama2cConfig,
+    Llama2cWeights,
+    add_shape_arguments,
+    config_from_arguments,
+    random_weights,
+)
 
 F32 = npt.NDArray[np.float32]
 
@@ -183,26 +189,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--arch", choices=("llama", "qwen2"), default="llama")
     ap.add_argument("--type", choices=sorted(WEIGHT_TYPES), default="f32")
-    ap.add_argument("--dim", type=int, default=256)
-    ap.add_argument("--hidden-dim", type=int, default=512)
-    ap.add_argument("--n-layers", type=int, default=2)
-    ap.add_argument("--n-heads", type=int, default=4)
-    ap.add_argument("--n-kv-heads", type=int, default=2)
-    ap.add_argument("--vocab-size", type=int, default=256)
-    ap.add_argument("--seq-len", type=int, default=64)
+    # K-quant-friendly defaults: rows of 256
+    add_shape_arguments(
+        ap,
+        Llama2cConfig(
+            dim=256, hidden_dim=512, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=256, seq_len=64
+        ),
+    )
     ap.add_argument("--untied", action="store_true", help="write a separate output.weight")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    config = Llama2cConfig(
-        dim=a.dim,
-        hidden_dim=a.hidden_dim,
-        n_layers=a.n_layers,
-        n_heads=a.n_heads,
-        n_kv_heads=a.n_kv_heads,
-        vocab_size=a.vocab_size,
-        seq_len=a.seq_len,
-        shared_classifier=not a.untied,
-    )
+    config = config_from_arguments(a, shared_classifier=not a.untied)
     write_gguf_model(a.out, config, a.arch, WEIGHT_TYPES[a.type], seed=a.seed)
     return 0
 

@@ -271,6 +271,21 @@ def write_tokenizer(path: Path, tok: Tokenizer) -> None:
 
 # ---- command line ---------------------------------------------------------------------------
 
+SHAPE_FIELDS = ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len")
+
+
+def add_shape_arguments(ap: argparse.ArgumentParser, defaults: Llama2cConfig | None = None) -> None:
+    """--dim, --hidden-dim, ... for every model-writing command line."""
+    defaults = defaults or Llama2cConfig()
+    for field in SHAPE_FIELDS:
+        ap.add_argument("--" + field.replace("_", "-"), type=int, default=getattr(defaults, field))
+
+
+def config_from_arguments(args: argparse.Namespace, shared_classifier: bool) -> Llama2cConfig:
+    return Llama2cConfig(
+        **{field: getattr(args, field) for field in SHAPE_FIELDS}, shared_classifier=shared_classifier
+    )
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m llmbm_build.models", description=__doc__.split("\n\n")[0])
@@ -278,9 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     ck = sub.add_parser("checkpoint", help="write a random llama2.c checkpoint")
     ck.add_argument("output", type=Path)
     ck.add_argument("--format", choices=FORMATS, default="legacy")
-    defaults = Llama2cConfig()
-    for field in ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"):
-        ck.add_argument("--" + field.replace("_", "-"), type=int, default=getattr(defaults, field))
+    add_shape_arguments(ck)
     ck.add_argument("--unshared-classifier", action="store_true")
     ck.add_argument("--group-size", type=int, default=32)
     ck.add_argument("--seed", type=int, default=0)
@@ -291,16 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.command == "checkpoint":
-            config = Llama2cConfig(
-                dim=args.dim,
-                hidden_dim=args.hidden_dim,
-                n_layers=args.n_layers,
-                n_heads=args.n_heads,
-                n_kv_heads=args.n_kv_heads,
-                vocab_size=args.vocab_size,
-                seq_len=args.seq_len,
-                shared_classifier=not args.unshared_classifier,
-            )
+            config = config_from_arguments(args, shared_classifier=not args.unshared_classifier)
             weights = random_weights(config, args.seed)
             write_checkpoint(args.output, config, weights, args.format, args.group_size)
         else:
