@@ -9,21 +9,15 @@
  * BSP may rewrite the job, load another model or be interrupted whenever no
  * job is in flight.
  *
- * The split is deterministic: share i of `parts` is the contiguous range
- * [n*i/parts, n*(i+1)/parts). Each index goes to exactly one call, and the
+ * The split is deterministic (plat_share_range): share i of `parts` is the
+ * contiguous range [n*i/parts, n*(i+1)/parts), each at least the caller's
+ * grain. Each index goes to exactly one call, and the
  * range function computes an output element the same way on any core, so
  * results are bit-identical for any core count. Which AP takes which share
  * does not matter for the result; it is fixed by the order the APs checked in. */
 #include "fw.h"
 #include "mp_pool.h"
 #include "platform.h"
-
-/* Fewer indices per share than this and the handshake costs more than the
- * work saves. The platform sees only the row count, not the row length, so
- * this is a guess: a dim-64 matrix (stories260K) stays on one core (under
- * QEMU TCG on a busy host a handshake can cost milliseconds), while the
- * matrices of real models (dim >= 288) split over several. */
-#define MIN_PER_SHARE 64
 
 static inline void cpu_relax(void)
 {
@@ -55,8 +49,8 @@ static bool busy;             /* a job is in flight (nested calls run inline) */
 
 static void run_share(const pool_job *j, unsigned index)
 {
-    size_t begin = j->n * index / j->parts;
-    size_t end = j->n * (index + 1) / j->parts;
+    size_t begin, end;
+    plat_share_range(j->n, j->parts, index, &begin, &end);
     if (begin < end)
         j->fn(j->ctx, begin, end);
 }
@@ -127,13 +121,11 @@ void mp_pool_stop(uint64_t timeout_us)
     in_use = 1;
 }
 
-void plat_parallel_for(size_t n, plat_range_fn fn, void *ctx)
+void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx)
 {
     if (!n)
         return;
-    unsigned parts = in_use;
-    if (parts > n / MIN_PER_SHARE)
-        parts = (unsigned)(n / MIN_PER_SHARE);
+    unsigned parts = plat_share_count(n, grain, in_use);
     /* busy: fn itself called plat_parallel_for (on any core); run inline. */
     if (parts <= 1 || __atomic_load_n(&busy, __ATOMIC_ACQUIRE)) {
         fn(ctx, 0, n);

@@ -132,14 +132,28 @@ static void rows_ak42_q8(void *ctx, size_t begin, size_t end) {
     }
 }
 
+/* A share of parallel work should stream at least this much memory: less
+ * and handing it to another core (a cache-line round trip each way; under
+ * QEMU TCG on a busy host, far more) costs more than it saves. With it a
+ * dim-64 matrix (stories260K) stays on one core while the matrices of real
+ * models split over all of them. */
+#define MIN_SHARE_BYTES (16u * 1024u)
+
+size_t llmbm_share_grain(uint64_t bytes_per_index) {
+    if (bytes_per_index == 0) return MIN_SHARE_BYTES;
+    uint64_t grain = (MIN_SHARE_BYTES + bytes_per_index - 1) / bytes_per_index;
+    return (size_t)grain;
+}
+
 int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch) {
     matvec_job job = {out, w, x, {0, 0}, 0, 0};
     switch (w->type) {
-    case LLMBM_F32: plat_parallel_for(w->rows, rows_f32, &job); return 0;
+    case LLMBM_F32: plat_parallel_for(w->rows, llmbm_share_grain((uint64_t)w->cols * 4), rows_f32, &job); return 0;
     case LLMBM_AK42_Q8:
         job.act = q8_act_layout(scratch, w->cols, w->group_size);
         quantize_q8_act(&job.act, x, w->cols, w->group_size);
-        plat_parallel_for(w->rows, rows_ak42_q8, &job);
+        plat_parallel_for(w->rows, llmbm_share_grain((uint64_t)w->cols + (uint64_t)w->cols / w->group_size * 4),
+                          rows_ak42_q8, &job);
         return 0;
     default: {
         if (!uses_table(w->type)) return -1;
@@ -149,7 +163,7 @@ int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratc
         job.rows = llmbm_kernel_matvec_rows(k, w->type);
         job.x_act = llmbm_kernels_prepare_act(k, w->type, x, scratch, w->cols);
         if (!job.rows || !job.x_act) return -1;
-        plat_parallel_for(w->rows, rows_kernel, &job);
+        plat_parallel_for(w->rows, llmbm_share_grain(llmbm_row_bytes(w->type, w->cols)), rows_kernel, &job);
         return 0;
     }
     }

@@ -20,6 +20,10 @@ size_t llmbm_matvec_scratch_bytes(const llmbm_weight *w);
  * a weight type with no kernel (loaders reject those earlier). */
 int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch);
 
+/* The plat_parallel_for grain for work that streams `bytes_per_index`
+ * bytes per index: enough indices per share to be worth another core. */
+size_t llmbm_share_grain(uint64_t bytes_per_index);
+
 /* Row `row` of w as floats (the token embedding lookup). */
 int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row);
 

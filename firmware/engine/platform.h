@@ -30,7 +30,25 @@ uint64_t plat_now_us(void);
 
 /* Runs fn(ctx, begin, end) over disjoint ranges covering [0, n), on as many
  * cores as the platform has, and returns when all are done. Each index is
- * handled by exactly one call, so results never depend on the core count. */
+ * handled by exactly one call, so results never depend on the core count.
+ * Every share holds at least `grain` indices: only the caller knows what an
+ * index costs, and a share too small to pay for handing it to another core
+ * is better done on this one. */
 typedef void (*plat_range_fn)(void *ctx, size_t begin, size_t end);
-void plat_parallel_for(size_t n, plat_range_fn fn, void *ctx);
+void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx);
 unsigned plat_core_count(void);
+
+/* The split every platform uses: how many shares n indices get on `cores`
+ * cores, and share i of `parts` = [n*i/parts, n*(i+1)/parts). */
+static inline unsigned plat_share_count(size_t n, size_t grain, unsigned cores)
+{
+    size_t most = n / (grain ? grain : 1);
+    if (most < 1) most = 1;
+    return most < cores ? (unsigned)most : cores;
+}
+
+static inline void plat_share_range(size_t n, unsigned parts, unsigned i, size_t *begin, size_t *end)
+{
+    *begin = n * i / parts;
+    *end = n * (i + 1) / parts;
+}

@@ -70,6 +70,24 @@ void llmbm_transformer_free(llmbm_transformer *tf) {
     eng_memset(tf, 0, sizeof *tf);
 }
 
+/* One layer's attention, split across cores by head: each head writes only
+ * its own slices of xb and att, so the result is the same on any core count. */
+typedef struct attention_job {
+    llmbm_transformer *tf;
+    size_t layer_off, kv_dim, kv_mul, hs;
+    uint32_t pos;
+} attention_job;
+
+static void attention_heads(void *ctx, size_t begin, size_t end) {
+    const attention_job *j = ctx;
+    llmbm_transformer *tf = j->tf;
+    for (size_t h = begin; h < end; h++) {
+        size_t kv_off = j->layer_off + (h / j->kv_mul) * j->hs;
+        llmbm_attention_head(tf->xb + h * j->hs, tf->att + h * tf->ctx_len, tf->q + h * j->hs,
+                             tf->key_cache + kv_off, tf->value_cache + kv_off, j->kv_dim, j->hs, (int)j->pos);
+    }
+}
+
 float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_err *err) {
     const llmbm_model *m = tf->model;
     const llmbm_config *c = &m->config;
@@ -107,11 +125,10 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
             llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale,
                             m->rope_freqs, neox);
         }
-        for (size_t h = 0; h < c->n_heads; h++) {
-            size_t kv_off = loff + (h / kv_mul) * hs;
-            llmbm_attention_head(tf->xb + h * hs, tf->att + h * tf->ctx_len, tf->q + h * hs, tf->key_cache + kv_off,
-                                 tf->value_cache + kv_off, kv_dim, hs, (int)pos);
-        }
+        attention_job job = {tf, loff, kv_dim, kv_mul, hs, pos};
+        /* a head reads pos+1 keys and values of hs floats */
+        plat_parallel_for(c->n_heads, llmbm_share_grain(((uint64_t)pos + 1) * hs * 2 * sizeof(float)),
+                          attention_heads, &job);
         if (llmbm_matvec(tf->xb2, &L->wo, tf->xb, tf->scratch)) goto no_kernel;
         llmbm_add(x, tf->xb2, dim);
         llmbm_rmsnorm(tf->xb, x, L->rms_ffn, dim, c->norm_eps);

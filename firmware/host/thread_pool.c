@@ -3,7 +3,8 @@
  * The same job protocol as the firmware's AP pool (firmware/efi/mp_pool.c):
  * the calling thread publishes a job and bumps a generation counter, works
  * on share 0 itself, and waits until every pool thread has acknowledged the
- * generation. Share i of `parts` is [n*i/parts, n*(i+1)/parts), so each index
+ * generation. Share i of `parts` is [n*i/parts, n*(i+1)/parts) (at least the
+ * caller's grain; plat_share_range), so each index
  * is handled by exactly one call and results are bit-identical for any -T.
  *
  * A decode step issues hundreds of short jobs, so waiting threads first spin
@@ -21,8 +22,6 @@
 #include "host_platform.h"
 #include "platform.h"
 
-/* Fewer indices per share than this cost more to hand over than to do. */
-#define MIN_PER_SHARE 32
 #define SPIN_ITERATIONS 4000
 #define MAX_THREADS 1024
 
@@ -77,8 +76,8 @@ static inline void cpu_relax(void)
 
 static void run_share(const pool_job *j, unsigned index)
 {
-    size_t begin = j->n * index / j->parts;
-    size_t end = j->n * (index + 1) / j->parts;
+    size_t begin, end;
+    plat_share_range(j->n, j->parts, index, &begin, &end);
     if (begin < end)
         j->fn(j->ctx, begin, end);
 }
@@ -144,13 +143,11 @@ static void grow_pool(unsigned want)
     }
 }
 
-void plat_parallel_for(size_t n, plat_range_fn fn, void *ctx)
+void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx)
 {
     if (!n)
         return;
-    unsigned parts = host_get_threads();
-    if (parts > n / MIN_PER_SHARE)
-        parts = (unsigned)(n / MIN_PER_SHARE);
+    unsigned parts = plat_share_count(n, grain, host_get_threads());
     /* busy: fn itself called plat_parallel_for; run that inline. */
     if (parts <= 1 || __atomic_load_n(&busy, __ATOMIC_ACQUIRE)) {
         fn(ctx, 0, n);

@@ -78,7 +78,7 @@ static uint64_t run(selftest_job *j)
     uint64_t best = ~0ull;
     for (int p = 0; p < PASSES; p++) {
         uint64_t t0 = plat_now_us();
-        plat_parallel_for(ROWS, rows_fn, j);
+        plat_parallel_for(ROWS, 1, rows_fn, j);
         uint64_t t = plat_now_us() - t0;
         best = t < best ? t : best;
     }

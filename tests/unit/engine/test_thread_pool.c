@@ -32,18 +32,18 @@ static void visit(void *arg, size_t begin, size_t end) {
 
 static visit_ctx c = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void check_split(unsigned threads, size_t n) {
+static void check_split(unsigned threads, size_t n, size_t grain) {
     memset(c.visits, 0, sizeof c.visits);
     c.calls = 0;
     host_set_threads(threads);
-    plat_parallel_for(n, visit, &c);
+    plat_parallel_for(n, grain, visit, &c);
     size_t wrong = 0;
     for (size_t i = 0; i < n; i++) wrong += c.visits[i] != 1;
-    CHECK_MSG(wrong == 0, "-T %u n %zu: %zu indices not visited exactly once", threads, n, wrong);
-    /* One share per thread, but at least 32 indices each (thread_pool.c). */
-    size_t want = n / 32 < threads ? n / 32 : threads;
+    CHECK_MSG(wrong == 0, "-T %u n %zu grain %zu: %zu indices not visited exactly once", threads, n, grain, wrong);
+    /* One share per thread, but at least `grain` indices each. */
+    size_t want = n / grain < threads ? n / grain : threads;
     if (n && !want) want = 1;
-    CHECK_MSG(c.calls == want, "-T %u n %zu: %zu calls, want %zu", threads, n, c.calls, want);
+    CHECK_MSG(c.calls == want, "-T %u n %zu grain %zu: %zu calls, want %zu", threads, n, grain, c.calls, want);
     for (size_t k = 0; k < c.calls && k < 64; k++)
         CHECK_MSG(c.ranges[k][0] < c.ranges[k][1], "-T %u n %zu: empty range", threads, n);
 }
@@ -57,18 +57,19 @@ static void inner(void *arg, size_t begin, size_t end) {
  * pool must run it inline instead of waiting for itself. */
 static void outer(void *arg, size_t begin, size_t end) {
     unsigned *visits = arg;
-    for (size_t i = begin; i < end; i++) plat_parallel_for(100, inner, visits + i * 100);
+    for (size_t i = begin; i < end; i++) plat_parallel_for(100, 1, inner, visits + i * 100);
 }
 
 int main(void) {
     static const size_t sizes[] = {0, 1, 7, 31, 32, 33, 64, 100, 127, 288, 1000, 4097, MAX_N};
     static const unsigned threads[] = {1, 2, 3, 4, 5, 8, 16, 3, 1, 2};
     for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++)
-        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) check_split(threads[t], sizes[s]);
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            for (size_t grain = 1; grain <= 32; grain += 31) check_split(threads[t], sizes[s], grain);
 
     static unsigned nested[200 * 100];
     host_set_threads(4);
-    plat_parallel_for(200, outer, nested);
+    plat_parallel_for(200, 1, outer, nested);
     size_t wrong = 0;
     for (size_t i = 0; i < 200 * 100; i++) wrong += nested[i] != 1;
     CHECK_MSG(wrong == 0, "nested: %zu entries not visited exactly once", wrong);

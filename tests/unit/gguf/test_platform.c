@@ -58,8 +58,9 @@ uint64_t plat_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void plat_parallel_for(size_t n, plat_range_fn fn, void *ctx)
+void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx)
 {
+    (void)grain;
     if (n) fn(ctx, 0, n);
 }
 
