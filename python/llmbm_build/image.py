@@ -252,16 +252,6 @@ def build_image(
     log(f"image: wrote {output} ({size_mb} MiB, FAT32 label {label.upper()})")
 
 
-def link_output(output: Path, link: Path) -> None:
-    if link.resolve() == output.resolve():
-        return
-    link.unlink(missing_ok=True)
-    try:
-        link.hardlink_to(output)
-    except OSError:
-        shutil.copyfile(output, link)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m llmbm_build.image", description=__doc__.split("\n")[0])
     parser.add_argument("--efi", type=Path, required=True, help="the firmware, becomes EFI/BOOT/BOOTX64.EFI")
@@ -270,16 +260,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--headroom-mb", type=int, default=16, help="free space beyond the contents")
     parser.add_argument("--cfg-example", type=Path, help="copied as repl.cfg.example")
     parser.add_argument("--label", default=DEFAULT_LABEL, help="FAT volume label")
-    # meson writes a subdirectory's outputs into build/SUBDIR/; users and the docs expect
-    # build/llm-baremetal.img, so the build also links the result there.
-    parser.add_argument("--link", type=Path, help="also hard-link (or copy) the image here")
     args = parser.parse_args(argv)
     if args.headroom_mb < 0:
         parser.error("--headroom-mb must be >= 0")
     try:
         build_image(args.efi, args.output, args.model, args.headroom_mb, args.cfg_example, args.label)
-        if args.link:
-            link_output(args.output, args.link)
     except BuildError as err:
         print(f"image: error: {err}", file=sys.stderr)
         return 1

@@ -26,7 +26,6 @@ def efi_binary(build_dir: Path) -> Path:  # noqa: F811  (the fixture, imported a
     candidates = [
         _env_path("LLMBM_EFI"),
         build_dir / "llm-baremetal.efi",
-        build_dir / "firmware" / "efi" / "llm-baremetal.efi",
     ]
     for path in candidates:
         if path and path.is_file():
