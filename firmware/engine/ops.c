@@ -197,6 +197,14 @@ int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
 
 /* ---- small loops ---------------------------------------------------------- */
 
+/* rmsnorm's sum of squares and softmax's sum stay scalar on purpose: both are
+ * one running float sum, and run.c adds its terms strictly left to right.
+ * Lanes would sum interleaved partial sums, which rounds differently, and the
+ * engine must match run.c bit for bit at every ISA level. (The loops around
+ * those sums are O(dim) per layer, far below the matvecs' O(dim^2); the
+ * attention loops, which do grow with the context, are vectorised exactly in
+ * kernels/x86_64/attention_*.c.) */
+
 void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, float eps) {
     float ss = 0.0f;
     for (size_t j = 0; j < n; j++) ss += x[j] * x[j];
@@ -270,20 +278,16 @@ void llmbm_silu_mul(float *hb, const float *hb2, size_t n) {
 
 void llmbm_attention_head(float *out, float *att, const float *q, const float *k, const float *v,
                           size_t stride, size_t head_size, int pos) {
+    /* Scores and the weighted sum run on the kernel table (attn_scores /
+     * attn_accum, slot F32: the cache's type). Every level computes run.c's
+     * exact floats (kernels/x86_64/attention_*.c), so the ISA level never
+     * changes a token. The softmax between them stays here (see above). */
+    const llmbm_kernel_table *k_table = llmbm_isa_table();
     float scale = eng_sqrtf((float)head_size);
-    for (int t = 0; t <= pos; t++) {
-        const float *kt = k + (size_t)t * stride;
-        float score = 0.0f;
-        for (size_t i = 0; i < head_size; i++) score += q[i] * kt[i];
-        att[t] = score / scale;
-    }
-    llmbm_softmax(att, (size_t)pos + 1);
-    for (size_t i = 0; i < head_size; i++) out[i] = 0.0f;
-    for (int t = 0; t <= pos; t++) {
-        const float *vt = v + (size_t)t * stride;
-        float a = att[t];
-        for (size_t i = 0; i < head_size; i++) out[i] += a * vt[i];
-    }
+    size_t n_t = (size_t)pos + 1;
+    llmbm_kernel_attn_scores(k_table, LLMBM_F32)(att, q, k, stride, head_size, n_t, scale);
+    llmbm_softmax(att, n_t);
+    llmbm_kernel_attn_accum(k_table, LLMBM_F32)(out, att, v, stride, head_size, n_t);
 }
 
 void llmbm_add(float *x, const float *y, size_t n) {

@@ -13,6 +13,10 @@ typedef void llmbm_quantize_row_kernel(const float *x, void *dst, size_t n);
 typedef float llmbm_vec_dot_kernel(const void *w_row, const void *x_act, size_t n);
 typedef void llmbm_matvec_rows_kernel(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                       size_t row_end);
+typedef void llmbm_attn_scores_kernel(float *att, const float *q, const float *k, size_t stride, size_t head_size,
+                                      size_t n_t, float scale);
+typedef void llmbm_attn_accum_kernel(float *out, const float *att, const float *v, size_t stride, size_t head_size,
+                                     size_t n_t);
 
 /* n elements of a row stored as `type` -> f32. n must be a multiple of the
  * type's block size. */
@@ -33,3 +37,14 @@ typedef llmbm_vec_dot_kernel *llmbm_vec_dot_fn;
  * llmbm_row_bytes(type, cols) != 0, data holding rows * that many bytes):
  * kernels do not re-check on the hot path. */
 typedef llmbm_matvec_rows_kernel *llmbm_matvec_rows_fn;
+
+/* Attention scores of one head over a cache of element type f32 (the table
+ * slot): att[t] = (sum over i = 0..head_size-1, in order, of q[i] * k_t[i]) /
+ * scale for t < n_t, where k_t = k + t * stride. Every level gives the scalar
+ * loop's bits: SIMD levels put timesteps in lanes, never split the i sum. */
+typedef llmbm_attn_scores_kernel *llmbm_attn_scores_fn;
+
+/* The weighted sum of one head's values: out[i] = 0, then out[i] += att[t] *
+ * v_t[i] for t = 0..n_t-1 in order (v_t = v + t * stride), a rounded multiply
+ * then a rounded add, never an FMA. SIMD levels put i in lanes. */
+typedef llmbm_attn_accum_kernel *llmbm_attn_accum_fn;

@@ -12,8 +12,9 @@
  *    lower level's) is listed as such, not re-measured.
  *
  * Single-threaded on purpose: the figure of merit is per core. Whole-model
- * decode (synthetic GGUF models) is meant to be another section (see
- * `sections` in main) once the GGUF engine runs them.
+ * decode of synthetic GGUF models is python -m llmbm_build.bench_decode (the
+ * `decode` meson benchmark), which runs `llmbm bench` per model and takes the
+ * read bandwidth from this program's first section alone (--types none).
  *
  * Usage: kernels-bench [--size-mib N] [--reps N] [--cols N] [--levels a,b]
  *                      [--types a,b] [--csv] */
@@ -378,8 +379,7 @@ int main(int argc, char **argv)
                bw, how, o.bytes >> 20, o.reps + 2, llmbm_isa_level_name(llmbm_kernels_best_level(&cpu)), o.cols,
                o.bytes >> 20, o.reps);
 
-    /* The sections of the benchmark; a whole-model decode section (tokens/s
-     * of synthetic GGUF models) slots in here. */
+    /* --types none stops here: llmbm_build.bench_decode wants the bandwidth only */
     run_kernels(&o, buf, sum, &cpu);
     free(buf);
     return 0;

@@ -4,7 +4,8 @@
  * - per type: dequantize vs vec_dot consistency, odd lengths, all-zero
  *   blocks, outliers, matvec_rows vs vec_dot;
  * - every level against the scalar level (activation quantizers byte-exact,
- *   dequantization bit-exact, dots within 1e-5 of sum |w_i x_i|).
+ *   dequantization bit-exact, dots within 1e-5 of sum |w_i x_i|, attention
+ *   scores and weighted sums bit-exact).
  * New levels are picked up from the table without touching this file. */
 #include <math.h>
 #include <stdio.h>
@@ -379,6 +380,54 @@ static void test_quantizer_ties(const llmbm_kernel_table *k, const llmbm_kernel_
     }
 }
 
+/* ---- attention -------------------------------------------------------- */
+
+/* attn_scores/attn_accum at level k against scalar, bit for bit (the engine's
+ * tokens depend on it), over odd head sizes and timestep counts that leave
+ * tails at every vector width, a cache stride wider than a head (as in the
+ * real KV cache), and values spanning many binades so any reordered sum or
+ * fused multiply-add would show. */
+static void test_attention_vs_scalar(const llmbm_kernel_table *k, const llmbm_kernel_table *ref)
+{
+    static const size_t head_sizes[] = {1, 3, 4, 7, 8, 15, 17, 31, 33, 48, 63, 64, 65, 80, 97, 128, 131};
+    enum { MAX_T = 53, MAX_HS = 131, PAD = 5 };
+    const size_t stride = MAX_HS * 3 + PAD;
+    static float q[MAX_HS], cache_k[MAX_T * (MAX_HS * 3 + PAD)], cache_v[MAX_T * (MAX_HS * 3 + PAD)];
+    static float att_ref[MAX_T], att[MAX_T + 1], out_ref[MAX_HS], out[MAX_HS + 1];
+    const llmbm_attn_scores_fn scores = llmbm_kernel_attn_scores(k, LLMBM_F32);
+    const llmbm_attn_accum_fn accum = llmbm_kernel_attn_accum(k, LLMBM_F32);
+    const llmbm_attn_scores_fn scores_ref = llmbm_kernel_attn_scores(ref, LLMBM_F32);
+    const llmbm_attn_accum_fn accum_ref = llmbm_kernel_attn_accum(ref, LLMBM_F32);
+    CHECK(scores && accum && scores_ref && accum_ref, "%s: attention kernels missing", k->name);
+    if (!scores || !accum || !scores_ref || !accum_ref)
+        return;
+    for (size_t i = 0; i < sizeof cache_k / sizeof cache_k[0]; ++i) {
+        cache_k[i] = gauss() * ldexpf(1.0f, (int)(rng() % 24) - 12);
+        cache_v[i] = gauss() * ldexpf(1.0f, (int)(rng() % 24) - 12);
+    }
+    for (size_t hi = 0; hi < sizeof head_sizes / sizeof head_sizes[0]; ++hi) {
+        const size_t hs = head_sizes[hi];
+        for (size_t i = 0; i < hs; ++i)
+            q[i] = gauss() * ldexpf(1.0f, (int)(rng() % 16) - 8);
+        const float scale = sqrtf((float)hs);
+        for (size_t n_t = 1; n_t <= MAX_T; n_t += (n_t < 20 ? 1 : 11)) {
+            /* sentinels one past the end catch writes beyond n_t / head_size */
+            att[n_t] = out[hs] = 12345.0f;
+            scores_ref(att_ref, q, cache_k + 1, stride, hs, n_t, scale);
+            scores(att, q, cache_k + 1, stride, hs, n_t, scale);
+            CHECK(memcmp(att, att_ref, n_t * sizeof(float)) == 0 && att[n_t] == 12345.0f,
+                  "%s: attn_scores head_size %zu n_t %zu differs from scalar", k->name, hs, n_t);
+            /* softmax-like weights in [0, 1) make the sum realistic */
+            for (size_t t = 0; t < n_t; ++t)
+                att_ref[t] = (uniform() + 1.0f) * 0.5f;
+            accum_ref(out_ref, att_ref, cache_v + 3, stride, hs, n_t);
+            accum(out, att_ref, cache_v + 3, stride, hs, n_t);
+            CHECK(memcmp(out, out_ref, hs * sizeof(float)) == 0 && out[hs] == 12345.0f,
+                  "%s: attn_accum head_size %zu n_t %zu differs from scalar", k->name, hs, n_t);
+        }
+    }
+}
+
 /* Why a level is skipped, in words: the CPUID bits and XCR0 state it lacks. */
 static void print_missing(const llmbm_kernel_table *k, const llmbm_cpu_features *cpu)
 {
@@ -431,6 +480,8 @@ static void test_dispatch_api(const llmbm_cpu_features *cpu)
             CHECK(llmbm_kernel_matvec_rows(k, t) && llmbm_kernel_vec_dot(k, t) && llmbm_kernel_dequantize_row(k, t),
                   "%s lacks a kernel for %s", k->name, llmbm_type_traits_of(t)->name);
         }
+        CHECK(llmbm_kernel_attn_scores(k, LLMBM_F32) && llmbm_kernel_attn_accum(k, LLMBM_F32),
+              "%s lacks the attention kernels", k->name);
     }
     const llmbm_kernel_table *scalar = llmbm_kernels_select(LLMBM_ISA_SCALAR);
     CHECK(llmbm_kernel_matvec_rows(scalar, LLMBM_AK42_Q8) == NULL, "AK42 slot");
@@ -467,6 +518,7 @@ int main(void)
          * before the first SIMD level exists */
         test_level_vs_scalar(k, scalar);
         test_quantizer_ties(k, scalar);
+        test_attention_vs_scalar(k, scalar);
         printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
     }
     if (failures)

@@ -1,0 +1,173 @@
+"""Whole-model decode speed of synthetic GGUF models of real shapes, against the memory bandwidth.
+
+    python3 -m llmbm_build.bench_decode BUILD_DIR [--shapes a,b] [--types a,b] [-n 64] [-T 1]
+
+For each shape (TinyLlama-1.1B, Qwen2.5-0.5B) and weight type (Q4_0, Q8_0, Q4_K, Q6_K) it writes
+a random-weight model with ``llmbm_build.gguf_models`` into ``BUILD_DIR/bench-models`` (kept:
+a rerun reuses the file), runs ``BUILD_DIR/llmbm bench MODEL -n N -T T`` and prints tokens/s,
+the weight bandwidth that implies (file bytes x tokens/s: decoding reads every weight once per
+token) and that as a percentage of this core's read bandwidth, which ``kernels-bench --types
+none`` measures in the same run. Random weights decode as fast as trained ones: the work per
+token does not depend on the values.
+
+A benchmark, not a test: nothing here is part of ``meson test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmbm_build import BuildError
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    arch: str
+    dim: int
+    hidden_dim: int
+    n_layers: int
+    n_heads: int
+    n_kv_heads: int
+    vocab_size: int
+    untied: bool  # a separate output.weight, as the real model has
+
+
+SHAPES = (
+    Shape("tinyllama-1.1b", "llama", 2048, 5632, 22, 32, 4, 32000, untied=True),
+    Shape("qwen2.5-0.5b", "qwen2", 896, 4864, 24, 14, 2, 151936, untied=False),
+)
+TYPES = ("q4_0", "q8_0", "q4_K", "q6_K")
+SEQ_LEN = 2048
+
+
+@dataclass(frozen=True)
+class Result:
+    shape: str
+    type: str
+    file_bytes: int
+    tokens_per_s: float
+
+    @property
+    def weight_gbps(self) -> float:
+        return self.file_bytes * self.tokens_per_s / 1e9
+
+
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise BuildError(f"{what} failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.strip()}")
+    return proc.stdout
+
+
+def ensure_model(models_dir: Path, shape: Shape, qtype: str) -> Path:
+    """The model file for (shape, type), written only when it is not there yet."""
+    path = models_dir / f"{shape.name}-{qtype}.gguf"
+    if path.is_file():
+        return path
+    models_dir.mkdir(parents=True, exist_ok=True)
+    # write beside and rename, so an interrupted run never leaves a truncated model to reuse
+    partial = path.with_suffix(".gguf.partial")
+    cmd = [sys.executable, "-m", "llmbm_build.gguf_models", str(partial), "--arch", shape.arch]
+    cmd += ["--type", qtype, "--dim", str(shape.dim), "--hidden-dim", str(shape.hidden_dim)]
+    cmd += ["--n-layers", str(shape.n_layers), "--n-heads", str(shape.n_heads)]
+    cmd += ["--n-kv-heads", str(shape.n_kv_heads), "--vocab-size", str(shape.vocab_size)]
+    cmd += ["--seq-len", str(SEQ_LEN)] + (["--untied"] if shape.untied else [])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), env.get("PYTHONPATH")]))
+    print(f"writing {path.name} ...", file=sys.stderr, flush=True)
+    _run(cmd, f"writing {path.name}", env)
+    partial.replace(path)
+    return path
+
+
+def read_bandwidth(kernels_bench: Path) -> float:
+    """This core's read bandwidth in GB/s, from kernels-bench's first section alone."""
+    out = _run([str(kernels_bench), "--csv", "--types", "none"], "kernels-bench")
+    m = re.search(r"^# read_bandwidth_gbps,([0-9.]+)$", out, re.MULTILINE)
+    if not m:
+        raise BuildError(f"{kernels_bench}: no read_bandwidth_gbps line in its output")
+    return float(m.group(1))
+
+
+def decode_speed(llmbm: Path, model: Path, n: int, threads: int) -> float:
+    out = _run(
+        [str(llmbm), "bench", str(model), "-n", str(n), "-T", str(threads)], f"llmbm bench {model.name}"
+    )
+    m = re.search(r"([0-9.]+) tokens/s", out)
+    if not m:
+        raise BuildError(f"llmbm bench {model.name}: no tokens/s in {out.strip()!r}")
+    return float(m.group(1))
+
+
+def format_table(results: list[Result], bandwidth: float, n: int, threads: int) -> str:
+    lines = [
+        f"whole-model decode: {n} tokens from BOS, {threads} thread(s); "
+        f"single-core read bandwidth {bandwidth:.2f} GB/s",
+        f"{'model':<16} {'type':<5} {'file MB':>8} {'tok/s':>7} {'weight GB/s':>11} {'% of bw':>7}",
+    ]
+    for r in results:
+        pct = 100.0 * r.weight_gbps / bandwidth if bandwidth > 0 else 0.0
+        lines.append(
+            f"{r.shape:<16} {r.type:<5} {r.file_bytes / 1e6:>8.0f} {r.tokens_per_s:>7.2f} "
+            f"{r.weight_gbps:>11.2f} {pct:>6.1f}%"
+        )
+    return "\n".join(lines)
+
+
+def _pick(value: str | None, known: tuple[str, ...], what: str) -> list[str]:
+    if value is None:
+        return list(known)
+    picked = [v for v in value.split(",") if v]
+    unknown = [v for v in picked if v not in known]
+    if unknown:
+        raise BuildError(f"unknown {what} {', '.join(unknown)} (known: {', '.join(known)})")
+    return picked
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="llmbm_build.bench_decode", description=__doc__.splitlines()[0])
+    ap.add_argument("build_dir", type=Path, help="a meson build directory with llmbm and kernels-bench built")
+    ap.add_argument("--shapes", help=f"comma list of {', '.join(s.name for s in SHAPES)} (default: all)")
+    ap.add_argument("--types", help=f"comma list of {', '.join(TYPES)} (default: all)")
+    ap.add_argument("-n", type=int, default=64, help="tokens to decode per model (default 64)")
+    ap.add_argument("-T", dest="threads", type=int, default=1, help="threads (default 1: per-core figures)")
+    ap.add_argument(
+        "--models-dir", type=Path, help="where the models are cached (default BUILD_DIR/bench-models)"
+    )
+    a = ap.parse_args(argv)
+    build = a.build_dir.resolve()
+    llmbm = build / "llmbm"
+    kernels_bench = build / "kernels" / "x86_64" / "bench" / "kernels-bench"
+    try:
+        shapes = [s for s in SHAPES if s.name in _pick(a.shapes, tuple(s.name for s in SHAPES), "shape")]
+        types = _pick(a.types, TYPES, "type")
+        for exe in (llmbm, kernels_bench):
+            if not exe.is_file():
+                raise BuildError(f"{exe} is not built: run ninja -C {build}")
+        models_dir = a.models_dir or build / "bench-models"
+        bandwidth = read_bandwidth(kernels_bench)
+        print(f"single-core read bandwidth: {bandwidth:.2f} GB/s", file=sys.stderr, flush=True)
+        results: list[Result] = []
+        # one model at a time: a partial run still reports, and writing the next model
+        # (minutes of numpy) never overlaps a timed decode
+        for shape, qtype in ((s, t) for s in shapes for t in types):
+            path = ensure_model(models_dir, shape, qtype)
+            tps = decode_speed(llmbm, path, a.n, a.threads)
+            results.append(Result(shape.name, qtype, path.stat().st_size, tps))
+            print(f"{path.name}: {tps:.2f} tokens/s", file=sys.stderr, flush=True)
+    except BuildError as err:
+        print(f"bench_decode: {err}", file=sys.stderr)
+        return 1
+    print(format_table(results, bandwidth, a.n, a.threads))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
