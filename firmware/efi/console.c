@@ -177,6 +177,15 @@ static int32_t translate(const EFI_INPUT_KEY *key)
     }
 }
 
+unsigned fw_console_columns(void)
+{
+    UINTN cols = 0, rows = 0;
+    SIMPLE_TEXT_OUTPUT_INTERFACE *out = fw_st->ConOut;
+    if (!out->Mode || EFI_ERROR(out->QueryMode(out, (UINTN)out->Mode->Mode, &cols, &rows)) || cols < 20)
+        return 80;
+    return cols > 1000 ? 1000 : (unsigned)cols;
+}
+
 int32_t fw_poll_key(void)
 {
     EFI_INPUT_KEY key;

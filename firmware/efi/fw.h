@@ -47,6 +47,8 @@ void fw_console_init(void);
 bool fw_console_mirrors_serial(void);
 /* Blocks for one key; returns a code point or a REPL_KEY_* value. */
 int32_t fw_read_key(void);
+/* Columns of the current text mode (80 if the firmware cannot say). */
+unsigned fw_console_columns(void);
 /* Returns at once: a key, or REPL_KEY_NONE. */
 int32_t fw_poll_key(void);
 

@@ -66,6 +66,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         .shutdown = do_shutdown,
         .use_cores = fw_mp_use_cores,
         .core_id = fw_mp_cpu_id,
+        .columns = fw_console_columns,
     };
     repl_run(&sys);
 }

@@ -245,10 +245,7 @@ static void rate(char *buf, size_t cap, uint64_t count, uint64_t us)
 
 static bool interrupt_pressed(const repl_state *st)
 {
-    if (!st->sys->poll_key)
-        return false;
-    int32_t key = st->sys->poll_key();
-    return key == REPL_KEY_ESC || key == 3;
+    return line_interrupt_pending(st->sys);
 }
 
 typedef enum stop_kind { STOP_MAX, STOP_TOKEN, STOP_STRING, STOP_FULL, STOP_INTERRUPT, STOP_ERROR } stop_kind;

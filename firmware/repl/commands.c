@@ -88,6 +88,15 @@ static void cmd_reset(repl_state *st, char *args)
     session_reset(st);
 }
 
+static void cmd_autorun(repl_state *st, char *args)
+{
+    if (!*args) {
+        txt_printf("usage: /autorun FILE\n");
+        return;
+    }
+    autorun_file(st, args);
+}
+
 static void cmd_reboot(repl_state *st, char *args)
 {
     (void)args;
@@ -113,6 +122,7 @@ static const command commands[] = {
     { "/preset", "NAME", "sampling preset: greedy, stable or creative", settings_preset },
     { "/ctx", "", "context use of the conversation", cmd_ctx },
     { "/reset", "", "start the conversation over", cmd_reset },
+    { "/autorun", "FILE", "run the lines of FILE as if typed", cmd_autorun },
     { "/selftest", "", "check that parallel work uses every core", cmd_selftest },
     { "/reboot", "", "restart the machine", cmd_reboot },
     { "/shutdown", "", "power off", cmd_shutdown },

@@ -1,4 +1,12 @@
-/* Finding model files: .gguf and .bin at the root and in models\. */
+/* Finding model files: .gguf and .bin at the root and in models\.
+ *
+ * 8.3 aliases: UEFI's file protocol gives a directory entry's name only
+ * through EFI_FILE_INFO.FileName, which FAT drivers (edk2's FatPkg, as in
+ * OVMF and most PC firmware) fill with the long name; the short name stored
+ * beside it is not exposed, and guessing it (STORIE~1.GGU) is wrong whenever
+ * two names collide. FatPkg does accept the short name when opening a file,
+ * so a user who sees a long name fail can still type the alias from another
+ * OS's listing. /models therefore shows the one name the firmware reports. */
 #include "platform.h"
 #include "session.h"
 #include "text.h"

@@ -26,17 +26,27 @@ void repl_run(const repl_sys *sys)
         line = fallback;
         cap = sizeof fallback;
     }
+    const char *autorun = cfg_get(&st.cfg, CFG_AUTORUN);
+    if (*autorun) {
+        txt_printf("Running %s (autorun= in repl.cfg line %u)\n", autorun, st.cfg.values[CFG_AUTORUN].line);
+        autorun_file(&st, autorun);
+    }
     for (;;) {
         txt_puts(REPL_PROMPT);
         line_read(sys, line, cap);
-        char *p = line;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            continue;
-        if (*p == '/')
-            command_run(&st, p);
-        else
-            session_chat(&st, p);
+        repl_execute(&st, line);
     }
+}
+
+void repl_execute(repl_state *st, char *line)
+{
+    char *p = line;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p)
+        return;
+    if (*p == '/')
+        command_run(st, p);
+    else
+        session_chat(st, p);
 }

@@ -55,6 +55,9 @@ typedef struct repl_sys {
     /* An id of the calling core, distinct per core. Callable from a
      * plat_parallel_for range function on any core (/selftest). */
     unsigned (*core_id)(void);
+    /* Columns of the text console (NULL: 80). The line editor never writes
+     * into the last one, so a long line scrolls instead of wrapping. */
+    unsigned (*columns)(void);
 } repl_sys;
 
 /* Reads repl.cfg (reporting problems), prints the model status and runs

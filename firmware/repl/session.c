@@ -136,6 +136,13 @@ void session_show_ctx(repl_state *st)
         return;
     }
     chat_show_ctx(st, current, &conversation);
+    /* Exact KiB, not MB: a long session that leaks shows up here (the
+     * 50-turn boot test compares two readings). */
+    uint64_t total = 0, largest = 0;
+    if (st->sys->memory)
+        st->sys->memory(&total, &largest);
+    txt_printf("memory: %llu KB free, largest block %llu KB\n", (unsigned long long)(total >> 10),
+               (unsigned long long)(largest >> 10));
 }
 
 void session_reset(repl_state *st)

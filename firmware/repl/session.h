@@ -32,9 +32,17 @@ void session_setting_changed(repl_state *st, int key);
 /* How to put a model on the stick. */
 void session_explain_no_model(void);
 
-/* line.c: reads one line (echoed, with backspace) into buf[cap], UTF-8,
- * without the terminator. */
+/* line.c: reads one line (edited and drawn, with history) into buf[cap],
+ * UTF-8, without the terminator. */
 void line_read(const repl_sys *sys, char *buf, size_t cap);
+/* True if Esc or Ctrl-C was pressed; other keys waiting are kept for the
+ * next line_read (typing ahead during an answer, pasting). */
+bool line_interrupt_pending(const repl_sys *sys);
+
+/* repl.c: runs one line as typed at the prompt (a command or a chat line). */
+void repl_execute(repl_state *st, char *line);
+/* autorun.c: runs the lines of a file as if typed (/autorun, autorun=). */
+void autorun_file(repl_state *st, const char *path);
 
 /* commands.c: runs a line starting with '/'. */
 void command_run(repl_state *st, char *line);

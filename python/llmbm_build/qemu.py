@@ -5,7 +5,9 @@
 
 Headless runs stream the serial console to stdout as it arrives. With ``--input``, each line of
 FILE is typed into the REPL once its prompt ``llmbm> `` has appeared and the console has gone
-quiet. Exit status:
+quiet. A line ``@key NAME after S`` instead sends one key S seconds after the previous line was
+typed, without waiting for a prompt: that is how a test presses Esc (``esc``) or Ctrl-C
+(``ctrl-c``) while an answer is being generated. Exit status:
 
 * the firmware's status: QEMU exit 0 (ResetSystem shutdown) gives 0; an isa-debug-exit write of
   ``v`` makes QEMU exit with ``(v << 1) | 1``, which maps back to ``v``;
@@ -69,6 +71,50 @@ KEY_DELAY = 0.02
 # The console must be quiet this long after a prompt before typing, so that a prompt printed
 # twice (ConOut and a direct serial mirror) or trailing output is not typed over.
 PROMPT_SETTLE = 0.3
+
+
+# What ``@key NAME`` sends: the bytes a serial terminal produces for that key.
+KEYS = {
+    "esc": b"\x1b",
+    "ctrl-c": b"\x03",
+    "enter": b"\r",
+    "backspace": b"\x7f",
+    "up": b"\x1b[A",
+    "down": b"\x1b[B",
+    "right": b"\x1b[C",
+    "left": b"\x1b[D",
+}
+_KEY_LINE = re.compile(r"@key\s+(\S+)\s+after\s+(\S+)\s*")
+
+
+@dataclass(frozen=True)
+class KeyPress:
+    """An input-file ``@key NAME after S`` line: send `data` S seconds after the previous line."""
+
+    data: bytes
+    after: float
+
+
+InputItem = str | KeyPress
+
+
+def parse_input_line(line: str) -> InputItem:
+    """A line to type at the next prompt, or a KeyPress for ``@key NAME after S``."""
+    if not re.match(r"@key\b", line):
+        return line
+    match = _KEY_LINE.fullmatch(line)
+    if not match:
+        raise BuildError(f"bad input line {line!r}: expected '@key NAME after SECONDS'")
+    name, after = match.group(1).lower(), match.group(2)
+    if name not in KEYS:
+        raise BuildError(f"bad input line {line!r}: unknown key {name!r} (known: {', '.join(KEYS)})")
+    try:
+        seconds = float(after)
+    except ValueError:
+        raise BuildError(f"bad input line {line!r}: {after!r} is not a number of seconds") from None
+    if not seconds >= 0:
+        raise BuildError(f"bad input line {line!r}: the delay must be >= 0 seconds")
+    return KeyPress(KEYS[name], seconds)
 
 
 def strip_ansi(text: str) -> str:
@@ -182,9 +228,9 @@ def qemu_command(
 class Runner:
     """Drives one headless QEMU: echoes its console, types the input lines, enforces timeouts."""
 
-    def __init__(self, command: Sequence[str], lines: list[str], timeout: float, out=None) -> None:
+    def __init__(self, command: Sequence[str], lines: Sequence[InputItem], timeout: float, out=None) -> None:
         self.command = list(command)
-        self.lines = lines
+        self.lines = list(lines)
         self.timeout = timeout
         self.out = out if out is not None else sys.stdout.buffer
         self.console = ""
@@ -206,6 +252,7 @@ class Runner:
         deadline = time.monotonic() + self.timeout
         pending = list(self.lines)
         prompts_used = 0  # prompts already answered with a line
+        last_sent = time.monotonic()  # when the previous input line was typed
         last_output = time.monotonic()
         exception_at: float | None = None
         open_streams = 2
@@ -233,10 +280,20 @@ class Runner:
                         sys.stderr.flush()
                 if exception_at is None and has_cpu_exception(self.console):
                     exception_at = time.monotonic()
-                quiet = time.monotonic() - last_output >= PROMPT_SETTLE
+                now = time.monotonic()
+                if pending and isinstance(pending[0], KeyPress):
+                    # Not at a prompt: a key pressed while the firmware is busy.
+                    if now - last_sent >= pending[0].after:
+                        self._send(proc, pending.pop(0).data)
+                        last_sent = time.monotonic()
+                    continue
+                quiet = now - last_output >= PROMPT_SETTLE
                 if pending and quiet and count_prompts(self.console) > prompts_used:
                     prompts_used = count_prompts(self.console)
-                    self._type(proc, pending.pop(0))
+                    line = pending.pop(0)
+                    assert isinstance(line, str)
+                    self._type(proc, line)
+                    last_sent = time.monotonic()
             returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             print(f"\nllmbm-qemu: timeout after {self.timeout:g} s", file=sys.stderr)
@@ -254,14 +311,19 @@ class Runner:
             return EXIT_CPU_EXCEPTION
         return self._status(returncode)
 
-    def _type(self, proc: subprocess.Popen, line: str) -> None:
+    def _send(self, proc: subprocess.Popen, data: bytes) -> bool:
         assert proc.stdin
+        try:
+            proc.stdin.write(data)
+            proc.stdin.flush()
+        except BrokenPipeError:
+            return False
+        return True
+
+    def _type(self, proc: subprocess.Popen, line: str) -> None:
         # A serial terminal sends CR for Enter.
         for char in line.rstrip("\r\n") + "\r":
-            try:
-                proc.stdin.write(char.encode())
-                proc.stdin.flush()
-            except BrokenPipeError:
+            if not self._send(proc, char.encode()):
                 return
             time.sleep(KEY_DELAY)
 
@@ -276,11 +338,12 @@ class Runner:
         return status
 
 
-def read_input_lines(path: Path) -> list[str]:
+def read_input_lines(path: Path) -> list[InputItem]:
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as err:
         raise BuildError(f"cannot read input file {path}: {err.strerror}") from err
+    return [parse_input_line(line) for line in lines]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -70,18 +70,21 @@ class Boot:
 
 
 def boot(
-    image: Path, lines: list[str], tmp: Path, timeout: float = 150, smp: int = 1, memory: int | None = None
+    image: Path,
+    lines: list[str] | None,
+    tmp: Path,
+    timeout: float = 150,
+    smp: int = 1,
+    memory: int | None = None,
 ) -> Boot:
-    script = tmp / f"{image.stem}-input.txt"
-    script.write_text("".join(line + "\n" for line in lines))
+    """lines None: nothing is typed (the runner gets no --input at all)."""
+    cmd = [sys.executable, "-m", "llmbm_build.qemu", str(image)]
+    if lines is not None:
+        script = tmp / f"{image.stem}-input.txt"
+        script.write_text("".join(line + "\n" for line in lines))
+        cmd += ["--input", str(script)]
     accel = os.environ.get("LLMBM_QEMU_ACCEL", "tcg")
-    cmd = [
-        sys.executable,
-        "-m",
-        "llmbm_build.qemu",
-        str(image),
-        "--input",
-        str(script),
+    cmd += [
         "--timeout",
         str(timeout),
         "--smp",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,45 @@ def test_runner_types_lines_at_prompts(fake: Path, tmp_path: Path) -> None:
     console = q.strip_ansi(out.getvalue().decode())
     assert "llmbm> /models\r\r\ngot /models" in console
     assert console == q.strip_ansi(runner.console), "everything streamed is kept"
+
+
+def test_runner_sends_a_key_after_a_delay_without_a_prompt(fake: Path, tmp_path: Path) -> None:
+    lines = ["/models", q.KeyPress(b"x", 0.2), "/shutdown"]
+    started = time.monotonic()
+    runner = q.Runner([sys.executable, str(fake), "2"], lines, timeout=30, out=io.BytesIO())
+    assert runner.run() == 5
+    assert time.monotonic() - started >= 0.2
+    # The fake reads keys until CR: the key pressed "during the answer" lands in the next line.
+    assert (tmp_path / "log").read_text() == "/models\nx/shutdown"
+
+
+def test_parse_input_line() -> None:
+    assert q.parse_input_line("/set temp 0") == "/set temp 0"
+    assert q.parse_input_line("@key esc after 0.5") == q.KeyPress(b"\x1b", 0.5)
+    assert q.parse_input_line("@key Ctrl-C after 2") == q.KeyPress(b"\x03", 2.0)
+    assert q.parse_input_line("@key up after 0") == q.KeyPress(b"\x1b[A", 0.0)
+    assert q.parse_input_line("@keyboard layout") == "@keyboard layout", "only '@key' itself is special"
+    for bad, why in [
+        ("@key esc", "expected '@key NAME after SECONDS'"),
+        ("@key esc after", "expected"),
+        ("@key f13 after 1", "unknown key 'f13'"),
+        ("@key esc after soon", "'soon' is not a number"),
+        ("@key esc after -1", "must be >= 0"),
+        ("@key esc after nan", "must be >= 0"),
+    ]:
+        with pytest.raises(BuildError, match=why):
+            q.parse_input_line(bad)
+
+
+def test_read_input_lines(tmp_path: Path) -> None:
+    script = tmp_path / "in.txt"
+    script.write_text("/set max_tokens 400\nOnce upon a time\n@key esc after 0.2\n/ctx\n")
+    assert q.read_input_lines(script) == [
+        "/set max_tokens 400",
+        "Once upon a time",
+        q.KeyPress(b"\x1b", 0.2),
+        "/ctx",
+    ]
 
 
 def test_runner_cpu_exception(fake: Path) -> None:
