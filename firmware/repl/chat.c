@@ -393,6 +393,15 @@ static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const 
             return false;
         }
         c->n += got;
+    } else if (t->no_sys && *t->no_sys) {
+        /* What the model's template writes without a system message. */
+        uint32_t got = encode(&lm->tok, t->no_sys, c->toks + c->n, c->cap - c->n - 1);
+        if (got == UINT32_MAX) {
+            txt_printf("The template's default system text does not fit in the context of %u tokens.\n", c->cap);
+            chat_reset(c);
+            return false;
+        }
+        c->n += got;
     }
     c->sys_end = c->n;
     c->started = true;
@@ -418,7 +427,8 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     if ((!c->started || c->raw_last) && !start_conversation(st, lm, c, t))
         return;
     c->raw_last = false;
-    bool has_system = c->sys_end > 1;
+    /* Not sys_end: a template's no_sys text also sits before it. */
+    bool has_system = *cfg_get(&st->cfg, CFG_SYSTEM) != 0;
     bool first = c->user_turns == 0;
     const char *pre = first && has_system && t->sys_in_first_user ? "" : t->user_pre;
     char *text = concat3(pre, line, t->user_post);
@@ -476,6 +486,10 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
  * llama2.c checkpoint, or an unknown family) means raw completion. */
 static const chat_template *auto_template(const loaded_model *lm)
 {
+    /* The exact pieces derived from the model's Jinja template at image
+     * build time beat recognising a family by its markers. */
+    if (lm->file_template)
+        return lm->file_template;
     const char *jinja = llmbm_tokenizer_chat_template(&lm->tok);
     if (!jinja)
         return 0;

@@ -11,6 +11,7 @@
 #include "loader.h"
 
 #include "platform.h"
+#include "templates.h"
 #include "text.h"
 
 /* From llmbm_build.embed (firmware/efi/meson.build); size 0 = none built in. */
@@ -378,6 +379,7 @@ bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_mod
         return false;
     }
     out->loaded = true;
+    out->file_template = template_file_load(found);
     const llmbm_config *c = &out->model.config;
     char sz[32];
     txt_size(sz, sizeof sz, loader_bytes(out));
@@ -396,6 +398,7 @@ void loader_unload(loaded_model *lm)
     if (lm->tok.arena || lm->tok.gguf)
         llmbm_tokenizer_free(&lm->tok);
     llmbm_model_free(&lm->model);
+    plat_free(lm->file_template);
     *lm = (loaded_model){ 0 };
 }
 

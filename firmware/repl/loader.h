@@ -16,6 +16,9 @@ typedef struct loaded_model {
     llmbm_transformer tf;
     uint32_t ctx_len;
     char tok_source[96];  /* where the tokenizer came from, for messages */
+    /* NAME.tpl from beside the model (templates.h), or NULL: template=auto
+     * uses it first. */
+    struct chat_template *file_template;
 } loaded_model;
 
 /* Finds `path` on the volume: as given, else under models/. Writes the path

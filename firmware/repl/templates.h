@@ -19,7 +19,16 @@ typedef struct chat_template {
     bool eos_bos_between_turns;
     /* Text that ends an answer when the model writes it. */
     const char *stops[3];
+    /* Written instead of the system block when there is no system prompt
+     * (Qwen's and Llama 3's default system text); NULL: nothing. */
+    const char *no_sys;
 } chat_template;
 
 /* By name (case-insensitive); NULL for "raw", "auto" or an unknown name. */
 const chat_template *template_find(const char *name);
+
+/* The template derived at image build time from the model's own Jinja
+ * template (llmbm_build.chat_template): NAME.tpl beside NAME.gguf. NULL when
+ * there is none or it is unusable (then the warnings, with line numbers, say
+ * why). One plat_alloc block: release it with plat_free. */
+chat_template *template_file_load(const char *model_path);

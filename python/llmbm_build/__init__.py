@@ -7,8 +7,22 @@ custom target: ``elf2efi`` (static-PIE ELF to PE32+), ``embed`` (tokenizer into 
 
 from __future__ import annotations
 
-__all__ = ["BuildError"]
+import os
+
+__all__ = ["BuildError", "source_date_epoch"]
 
 
 class BuildError(Exception):
     """A build step failed for a reason the user can fix; the message says what and where."""
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (the reproducible-builds convention), or None when unset. Every step
+    that writes a date takes it from here instead of the clock; each applies its own default."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as err:
+        raise BuildError(f"SOURCE_DATE_EPOCH={value!r} is not an integer") from err

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import struct
 import sys
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import Section, SymbolTableSection
 
-from . import BuildError
+from . import BuildError, source_date_epoch
 
 PAGE = 0x1000  # UEFI maps images in 4 KiB pages: section alignment
 FILE_ALIGNMENT = 0x200
@@ -413,15 +412,11 @@ def convert(elf_bytes: bytes, path: str = "<elf>", timestamp: int = 0) -> bytes:
     return _write_pe(groups, entry, timestamp)
 
 
-def source_date_epoch() -> int:
+def pe_timestamp() -> int:
     """Reproducible builds: the timestamp comes from SOURCE_DATE_EPOCH, else 0, never the clock."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
+    stamp = source_date_epoch()
+    if stamp is None:
         return 0
-    try:
-        stamp = int(value)
-    except ValueError as err:
-        raise BuildError(f"SOURCE_DATE_EPOCH={value!r} is not an integer") from err
     if not 0 <= stamp <= 0xFFFF_FFFF:
         raise BuildError(f"SOURCE_DATE_EPOCH={stamp} does not fit the 32-bit PE timestamp")
     return stamp
@@ -439,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
             elf_bytes = args.input.read_bytes()
         except OSError as err:
             raise BuildError(f"cannot read {args.input}: {err.strerror}") from err
-        image = convert(elf_bytes, str(args.input), source_date_epoch())
+        image = convert(elf_bytes, str(args.input), pe_timestamp())
     except BuildError as err:
         print(f"elf2efi: error: {err}", file=sys.stderr)
         return 1

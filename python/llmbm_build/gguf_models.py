@@ -112,6 +112,8 @@ def write_gguf_model(
     embedding_type: QT | None = None,
     omit: tuple[str, ...] = (),
     overrides: dict[str, tuple[npt.NDArray[np.generic], QT | None]] | None = None,
+    tokenizer_from: Path | None = None,
+    chat_template: str | None = None,
 ) -> GgufModel:
     """Writes a model; `omit` drops tensors by name and `overrides` replaces tensor data (both
     for bad-input tests). The classifier is tied unless config.shared_classifier is False."""
@@ -128,6 +130,10 @@ def write_gguf_model(
     writer.add_rope_freq_base(rope_theta)
     writer.add_layer_norm_rms_eps(norm_eps)
     writer.add_rope_dimension_count(c.head_size)
+    if tokenizer_from is not None:
+        copy_tokenizer(writer, tokenizer_from)
+    if chat_template is not None:
+        writer.add_chat_template(chat_template)
     stored: dict[str, F32] = {}
 
     def put(name: str, value: F32, ty: QT) -> F32:
@@ -184,6 +190,30 @@ def write_gguf_model(
     return GgufModel(arch, c, seen_w, biases if arch == "qwen2" else None, rope_theta, norm_eps)
 
 
+def copy_tokenizer(writer: gguf.GGUFWriter, source: Path) -> int:
+    """Copies every tokenizer.* key of another GGUF (so a random model can chat through a real
+    vocabulary); returns its vocabulary size. tokenizer.chat_template is left out: the model
+    gets its own or none."""
+    reader = gguf.GGUFReader(str(source))
+    n_vocab = 0
+    for key, f in reader.fields.items():
+        if not key.startswith("tokenizer.") or key == "tokenizer.chat_template":
+            continue
+        vtype = f.types[0]
+        sub = f.types[1] if vtype == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(key, f.contents(), vtype, sub)
+        if key == "tokenizer.ggml.tokens":
+            n_vocab = len(f.data)
+    return n_vocab
+
+
+def vocab_size_of(source: Path) -> int:
+    f = gguf.GGUFReader(str(source)).fields.get("tokenizer.ggml.tokens")
+    if f is None:
+        raise SystemExit(f"{source} has no tokenizer.ggml.tokens")
+    return len(f.data)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
@@ -198,9 +228,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--untied", action="store_true", help="write a separate output.weight")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--tokenizer-from", type=Path, help="copy the tokenizer of this GGUF (sets the vocabulary size)"
+    )
+    ap.add_argument("--chat-template", type=Path, help="a Jinja file stored as tokenizer.chat_template")
     a = ap.parse_args(argv)
     config = config_from_arguments(a, shared_classifier=not a.untied)
-    write_gguf_model(a.out, config, a.arch, WEIGHT_TYPES[a.type], seed=a.seed)
+    if a.tokenizer_from:
+        config = replace(config, vocab_size=vocab_size_of(a.tokenizer_from))
+    template = a.chat_template.read_text(encoding="utf-8") if a.chat_template else None
+    write_gguf_model(
+        a.out,
+        config,
+        a.arch,
+        WEIGHT_TYPES[a.type],
+        seed=a.seed,
+        tokenizer_from=a.tokenizer_from,
+        chat_template=template,
+    )
     return 0
 
 

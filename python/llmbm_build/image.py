@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import BuildError
+from . import BuildError, source_date_epoch
 from .gpt import ESP_TYPE, SECTOR, Partition, last_usable_lba, write_gpt
 
 MIB = 1024 * 1024
@@ -102,6 +102,28 @@ def plan_models(models: list[Path]) -> tuple[list[FileEntry], list[str], str | N
     return entries, notes, entries[0].dest if entries else None
 
 
+def template_entries(model_entries: list[FileEntry], log=print) -> list[FileEntry]:
+    """NAME.tpl beside each GGUF model NAME.gguf that has a chat template: the template's pieces
+    rendered here with jinja2, so template=auto chats in the model's own format even when the
+    firmware does not know its family. The stem is already 8.3-safe, and ".tpl" has 3 letters."""
+    from .chat_template import derive_for_model
+
+    entries: list[FileEntry] = []
+    for model in model_entries:
+        stem, _, ext = model.dest.rpartition(".")
+        if model.source is None or ext.lower() != "gguf":
+            continue
+        try:
+            text = derive_for_model(model.source)
+        except BuildError as err:
+            # Not fatal: the firmware still recognises the known families by their markers.
+            log(f"image: warning: no {stem}.tpl: {err}")
+            continue
+        if text is not None:
+            entries.append(FileEntry(None, f"{stem}.tpl", text.encode()))
+    return entries
+
+
 def repl_cfg(default_model: str | None, notes: list[str], all_models: list[str]) -> bytes:
     lines = ["# repl.cfg written by the image build; edit freely. repl.cfg.example lists every setting."]
     lines += notes
@@ -148,14 +170,9 @@ def _derived_uuid(seed: bytes, purpose: str) -> uuid.UUID:
     return uuid.UUID(bytes=hashlib.sha256(seed + purpose.encode()).digest()[:16], version=4)
 
 
-def source_date_epoch() -> int:
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return DEFAULT_EPOCH
-    try:
-        return max(int(value), DEFAULT_EPOCH)  # FAT cannot store dates before 1980
-    except ValueError as err:
-        raise BuildError(f"SOURCE_DATE_EPOCH={value!r} is not an integer") from err
+def fat_epoch() -> int:
+    stamp = source_date_epoch()
+    return DEFAULT_EPOCH if stamp is None else max(stamp, DEFAULT_EPOCH)  # FAT cannot store dates before 1980
 
 
 class Mtools:
@@ -208,7 +225,8 @@ def build_image(
         raise BuildError(f"example config {cfg_example} not found")
     model_entries, notes, default_model = plan_models(models)
     cfg = repl_cfg(default_model, notes, [m.dest for m in model_entries])
-    files = [FileEntry(efi, "EFI/BOOT/BOOTX64.EFI"), *model_entries, FileEntry(None, "repl.cfg", cfg)]
+    files = [FileEntry(efi, "EFI/BOOT/BOOTX64.EFI"), *model_entries, *template_entries(model_entries, log)]
+    files.append(FileEntry(None, "repl.cfg", cfg))
     if cfg_example is not None:
         files.append(FileEntry(cfg_example, "repl.cfg.example"))
     files.append(FileEntry(None, "startup.nsh", STARTUP_NSH))
@@ -219,7 +237,7 @@ def build_image(
     last = last_usable_lba(total_sectors)
     seed = _input_digest(files, label.upper(), size_mb)
     serial = int.from_bytes(hashlib.sha256(seed + b"serial").digest()[:4], "little")
-    epoch = source_date_epoch()
+    epoch = fat_epoch()
 
     tmp = output.with_name(output.name + ".tmp")
     tmp.unlink(missing_ok=True)
