@@ -5,8 +5,9 @@
 For each shape (TinyLlama-1.1B, Qwen2.5-0.5B) and weight type (Q4_0, Q8_0, Q4_K, Q6_K) it writes
 a random-weight model with ``llmbm_build.gguf_models`` into ``BUILD_DIR/bench-models`` (kept:
 a rerun reuses the file), runs ``BUILD_DIR/llmbm bench MODEL -n N -T T`` and prints tokens/s,
-the weight bandwidth that implies (file bytes x tokens/s: decoding reads every weight once per
-token) and that as a percentage of this core's read bandwidth, which ``kernels-bench --types
+the weight bandwidth that implies (bytes read per token x tokens/s: decoding reads every tensor
+once per token, except an untied token embedding, of which it reads one row) and that as a
+percentage of this core's read bandwidth, which ``kernels-bench --types
 none`` measures in the same run. Random weights decode as fast as trained ones: the work per
 token does not depend on the values.
 
@@ -22,6 +23,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import gguf
 
 from llmbm_build import BuildError
 
@@ -52,11 +55,22 @@ class Result:
     shape: str
     type: str
     file_bytes: int
+    bytes_per_token: int
     tokens_per_s: float
 
     @property
     def weight_gbps(self) -> float:
-        return self.file_bytes * self.tokens_per_s / 1e9
+        return self.bytes_per_token * self.tokens_per_s / 1e9
+
+
+def bytes_per_token(model: Path) -> int:
+    """Tensor bytes one decode step streams: all of them, but only one row of token_embd when
+    a separate output.weight exists (tied, token_embd is the classifier and read whole)."""
+    tensors = {t.name: int(t.n_bytes) for t in gguf.GGUFReader(model).tensors}
+    total = sum(tensors.values())
+    if "output.weight" in tensors and "token_embd.weight" in tensors:
+        total -= tensors["token_embd.weight"]
+    return total
 
 
 def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> str:
@@ -110,12 +124,14 @@ def format_table(results: list[Result], bandwidth: float, n: int, threads: int) 
     lines = [
         f"whole-model decode: {n} tokens from BOS, {threads} thread(s); "
         f"single-core read bandwidth {bandwidth:.2f} GB/s",
-        f"{'model':<16} {'type':<5} {'file MB':>8} {'tok/s':>7} {'weight GB/s':>11} {'% of bw':>7}",
+        f"{'model':<16} {'type':<5} {'file MB':>8} {'MB/token':>8} {'tok/s':>7} {'weight GB/s':>11} "
+        f"{'% of bw':>7}",
     ]
     for r in results:
         pct = 100.0 * r.weight_gbps / bandwidth if bandwidth > 0 else 0.0
         lines.append(
-            f"{r.shape:<16} {r.type:<5} {r.file_bytes / 1e6:>8.0f} {r.tokens_per_s:>7.2f} "
+            f"{r.shape:<16} {r.type:<5} {r.file_bytes / 1e6:>8.0f} {r.bytes_per_token / 1e6:>8.0f} "
+            f"{r.tokens_per_s:>7.2f} "
             f"{r.weight_gbps:>11.2f} {pct:>6.1f}%"
         )
     return "\n".join(lines)
@@ -160,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         for shape, qtype in ((s, t) for s in shapes for t in types):
             path = ensure_model(models_dir, shape, qtype)
             tps = decode_speed(llmbm, path, a.n, a.threads)
-            results.append(Result(shape.name, qtype, path.stat().st_size, tps))
+            results.append(Result(shape.name, qtype, path.stat().st_size, bytes_per_token(path), tps))
             print(f"{path.name}: {tps:.2f} tokens/s", file=sys.stderr, flush=True)
     except BuildError as err:
         print(f"bench_decode: {err}", file=sys.stderr)
