@@ -6,6 +6,7 @@
 #include "fw.h"
 #include "platform.h"
 #include "repl.h"
+#include "unicode_class.h"
 
 struct plat_file {
     EFI_FILE_HANDLE handle;
@@ -153,23 +154,15 @@ static void name_to_utf8(const CHAR16 *w, char *out, size_t cap)
 {
     size_t n = 0;
     for (; *w; w++) {
-        uint32_t c = *w;
-        size_t need = c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+        uint8_t enc[4];
+        size_t need = gguf_utf8_encode(*w, enc);
         if (n + need + 1 > cap) {
             if (n + 1 < cap)
                 out[n++] = '?';
             break;
         }
-        if (need == 1) {
-            out[n++] = (char)c;
-        } else if (need == 2) {
-            out[n++] = (char)(0xc0 | c >> 6);
-            out[n++] = (char)(0x80 | (c & 0x3f));
-        } else {
-            out[n++] = (char)(0xe0 | c >> 12);
-            out[n++] = (char)(0x80 | (c >> 6 & 0x3f));
-            out[n++] = (char)(0x80 | (c & 0x3f));
-        }
+        for (size_t k = 0; k < need; k++)
+            out[n++] = (char)enc[k];
     }
     out[n] = 0;
 }

@@ -2,30 +2,7 @@
 #include "line_edit.h"
 
 #include "repl.h"
-
-size_t utf8_encode(uint32_t c, char out[4])
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xc0 | c >> 6);
-        out[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (char)(0xe0 | c >> 12);
-        out[1] = (char)(0x80 | (c >> 6 & 0x3f));
-        out[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | c >> 18);
-    out[1] = (char)(0x80 | (c >> 12 & 0x3f));
-    out[2] = (char)(0x80 | (c >> 6 & 0x3f));
-    out[3] = (char)(0x80 | (c & 0x3f));
-    return 4;
-}
+#include "unicode_class.h"
 
 static bool is_cont(char c)
 {
@@ -34,21 +11,9 @@ static bool is_cont(char c)
 
 uint32_t utf8_next(const char *s, size_t len, size_t *i)
 {
-    uint8_t b = (uint8_t)s[*i];
-    size_t need = b < 0x80 ? 0 : (b & 0xe0) == 0xc0 ? 1 : (b & 0xf0) == 0xe0 ? 2 : (b & 0xf8) == 0xf0 ? 3 : 9;
-    if (need == 0 || need == 9 || *i + need >= len) {
-        (*i)++;
-        return need == 0 ? b : 0xfffd;
-    }
-    uint32_t cp = b & (0x3f >> need);
-    for (size_t k = 1; k <= need; k++) {
-        if (!is_cont(s[*i + k])) {
-            (*i)++;
-            return 0xfffd;
-        }
-        cp = cp << 6 | ((uint8_t)s[*i + k] & 0x3f);
-    }
-    *i += need + 1;
+    size_t used;
+    uint32_t cp = gguf_utf8_decode((const uint8_t *)s + *i, len - *i, &used);
+    *i += used;
     return cp;
 }
 
@@ -76,7 +41,7 @@ bool line_edit_take_overflow(line_edit *e)
 bool line_edit_insert(line_edit *e, uint32_t cp)
 {
     char enc[4];
-    size_t n = utf8_encode(cp, enc);
+    size_t n = gguf_utf8_encode(cp, (uint8_t *)enc);
     if (e->len + n >= e->cap) {
         e->overflow = true;
         return false;

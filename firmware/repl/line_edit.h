@@ -45,9 +45,8 @@ bool line_edit_take_overflow(line_edit *e);
 bool line_edit_insert(line_edit *e, uint32_t cp);
 bool line_edit_set(line_edit *e, const char *text, size_t len);
 
-/* UTF-8 helpers shared with the drawing code. */
-size_t utf8_encode(uint32_t cp, char out[4]);
-/* Decodes the character at s[*i] (< len), advancing *i past it. Malformed
+/* UTF-8 helpers shared with the drawing code (over the engine's codec,
+ * unicode_class.h). Decodes the character at s[*i] (< len), advancing *i past it. Malformed
  * bytes decode to U+FFFD one byte at a time. */
 uint32_t utf8_next(const char *s, size_t len, size_t *i);
 /* Characters in s[0, len). */

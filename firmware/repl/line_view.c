@@ -2,6 +2,7 @@
 #include "line_view.h"
 
 #include "line_edit.h"
+#include "unicode_class.h"
 
 void line_view_reset(line_view *v, unsigned width)
 {
@@ -35,7 +36,7 @@ static void put(sink *s, uint32_t cp)
 {
     if (s->n + 4 > sizeof s->buf)
         flush(s);
-    s->n += utf8_encode(cp == '\t' ? ' ' : cp, s->buf + s->n);
+    s->n += gguf_utf8_encode(cp == '\t' ? ' ' : cp, (uint8_t *)s->buf + s->n);
 }
 
 void line_view_draw(line_view *v, const char *text, size_t len, size_t cursor, line_view_write out, void *ctx)

@@ -8,6 +8,7 @@
 #include "line_edit.h"
 #include "line_view.h"
 #include "repl.h"
+#include "unicode_class.h"
 
 #define L REPL_KEY_LEFT
 #define R REPL_KEY_RIGHT
@@ -200,7 +201,7 @@ static void term_text(const term *t, char *out)
             end = i + 1;
     size_t n = 0;
     for (unsigned i = 0; i < end; i++)
-        n += utf8_encode(t->cells[i], out + n);
+        n += gguf_utf8_encode(t->cells[i], (uint8_t *)out + n);
     out[n] = 0;
 }
 
