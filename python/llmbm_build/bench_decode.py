@@ -1,15 +1,19 @@
 """Whole-model decode speed of synthetic GGUF models of real shapes, against the memory bandwidth.
 
-    python3 -m llmbm_build.bench_decode BUILD_DIR [--shapes a,b] [--types a,b] [-n 64] [-T 1]
+    python3 -m llmbm_build.bench_decode BUILD_DIR [--png decode.png] [--shapes a,b] [--types a,b]
+        [-n 64] [-T 1] [--models-dir DIR]
+    meson benchmark -C BUILD_DIR decode     # all shapes and types, --png BUILD_DIR/decode.png
 
 For each shape (TinyLlama-1.1B, Qwen2.5-0.5B) and weight type (Q4_0, Q8_0, Q4_K, Q6_K) it writes
 a random-weight model with ``llmbm_build.gguf_models`` into ``BUILD_DIR/bench-models`` (kept:
 a rerun reuses the file), runs ``BUILD_DIR/llmbm bench MODEL -n N -T T`` and prints tokens/s,
 the weight bandwidth that implies (bytes read per token x tokens/s: decoding reads every tensor
 once per token, except an untied token embedding, of which it reads one row) and that as a
-percentage of this core's read bandwidth, which ``kernels-bench --types
-none`` measures in the same run. Random weights decode as fast as trained ones: the work per
-token does not depend on the values.
+percentage of this core's read bandwidth, which ``kernels-bench --types none`` measures in the
+same run. Random weights decode as fast as trained ones: the work per token does not depend on
+the values. With ``--png`` it also draws the figures as a bar chart (one group per shape, one bar
+per type, height = % of the read bandwidth, lines at 100 % and at the 80 % target) with
+``llmbm_build.png_canvas``, so no plotting package is needed.
 
 A benchmark, not a test: nothing here is part of ``meson test``.
 """
@@ -27,6 +31,8 @@ from pathlib import Path
 import gguf
 
 from llmbm_build import BuildError
+from llmbm_build.bench_plot import PALETTE, PlotArea, draw_axis_lines, draw_value_grid, nice_step
+from llmbm_build.png_canvas import GLYPH_H, Canvas, Color
 
 
 @dataclass(frozen=True)
@@ -62,14 +68,20 @@ class Result:
     def weight_gbps(self) -> float:
         return self.bytes_per_token * self.tokens_per_s / 1e9
 
+    def pct_of(self, bandwidth: float) -> float:
+        """The weight bandwidth as a percentage of `bandwidth` (GB/s); 0 when that is unknown."""
+        return 100.0 * self.weight_gbps / bandwidth if bandwidth > 0 else 0.0
+
 
 def bytes_per_token(model: Path) -> int:
     """Tensor bytes one decode step streams: all of them, but only one row of token_embd when
     a separate output.weight exists (tied, token_embd is the classifier and read whole)."""
-    tensors = {t.name: int(t.n_bytes) for t in gguf.GGUFReader(model).tensors}
-    total = sum(tensors.values())
-    if "output.weight" in tensors and "token_embd.weight" in tensors:
-        total -= tensors["token_embd.weight"]
+    tensors = {t.name: t for t in gguf.GGUFReader(model).tensors}
+    total = sum(int(t.n_bytes) for t in tensors.values())
+    embd = tensors.get("token_embd.weight")
+    if "output.weight" in tensors and embd is not None:
+        rows = int(embd.n_elements) // int(embd.shape[0])  # shape[0] is the row length (ne0)
+        total -= int(embd.n_bytes) - int(embd.n_bytes) // rows
     return total
 
 
@@ -128,13 +140,83 @@ def format_table(results: list[Result], bandwidth: float, n: int, threads: int) 
         f"{'% of bw':>7}",
     ]
     for r in results:
-        pct = 100.0 * r.weight_gbps / bandwidth if bandwidth > 0 else 0.0
         lines.append(
             f"{r.shape:<16} {r.type:<5} {r.file_bytes / 1e6:>8.0f} {r.bytes_per_token / 1e6:>8.0f} "
             f"{r.tokens_per_s:>7.2f} "
-            f"{r.weight_gbps:>11.2f} {pct:>6.1f}%"
+            f"{r.weight_gbps:>11.2f} {r.pct_of(bandwidth):>6.1f}%"
         )
     return "\n".join(lines)
+
+
+YARDSTICK: Color = (200, 0, 0)  # the 100 % (dashed) and 80 % (dotted) lines
+TARGET_PCT = 80.0
+
+
+def type_color(index: int) -> Color:
+    """Bar colour of the index-th weight type (the kernels plot's palette, grey left out)."""
+    return PALETTE[1 + index % (len(PALETTE) - 1)]
+
+
+def draw_chart(results: list[Result], bandwidth: float, n: int, threads: int) -> Canvas:
+    """The bar chart: a group per shape, a bar per type, height = % of the read bandwidth."""
+    shapes = list(dict.fromkeys(r.shape for r in results))
+    types = list(dict.fromkeys(r.type for r in results))
+    by_key = {(r.shape, r.type): r for r in results}
+
+    scale = 2
+    width, height = 1400, 760
+    left, right, top_px, bottom = 110, 30, 110, 150
+    canvas = Canvas(width, height)
+    # room above the tallest bar for its two labels, and always up to a bit past 100 %
+    vmax = max([110.0, *(r.pct_of(bandwidth) for r in results)]) * 1.15
+    area = PlotArea(left, top_px, width - left - right, height - top_px - bottom, vmax)
+
+    canvas.text(left, 16, "whole-model decode: % of read bandwidth streamed", scale=scale + 1)
+    plural = "" if threads == 1 else "s"
+    sub = f"single-core read bandwidth {bandwidth:.2f} GB/s, {threads} thread{plural}, {n} tokens each"
+    canvas.text(left, 16 + 3 * GLYPH_H + 14, sub, scale=scale)
+    draw_value_grid(canvas, area, nice_step(area.vmax), scale, suffix="%")
+
+    group_w = area.width / max(1, len(shapes))
+    slot = max(8, int(group_w * 0.85 / max(1, len(types))))  # one bar and its gap
+    labels: list[tuple[int, int, str, int]] = []  # (x, y, text, scale), drawn over the lines
+    for si, shape in enumerate(shapes):
+        x0 = area.left + int(si * group_w + group_w * 0.075)
+        for ti, qtype in enumerate(types):
+            r = by_key.get((shape, qtype))
+            if r is None:
+                continue
+            bx, y = x0 + ti * slot, area.y_of(r.pct_of(bandwidth))
+            canvas.rect(bx + 3, y, bx + slot - 3, area.bottom, type_color(ti))
+            above = (f"{r.pct_of(bandwidth):.1f}%", f"{r.tokens_per_s:.1f} tok/s")
+            s = scale if max(canvas.text_width(t, scale) for t in above) <= slot else 1
+            for li, text in enumerate(above):
+                ty = y - (len(above) - li) * (GLYPH_H * s + 4) - 2
+                labels.append((bx + (slot - canvas.text_width(text, s)) // 2, ty, text, s))
+            tx = bx + (slot - canvas.text_width(qtype, scale)) // 2
+            canvas.text(tx, area.bottom + 10, qtype, scale=scale)
+        group_x = area.left + int(si * group_w + (group_w - canvas.text_width(shape, scale + 1)) / 2)
+        canvas.text(group_x, area.bottom + 10 + GLYPH_H * scale + 12, shape, scale=scale + 1)
+    draw_axis_lines(canvas, area)
+
+    canvas.hline(area.left, area.right, area.y_of(100.0), YARDSTICK, dash=12)
+    canvas.hline(area.left, area.right, area.y_of(TARGET_PCT), YARDSTICK, dash=3)
+    for x, y, text, s in labels:  # on a white patch, so a line through one does not garble it
+        canvas.rect(x - 2, y - 2, x + canvas.text_width(text, s) + 1, y + GLYPH_H * s + 2, (255, 255, 255))
+        canvas.text(x, y, text, scale=s)
+    x, y = area.left, height - 30
+    for dash, note in ((12, f"100% = {bandwidth:.2f} GB/s read bandwidth"), (3, f"{TARGET_PCT:g}% target")):
+        canvas.hline(x, x + 48, y + GLYPH_H, YARDSTICK, dash=dash)
+        canvas.text(x + 58, y, note, YARDSTICK, scale)
+        x += 58 + canvas.text_width(note, scale) + 40
+    return canvas
+
+
+def write_png(results: list[Result], bandwidth: float, n: int, threads: int, out: Path) -> None:
+    try:
+        draw_chart(results, bandwidth, n, threads).save(out)
+    except OSError as err:
+        raise BuildError(f"{out}: {err}") from err
 
 
 def _pick(value: str | None, known: tuple[str, ...], what: str) -> list[str]:
@@ -148,7 +230,11 @@ def _pick(value: str | None, known: tuple[str, ...], what: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="llmbm_build.bench_decode", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="llmbm_build.bench_decode",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("build_dir", type=Path, help="a meson build directory with llmbm and kernels-bench built")
     ap.add_argument("--shapes", help=f"comma list of {', '.join(s.name for s in SHAPES)} (default: all)")
     ap.add_argument("--types", help=f"comma list of {', '.join(TYPES)} (default: all)")
@@ -156,6 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-T", dest="threads", type=int, default=1, help="threads (default 1: per-core figures)")
     ap.add_argument(
         "--models-dir", type=Path, help="where the models are cached (default BUILD_DIR/bench-models)"
+    )
+    ap.add_argument(
+        "--png",
+        type=Path,
+        metavar="PATH",
+        help="also write a bar chart of the %% of read bandwidth per shape and type (default: none; "
+        "`meson benchmark decode` writes BUILD_DIR/decode.png)",
     )
     a = ap.parse_args(argv)
     build = a.build_dir.resolve()
@@ -178,10 +271,13 @@ def main(argv: list[str] | None = None) -> int:
             tps = decode_speed(llmbm, path, a.n, a.threads)
             results.append(Result(shape.name, qtype, path.stat().st_size, bytes_per_token(path), tps))
             print(f"{path.name}: {tps:.2f} tokens/s", file=sys.stderr, flush=True)
+        print(format_table(results, bandwidth, a.n, a.threads))
+        if a.png is not None:
+            write_png(results, bandwidth, a.n, a.threads, a.png)
+            print(f"wrote {a.png}")
     except BuildError as err:
         print(f"bench_decode: {err}", file=sys.stderr)
         return 1
-    print(format_table(results, bandwidth, a.n, a.threads))
     return 0
 
 

@@ -95,11 +95,51 @@ def parse(text: str, source: str) -> Results:
     return Results(bandwidth, meta.get("best_level", "?"), tuple(rows))
 
 
-def _nice_step(top: float) -> float:
+def nice_step(top: float) -> float:
+    """A round grid spacing giving at most 8 lines from 0 to `top`."""
     for step in (0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100):
         if top / step <= 8:
             return float(step)
     return 200.0
+
+
+@dataclass(frozen=True)
+class PlotArea:
+    """The pixel box a bar chart's values are drawn in; `vmax` is the value of its top edge."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    vmax: float
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    def y_of(self, v: float) -> int:
+        return self.bottom - round(v / self.vmax * self.height)
+
+
+def draw_value_grid(canvas: Canvas, area: PlotArea, step: float, scale: int, suffix: str = "") -> None:
+    """Light horizontal lines every `step` from 0 to vmax, labelled left of the area."""
+    tick = 0.0
+    while tick <= area.vmax:
+        y = area.y_of(tick)
+        canvas.hline(area.left, area.right, y, (225, 225, 225))
+        label = f"{tick:g}{suffix}"
+        canvas.text(area.left - 10 - canvas.text_width(label, scale), y - 7, label, scale=scale)
+        tick += step
+
+
+def draw_axis_lines(canvas: Canvas, area: PlotArea) -> None:
+    """The value axis on the left and the base line at 0."""
+    canvas.rect(area.left, area.top, area.left + 1, area.bottom, (0, 0, 0))
+    canvas.rect(area.left, area.bottom, area.right, area.bottom + 1, (0, 0, 0))
 
 
 def plot(results: Results, out: Path) -> None:
@@ -107,25 +147,17 @@ def plot(results: Results, out: Path) -> None:
     levels = list(dict.fromkeys(r.level for r in results.rows))
     value = {(r.type, r.level): r.gbps for r in results.rows if r.gbps is not None}
     top = max([results.read_bandwidth, *value.values()], default=1.0) * 1.1
-    step = _nice_step(top)
 
     scale = 2
     width, height = 1400, 700
     left, right, top_px, bottom = 110, 30, 80, 110
     canvas = Canvas(width, height)
     plot_w, plot_h = width - left - right, height - top_px - bottom
-
-    def y_of(v: float) -> int:
-        return top_px + plot_h - round(v / top * plot_h)
+    area = PlotArea(left, top_px, plot_w, plot_h, top)
+    y_of = area.y_of
 
     canvas.text(left, 20, "mat-vec weight streaming, single core (GB/s)", scale=scale + 1)
-    tick = 0.0
-    while tick <= top:
-        y = y_of(tick)
-        canvas.hline(left, left + plot_w, y, (225, 225, 225))
-        label = f"{tick:g}"
-        canvas.text(left - 10 - canvas.text_width(label, scale), y - 7, label, scale=scale)
-        tick += step
+    draw_value_grid(canvas, area, nice_step(top), scale)
     group_w = plot_w / max(1, len(types))
     bar_w = max(2, int(group_w * 0.8 / max(1, len(levels))))
     for ti, t in enumerate(types):
@@ -137,8 +169,7 @@ def plot(results: Results, out: Path) -> None:
                 canvas.rect(x0 + li * bar_w, y_of(v), x0 + (li + 1) * bar_w - 1, y_of(0), color)
         label_x = left + int(ti * group_w + (group_w - canvas.text_width(t, scale)) / 2)
         canvas.text(label_x, top_px + plot_h + 10, t, scale=scale)
-    canvas.rect(left, top_px, left + 1, top_px + plot_h, (0, 0, 0))
-    canvas.rect(left, top_px + plot_h, left + plot_w, top_px + plot_h + 1, (0, 0, 0))
+    draw_axis_lines(canvas, area)
 
     # the yardsticks: read bandwidth (dashed) and the 80 % target (dotted)
     bw = results.read_bandwidth
