@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "eng_exp.h"
+
 static inline uint64_t bits_of(double x) {
     uint64_t u;
     __builtin_memcpy(&u, &x, sizeof u);
@@ -47,41 +49,9 @@ double eng_round(double x) {
     return x < 0 ? -t : t;
 }
 
-/* 2^k for k in [-1022, 1023]. */
-static double pow2i(int k) { return double_of((uint64_t)(k + 1023) << 52); }
-
-/* 1/i! for i = 0..16, the Taylor coefficients of exp around 0. */
-static const double EXP_COEFF[17] = {
-    1.0, 1.0, 0.5, 1.66666666666666666667e-01, 4.16666666666666666667e-02, 8.33333333333333333333e-03,
-    1.38888888888888888889e-03, 1.98412698412698412698e-04, 2.48015873015873015873e-05,
-    2.75573192239858906526e-06, 2.75573192239858906526e-07, 2.50521083854417187751e-08,
-    2.08767569878680989792e-09, 1.60590438368216145994e-10, 1.14707455977297247139e-11,
-    7.64716373181981647590e-13, 4.77947733238738529744e-14,
-};
-
-/* exp runs hidden_dim times per layer per token (SiLU) and once per cached
- * position per head (softmax), so it is on the hot path: Horner's rule over
- * precomputed coefficients and no divisions. */
-double eng_exp(double x) {
-    if (x != x) return x;
-    if (x > 709.78) return __builtin_inf();
-    if (x < -745.2) return 0.0;
-    /* x = k ln2 + r, |r| <= ln2/2; ln2 split so k*LN2_HI is exact. */
-    const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
-    const double INV_LN2 = 1.44269504088896338700e+00, ROUNDER = 6755399441055744.0; /* 1.5 * 2^52 */
-    /* Adding and removing 1.5*2^52 rounds to the nearest integer (ties to
-     * even); IEEE semantics (no -ffast-math) keep the compiler from folding it. */
-    double kd = (x * INV_LN2 + ROUNDER) - ROUNDER;
-    int k = (int)kd;
-    double r = (x - kd * LN2_HI) - kd * LN2_LO;
-    /* |r| < 0.35: 16 terms leave a truncation error < 1e-20, below double rounding. */
-    double sum = EXP_COEFF[16];
-    for (int i = 15; i >= 0; i--) sum = sum * r + EXP_COEFF[i];
-    /* Split the scaling so subnormal results keep their bits. */
-    if (k < -1000) return sum * pow2i(k + 200) * pow2i(-200);
-    if (k > 1000) return sum * pow2i(k - 100) * pow2i(100);
-    return sum * pow2i(k);
-}
+/* The algorithm lives in eng_exp.h, shared with the SIMD kernels' vector
+ * versions (which must return these exact bits). */
+double eng_exp(double x) { return eng_exp_inline(x); }
 
 double eng_log(double x) {
     if (x != x || x < 0) return __builtin_nan("");
@@ -110,7 +80,7 @@ double eng_log(double x) {
     return e * LN2_HI + (2.0 * sum + e * LN2_LO);
 }
 
-float eng_expf(float x) { return (float)eng_exp((double)x); }
+float eng_expf(float x) { return eng_expf_inline(x); }
 
 float eng_logf(float x) { return (float)eng_log((double)x); }
 

@@ -178,7 +178,7 @@ uint64_t llmbm_model_state_bytes(const llmbm_config *c, uint32_t seq_len) {
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size;
     uint64_t cache = 2ull * c->n_layers * seq_len * kv_dim * 4;
     uint64_t acts = (4ull * c->dim + 2ull * c->hidden_dim + q_dim + 2 * kv_dim + (uint64_t)c->n_heads * seq_len +
-                     c->vocab_size) *
+                     c->vocab_size + 2ull * c->head_size /* RoPE table */) *
                     4;
     return cache + acts;
 }

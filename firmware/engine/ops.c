@@ -197,13 +197,13 @@ int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
 
 /* ---- small loops ---------------------------------------------------------- */
 
-/* rmsnorm's sum of squares and softmax's sum stay scalar on purpose: both are
- * one running float sum, and run.c adds its terms strictly left to right.
- * Lanes would sum interleaved partial sums, which rounds differently, and the
- * engine must match run.c bit for bit at every ISA level. (The loops around
- * those sums are O(dim) per layer, far below the matvecs' O(dim^2); the
- * attention loops, which do grow with the context, are vectorised exactly in
- * kernels/x86_64/attention_*.c.) */
+/* The element-wise loops run on the kernel table (ops silu_mul, softmax,
+ * rms_scale; slot F32): every level computes run.c's exact floats
+ * (kernels/x86_64/eltwise_*.c), exp included, so the ISA level never changes
+ * a token. rmsnorm's sum of squares stays here, scalar on purpose: it is one
+ * running float sum, and run.c adds its terms strictly left to right. Lanes
+ * would sum interleaved partial sums, which rounds differently (softmax's sum
+ * stays sequential inside its kernel for the same reason). */
 
 void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, float eps) {
     float ss = 0.0f;
@@ -211,28 +211,37 @@ void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, floa
     ss /= (float)n;
     ss += eps;
     ss = 1.0f / eng_sqrtf(ss);
-    for (size_t j = 0; j < n; j++) o[j] = weight[j] * (ss * x[j]);
+    llmbm_kernel_rms_scale(llmbm_isa_table(), LLMBM_F32)(o, x, weight, ss, n);
 }
 
-void llmbm_softmax(float *x, size_t n) {
-    float max_val = x[0];
-    for (size_t i = 1; i < n; i++)
-        if (x[i] > max_val) max_val = x[i];
-    float sum = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        x[i] = eng_expf(x[i] - max_val);
-        sum += x[i];
+void llmbm_softmax(float *x, size_t n) { llmbm_kernel_softmax(llmbm_isa_table(), LLMBM_F32)(x, n); }
+
+void llmbm_silu_mul(float *hb, const float *hb2, size_t n) {
+    llmbm_kernel_silu_mul(llmbm_isa_table(), LLMBM_F32)(hb, hb2, n);
+}
+
+/* RoPE's angles depend on the position and the pair, never on the layer or
+ * (llama2.c) the head, so they are computed once per token into a table that
+ * every layer reads: the same eng_powf/eng_cosf/eng_sinf calls with the same
+ * arguments as run.c's loop or ggml's rope cache, hence the same floats. */
+
+void llmbm_rope_table(float *cs, size_t head_size, int pos, float theta) {
+    /* run.c's pairs start at even i, so r = i % head_size is even unless
+     * head_size is odd (then pairs straddle heads and any r occurs) */
+    size_t step = head_size % 2 ? 1 : 2;
+    for (size_t r = 0; r < head_size; r += step) {
+        float freq = 1.0f / eng_powf(theta, (float)r / (float)head_size);
+        float val = (float)pos * freq;
+        cs[2 * r] = eng_cosf(val);
+        cs[2 * r + 1] = eng_sinf(val);
     }
-    for (size_t i = 0; i < n; i++) x[i] /= sum;
 }
 
-void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, int pos, float theta) {
+void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, const float *cs) {
     size_t dim = q_dim > k_dim ? q_dim : k_dim;
     for (size_t i = 0; i + 1 < dim; i += 2) {
-        size_t head_dim = i % head_size;
-        float freq = 1.0f / eng_powf(theta, (float)head_dim / (float)head_size);
-        float val = (float)pos * freq;
-        float fcr = eng_cosf(val), fci = eng_sinf(val);
+        const float *t = cs + 2 * (i % head_size);
+        float fcr = t[0], fci = t[1];
         if (i < q_dim) {
             float v0 = q[i], v1 = q[i + 1];
             q[i] = v0 * fcr - v1 * fci;
@@ -246,8 +255,8 @@ void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size
     }
 }
 
-void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, int pos, float base,
-                     float freq_scale, const float *freq_factors, int neox) {
+void llmbm_rope_ggml_table(float *cs, size_t rope_dim, int pos, float base, float freq_scale,
+                           const float *freq_factors) {
     float theta_scale = eng_powf(base, -2.0f / (float)rope_dim);
     size_t half = rope_dim / 2;
     float theta = (float)pos;
@@ -255,24 +264,23 @@ void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim
         float t = theta;
         if (freq_factors) t /= freq_factors[i];
         t *= freq_scale;
-        float c = eng_cosf(t), s = eng_sinf(t);
-        size_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
-        for (size_t h = 0; h < n_heads; h++) {
-            float *v = x + h * head_size;
-            float x0 = v[a], x1 = v[b];
-            v[a] = x0 * c - x1 * s;
-            v[b] = x0 * s + x1 * c;
-        }
+        cs[2 * i] = eng_cosf(t);
+        cs[2 * i + 1] = eng_sinf(t);
         theta *= theta_scale;
     }
 }
 
-void llmbm_silu_mul(float *hb, const float *hb2, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        float val = hb[i];
-        val *= (1.0f / (1.0f + eng_expf(-val)));
-        val *= hb2[i];
-        hb[i] = val;
+void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, const float *cs, int neox) {
+    size_t half = rope_dim / 2;
+    for (size_t h = 0; h < n_heads; h++) {
+        float *v = x + h * head_size;
+        for (size_t i = 0; i < half; i++) {
+            float c = cs[2 * i], s = cs[2 * i + 1];
+            size_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+            float x0 = v[a], x1 = v[b];
+            v[a] = x0 * c - x1 * s;
+            v[b] = x0 * s + x1 * c;
+        }
     }
 }
 
@@ -281,12 +289,12 @@ void llmbm_attention_head(float *out, float *att, const float *q, const float *k
     /* Scores and the weighted sum run on the kernel table (attn_scores /
      * attn_accum, slot F32: the cache's type). Every level computes run.c's
      * exact floats (kernels/x86_64/attention_*.c), so the ISA level never
-     * changes a token. The softmax between them stays here (see above). */
+     * changes a token. The softmax between them is a table op too (above). */
     const llmbm_kernel_table *k_table = llmbm_isa_table();
     float scale = eng_sqrtf((float)head_size);
     size_t n_t = (size_t)pos + 1;
     llmbm_kernel_attn_scores(k_table, LLMBM_F32)(att, q, k, stride, head_size, n_t, scale);
-    llmbm_softmax(att, n_t);
+    llmbm_kernel_softmax(k_table, LLMBM_F32)(att, n_t);
     llmbm_kernel_attn_accum(k_table, LLMBM_F32)(out, att, v, stride, head_size, n_t);
 }
 

@@ -37,17 +37,24 @@ void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, floa
 /* In-place softmax over x[0..n). */
 void llmbm_softmax(float *x, size_t n);
 
-/* Rotates adjacent pairs (x[i], x[i+1]) of q (q_dim elements) and k (k_dim
- * elements) by pos * theta^(-(i % head_size)/head_size). */
-void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, int pos, float theta);
+/* llama2.c RoPE at position pos, in two steps: llmbm_rope_table once per
+ * token fills cs (2 * head_size floats) with (cos, sin) of pos *
+ * theta^(-r/head_size) at cs[2r], cs[2r+1] for each r = i % head_size a pair
+ * starts at; llmbm_rope then rotates adjacent pairs (x[i], x[i+1]) of q
+ * (q_dim elements) and k (k_dim elements) by those angles, in every layer. */
+void llmbm_rope_table(float *cs, size_t head_size, int pos, float theta);
+void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, const float *cs);
 
-/* ggml's RoPE over n_heads heads of head_size at x: the first rope_dim
- * elements of each head rotate, pair i by pos * freq_scale * base^(-2i/rope_dim)
- * (divided by freq_factors[i] when given), computed like ggml's rope cache
- * (the per-pair factor by repeated multiplication). neox pairs (i, i +
- * rope_dim/2); otherwise adjacent pairs (2i, 2i+1). */
-void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, int pos, float base,
-                     float freq_scale, const float *freq_factors, int neox);
+/* ggml's RoPE, likewise split. llmbm_rope_ggml_table fills cs (rope_dim
+ * floats) with (cos, sin) of pair i's angle pos * freq_scale *
+ * base^(-2i/rope_dim) (divided by freq_factors[i] when given), computed like
+ * ggml's rope cache (the per-pair factor by repeated multiplication).
+ * llmbm_rope_ggml rotates the first rope_dim elements of each of n_heads
+ * heads of head_size at x: neox pairs (i, i + rope_dim/2), otherwise
+ * adjacent pairs (2i, 2i+1). */
+void llmbm_rope_ggml_table(float *cs, size_t rope_dim, int pos, float base, float freq_scale,
+                           const float *freq_factors);
+void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, const float *cs, int neox);
 
 /* hb[i] = silu(hb[i]) * hb2[i]. */
 void llmbm_silu_mul(float *hb, const float *hb2, size_t n);

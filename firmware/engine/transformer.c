@@ -43,9 +43,9 @@ int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint
     uint64_t sizes[] = {c->dim, xb_len, c->dim, q_dim, c->hidden_dim, c->hidden_dim,
                         (uint64_t)c->n_heads * ctx_len, c->vocab_size,
                         (uint64_t)c->n_layers * ctx_len * kv_dim, (uint64_t)c->n_layers * ctx_len * kv_dim,
-                        (max_scratch(model) + 3) / 4};
+                        2ull * c->head_size, (max_scratch(model) + 3) / 4};
     float **slots[] = {&tf->x, &tf->xb, &tf->xb2, &tf->q, &tf->hb, &tf->hb2, &tf->att, &tf->logits,
-                       &tf->key_cache, &tf->value_cache, (float **)&tf->scratch};
+                       &tf->key_cache, &tf->value_cache, &tf->rope, (float **)&tf->scratch};
     uint64_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += (sizes[i] + 15) / 16 * 16;
     if (total > (uint64_t)SIZE_MAX / 8)
@@ -104,6 +104,12 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
     size_t kv_mul = c->n_heads / c->n_kv_heads;
     float *x = tf->x;
     if (llmbm_weight_row(x, &m->token_embedding, (uint32_t)token)) goto no_kernel;
+    /* RoPE's angles for this position, shared by every layer (and head) */
+    int neox = c->rope_mode == LLMBM_ROPE_NEOX;
+    if (c->rope_mode == LLMBM_ROPE_LLAMA2C)
+        llmbm_rope_table(tf->rope, hs, (int)pos, c->rope_theta);
+    else
+        llmbm_rope_ggml_table(tf->rope, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale, m->rope_freqs);
     for (uint32_t l = 0; l < c->n_layers; l++) {
         const llmbm_layer *L = &m->layers[l];
         size_t loff = (size_t)l * tf->ctx_len * kv_dim;
@@ -117,13 +123,10 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
         if (L->bk) llmbm_add(k, L->bk, kv_dim);
         if (L->bv) llmbm_add(v, L->bv, kv_dim);
         if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
-            llmbm_rope(tf->q, q_dim, k, kv_dim, hs, (int)pos, c->rope_theta);
+            llmbm_rope(tf->q, q_dim, k, kv_dim, hs, tf->rope);
         } else {
-            int neox = c->rope_mode == LLMBM_ROPE_NEOX;
-            llmbm_rope_ggml(tf->q, c->n_heads, hs, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale,
-                            m->rope_freqs, neox);
-            llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale,
-                            m->rope_freqs, neox);
+            llmbm_rope_ggml(tf->q, c->n_heads, hs, c->rope_dim, tf->rope, neox);
+            llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, tf->rope, neox);
         }
         attention_job job = {tf, loff, kv_dim, kv_mul, hs, pos};
         /* a head reads pos+1 keys and values of hs floats */

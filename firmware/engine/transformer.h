@@ -17,6 +17,7 @@ typedef struct llmbm_transformer {
     float *att;          /* n_heads*ctx_len */
     float *logits;       /* vocab_size */
     float *key_cache, *value_cache; /* n_layers*ctx_len*kv_dim */
+    float *rope;                    /* 2*head_size: RoPE's (cos, sin) at this token's position */
     void *scratch;                  /* llmbm_matvec scratch */
     void *block;                    /* one allocation for all of the above */
 } llmbm_transformer;

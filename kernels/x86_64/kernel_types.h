@@ -17,6 +17,9 @@ typedef void llmbm_attn_scores_kernel(float *att, const float *q, const float *k
                                       size_t n_t, float scale);
 typedef void llmbm_attn_accum_kernel(float *out, const float *att, const float *v, size_t stride, size_t head_size,
                                      size_t n_t);
+typedef void llmbm_silu_mul_kernel(float *hb, const float *hb2, size_t n);
+typedef void llmbm_softmax_kernel(float *x, size_t n);
+typedef void llmbm_rms_scale_kernel(float *o, const float *x, const float *weight, float scale, size_t n);
 
 /* n elements of a row stored as `type` -> f32. n must be a multiple of the
  * type's block size. */
@@ -48,3 +51,19 @@ typedef llmbm_attn_scores_kernel *llmbm_attn_scores_fn;
  * v_t[i] for t = 0..n_t-1 in order (v_t = v + t * stride), a rounded multiply
  * then a rounded add, never an FMA. SIMD levels put i in lanes. */
 typedef llmbm_attn_accum_kernel *llmbm_attn_accum_fn;
+
+/* The element-wise loops of a decode step (kernels/x86_64/eltwise_*.c, slot
+ * F32). Every level returns the scalar level's bits: lanes do the scalar
+ * code's IEEE operations in its order (exp in double, as eng_exp; multiplies
+ * and adds never fused), and the one running sum stays sequential.
+ *
+ * silu_mul: hb[i] = hb[i] * (1 / (1 + expf(-hb[i]))) * hb2[i], left to right. */
+typedef llmbm_silu_mul_kernel *llmbm_silu_mul_fn;
+
+/* softmax: in place over x[0..n): m = max, x[i] = expf(x[i] - m), sum them
+ * from 0.0f for i = 0..n-1 in order, x[i] /= sum. Nothing for n = 0. */
+typedef llmbm_softmax_kernel *llmbm_softmax_fn;
+
+/* rms_scale: o[i] = weight[i] * (scale * x[i]), RMSNorm's last loop (the sum
+ * of squares, a sequential float sum, stays in the engine). o may equal x. */
+typedef llmbm_rms_scale_kernel *llmbm_rms_scale_fn;
