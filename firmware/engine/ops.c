@@ -28,6 +28,7 @@ const char *llmbm_type_name(llmbm_type type) {
     case LLMBM_F16: return "f16";
     case LLMBM_BF16: return "bf16";
     case LLMBM_Q4_0: return "q4_0";
+    case LLMBM_Q4_0P: return "q4_0p";
     case LLMBM_Q4_1: return "q4_1";
     case LLMBM_Q5_0: return "q5_0";
     case LLMBM_Q5_1: return "q5_1";

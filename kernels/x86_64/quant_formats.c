@@ -10,6 +10,8 @@ static const llmbm_type_traits type_traits[] = {
     TRAITS(LLMBM_F32, "f32", 1, 4, LLMBM_F32, true),
     TRAITS(LLMBM_F16, "f16", 1, 2, LLMBM_F32, true),
     TRAITS(LLMBM_Q4_0, "q4_0", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
+    /* not a ggml type: Q4_0 rows in two planes (quant_formats.h) */
+    TRAITS(LLMBM_Q4_0P, "q4_0p", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
     TRAITS(LLMBM_Q4_1, "q4_1", LLMBM_QK4_1, sizeof(block_q4_1), LLMBM_Q8_1, true),
     TRAITS(LLMBM_Q5_0, "q5_0", LLMBM_QK5_0, sizeof(block_q5_0), LLMBM_Q8_0, true),
     TRAITS(LLMBM_Q5_1, "q5_1", LLMBM_QK5_1, sizeof(block_q5_1), LLMBM_Q8_1, true),
@@ -50,4 +52,14 @@ size_t llmbm_act_bytes(llmbm_type weight_type, uint64_t cols)
 {
     const llmbm_type_traits *t = llmbm_type_traits_of(weight_type);
     return t ? llmbm_row_bytes(t->vec_dot_type, cols) : 0;
+}
+
+void llmbm_q4_0p_from_q4_0(void *dst, const void *src, size_t nb)
+{
+    const block_q4_0 *b = src;
+    uint8_t *scales = dst, *quants = (uint8_t *)dst + 2 * nb;
+    for (size_t i = 0; i < nb; ++i) {
+        __builtin_memcpy(scales + 2 * i, &b[i].d, 2);
+        __builtin_memcpy(quants + 16 * i, b[i].qs, 16);
+    }
 }

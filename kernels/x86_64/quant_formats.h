@@ -30,6 +30,22 @@ typedef struct {
     uint8_t qs[LLMBM_QK4_0 / 2]; /* low nibble: element j, high: j+16 */
 } block_q4_0;
 
+/* Q4_0P: a Q4_0 row of nb blocks re-laid out as two planes, the nb fp16
+ * scales first and then the nb 16-byte quant groups, so a SIMD kernel reads
+ * four blocks' quants with one 64-byte load and sixteen scales with one
+ * 32-byte load instead of picking them out of 18-byte blocks. Same bytes per
+ * row as Q4_0 and the same values; the GGUF loader converts Q4_0 matrices
+ * to it in place (llmbm_q4_0p_from_q4_0). */
+static inline const llmbm_fp16 *llmbm_q4_0p_scales(const void *row)
+{
+    return (const llmbm_fp16 *)row;
+}
+
+static inline const uint8_t *llmbm_q4_0p_quants(const void *row, size_t nb)
+{
+    return (const uint8_t *)row + 2 * nb;
+}
+
 typedef struct {
     llmbm_fp16 d;
     llmbm_fp16 m;
@@ -257,3 +273,7 @@ size_t llmbm_row_bytes(llmbm_type type, uint64_t cols);
 /* Bytes of the quantized activation a row of `cols` needs for a weight of
  * `weight_type` (its vec_dot type), or 0 when invalid. */
 size_t llmbm_act_bytes(llmbm_type weight_type, uint64_t cols);
+
+/* Writes the Q4_0P form of the Q4_0 row `src` (nb blocks) to `dst`; the two
+ * must not overlap. */
+void llmbm_q4_0p_from_q4_0(void *dst, const void *src, size_t nb);

@@ -13,14 +13,16 @@ import numpy.typing as npt
 
 from llmbm_build.dispatch import load_manifest
 
-# ggml type ids (firmware/engine/kernels.h) and block geometry.
+# ggml type ids (firmware/engine/kernels.h) and block geometry, plus q4_0p:
+# our two-plane Q4_0 (quant_formats.h), which no file holds, so it is not in
+# WEIGHT_TYPES (test_quant_vectors converts ggml's Q4_0 rows to test it).
 TYPE_IDS: dict[str, int] = {
-    "f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q8_1": 9,
+    "f32": 0, "f16": 1, "q4_0": 2, "q4_0p": 4, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q8_1": 9,
     "q2_K": 10, "q3_K": 11, "q4_K": 12, "q5_K": 13, "q6_K": 14, "q8_K": 15, "bf16": 30,
 }  # fmt: skip
 BLOCK: dict[str, tuple[int, int]] = {
     "f32": (1, 4), "f16": (1, 2), "bf16": (1, 2),
-    "q4_0": (32, 18), "q4_1": (32, 20), "q5_0": (32, 22), "q5_1": (32, 24),
+    "q4_0": (32, 18), "q4_0p": (32, 18), "q4_1": (32, 20), "q5_0": (32, 22), "q5_1": (32, 24),
     "q8_0": (32, 34), "q8_1": (32, 36),
     "q2_K": (256, 84), "q3_K": (256, 110), "q4_K": (256, 144), "q5_K": (256, 176),
     "q6_K": (256, 210), "q8_K": (256, 292),

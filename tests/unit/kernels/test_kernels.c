@@ -119,9 +119,9 @@ static void test_rounding(void)
 
 /* ---- random rows of each type ------------------------------------------ */
 
-static const llmbm_type weight_types[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_1,
-                                          LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K,
-                                          LLMBM_Q4_K, LLMBM_Q5_K, LLMBM_Q6_K};
+static const llmbm_type weight_types[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_0P,
+                                          LLMBM_Q4_1, LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K,
+                                          LLMBM_Q3_K, LLMBM_Q4_K, LLMBM_Q5_K, LLMBM_Q6_K};
 
 /* Byte offsets of the fp16 scale fields in a block: random bytes there could
  * be inf/NaN, so they get sane random scales instead. */
@@ -141,6 +141,12 @@ enum fill { FILL_RANDOM, FILL_ZERO, FILL_OUTLIER };
 
 static void random_row(llmbm_type t, size_t n, uint8_t *dst, enum fill fill)
 {
+    if (t == LLMBM_Q4_0P) { /* a random Q4_0 row, converted */
+        static uint8_t q4_0[4096 * 18 / 32];
+        random_row(LLMBM_Q4_0, n, q4_0, fill);
+        llmbm_q4_0p_from_q4_0(dst, q4_0, n / 32);
+        return;
+    }
     const llmbm_type_traits *tr = llmbm_type_traits_of(t);
     const size_t bytes = llmbm_row_bytes(t, n);
     if (fill == FILL_ZERO) {
@@ -309,6 +315,32 @@ static void test_matvec(const llmbm_kernel_table *k, llmbm_type t)
         const float want = llmbm_kernel_vec_dot(k, t)(w + r * rb, act, cols);
         CHECK(memcmp(&out[r], &want, 4) == 0, "%s %s row %d: matvec %g vs vec_dot %g", k->name, tr->name, r,
               (double)out[r], (double)want);
+    }
+}
+
+/* Q4_0P is Q4_0 in another order: the reference level must give the same
+ * floats for both, and the planes must hold the blocks' scales and quants. */
+static void test_q4_0p_is_q4_0(const llmbm_kernel_table *scalar)
+{
+    enum { NB = 19 };
+    static uint8_t q4_0[NB * 18], q4_0p[NB * 18], act[NB * 34] __attribute__((aligned(16)));
+    static float x[NB * 32], x_deq[NB * 32], a[NB * 32], b[NB * 32];
+    for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
+        random_row(LLMBM_Q4_0, NB * 32, q4_0, (enum fill)fill);
+        llmbm_q4_0p_from_q4_0(q4_0p, q4_0, NB);
+        for (size_t i = 0; i < NB; ++i) {
+            const block_q4_0 *blk = (const block_q4_0 *)(const void *)q4_0 + i;
+            CHECK(llmbm_q4_0p_scales(q4_0p)[i] == blk->d, "q4_0p scale %zu", i);
+            CHECK(memcmp(llmbm_q4_0p_quants(q4_0p, NB) + 16 * i, blk->qs, 16) == 0, "q4_0p quants %zu", i);
+        }
+        llmbm_kernel_dequantize_row(scalar, LLMBM_Q4_0)(q4_0, a, NB * 32);
+        llmbm_kernel_dequantize_row(scalar, LLMBM_Q4_0P)(q4_0p, b, NB * 32);
+        CHECK(memcmp(a, b, sizeof a) == 0, "q4_0p dequantizes like q4_0 (fill %d)", fill);
+        random_x(x, NB * 32, FILL_RANDOM);
+        prepare_act(scalar, LLMBM_Q4_0P, x, NB * 32, act, x_deq);
+        const float d0 = llmbm_kernel_vec_dot(scalar, LLMBM_Q4_0)(q4_0, act, NB * 32);
+        const float dp = llmbm_kernel_vec_dot(scalar, LLMBM_Q4_0P)(q4_0p, act, NB * 32);
+        CHECK(memcmp(&d0, &dp, 4) == 0, "q4_0p dot %g vs q4_0 %g (fill %d)", (double)dp, (double)d0, fill);
     }
 }
 
@@ -500,6 +532,7 @@ int main(void)
     test_rounding();
 
     const llmbm_kernel_table *scalar = llmbm_kernels_select(LLMBM_ISA_SCALAR);
+    test_q4_0p_is_q4_0(scalar);
     for (int l = 0; l < LLMBM_ISA_COUNT; ++l) {
         const llmbm_kernel_table *k = llmbm_kernels_select((llmbm_isa_level)l);
         if (!llmbm_isa_level_supported((llmbm_isa_level)l, &cpu)) {
