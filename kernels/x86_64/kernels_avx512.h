@@ -11,3 +11,4 @@
     llmbm_matvec_rows_kernel llmbm_matvec_rows_##t##_avx512;
 LLMBM_AVX512_TYPES(LLMBM_AVX512_DECLARE)
 #undef LLMBM_AVX512_DECLARE
+llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_Kx16_avx512;

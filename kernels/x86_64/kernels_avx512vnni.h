@@ -11,3 +11,4 @@
     llmbm_matvec_rows_kernel llmbm_matvec_rows_##t##_avx512vnni;
 LLMBM_AVX512VNNI_TYPES(LLMBM_AVX512VNNI_DECLARE)
 #undef LLMBM_AVX512VNNI_DECLARE
+llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_Kx16_avx512vnni;
