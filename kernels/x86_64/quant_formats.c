@@ -99,8 +99,9 @@ void llmbm_q4_k_from_q4_kx16(block_q4_K *dst, const block_q4_Kx16 *src, int r)
     dst->dmin = src->dmin[r];
     uint8_t sc[8], m[8];
     for (int j = 0; j < 8; ++j) {
-        sc[j] = (uint8_t)(((src->sc_lo[j / 2][r] >> (4 * (j % 2))) & 0xF) | (((src->sc_hi[j / 4][r] >> (2 * (j % 4))) & 3) << 4));
-        m[j] = (uint8_t)(((src->mn_lo[j / 2][r] >> (4 * (j % 2))) & 0xF) | (((src->mn_hi[j / 4][r] >> (2 * (j % 4))) & 3) << 4));
+        const int lo_shift = 4 * (j % 2), hi_shift = 2 * (j % 4);
+        sc[j] = (uint8_t)(((src->sc_lo[j / 2][r] >> lo_shift) & 0xF) | (((src->sc_hi[j / 4][r] >> hi_shift) & 3) << 4));
+        m[j] = (uint8_t)(((src->mn_lo[j / 2][r] >> lo_shift) & 0xF) | (((src->mn_hi[j / 4][r] >> hi_shift) & 3) << 4));
     }
     /* ggml's 12-byte packing (the inverse of llmbm_k4_scale_min) */
     for (int j = 0; j < 4; ++j) {

@@ -53,9 +53,9 @@ static inline __m256 group_half(const block_q4_Kx16 *g, const block_q8_K *y, siz
             const __m256i lo32 = bytes8(&b->mn_lo[p][8 * h]), hi32 = bytes8(&b->mn_hi[p / 2][8 * h]);
             const int32_t bs_a = y[i].bsums[4 * p] + y[i].bsums[4 * p + 1];
             const int32_t bs_b = y[i].bsums[4 * p + 2] + y[i].bsums[4 * p + 3];
-            msum = _mm256_add_epi32(msum, _mm256_mullo_epi32(six_bits(lo32, 0, hi32, (2 * p) % 4), _mm256_set1_epi32(bs_a)));
-            msum = _mm256_add_epi32(msum,
-                                    _mm256_mullo_epi32(six_bits(lo32, 1, hi32, (2 * p + 1) % 4), _mm256_set1_epi32(bs_b)));
+            const __m256i m_a = six_bits(lo32, 0, hi32, (2 * p) % 4), m_b = six_bits(lo32, 1, hi32, (2 * p + 1) % 4);
+            msum = _mm256_add_epi32(msum, _mm256_mullo_epi32(m_a, _mm256_set1_epi32(bs_a)));
+            msum = _mm256_add_epi32(msum, _mm256_mullo_epi32(m_b, _mm256_set1_epi32(bs_b)));
         }
         const __m256 dy = _mm256_set1_ps(y[i].d);
         const __m256 dall = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)&b->d[8 * h])), dy);
