@@ -4,9 +4,14 @@
  * file size). Only norms, biases and rope frequency factors are copied, into
  * a small f32 side buffer, because the engine reads those as plain floats and
  * files may store them as f16. Every tensor's shape and type is checked
- * against the config before anything runs. */
+ * against the config before anything runs. Once all of it passed, Q4_0
+ * matrices are rewritten in place as Q4_0P and (with a SIMD kernel for it)
+ * Q4_K ones as Q4_Kx16: the same bytes in the orders the SIMD kernels
+ * stream fastest (quant_formats.h). */
 #include "gguf_model.h"
 
+#include "isa.h"
+#include "kernels_api.h"
 #include "ops.h"
 #include "platform.h"
 #include "quant_formats.h"
@@ -17,7 +22,7 @@ static const char *const supported_archs[] = {"llama", "qwen2"};
 typedef struct builder {
     llmbm_model *m;
     const gguf_file *g;
-    const uint8_t *data; /* byte 0 of the tensor data section */
+    uint8_t *data;       /* byte 0 of the tensor data section */
     const char *name;    /* file, for messages */
     llmbm_err *err;
     float *aux_next;
@@ -247,7 +252,66 @@ static void count_mix(llmbm_model *m, const gguf_file *g) {
     }
 }
 
-int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, const void *data, const char *name, llmbm_err *err) {
+/* Q4_0 -> Q4_0P, one row at a time through a row-sized copy. Without memory
+ * for that copy the matrix stays Q4_0, which every level computes too. */
+static void to_q4_0p(llmbm_weight *w) {
+    if (w->type != LLMBM_Q4_0) return;
+    const size_t nb = w->cols / LLMBM_QK4_0, row_bytes = nb * sizeof(block_q4_0);
+    uint8_t *copy = plat_alloc(row_bytes);
+    if (!copy) return;
+    uint8_t *row = (uint8_t *)(uintptr_t)w->data; /* inside the tensor data the model owns */
+    for (uint32_t r = 0; r < w->rows; r++, row += row_bytes) {
+        eng_memcpy(copy, row, row_bytes);
+        llmbm_q4_0p_from_q4_0(row, copy, nb);
+    }
+    plat_free(copy);
+    w->type = LLMBM_Q4_0P;
+}
+
+/* Q4_K -> Q4_Kx16, one 16-row group at a time. Only for matrices that a
+ * mat-vec alone reads (the token embedding is read a row at a time, which
+ * interleaved rows cannot serve), whose rows fill whole groups, and when
+ * the kernel level has a SIMD kernel for it: the reference one is slower
+ * than Q4_K's. (A level forced lower later still computes it, correctly.) */
+static void to_q4_kx16(llmbm_weight *w) {
+    const llmbm_kernel_table *k = llmbm_isa_table();
+    if (w->type != LLMBM_Q4_K || w->rows % LLMBM_Q4_KX16_ROWS ||
+        llmbm_kernel_matvec_rows(k, LLMBM_Q4_KX16) ==
+            llmbm_kernel_matvec_rows(llmbm_kernels_select(LLMBM_ISA_SCALAR), LLMBM_Q4_KX16))
+        return;
+    const size_t nb = w->cols / LLMBM_QK_K, group_bytes = LLMBM_Q4_KX16_ROWS * nb * sizeof(block_q4_K);
+    uint8_t *copy = plat_alloc(group_bytes);
+    if (!copy) return;
+    uint8_t *group = (uint8_t *)(uintptr_t)w->data; /* inside the tensor data the model owns */
+    for (uint32_t r = 0; r < w->rows; r += LLMBM_Q4_KX16_ROWS, group += group_bytes) {
+        eng_memcpy(copy, group, group_bytes);
+        llmbm_q4_kx16_from_q4_k(group, copy, nb);
+    }
+    plat_free(copy);
+    w->type = LLMBM_Q4_KX16;
+}
+
+static void convert_layouts(llmbm_model *m) {
+    to_q4_0p(&m->token_embedding);
+    for (uint32_t l = 0; l < m->config.n_layers; l++) {
+        llmbm_layer *L = &m->layers[l];
+        llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
+        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
+            to_q4_0p(ws[i]);
+            to_q4_kx16(ws[i]);
+        }
+    }
+    /* A shared classifier is a copy of the embedding's view: same bytes, so
+     * it takes the converted type rather than being converted twice. */
+    if (m->classifier.data == m->token_embedding.data) {
+        m->classifier.type = m->token_embedding.type;
+    } else {
+        to_q4_0p(&m->classifier);
+        to_q4_kx16(&m->classifier);
+    }
+}
+
+int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const char *name, llmbm_err *err) {
     builder b = {m, g, data, name, err, 0};
     m->format = LLMBM_FORMAT_GGUF;
     if (read_arch(&b) || read_config(&b, &m->config)) return -1;
@@ -267,5 +331,6 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, const void *data,
     else if (matrix(&b, "output.weight", c->vocab_size, c->dim, &m->classifier)) return -1;
     if (vector(&b, "rope_freqs.weight", c->rope_dim / 2, false, &m->rope_freqs)) return -1;
     count_mix(m, g);
+    convert_layouts(m);
     return 0;
 }

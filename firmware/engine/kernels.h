@@ -13,6 +13,14 @@ typedef enum llmbm_type {
     LLMBM_F32 = 0,
     LLMBM_F16 = 1,
     LLMBM_Q4_0 = 2,
+    /* Q4_0 rows re-laid out at load time (quant_formats.h); the id is
+     * ggml's retired Q4_2, which no GGUF file can carry (the reader refuses
+     * it), so it never comes from a file. */
+    LLMBM_Q4_0P = 4,
+    /* Q4_K matrices re-laid out at load time, 16 rows interleaved
+     * (quant_formats.h); the id is ggml's retired Q4_3, also refused in
+     * files. */
+    LLMBM_Q4_KX16 = 5,
     LLMBM_Q4_1 = 3,
     LLMBM_Q5_0 = 6,
     LLMBM_Q5_1 = 7,

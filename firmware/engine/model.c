@@ -63,7 +63,7 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
         gguf_file g;
         if (size > SIZE_MAX || gguf_parse_memory(&g, data, (size_t)size, name, err)) return -1;
         set_path(&m, name);
-        int rc = llmbm_gguf_model_build(&m, &g, bytes + g.data_offset, name, err);
+        int rc = llmbm_gguf_model_build(&m, &g, (uint8_t *)data + g.data_offset, name, err);
         gguf_close(&g);
         if (rc) {
             free_partial(&m);

@@ -18,7 +18,9 @@ int llmbm_type_supported(llmbm_type type) {
     if (!uses_table(type)) return 0;
     const llmbm_kernel_table *k = llmbm_isa_table();
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
-    return llmbm_kernel_matvec_rows(k, type) && llmbm_kernel_dequantize_row(k, type) &&
+    /* interleaved row groups only ever meet a mat-vec (never the embedding) */
+    bool rows_alone = tr->group_rows > 1 || llmbm_kernel_dequantize_row(k, type);
+    return llmbm_kernel_matvec_rows(k, type) && rows_alone &&
            (tr->vec_dot_type == LLMBM_F32 || llmbm_kernel_quantize_row(k, tr->vec_dot_type));
 }
 
@@ -28,6 +30,8 @@ const char *llmbm_type_name(llmbm_type type) {
     case LLMBM_F16: return "f16";
     case LLMBM_BF16: return "bf16";
     case LLMBM_Q4_0: return "q4_0";
+    case LLMBM_Q4_0P: return "q4_0p";
+    case LLMBM_Q4_KX16: return "q4_Kx16";
     case LLMBM_Q4_1: return "q4_1";
     case LLMBM_Q5_0: return "q5_0";
     case LLMBM_Q5_1: return "q5_1";
@@ -103,6 +107,13 @@ static void rows_kernel(void *ctx, size_t begin, size_t end) {
     job->rows(job->w, job->x_act, job->out, begin, end);
 }
 
+/* For interleaved types: [begin, end) counts row groups. */
+static void groups_kernel(void *ctx, size_t begin, size_t end) {
+    const matvec_job *job = ctx;
+    size_t g = llmbm_type_traits_of(job->w->type)->group_rows;
+    job->rows(job->w, job->x_act, job->out, begin * g, end * g);
+}
+
 static void rows_f32(void *ctx, size_t begin, size_t end) {
     const matvec_job *job = ctx;
     size_t n = job->w->cols;
@@ -163,6 +174,12 @@ int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratc
         job.rows = llmbm_kernel_matvec_rows(k, w->type);
         job.x_act = llmbm_kernels_prepare_act(k, w->type, x, scratch, w->cols);
         if (!job.rows || !job.x_act) return -1;
+        size_t group = llmbm_type_traits_of(w->type)->group_rows;
+        if (group > 1) { /* whole groups per share (the loader made rows a multiple) */
+            plat_parallel_for(w->rows / group, llmbm_share_grain(group * llmbm_row_bytes(w->type, w->cols)),
+                              groups_kernel, &job);
+            return 0;
+        }
         plat_parallel_for(w->rows, llmbm_share_grain(llmbm_row_bytes(w->type, w->cols)), rows_kernel, &job);
         return 0;
     }

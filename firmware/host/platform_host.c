@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,15 +13,57 @@
 #include "host_platform.h"
 #include "platform.h"
 
-void *plat_alloc(size_t size) {
-    size_t rounded = (size + 63) / 64 * 64;
-    if (rounded < size) return NULL;
-    void *p = aligned_alloc(64, rounded ? rounded : 64);
-    if (p) memset(p, 0, rounded);
-    return p;
+/* Blocks of at least LARGE_BLOCK (model weights, the KV cache) are mapped
+ * on 2 MiB boundaries and asked to use transparent huge pages: decoding
+ * streams every weight once per token, and with 4 KiB pages that is a TLB
+ * miss every 4 KiB. (The firmware's memory is identity-mapped with large
+ * pages already, so this also makes host speed the firmware's.) Every block
+ * carries a header saying how to release it. */
+#define LARGE_BLOCK ((size_t)4 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HEADER 64u
+
+typedef struct {
+    void *base;    /* what to pass to free() or munmap() */
+    size_t length; /* 0 for a malloc'd block, else the mapping's length */
+} block_header;
+
+static void *alloc_large(size_t rounded) {
+    size_t length = rounded + HUGE_PAGE + HUGE_PAGE;
+    if (length < rounded) return NULL;
+    uint8_t *base = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return NULL;
+    uintptr_t first = ((uintptr_t)base + HEADER + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uint8_t *block = (uint8_t *)first;
+    /* Only a hint: without THP the block still works on small pages. */
+    (void)madvise(block, rounded, MADV_HUGEPAGE);
+    block_header *h = (block_header *)(void *)(block - HEADER);
+    h->base = base;
+    h->length = length;
+    return block; /* anonymous mappings are zero-filled */
 }
 
-void plat_free(void *block) { free(block); }
+void *plat_alloc(size_t size) {
+    size_t rounded = (size + 63) / 64 * 64;
+    if (rounded < size || rounded > SIZE_MAX - HEADER) return NULL;
+    if (rounded >= LARGE_BLOCK) return alloc_large(rounded);
+    uint8_t *base = aligned_alloc(64, HEADER + (rounded ? rounded : 64));
+    if (!base) return NULL;
+    memset(base + HEADER, 0, rounded);
+    block_header *h = (block_header *)(void *)base;
+    h->base = base;
+    h->length = 0;
+    return base + HEADER;
+}
+
+void plat_free(void *block) {
+    if (!block) return;
+    const block_header *h = (const block_header *)(void *)((uint8_t *)block - HEADER);
+    if (h->length)
+        munmap(h->base, h->length);
+    else
+        free(h->base);
+}
 
 struct plat_file {
     int fd;

@@ -37,6 +37,20 @@ void llmbm_dequantize_row_q4_0_scalar(const void *src, float *dst, size_t n)
     }
 }
 
+void llmbm_dequantize_row_q4_0p_scalar(const void *src, float *dst, size_t n)
+{
+    const size_t nb = n / LLMBM_QK4_0;
+    const llmbm_fp16 *scales = llmbm_q4_0p_scales(src);
+    const uint8_t *qs = llmbm_q4_0p_quants(src, nb);
+    for (size_t i = 0; i < nb; ++i, dst += LLMBM_QK4_0, qs += 16) {
+        const float d = llmbm_fp16_to_f32(scales[i]);
+        for (int j = 0; j < LLMBM_QK4_0 / 2; ++j) {
+            dst[j] = (float)((qs[j] & 0x0F) - 8) * d;
+            dst[j + 16] = (float)((qs[j] >> 4) - 8) * d;
+        }
+    }
+}
+
 void llmbm_dequantize_row_q4_1_scalar(const void *src, float *dst, size_t n)
 {
     const block_q4_1 *b = src;

@@ -11,6 +11,7 @@ void llmbm_dequantize_row_f32_scalar(const void *src, float *dst, size_t n);
 void llmbm_dequantize_row_f16_scalar(const void *src, float *dst, size_t n);
 void llmbm_dequantize_row_bf16_scalar(const void *src, float *dst, size_t n);
 void llmbm_dequantize_row_q4_0_scalar(const void *src, float *dst, size_t n);
+void llmbm_dequantize_row_q4_0p_scalar(const void *src, float *dst, size_t n);
 void llmbm_dequantize_row_q4_1_scalar(const void *src, float *dst, size_t n);
 void llmbm_dequantize_row_q5_0_scalar(const void *src, float *dst, size_t n);
 void llmbm_dequantize_row_q5_1_scalar(const void *src, float *dst, size_t n);
@@ -31,6 +32,7 @@ float llmbm_vec_dot_f32_scalar(const void *w_row, const void *x_act, size_t n);
 float llmbm_vec_dot_f16_scalar(const void *w_row, const void *x_act, size_t n);
 float llmbm_vec_dot_bf16_scalar(const void *w_row, const void *x_act, size_t n);
 float llmbm_vec_dot_q4_0_scalar(const void *w_row, const void *x_act, size_t n);
+float llmbm_vec_dot_q4_0p_scalar(const void *w_row, const void *x_act, size_t n);
 float llmbm_vec_dot_q4_1_scalar(const void *w_row, const void *x_act, size_t n);
 float llmbm_vec_dot_q5_0_scalar(const void *w_row, const void *x_act, size_t n);
 float llmbm_vec_dot_q5_1_scalar(const void *w_row, const void *x_act, size_t n);
@@ -49,6 +51,8 @@ void llmbm_matvec_rows_bf16_scalar(const llmbm_weight *w, const void *x_act, flo
                                    size_t row_end);
 void llmbm_matvec_rows_q4_0_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                    size_t row_end);
+void llmbm_matvec_rows_q4_0p_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                    size_t row_end);
 void llmbm_matvec_rows_q4_1_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                    size_t row_end);
 void llmbm_matvec_rows_q5_0_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
@@ -61,6 +65,8 @@ void llmbm_matvec_rows_q2_K_scalar(const llmbm_weight *w, const void *x_act, flo
                                    size_t row_end);
 void llmbm_matvec_rows_q3_K_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                    size_t row_end);
+void llmbm_matvec_rows_q4_Kx16_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                      size_t row_end);
 void llmbm_matvec_rows_q4_K_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                    size_t row_end);
 void llmbm_matvec_rows_q5_K_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,

@@ -4,12 +4,17 @@
 #include "quant_formats.h"
 
 #define TRAITS(id, nm, bs, bytes, vdt, w) \
-    [id] = { .name = nm, .block_size = bs, .block_bytes = bytes, .vec_dot_type = vdt, .is_weight = w }
+    [id] = { .name = nm, .block_size = bs, .block_bytes = bytes, .vec_dot_type = vdt, .is_weight = w, .group_rows = 1 }
 
 static const llmbm_type_traits type_traits[] = {
     TRAITS(LLMBM_F32, "f32", 1, 4, LLMBM_F32, true),
     TRAITS(LLMBM_F16, "f16", 1, 2, LLMBM_F32, true),
     TRAITS(LLMBM_Q4_0, "q4_0", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
+    /* not a ggml type: Q4_0 rows in two planes (quant_formats.h) */
+    TRAITS(LLMBM_Q4_0P, "q4_0p", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
+    /* not a ggml type: Q4_K with 16 rows interleaved (quant_formats.h) */
+    [LLMBM_Q4_KX16] = {.name = "q4_Kx16", .block_size = LLMBM_QK_K, .block_bytes = sizeof(block_q4_K),
+                       .vec_dot_type = LLMBM_Q8_K, .is_weight = true, .group_rows = LLMBM_Q4_KX16_ROWS},
     TRAITS(LLMBM_Q4_1, "q4_1", LLMBM_QK4_1, sizeof(block_q4_1), LLMBM_Q8_1, true),
     TRAITS(LLMBM_Q5_0, "q5_0", LLMBM_QK5_0, sizeof(block_q5_0), LLMBM_Q8_0, true),
     TRAITS(LLMBM_Q5_1, "q5_1", LLMBM_QK5_1, sizeof(block_q5_1), LLMBM_Q8_1, true),
@@ -50,4 +55,61 @@ size_t llmbm_act_bytes(llmbm_type weight_type, uint64_t cols)
 {
     const llmbm_type_traits *t = llmbm_type_traits_of(weight_type);
     return t ? llmbm_row_bytes(t->vec_dot_type, cols) : 0;
+}
+
+void llmbm_q4_0p_from_q4_0(void *dst, const void *src, size_t nb)
+{
+    const block_q4_0 *b = src;
+    uint8_t *scales = dst, *quants = (uint8_t *)dst + 2 * nb;
+    for (size_t i = 0; i < nb; ++i) {
+        __builtin_memcpy(scales + 2 * i, &b[i].d, 2);
+        __builtin_memcpy(quants + 16 * i, b[i].qs, 16);
+    }
+}
+
+void llmbm_q4_kx16_from_q4_k(void *dst, const void *src, size_t nb)
+{
+    const block_q4_K *rows = src;
+    block_q4_Kx16 *out = dst;
+    for (size_t i = 0; i < nb; ++i) {
+        block_q4_Kx16 *o = &out[i];
+        __builtin_memset(o, 0, sizeof *o);
+        for (int r = 0; r < 16; ++r) {
+            const block_q4_K *b = &rows[(size_t)r * nb + i];
+            o->d[r] = b->d;
+            o->dmin[r] = b->dmin;
+            for (int j = 0; j < 8; ++j) {
+                uint8_t sc, m;
+                llmbm_k4_scale_min(j, b->scales, &sc, &m);
+                o->sc_lo[j / 2][r] |= (uint8_t)((sc & 0xF) << (4 * (j % 2)));
+                o->mn_lo[j / 2][r] |= (uint8_t)((m & 0xF) << (4 * (j % 2)));
+                o->sc_hi[j / 4][r] |= (uint8_t)((sc >> 4) << (2 * (j % 4)));
+                o->mn_hi[j / 4][r] |= (uint8_t)((m >> 4) << (2 * (j % 4)));
+            }
+            for (int c = 0; c < 4; ++c)
+                for (int k = 0; k < 8; ++k)
+                    __builtin_memcpy(o->qs[c][k][r], b->qs + 32 * c + 4 * k, 4);
+        }
+    }
+}
+
+void llmbm_q4_k_from_q4_kx16(block_q4_K *dst, const block_q4_Kx16 *src, int r)
+{
+    dst->d = src->d[r];
+    dst->dmin = src->dmin[r];
+    uint8_t sc[8], m[8];
+    for (int j = 0; j < 8; ++j) {
+        const int lo_shift = 4 * (j % 2), hi_shift = 2 * (j % 4);
+        sc[j] = (uint8_t)(((src->sc_lo[j / 2][r] >> lo_shift) & 0xF) | (((src->sc_hi[j / 4][r] >> hi_shift) & 3) << 4));
+        m[j] = (uint8_t)(((src->mn_lo[j / 2][r] >> lo_shift) & 0xF) | (((src->mn_hi[j / 4][r] >> hi_shift) & 3) << 4));
+    }
+    /* ggml's 12-byte packing (the inverse of llmbm_k4_scale_min) */
+    for (int j = 0; j < 4; ++j) {
+        dst->scales[j] = (uint8_t)(sc[j] | ((sc[j + 4] >> 4) << 6));
+        dst->scales[j + 4] = (uint8_t)(m[j] | ((m[j + 4] >> 4) << 6));
+        dst->scales[j + 8] = (uint8_t)((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+    }
+    for (int c = 0; c < 4; ++c)
+        for (int k = 0; k < 8; ++k)
+            __builtin_memcpy(dst->qs + 32 * c + 4 * k, src->qs[c][k][r], 4);
 }

@@ -30,6 +30,22 @@ typedef struct {
     uint8_t qs[LLMBM_QK4_0 / 2]; /* low nibble: element j, high: j+16 */
 } block_q4_0;
 
+/* Q4_0P: a Q4_0 row of nb blocks re-laid out as two planes, the nb fp16
+ * scales first and then the nb 16-byte quant groups, so a SIMD kernel reads
+ * four blocks' quants with one 64-byte load and sixteen scales with one
+ * 32-byte load instead of picking them out of 18-byte blocks. Same bytes per
+ * row as Q4_0 and the same values; the GGUF loader converts Q4_0 matrices
+ * to it in place (llmbm_q4_0p_from_q4_0). */
+static inline const llmbm_fp16 *llmbm_q4_0p_scales(const void *row)
+{
+    return (const llmbm_fp16 *)row;
+}
+
+static inline const uint8_t *llmbm_q4_0p_quants(const void *row, size_t nb)
+{
+    return (const uint8_t *)row + 2 * nb;
+}
+
 typedef struct {
     llmbm_fp16 d;
     llmbm_fp16 m;
@@ -87,6 +103,28 @@ typedef struct {
     uint8_t qs[LLMBM_QK_K / 2];
 } block_q4_K;
 
+/* Q4_Kx16: one super-block of 16 consecutive Q4_K rows, interleaved so that
+ * a 64-byte register holds the same 8 elements of all 16 rows and a SIMD
+ * lane accumulates one row: the activation is then a broadcast, every
+ * sub-block scale applies to 16 rows at once, and no shuffle is left in the
+ * inner loop. Exactly the bytes and values of the 16 block_q4_K it replaces:
+ *   d, dmin       the rows' fp16 scales
+ *   sc_lo, mn_lo  [p][r]: low 4 bits of scale (min) 2p | those of 2p+1 << 4
+ *   sc_hi, mn_hi  [q][r]: top 2 bits of scales (mins) 4q..4q+3, 2 bits each
+ *   qs            [c][k][r][4]: bytes 4k..4k+3 of chunk c (32 bytes: low
+ *                 nibbles sub-block 2c, high ones 2c+1) of row r
+ * A matrix is its row groups one after another, each nb of these. */
+#define LLMBM_Q4_KX16_ROWS 16
+typedef struct {
+    llmbm_fp16 d[16];
+    llmbm_fp16 dmin[16];
+    uint8_t sc_lo[4][16];
+    uint8_t mn_lo[4][16];
+    uint8_t sc_hi[2][16];
+    uint8_t mn_hi[2][16];
+    uint8_t qs[4][8][16][4];
+} block_q4_Kx16;
+
 typedef struct {
     llmbm_fp16 d;
     llmbm_fp16 dmin;
@@ -120,6 +158,7 @@ _Static_assert(sizeof(block_q8_1) == 36, "block_q8_1 size");
 _Static_assert(sizeof(block_q2_K) == 84, "block_q2_K size");
 _Static_assert(sizeof(block_q3_K) == 110, "block_q3_K size");
 _Static_assert(sizeof(block_q4_K) == 144, "block_q4_K size");
+_Static_assert(sizeof(block_q4_Kx16) == 16 * 144, "block_q4_Kx16 size");
 _Static_assert(sizeof(block_q5_K) == 176, "block_q5_K size");
 _Static_assert(sizeof(block_q6_K) == 210, "block_q6_K size");
 _Static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
@@ -244,6 +283,8 @@ typedef struct llmbm_type_traits {
     uint32_t block_bytes;  /* bytes per block */
     llmbm_type vec_dot_type; /* the activation format its dot pairs with */
     bool is_weight;        /* a storage type the engine may meet in a model */
+    uint32_t group_rows;   /* 1, or the rows interleaved per group (Q4_Kx16):
+                            * such a type has only matvec_rows, over whole groups */
 } llmbm_type_traits;
 
 /* NULL for ids that are not a ggml type this project knows. */
@@ -257,3 +298,15 @@ size_t llmbm_row_bytes(llmbm_type type, uint64_t cols);
 /* Bytes of the quantized activation a row of `cols` needs for a weight of
  * `weight_type` (its vec_dot type), or 0 when invalid. */
 size_t llmbm_act_bytes(llmbm_type weight_type, uint64_t cols);
+
+/* Writes the Q4_0P form of the Q4_0 row `src` (nb blocks) to `dst`; the two
+ * must not overlap. */
+void llmbm_q4_0p_from_q4_0(void *dst, const void *src, size_t nb);
+
+/* Writes the Q4_Kx16 form of 16 consecutive Q4_K rows (`src`, nb super-blocks
+ * each) to `dst`; the two must not overlap. */
+void llmbm_q4_kx16_from_q4_k(void *dst, const void *src, size_t nb);
+
+/* Row r's block_q4_K back from one Q4_Kx16 super-block (the reference
+ * kernel computes with it, so it stays Q4_K's arithmetic). */
+void llmbm_q4_k_from_q4_kx16(block_q4_K *dst, const block_q4_Kx16 *src, int r);

@@ -156,6 +156,33 @@ ROWS_32(q4_1, block_q4_1, block_q8_1, 0, 1)
 ROWS_32(q5_0, block_q5_0, block_q8_0, 16, 0)
 ROWS_32(q5_1, block_q5_1, block_q8_1, 0, 1)
 
+/* Q4_0P: ROWS_32's Q4_0 arithmetic, with the scale and the quants of block
+ * i read from the row's two planes. */
+static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,
+                              const int R)
+{
+    const block_q8_0 *y = x_act;
+    const size_t nb = n / 32;
+    __m256 acc[ROWS_MAX];
+    for (int r = 0; r < R; ++r)
+        acc[r] = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i yk = _mm256_maddubs_epi16(_mm256_set1_epi8(8), qy);
+        const float dy = simd_fp16(y[i].d);
+        for (int r = 0; r < R; ++r) {
+            const uint8_t *row = w0 + (size_t)r * stride;
+            const uint8_t *qs = llmbm_q4_0p_quants(row, nb) + 16 * i;
+            if (R > 1) /* the same place 2 * ROWS_MAX rows further on */
+                _mm_prefetch((const char *)qs + 2 * ROWS_MAX * stride, _MM_HINT_T1);
+            const __m256 d = _mm256_set1_ps(simd_fp16(llmbm_q4_0p_scales(row)[i]) * dy);
+            acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(offset_dot(simd_nibbles_32(qs), qy, yk)), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; ++r)
+        out[r] = simd_hsum_ps(acc[r]);
+}
+
 /* ---- entry points ---------------------------------------------------------- */
 
 LLMBM_DOT_ENTRY_POINTS(f32, avx2)
@@ -163,6 +190,7 @@ LLMBM_DOT_ENTRY_POINTS(f16, avx2)
 LLMBM_DOT_ENTRY_POINTS(bf16, avx2)
 LLMBM_ROWS_ENTRY_POINTS(q8_0, avx2)
 LLMBM_ROWS_ENTRY_POINTS(q4_0, avx2)
+LLMBM_ROWS_ENTRY_POINTS(q4_0p, avx2)
 LLMBM_ROWS_ENTRY_POINTS(q4_1, avx2)
 LLMBM_ROWS_ENTRY_POINTS(q5_0, avx2)
 LLMBM_ROWS_ENTRY_POINTS(q5_1, avx2)

@@ -79,27 +79,53 @@ static void k4_scales_mins(const uint8_t *packed, int8_t scale16[16], int32_t *s
     }
 }
 
+/* One Q4_K super-block's term of the dot. */
+static float q4_K_term(const block_q4_K *w, const block_q8_K *y)
+{
+    int8_t q[LLMBM_QK_K], scale[16];
+    int32_t summ;
+    k4_scales_mins(w->scales, scale, &summ, y->bsums);
+    /* element 64c + k is the low nibble of qs[32c + k], 64c + 32 + k the high */
+    for (int c = 0; c < 4; ++c)
+        for (int k = 0; k < 32; ++k) {
+            q[64 * c + k] = (int8_t)(w->qs[32 * c + k] & 0xF);
+            q[64 * c + 32 + k] = (int8_t)(w->qs[32 * c + k] >> 4);
+        }
+    const int32_t sumi = scaled_group_dot(q, y->qs, scale);
+    const float dall = llmbm_fp16_to_f32(w->d) * y->d;
+    const float dmin = llmbm_fp16_to_f32(w->dmin) * y->d;
+    return dall * (float)sumi - dmin * (float)summ;
+}
+
 float llmbm_vec_dot_q4_K_scalar(const void *w_row, const void *x_act, size_t n)
 {
     const block_q4_K *w = w_row;
     const block_q8_K *y = x_act;
     float sumf = 0.0f;
-    for (size_t i = 0; i < n / LLMBM_QK_K; ++i) {
-        int8_t q[LLMBM_QK_K], scale[16];
-        int32_t summ;
-        k4_scales_mins(w[i].scales, scale, &summ, y[i].bsums);
-        /* element 64c + k is the low nibble of qs[32c + k], 64c + 32 + k the high */
-        for (int c = 0; c < 4; ++c)
-            for (int k = 0; k < 32; ++k) {
-                q[64 * c + k] = (int8_t)(w[i].qs[32 * c + k] & 0xF);
-                q[64 * c + 32 + k] = (int8_t)(w[i].qs[32 * c + k] >> 4);
-            }
-        const int32_t sumi = scaled_group_dot(q, y[i].qs, scale);
-        const float dall = llmbm_fp16_to_f32(w[i].d) * y[i].d;
-        const float dmin = llmbm_fp16_to_f32(w[i].dmin) * y[i].d;
-        sumf += dall * (float)sumi - dmin * (float)summ;
-    }
+    for (size_t i = 0; i < n / LLMBM_QK_K; ++i)
+        sumf += q4_K_term(&w[i], &y[i]);
     return sumf;
+}
+
+/* Q4_Kx16, the reference: each row's super-blocks taken back out of the
+ * interleaved groups and dotted exactly as Q4_K (so the two agree bit for
+ * bit). Rows outside [row_begin, row_end) of a touched group are skipped. */
+void llmbm_matvec_rows_q4_Kx16_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                      size_t row_end)
+{
+    const size_t nb = w->cols / LLMBM_QK_K;
+    const block_q4_Kx16 *groups = w->data;
+    const block_q8_K *y = x_act;
+    for (size_t row = row_begin; row < row_end; ++row) {
+        const block_q4_Kx16 *g = groups + row / LLMBM_Q4_KX16_ROWS * nb;
+        float sumf = 0.0f;
+        for (size_t i = 0; i < nb; ++i) {
+            block_q4_K b;
+            llmbm_q4_k_from_q4_kx16(&b, &g[i], (int)(row % LLMBM_Q4_KX16_ROWS));
+            sumf += q4_K_term(&b, &y[i]);
+        }
+        out[row] = sumf;
+    }
 }
 
 float llmbm_vec_dot_q5_K_scalar(const void *w_row, const void *x_act, size_t n)

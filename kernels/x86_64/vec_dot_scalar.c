@@ -51,6 +51,25 @@ float llmbm_vec_dot_q4_0_scalar(const void *w_row, const void *x_act, size_t n)
     return sumf;
 }
 
+/* The same sums and products as Q4_0, in the same order: equal results. */
+float llmbm_vec_dot_q4_0p_scalar(const void *w_row, const void *x_act, size_t n)
+{
+    const size_t nb = n / LLMBM_QK4_0;
+    const llmbm_fp16 *scales = llmbm_q4_0p_scales(w_row);
+    const uint8_t *qs = llmbm_q4_0p_quants(w_row, nb);
+    const block_q8_0 *y = x_act;
+    float sumf = 0.0f;
+    for (size_t i = 0; i < nb; ++i, qs += 16) {
+        int32_t sumi = 0;
+        for (int j = 0; j < LLMBM_QK4_0 / 2; ++j) {
+            sumi += ((qs[j] & 0x0F) - 8) * y[i].qs[j];
+            sumi += ((qs[j] >> 4) - 8) * y[i].qs[j + 16];
+        }
+        sumf += (llmbm_fp16_to_f32(scales[i]) * llmbm_fp16_to_f32(y[i].d)) * (float)sumi;
+    }
+    return sumf;
+}
+
 /* x = d*q + m, so w.x = d*dy*sum(q*qy) + m * (dy*sum(qy)) = ... + m*s. */
 float llmbm_vec_dot_q4_1_scalar(const void *w_row, const void *x_act, size_t n)
 {

@@ -128,7 +128,29 @@ static inline float dot_q4_0(const void *w_row, const void *x_act, size_t n)
     return hsum_ps(acc);
 }
 
+/* Q4_0P: dot_q4_0's arithmetic on the two-plane row */
+static inline float dot_q4_0p(const void *w_row, const void *x_act, size_t n)
+{
+    const size_t nb = n / LLMBM_QK4_0;
+    const llmbm_fp16 *scales = llmbm_q4_0p_scales(w_row);
+    const uint8_t *qs = llmbm_q4_0p_quants(w_row, nb);
+    const block_q8_0 *y = x_act;
+    const __m128i m4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    __m128 acc = _mm_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const __m128i raw = _mm_loadu_si128((const __m128i *)(qs + 16 * i));
+        const __m128i lo = _mm_sub_epi8(_mm_and_si128(raw, m4), eight);
+        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), eight);
+        const __m128i s = dot_i8_32(lo, hi, _mm_loadu_si128((const __m128i *)y[i].qs),
+                                    _mm_loadu_si128((const __m128i *)(y[i].qs + 16)));
+        const __m128 d = _mm_set1_ps(llmbm_fp16_to_f32(scales[i]) * llmbm_fp16_to_f32(y[i].d));
+        acc = _mm_add_ps(acc, _mm_mul_ps(d, _mm_cvtepi32_ps(s)));
+    }
+    return hsum_ps(acc);
+}
+
 LLMBM_DOT_ENTRY_POINTS(f32, sse2)
 LLMBM_DOT_ENTRY_POINTS(f16, sse2)
 LLMBM_DOT_ENTRY_POINTS(q8_0, sse2)
 LLMBM_DOT_ENTRY_POINTS(q4_0, sse2)
+LLMBM_DOT_ENTRY_POINTS(q4_0p, sse2)

@@ -14,6 +14,10 @@ GREEDY_PROMPT = "Once upon a time"
 SAMPLED_PROMPT = "One day, Lily went to the park"
 GGUF = "stories260K-q8_0-mix.gguf"
 GGUF_PROMPT = "Tom and his dog"
+# Q4_0 matrices are converted to the two-plane Q4_0P at load time; this one
+# checks that path (and its avx2 kernel) in the firmware against the host.
+GGUF_Q4_0 = "stories260K-q4_0-mix.gguf"
+GGUF_Q4_0_PROMPT = "The little bird"
 MAX_TOKENS = 24
 SEED = 42
 
@@ -46,6 +50,9 @@ COMMANDS = [
     "/set template raw",
     "/load stories2.gguf",
     GGUF_PROMPT,
+    "/load q40mix.gguf",
+    GGUF_Q4_0_PROMPT,
+    "/load stories2.gguf",
     "/unload",
     "are you there?",
     "/shutdown",
@@ -62,6 +69,7 @@ def session(tmp_path_factory, efi_binary, testdata, boot_tools) -> Boot:
     (tmp / "garbage.bin").write_bytes(b"this is not a model file, just text. " * 200)
     image_add(image, tmp / "trunc.bin", "trunc.bin")
     image_add(image, tmp / "garbage.bin", "garbage.bin")
+    image_add(image, testdata / GGUF_Q4_0, "q40mix.gguf")
     return boot(image, COMMANDS, tmp, timeout=200)
 
 
@@ -148,6 +156,16 @@ def test_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
     assert answer.reason == "max_tokens", answer
     steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
     expected = host_run(llmbm, testdata / GGUF, None, GGUF_PROMPT, steps, "-t", "0")
+    assert answer.text == expected
+
+
+def test_q4_0_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
+    loaded = session.reply("/load q40mix.gguf")
+    assert "Loaded q40mix.gguf: GGUF" in loaded, loaded
+    answer = parse_answer(session.reply(GGUF_Q4_0_PROMPT))
+    assert answer.reason == "max_tokens", answer
+    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
+    expected = host_run(llmbm, testdata / GGUF_Q4_0, None, GGUF_Q4_0_PROMPT, steps, "-t", "0")
     assert answer.text == expected
 
 

@@ -103,8 +103,12 @@ def test_row_bytes_matches_file(kern: Kernels, vectors: dict, t: str) -> None:
 
 
 def test_row_bytes_unknown_type(kern: Kernels) -> None:
-    for tid in (4, 5, 16, 29, 31, 1000, -1):
+    for tid in (16, 29, 31, 1000, -1):
         assert kern.row_bytes(tid, 256) == 0, tid
+    # ids 4 and 5 (ggml's retired Q4_2, Q4_3) are our q4_0p and q4_Kx16:
+    # the bytes of Q4_0 and Q4_K rows in other orders
+    assert kern.row_bytes(4, 256) == kern.row_bytes("q4_0", 256)
+    assert kern.row_bytes(5, 256) == kern.row_bytes("q4_K", 256)
     assert kern.row_bytes("f16", 7) == 14
 
 
@@ -156,6 +160,55 @@ def test_vec_dot(kern: Kernels, vectors: dict, t: str) -> None:
             s_exact = q8_1_stored_s_exact(vectors, t, r)
             e_s = cond_err(ours, s_exact, wd[r], xd)
             assert e_s <= TOL_DOT, f"{t} row {r}: {ours} vs stored-s exact {s_exact} ({e_s:.2e})"
+
+
+def q4_0p_rows(vectors: dict) -> npt.NDArray[np.uint8]:
+    """ggml's Q4_0 rows in the q4_0p layout: all the fp16 scales of a row,
+    then all its 16-byte quant groups."""
+    blocks = raw(vectors, "w.q4_0").reshape(ROWS, -1, 18)
+    return np.concatenate([blocks[:, :, :2].reshape(ROWS, -1), blocks[:, :, 2:].reshape(ROWS, -1)], axis=1)
+
+
+def test_q4_0p_against_ggml(kern: Kernels, vectors: dict) -> None:
+    """The loader's Q4_0 -> Q4_0P conversion, done here in NumPy, keeps
+    ggml's values and dots: dequantized bit for bit, dots as close as Q4_0's,
+    matvec_rows equal to vec_dot per row."""
+    w = q4_0p_rows(vectors)
+    y = act_raw(vectors, "q8_0")
+    wd = np.asarray(vectors["w.q4_0.deq"], np.float32).reshape(ROWS, COLS)
+    xd = np.asarray(vectors["x.q8_0.deq"], np.float64)
+    per_row = []
+    for r in range(ROWS):
+        deq = kern.dequantize("q4_0p", w[r], COLS)
+        np.testing.assert_array_equal(deq.view(np.uint32), wd[r].view(np.uint32))
+        ours = kern.vec_dot("q4_0p", w[r], y, COLS)
+        for ref_name in ("dot.q4_0", "dot.q4_0.exact"):
+            ref = float(vectors[ref_name][r])
+            err = cond_err(ours, ref, wd[r].astype(np.float64), xd)
+            assert err <= TOL_DOT, f"q4_0p row {r}: {ours} vs {ref_name} {ref} ({err:.2e})"
+        per_row.append(ours)
+    full = kern.matvec_rows("q4_0p", w, ROWS, COLS, y, 0, ROWS)
+    np.testing.assert_array_equal(full.view(np.uint32), np.array(per_row, np.float32).view(np.uint32))
+
+
+def test_q4_kx16_against_ggml(kern: Kernels, vectors: dict) -> None:
+    """ggml's 8 Q4_K rows twice over (one 16-row group), interleaved by the
+    loader's own conversion: each row's mat-vec result equals scalar Q4_K's
+    dot bit for bit (exact integer sums, then Q4_K's float steps) and is as
+    close to ggml's dot as Q4_K's."""
+    w = raw(vectors, "w.q4_K").reshape(ROWS, -1)
+    group = np.ascontiguousarray(np.concatenate([w, w]))
+    x16 = kern.q4_kx16_from_q4_k(group, COLS // 256)
+    y = act_raw(vectors, "q8_K")
+    wd = np.asarray(vectors["w.q4_K.deq"], np.float64).reshape(ROWS, COLS)
+    xd = np.asarray(vectors["x.q8_K.deq"], np.float64)
+    out = kern.matvec_rows("q4_Kx16", x16, 2 * ROWS, COLS, y, 0, 2 * ROWS)
+    scalar = Kernels(kern.build_dir, "scalar")
+    for r in range(2 * ROWS):
+        ref = scalar.vec_dot("q4_K", w[r % ROWS], y, COLS)
+        assert out[r] == np.float32(ref), f"q4_Kx16 row {r}: {out[r]} vs scalar q4_K {ref}"
+        ggml = float(vectors["dot.q4_K"][r % ROWS])
+        assert cond_err(float(out[r]), ggml, wd[r % ROWS], xd) <= TOL_DOT, (r, out[r], ggml)
 
 
 def float_weights(vectors: dict, t: str) -> tuple[npt.NDArray[np.uint8], F64Array]:

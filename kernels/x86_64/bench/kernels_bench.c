@@ -143,7 +143,8 @@ static double read_bandwidth(const uint8_t *buf, size_t bytes, int reps, const l
 
 /* ---- 2. mat-vec per type and level ---------------------------------------- */
 
-static const llmbm_type bench_types[] = {LLMBM_Q4_0, LLMBM_Q8_0, LLMBM_Q4_K, LLMBM_Q6_K, LLMBM_F32,
+static const llmbm_type bench_types[] = {LLMBM_Q4_0, LLMBM_Q4_0P, LLMBM_Q8_0, LLMBM_Q4_K, LLMBM_Q4_KX16,
+                                         LLMBM_Q6_K, LLMBM_F32,
                                          LLMBM_F16,  LLMBM_Q4_1, LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q5_K,
                                          LLMBM_Q3_K, LLMBM_Q2_K, LLMBM_BF16};
 
@@ -159,8 +160,30 @@ static uint64_t rng(void)
 /* Random weights with sane floats: scales and float weights get a fixed
  * exponent, so no NaN, inf or subnormal (which could cost microcode assists
  * and distort the timing) appears. */
-static void fill_weights(uint8_t *buf, size_t bytes, llmbm_type t)
+static void fill_weights(uint8_t *buf, size_t bytes, llmbm_type t, uint32_t cols)
 {
+    if (t == LLMBM_Q4_0P) { /* Q4_0 rows, converted as the model loader does */
+        fill_weights(buf, bytes, LLMBM_Q4_0, cols);
+        const size_t nb = cols / 32, row_bytes = nb * sizeof(block_q4_0);
+        uint8_t *tmp = malloc(row_bytes);
+        for (size_t r = 0; tmp && (r + 1) * row_bytes <= bytes; ++r) {
+            memcpy(tmp, buf + r * row_bytes, row_bytes);
+            llmbm_q4_0p_from_q4_0(buf + r * row_bytes, tmp, nb);
+        }
+        free(tmp);
+        return;
+    }
+    if (t == LLMBM_Q4_KX16) { /* Q4_K rows, 16 at a time converted as the model loader does */
+        fill_weights(buf, bytes, LLMBM_Q4_K, cols);
+        const size_t nb = cols / LLMBM_QK_K, group_bytes = 16 * nb * sizeof(block_q4_K);
+        uint8_t *tmp = malloc(group_bytes);
+        for (size_t g = 0; tmp && (g + 1) * group_bytes <= bytes; ++g) {
+            memcpy(tmp, buf + g * group_bytes, group_bytes);
+            llmbm_q4_kx16_from_q4_k(buf + g * group_bytes, tmp, nb);
+        }
+        free(tmp);
+        return;
+    }
     for (size_t i = 0; i + 8 <= bytes; i += 8) {
         const uint64_t v = rng();
         memcpy(buf + i, &v, 8);
@@ -237,8 +260,8 @@ static struct result bench_matvec(const llmbm_kernel_table *k, llmbm_type t, uin
     if (res.fallback)
         return res;
 
-    const size_t rb = llmbm_row_bytes(t, cols);
-    const size_t rows = bytes / rb;
+    const size_t rb = llmbm_row_bytes(t, cols), group = llmbm_type_traits_of(t)->group_rows;
+    const size_t rows = bytes / rb / group * group;
     float *x = malloc(cols * sizeof *x), *out = malloc(rows * sizeof *out);
     void *act = aligned_alloc(64, (llmbm_act_bytes(t, cols) + 63) / 64 * 64 + 64);
     if (!x || !out || !act) {
@@ -303,7 +326,7 @@ static void run_kernels(const struct options *o, uint8_t *buf, stream_sum_fn *su
         const llmbm_type_traits *tr = llmbm_type_traits_of(t);
         if (!in_list(o->types, tr->name))
             continue;
-        fill_weights(buf, o->bytes, t);
+        fill_weights(buf, o->bytes, t, o->cols);
         const double token_bytes = tinyllama_params() * tr->block_bytes / tr->block_size;
         for (int l = 0; l < nlevels; ++l) {
             const struct result r = bench_matvec(levels[l], t, buf, o->bytes, o->cols, o->reps, sum);
@@ -366,7 +389,7 @@ int main(int argc, char **argv)
         return 1;
     }
     madvise(buf, o.bytes, MADV_HUGEPAGE);
-    fill_weights(buf, o.bytes, LLMBM_Q8_0); /* touch every page before timing */
+    fill_weights(buf, o.bytes, LLMBM_Q8_0, o.cols); /* touch every page before timing */
     const char *how = "sse2";
     stream_sum_fn *sum = stream_sum_sse2;
     const double bw = read_bandwidth(buf, o.bytes, o.reps + 2, &cpu, &how, &sum);

@@ -119,9 +119,9 @@ static void test_rounding(void)
 
 /* ---- random rows of each type ------------------------------------------ */
 
-static const llmbm_type weight_types[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_1,
-                                          LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K,
-                                          LLMBM_Q4_K, LLMBM_Q5_K, LLMBM_Q6_K};
+static const llmbm_type weight_types[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_0P,
+                                          LLMBM_Q4_1, LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K,
+                                          LLMBM_Q3_K, LLMBM_Q4_K, LLMBM_Q5_K, LLMBM_Q6_K};
 
 /* Byte offsets of the fp16 scale fields in a block: random bytes there could
  * be inf/NaN, so they get sane random scales instead. */
@@ -141,6 +141,12 @@ enum fill { FILL_RANDOM, FILL_ZERO, FILL_OUTLIER };
 
 static void random_row(llmbm_type t, size_t n, uint8_t *dst, enum fill fill)
 {
+    if (t == LLMBM_Q4_0P) { /* a random Q4_0 row, converted */
+        static uint8_t q4_0[4096 * 18 / 32];
+        random_row(LLMBM_Q4_0, n, q4_0, fill);
+        llmbm_q4_0p_from_q4_0(dst, q4_0, n / 32);
+        return;
+    }
     const llmbm_type_traits *tr = llmbm_type_traits_of(t);
     const size_t bytes = llmbm_row_bytes(t, n);
     if (fill == FILL_ZERO) {
@@ -309,6 +315,73 @@ static void test_matvec(const llmbm_kernel_table *k, llmbm_type t)
         const float want = llmbm_kernel_vec_dot(k, t)(w + r * rb, act, cols);
         CHECK(memcmp(&out[r], &want, 4) == 0, "%s %s row %d: matvec %g vs vec_dot %g", k->name, tr->name, r,
               (double)out[r], (double)want);
+    }
+}
+
+/* Q4_0P is Q4_0 in another order: the reference level must give the same
+ * floats for both, and the planes must hold the blocks' scales and quants. */
+static void test_q4_0p_is_q4_0(const llmbm_kernel_table *scalar)
+{
+    enum { NB = 19 };
+    static uint8_t q4_0[NB * 18], q4_0p[NB * 18], act[NB * 34] __attribute__((aligned(16)));
+    static float x[NB * 32], x_deq[NB * 32], a[NB * 32], b[NB * 32];
+    for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
+        random_row(LLMBM_Q4_0, NB * 32, q4_0, (enum fill)fill);
+        llmbm_q4_0p_from_q4_0(q4_0p, q4_0, NB);
+        for (size_t i = 0; i < NB; ++i) {
+            const block_q4_0 *blk = (const block_q4_0 *)(const void *)q4_0 + i;
+            CHECK(llmbm_q4_0p_scales(q4_0p)[i] == blk->d, "q4_0p scale %zu", i);
+            CHECK(memcmp(llmbm_q4_0p_quants(q4_0p, NB) + 16 * i, blk->qs, 16) == 0, "q4_0p quants %zu", i);
+        }
+        llmbm_kernel_dequantize_row(scalar, LLMBM_Q4_0)(q4_0, a, NB * 32);
+        llmbm_kernel_dequantize_row(scalar, LLMBM_Q4_0P)(q4_0p, b, NB * 32);
+        CHECK(memcmp(a, b, sizeof a) == 0, "q4_0p dequantizes like q4_0 (fill %d)", fill);
+        random_x(x, NB * 32, FILL_RANDOM);
+        prepare_act(scalar, LLMBM_Q4_0P, x, NB * 32, act, x_deq);
+        const float d0 = llmbm_kernel_vec_dot(scalar, LLMBM_Q4_0)(q4_0, act, NB * 32);
+        const float dp = llmbm_kernel_vec_dot(scalar, LLMBM_Q4_0P)(q4_0p, act, NB * 32);
+        CHECK(memcmp(&d0, &dp, 4) == 0, "q4_0p dot %g vs q4_0 %g (fill %d)", (double)dp, (double)d0, fill);
+    }
+}
+
+/* Q4_Kx16: 32 random Q4_K rows (2 groups) of 3 super-blocks, converted.
+ * The conversion must round-trip every byte, and at every level the
+ * interleaved mat-vec must give scalar Q4_K's dot of each row bit for bit
+ * (exact integer sums, then the same float steps), for whole and partial
+ * groups, writing nothing outside its range. */
+static void test_q4_kx16(const llmbm_kernel_table *k, const llmbm_kernel_table *scalar)
+{
+    enum { ROWS = 32, NB = 3, COLS = NB * LLMBM_QK_K };
+    static uint8_t q4k[ROWS * NB * 144], x16[ROWS * NB * 144], act[NB * 292] __attribute__((aligned(64)));
+    static float x[COLS], x_deq[COLS], want[ROWS], got[ROWS + 1];
+    for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
+        for (int r = 0; r < ROWS; ++r)
+            random_row(LLMBM_Q4_K, COLS, q4k + r * NB * 144, r == 3 ? FILL_ZERO : (enum fill)fill);
+        for (int g = 0; g < ROWS / 16; ++g)
+            llmbm_q4_kx16_from_q4_k(x16 + g * 16 * NB * 144, q4k + g * 16 * NB * 144, NB);
+        for (int r = 0; r < ROWS; ++r)
+            for (int i = 0; i < NB; ++i) {
+                block_q4_K back;
+                llmbm_q4_k_from_q4_kx16(&back, (const block_q4_Kx16 *)(const void *)x16 + (r / 16) * NB + i, r % 16);
+                CHECK(memcmp(&back, q4k + (r * NB + i) * 144, 144) == 0, "q4_Kx16 round trip row %d block %d", r, i);
+            }
+        random_x(x, COLS, (enum fill)fill);
+        prepare_act(k, LLMBM_Q4_K, x, COLS, act, x_deq);
+        for (int r = 0; r < ROWS; ++r)
+            want[r] = llmbm_kernel_vec_dot(scalar, LLMBM_Q4_K)(q4k + r * NB * 144, act, COLS);
+        const llmbm_weight w = {.type = LLMBM_Q4_KX16, .rows = ROWS, .cols = COLS, .data = x16};
+        static const size_t ranges[][2] = {{0, ROWS}, {16, 32}, {5, 27}, {17, 18}};
+        for (size_t ri = 0; ri < sizeof ranges / sizeof ranges[0]; ++ri) {
+            for (int r = 0; r <= ROWS; ++r)
+                got[r] = -12345.0f;
+            llmbm_kernel_matvec_rows(k, LLMBM_Q4_KX16)(&w, act, got, ranges[ri][0], ranges[ri][1]);
+            for (size_t r = 0; r <= ROWS; ++r) {
+                const bool in = r >= ranges[ri][0] && r < ranges[ri][1];
+                CHECK(in ? memcmp(&got[r], &want[r], 4) == 0 : got[r] == -12345.0f,
+                      "%s q4_Kx16 rows [%zu, %zu) fill %d: row %zu = %g, want %g", k->name, ranges[ri][0],
+                      ranges[ri][1], fill, r, (double)got[r], in ? (double)want[r] : -12345.0);
+            }
+        }
     }
 }
 
@@ -500,6 +573,7 @@ int main(void)
     test_rounding();
 
     const llmbm_kernel_table *scalar = llmbm_kernels_select(LLMBM_ISA_SCALAR);
+    test_q4_0p_is_q4_0(scalar);
     for (int l = 0; l < LLMBM_ISA_COUNT; ++l) {
         const llmbm_kernel_table *k = llmbm_kernels_select((llmbm_isa_level)l);
         if (!llmbm_isa_level_supported((llmbm_isa_level)l, &cpu)) {
@@ -519,6 +593,7 @@ int main(void)
         test_level_vs_scalar(k, scalar);
         test_quantizer_ties(k, scalar);
         test_attention_vs_scalar(k, scalar);
+        test_q4_kx16(k, scalar);
         printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
     }
     if (failures)
