@@ -16,30 +16,10 @@
 #include <string.h>
 
 #include "eng_math.h"
+#include "kernel_check.h"
 #include "kernels_api.h"
 #include "kernels_eltwise.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                            \
-    do {                                                            \
-        if (!(cond)) {                                              \
-            ++failures;                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);    \
-            fprintf(stderr, __VA_ARGS__);                           \
-            fputc('\n', stderr);                                    \
-        }                                                           \
-    } while (0)
-
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
 
 static double uniform(double lo, double hi)
 {
