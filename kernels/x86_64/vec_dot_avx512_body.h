@@ -394,6 +394,19 @@ static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_ac
 
 /* ---- K-quants: 64 elements per register ------------------------------------- */
 
+/* A Q8_K super-block's quants in the order of a K-quant's nibble halves:
+ * per h (128 elements), yl[h] = elements 128h + 0..31 and 128h + 64..95 (the
+ * low nibbles of 64 quant bytes: sub-blocks 4h and 4h + 2), yh[h] the
+ * elements 32 further on (the high nibbles: sub-blocks 4h + 1 and 4h + 3). */
+static inline void q8_K_nibble_order(const block_q8_K *y, __m512i yl[2], __m512i yh[2])
+{
+    for (int h = 0; h < 2; ++h) {
+        const int8_t *q8 = y->qs + 128 * h;
+        yl[h] = load_2x256(q8, q8 + 64);
+        yh[h] = load_2x256(q8 + 32, q8 + 96);
+    }
+}
+
 /* Q4_K, ROWS_MAX rows per pass: the activation's quants (loaded in the
  * order the nibble halves need) and its pair sums are shared. */
 static inline void rows_q4_K(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out, const int R)
@@ -410,11 +423,7 @@ static inline void rows_q4_K(const uint8_t *w0, size_t stride, const void *x_act
         /* 128 elements per h: the low nibbles of 64 quant bytes are
          * sub-blocks 4h and 4h + 2, the high ones 4h + 1 and 4h + 3 */
         __m512i yl[2], yh[2];
-        for (int h = 0; h < 2; ++h) {
-            const int8_t *q8 = y[i].qs + 128 * h;
-            yl[h] = load_2x256(q8, q8 + 64);
-            yh[h] = load_2x256(q8 + 32, q8 + 96);
-        }
+        q8_K_nibble_order(&y[i], yl, yh);
         const __m256i bsums = _mm256_loadu_si256((const __m256i *)y[i].bsums);
         const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
         for (int r = 0; r < R; ++r) {

@@ -135,6 +135,18 @@ static inline __m128 k_dd_pair(const llmbm_fp16 *a, const llmbm_fp16 *b, float d
 /* The row pairs below take R = 1 or an even R. */
 _Static_assert(ROWS_MAX % 2 == 0, "row pairs need an even ROWS_MAX");
 
+/* The results of a pass over row pairs: out[2p] and out[2p + 1] (when R > 1)
+ * are their main accumulators' sums plus their min terms, which share one
+ * register per pair (row 2p in the low half, 2p + 1 in the high one). */
+static inline void pair_rows_out(float *out, const __m512 *acc, const __m512 *accm, int P, int R)
+{
+    for (int pr = 0; pr < P; ++pr) {
+        out[2 * pr] = _mm512_reduce_add_ps(acc[2 * pr]) + simd_hsum_ps(_mm512_castps512_ps256(accm[pr]));
+        if (R > 1)
+            out[2 * pr + 1] = _mm512_reduce_add_ps(acc[2 * pr + 1]) + simd_hsum_ps(_mm512_extractf32x8_ps(accm[pr], 1));
+    }
+}
+
 static inline void rows_q2_K(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out, const int R)
 {
     const block_q8_K *y = x_act;
@@ -177,11 +189,7 @@ static inline void rows_q2_K(const uint8_t *w0, size_t stride, const void *x_act
             }
         }
     }
-    for (int pr = 0; pr < P; ++pr) {
-        out[2 * pr] = _mm512_reduce_add_ps(acc[2 * pr]) + simd_hsum_ps(_mm512_castps512_ps256(accm[pr]));
-        if (R > 1)
-            out[2 * pr + 1] = _mm512_reduce_add_ps(acc[2 * pr + 1]) + simd_hsum_ps(_mm512_extractf32x8_ps(accm[pr], 1));
-    }
+    pair_rows_out(out, acc, accm, P, R);
 }
 
 /* Moves bit `from` of every byte to bit `to` (the byte's other bits are
@@ -310,11 +318,7 @@ static inline void rows_q5_K(const uint8_t *w0, size_t stride, const void *x_act
         /* 128 elements per h: the low nibbles of 64 quant bytes are
          * sub-blocks 4h and 4h + 2, the high ones 4h + 1 and 4h + 3 */
         __m512i yl[2], yh[2];
-        for (int h = 0; h < 2; ++h) {
-            const int8_t *q8 = y[i].qs + 128 * h;
-            yl[h] = load_2x256(q8, q8 + 64);
-            yh[h] = load_2x256(q8 + 32, q8 + 96);
-        }
+        q8_K_nibble_order(&y[i], yl, yh);
         /* sub-block sums, in words 8..15 and 24..31 to meet the mins */
         const __m256i bsums = _mm256_loadu_si256((const __m256i *)y[i].bsums);
         const __m128i pair_sums = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
@@ -341,9 +345,5 @@ static inline void rows_q5_K(const uint8_t *w0, size_t stride, const void *x_act
             }
         }
     }
-    for (int pr = 0; pr < P; ++pr) {
-        out[2 * pr] = _mm512_reduce_add_ps(acc[2 * pr]) + simd_hsum_ps(_mm512_castps512_ps256(accm[pr]));
-        if (R > 1)
-            out[2 * pr + 1] = _mm512_reduce_add_ps(acc[2 * pr + 1]) + simd_hsum_ps(_mm512_extractf32x8_ps(accm[pr], 1));
-    }
+    pair_rows_out(out, acc, accm, P, R);
 }

@@ -22,16 +22,9 @@
 #include "kernels_sse2.h"
 #include "quant_formats.h"
 #include "row_entry_points.h"
+#include "simd_sse2.h"
 
 #define ROWS_MAX 4
-
-/* [sum(a), sum(b), sum(c), sum(d)] of four int32 vectors: exact. */
-static inline __m128i hsum4_epi32(__m128i a, __m128i b, __m128i c, __m128i d)
-{
-    const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
-    const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
-    return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
-}
 
 /* One Q8_K super-block, prepared once per pass for all its rows. */
 typedef struct {
@@ -237,14 +230,7 @@ static inline void int_dot_q5_K(const block_q5_K *w, const act_k *a, __m128i *su
                 blk = _mm_sub_ps(blk, _mm_mul_ps(dmn, summ));                                                \
             acc = _mm_add_ps(acc, blk);                                                                      \
         }                                                                                                    \
-        if (R == ROWS_MAX) {                                                                                 \
-            _mm_storeu_ps(out, acc);                                                                         \
-        } else {                                                                                             \
-            float lanes[4];                                                                                  \
-            _mm_storeu_ps(lanes, acc);                                                                       \
-            for (int r = 0; r < R; ++r)                                                                      \
-                out[r] = lanes[r];                                                                           \
-        }                                                                                                    \
+        store_rows(out, acc, R);                                                                             \
     }
 
 ROWS_K(q2_K, block_q2_K, 1)

@@ -8,13 +8,7 @@
 #include "kernels_sse2.h"
 #include "quant_formats.h"
 #include "row_entry_points.h"
-
-static inline float hsum_ps(__m128 s)
-{
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
+#include "simd_sse2.h"
 
 /* 16 int8 quants q (already signed or < 128) times scale, dot 16 int8 y. */
 static inline __m128i scaled_dot16(__m128i q, int scale, const int8_t *y)

@@ -18,34 +18,7 @@
 #include "kernels_sse2.h"
 #include "quant_formats.h"
 #include "row_entry_points.h"
-
-static inline float hsum_ps(__m128 s)
-{
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
-/* [sum(a), sum(b), sum(c), sum(d)] of four int32 vectors: exact. */
-static inline __m128i hsum4_epi32(__m128i a, __m128i b, __m128i c, __m128i d)
-{
-    const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
-    const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
-    return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
-}
-
-/* Four halves (low 16 bits of each int32 lane; the rest is ignored) ->
- * floats, exactly, without F16C: the conversion of vec_dot_sse2.c's F16 dot
- * (F. Giesen's half_to_float; the 2^112 multiply also rebiases subnormals). */
-static inline __m128 fp16x4_to_f32(__m128i h32)
-{
-    const __m128i mag = _mm_slli_epi32(_mm_and_si128(h32, _mm_set1_epi32(0x7fff)), 13);
-    __m128 f = _mm_mul_ps(_mm_castsi128_ps(mag), _mm_castsi128_ps(_mm_set1_epi32(0x77800000)));
-    const __m128i infnan = _mm_cmpgt_epi32(mag, _mm_set1_epi32(0x0f7fffff)); /* exponent 31 */
-    f = _mm_or_ps(f, _mm_castsi128_ps(_mm_and_si128(infnan, _mm_set1_epi32(0x7f800000))));
-    const __m128i sign = _mm_slli_epi32(_mm_and_si128(h32, _mm_set1_epi32(0x8000)), 16);
-    return _mm_or_ps(f, _mm_castsi128_ps(sign));
-}
+#include "simd_sse2.h"
 
 static inline int32_t load_i32(const void *p)
 {
@@ -194,14 +167,7 @@ static inline __m128i int_dot_q5_1(const block_q5_1 *w, const __m128i y[4])
                                                  _mm_shuffle_ps(ys, ys, 0x55)));                             \
             acc = _mm_add_ps(acc, blk);                                                                      \
         }                                                                                                    \
-        if (R == ROWS_MAX) {                                                                                 \
-            _mm_storeu_ps(out, acc);                                                                         \
-        } else {                                                                                             \
-            float lanes[4];                                                                                  \
-            _mm_storeu_ps(lanes, acc);                                                                       \
-            for (int r = 0; r < R; ++r)                                                                      \
-                out[r] = lanes[r];                                                                           \
-        }                                                                                                    \
+        store_rows(out, acc, R);                                                                             \
     }
 
 ROWS_32(q4_1, block_q4_1, block_q8_1, 0, 1)

@@ -7,13 +7,7 @@
 #include "kernels_sse2.h"
 #include "quant_formats.h"
 #include "row_entry_points.h"
-
-static inline float hsum_ps(__m128 s)
-{
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
+#include "simd_sse2.h"
 
 static inline __m128i hsum_epi32_vec(__m128i a, __m128i b, __m128i c, __m128i d)
 {
@@ -57,20 +51,6 @@ static inline float dot_f32(const void *w_row, const void *x_act, size_t n)
     for (; i < n; ++i)
         sum += w[i] * x[i];
     return sum;
-}
-
-/* Four halves -> floats without F16C, exactly: shift the exponent and
- * mantissa into place and multiply by 2^112 to rebias, which also turns
- * half subnormals into the right normal floats; inf/NaN get the top
- * exponent back. (F. Giesen's half_to_float.) */
-static inline __m128 fp16x4_to_f32(__m128i h32)
-{
-    const __m128i mag = _mm_slli_epi32(_mm_and_si128(h32, _mm_set1_epi32(0x7fff)), 13);
-    __m128 f = _mm_mul_ps(_mm_castsi128_ps(mag), _mm_castsi128_ps(_mm_set1_epi32(0x77800000)));
-    const __m128i infnan = _mm_cmpgt_epi32(mag, _mm_set1_epi32(0x0f7fffff)); /* exponent 31 */
-    f = _mm_or_ps(f, _mm_castsi128_ps(_mm_and_si128(infnan, _mm_set1_epi32(0x7f800000))));
-    const __m128i sign = _mm_slli_epi32(_mm_and_si128(h32, _mm_set1_epi32(0x8000)), 16);
-    return _mm_or_ps(f, _mm_castsi128_ps(sign));
 }
 
 static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
