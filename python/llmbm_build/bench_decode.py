@@ -11,7 +11,10 @@ the weight bandwidth that implies (bytes read per token x tokens/s: decoding rea
 once per token, except an untied token embedding, of which it reads one row) and that as a
 percentage of this core's read bandwidth, which ``kernels-bench --types none`` measures in the
 same run. Random weights decode as fast as trained ones: the work per token does not depend on
-the values. With ``--png`` it also draws the figures as a bar chart (one group per shape, one bar
+the values. Qwen2.5-0.5B's rows of 896 elements do not fit K-quant super-blocks (256): as in
+the real Q4_K/Q6_K files, those matrices are stored in llama.cpp's fallback types (Q4_K -> Q5_0,
+Q6_K -> Q8_0; ``gguf_models --k-fallback``), so only its down-projections are K-quants. With
+``--png`` it also draws the figures as a bar chart (one group per shape, one bar
 per type, height = % of the read bandwidth, lines at 100 % and at the 80 % target) with
 ``llmbm_build.png_canvas``, so no plotting package is needed.
 
@@ -104,7 +107,7 @@ def ensure_model(models_dir: Path, shape: Shape, qtype: str) -> Path:
     cmd += ["--type", qtype, "--dim", str(shape.dim), "--hidden-dim", str(shape.hidden_dim)]
     cmd += ["--n-layers", str(shape.n_layers), "--n-heads", str(shape.n_heads)]
     cmd += ["--n-kv-heads", str(shape.n_kv_heads), "--vocab-size", str(shape.vocab_size)]
-    cmd += ["--seq-len", str(SEQ_LEN)] + (["--untied"] if shape.untied else [])
+    cmd += ["--seq-len", str(SEQ_LEN), "--k-fallback"] + (["--untied"] if shape.untied else [])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), env.get("PYTHONPATH")]))
     print(f"writing {path.name} ...", file=sys.stderr, flush=True)

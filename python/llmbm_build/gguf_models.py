@@ -101,6 +101,25 @@ def encode_matrix(rng: np.random.Generator, w: F32, qtype: QT) -> tuple[npt.NDAr
     return data, gguf.quants.dequantize(data, qtype).astype(np.float32).reshape(w.shape)
 
 
+# What llama.cpp's quantizer stores instead of a K-quant when a tensor's rows
+# are not a multiple of 256 elements (Qwen2.5-0.5B's dim of 896, for one).
+K_FALLBACK: dict[QT, QT] = {
+    QT.Q2_K: QT.Q4_0,
+    QT.Q3_K: QT.Q4_0,
+    QT.Q4_K: QT.Q5_0,
+    QT.Q5_K: QT.Q5_1,
+    QT.Q6_K: QT.Q8_0,
+}
+
+
+def stored_type(qtype: QT, cols: int, k_fallback: bool) -> QT:
+    """The type a matrix of `cols` columns is written in: `qtype`, or with k_fallback the
+    K_FALLBACK type when a K-quant cannot hold rows of that length."""
+    if k_fallback and qtype in K_FALLBACK and cols % 256:
+        return K_FALLBACK[qtype]
+    return qtype
+
+
 def write_gguf_model(
     path: Path,
     config: Llama2cConfig,
@@ -114,9 +133,12 @@ def write_gguf_model(
     overrides: dict[str, tuple[npt.NDArray[np.generic], QT | None]] | None = None,
     tokenizer_from: Path | None = None,
     chat_template: str | None = None,
+    k_fallback: bool = False,
 ) -> GgufModel:
     """Writes a model; `omit` drops tensors by name and `overrides` replaces tensor data (both
-    for bad-input tests). The classifier is tied unless config.shared_classifier is False."""
+    for bad-input tests). The classifier is tied unless config.shared_classifier is False.
+    With `k_fallback`, matrices whose rows a K-quant cannot hold use llama.cpp's fallback type
+    (K_FALLBACK) instead of failing, as real K-quant files of such shapes do."""
     rng = np.random.default_rng(seed + 1000)
     w = random_weights(config, seed=seed)
     c = config
@@ -143,6 +165,8 @@ def write_gguf_model(
             data, raw = overrides[name]
             writer.add_tensor(name, data, raw_dtype=raw)
             return value
+        if value.ndim == 2:
+            ty = stored_type(ty, value.shape[1], k_fallback)
         data, seen = encode_matrix(rng, value, ty) if value.ndim == 2 else (value, value)
         writer.add_tensor(name, data, raw_dtype=None if ty in (QT.F32, QT.F16) or value.ndim == 1 else ty)
         stored[name] = seen
@@ -232,6 +256,12 @@ def main(argv: list[str] | None = None) -> int:
         "--tokenizer-from", type=Path, help="copy the tokenizer of this GGUF (sets the vocabulary size)"
     )
     ap.add_argument("--chat-template", type=Path, help="a Jinja file stored as tokenizer.chat_template")
+    ap.add_argument(
+        "--k-fallback",
+        action="store_true",
+        help="store matrices whose rows are not a multiple of 256 in llama.cpp's fallback type "
+        "(q4_K -> q5_0, q6_K -> q8_0, ...) instead of failing",
+    )
     a = ap.parse_args(argv)
     config = config_from_arguments(a, shared_classifier=not a.untied)
     if a.tokenizer_from:
@@ -245,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=a.seed,
         tokenizer_from=a.tokenizer_from,
         chat_template=template,
+        k_fallback=a.k_fallback,
     )
     return 0
 

@@ -288,3 +288,19 @@ def test_main_help_documents_every_option(capsys: pytest.CaptureFixture[str]) ->
     for option in ("build_dir", "--shapes", "--types", "-n", "-T", "--models-dir", "--png"):
         assert option in text, option
     assert "decode.png" in text
+
+
+def test_k_fallback_types_rows_a_k_quant_cannot_hold(tmp_path: Path) -> None:
+    """Qwen2.5-0.5B-like rows of 896 are not K-quant rows: with k_fallback they are written in
+    llama.cpp's fallback type, and rows of a multiple of 256 stay K-quants."""
+    config = Llama2cConfig(
+        dim=128, hidden_dim=256, n_layers=1, n_heads=2, n_kv_heads=2, vocab_size=32, seq_len=16
+    )
+    path = tmp_path / "fallback.gguf"
+    write_gguf_model(path, config, qtype=QT.Q4_K, k_fallback=True)
+    types = {t.name: t.tensor_type for t in gguf.GGUFReader(path).tensors}
+    assert types["blk.0.attn_q.weight"] == QT.Q5_0  # 128 columns
+    assert types["blk.0.ffn_down.weight"] == QT.Q4_K  # 256 columns
+    assert types["token_embd.weight"] == QT.Q5_0
+    with pytest.raises(ValueError):  # without it, such a K-quant cannot be written
+        write_gguf_model(tmp_path / "strict.gguf", config, qtype=QT.Q4_K)
