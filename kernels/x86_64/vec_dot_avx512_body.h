@@ -177,46 +177,75 @@ static inline __m512 gather_d16(const void *first, int block_bytes)
     return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw));
 }
 
+/* gather_d16 for the first blocks of `have` only (the rest are 0): a
+ * short last group, whose missing blocks must not be read. */
+static inline __m512 gather_d16_masked(const void *first, int block_bytes, __mmask16 have)
+{
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(block_bytes));
+    const __m512i raw = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), have, idx, first, 1);
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw));
+}
+
 /* rows_<t>(w0, stride, y, nb, out, R): out[r] = dot of row r (at w0 + r *
  * stride) for r < R; R is a constant after inlining. Per row, every block
  * pair adds cvt(sumi) * (d_w * d_y) to one accumulator, in block order;
  * however the scales are fetched (a gather of 16 activation scales, a word
  * permute of the weight row, or broadcasts for the tail), they are the same
  * float products. */
+/* Pair p (blocks i + 2p, i + 2p + 1) of R rows, dy16 holding the
+ * activation's d of blocks i..i+15. */
+#define PAIR_STEP_32(t, wblock, yblock)                                                              \
+    static inline __attribute__((always_inline)) void pair_step_##t(                                 \
+        const uint8_t *w0, size_t stride, const yblock *y, size_t i, int p, const int R, __m512i k,  \
+        __m512 dy16, __m512 *acc)                                                                    \
+    {                                                                                                \
+        const __m512i d_words = _mm512_castsi256_si512(_mm256_inserti128_si256(                      \
+            _mm256_setzero_si256(), _mm_set1_epi16((short)(sizeof(wblock) / 2)), 1));                \
+        const size_t b = i + 2 * (size_t)p;                                                          \
+        const struct act_pair a = act_pair_q8_0(y, b, b + 1, k);                                     \
+        const __m512 dy = _mm512_permutexvar_ps(                                                     \
+            _mm512_inserti64x4(_mm512_set1_epi32(2 * p), _mm256_set1_epi32(2 * p + 1), 1), dy16);    \
+        for (int r = 0; r < R; ++r) {                                                                \
+            const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride);               \
+            if (R > 1) { /* the same place 2 * ROWS_MAX rows on; a pair spans 2 lines */             \
+                _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride, _MM_HINT_T1);              \
+                _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);         \
+            }                                                                                        \
+            const __m512i sumi = pair_##t(w, b, b + 1, &a);                                          \
+            /* both blocks' d from one load: words 0 and sizeof(wblock) / 2 */                       \
+            const __m512i win = _mm512_loadu_si512(&w[b]);                                           \
+            const __m256i dh = _mm512_castsi512_si256(_mm512_permutexvar_epi16(d_words, win));       \
+            const __m512 d = _mm512_mul_ps(_mm512_cvtph_ps(dh), dy);                                 \
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);                           \
+        }                                                                                            \
+    }
+
 #define ROWS_32(t, wblock, yblock, offset)                                                           \
+    PAIR_STEP_32(t, wblock, yblock)                                                                  \
     static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n,       \
                                 float *out, const int R)                                             \
     {                                                                                                \
         const yblock *y = x_act;                                                                     \
         const size_t nb = n / 32;                                                                    \
         const __m512i k = _mm512_set1_epi8((char)(offset));                                          \
-        const __m512i d_words = _mm512_castsi256_si512(_mm256_inserti128_si256(                      \
-            _mm256_setzero_si256(), _mm_set1_epi16((short)(sizeof(wblock) / 2)), 1));                \
         __m512 acc[ROWS_MAX];                                                                        \
         for (int r = 0; r < R; ++r)                                                                  \
             acc[r] = _mm512_setzero_ps();                                                            \
         size_t i = 0;                                                                                \
-        for (; i + 16 <= nb; i += 16) {                                                              \
-            const __m512 dy16 = gather_d16(&y[i], (int)sizeof(yblock));                              \
-            for (int p = 0; p < 8; ++p) {                                                            \
-                const size_t b = i + 2 * (size_t)p;                                                  \
-                const struct act_pair a = act_pair_q8_0(y, b, b + 1, k);                             \
-                const __m512 dy = _mm512_permutexvar_ps(                                             \
-                    _mm512_inserti64x4(_mm512_set1_epi32(2 * p), _mm256_set1_epi32(2 * p + 1), 1), dy16); \
-                for (int r = 0; r < R; ++r) {                                                        \
-                    const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride);       \
-                    if (R > 1) { /* the same place 2 * ROWS_MAX rows on; a pair spans 2 lines */     \
-                        _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride, _MM_HINT_T1);      \
-                        _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1); \
-                    }                                                                                \
-                    const __m512i sumi = pair_##t(w, b, b + 1, &a);                                  \
-                    /* both blocks' d from one load: words 0 and sizeof(wblock) / 2 */               \
-                    const __m512i win = _mm512_loadu_si512(&w[b]);                                   \
-                    const __m256i dh = _mm512_castsi512_si256(_mm512_permutexvar_epi16(d_words, win)); \
-                    const __m512 d = _mm512_mul_ps(_mm512_cvtph_ps(dh), dy);                         \
-                    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);                   \
-                }                                                                                    \
+        while (i + 2 <= nb) { /* up to 16 blocks, in pairs; a row's odd last one below */           \
+            const size_t g = (nb - i < 16 ? nb - i : 16) & ~(size_t)1;                               \
+            if (g == 16) { /* a constant trip count, so each pair's lane indices fold */             \
+                const __m512 dy16 = gather_d16(&y[i], (int)sizeof(yblock));                          \
+                for (int p = 0; p < 8; ++p)                                                          \
+                    pair_step_##t(w0, stride, y, i, p, R, k, dy16, acc);                             \
+            } else {                                                                                 \
+                const __mmask16 have = (__mmask16)((1u << g) - 1);                                   \
+                const __m512 dy16 = gather_d16_masked(&y[i], (int)sizeof(yblock), have);             \
+                for (int p = 0; p < (int)(g / 2); ++p)                                               \
+                    pair_step_##t(w0, stride, y, i, p, R, k, dy16, acc);                             \
             }                                                                                        \
+            i += g;                                                                                  \
         }                                                                                            \
         for (; i < nb; i += 2) {                                                                     \
             const size_t j = i + 1 < nb ? i + 1 : i;                                                 \
@@ -326,65 +355,89 @@ static inline __m128i dot_u8i8_128(__m128i acc, __m128i u, __m128i s)
  * the four lanes of each block. Per four blocks and row that is 10 vector
  * uops where rows_q4_0 needs about 15, which is what keeps rows_q4_0 from
  * streaming at the memory's speed on cores of ~2 GHz. */
+/* One block of a Q4_0P row range at 128-bit width (the 1-3 blocks left
+ * over after a short group's four-block steps), into acc_tail. */
+static inline void q4_0p_block(const uint8_t *w0, size_t stride, const block_q8_0 *y, size_t nb, size_t i,
+                               const int R, __m128 *acc_tail)
+{
+    const __m128i eight = _mm_set1_epi8(8), m4 = _mm_set1_epi8(0x0F);
+    const __m128i ylo = _mm_loadu_si128((const __m128i *)y[i].qs);
+    const __m128i yhi = _mm_loadu_si128((const __m128i *)(y[i].qs + 16));
+    const __m128i nksum =
+        _mm_sub_epi32(_mm_setzero_si128(), dot_u8i8_128(dot_u8i8_128(_mm_setzero_si128(), eight, ylo), eight, yhi));
+    const float dy = fp16_f32(y[i].d);
+    for (int r = 0; r < R; ++r) {
+        const uint8_t *row = w0 + (size_t)r * stride;
+        const __m128i raw = _mm_loadu_si128((const __m128i *)(llmbm_q4_0p_quants(row, nb) + 16 * i));
+        const __m128i lo = _mm_and_si128(raw, m4);
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), m4);
+        const __m128i sumi = dot_u8i8_128(dot_u8i8_128(nksum, lo, ylo), hi, yhi);
+        const __m128 d = _mm_set1_ps(fp16_f32(llmbm_q4_0p_scales(row)[i]) * dy);
+        acc_tail[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(sumi), d, acc_tail[r]);
+    }
+}
+
+/* Blocks i + 4q .. i + 4q + 3 of R rows of a Q4_0P range: dd holds the
+ * rows' d_w * d_y of blocks i..i+15. */
+static inline __attribute__((always_inline)) void q4_0p_quad(const uint8_t *w0, size_t stride, const block_q8_0 *y,
+                                                             size_t nb, size_t i, int q, const int R,
+                                                             const __m512 *dd, __m512 *acc)
+{
+    const __m512i eight = _mm512_set1_epi8(8), m4 = _mm512_set1_epi8(0x0F);
+    const size_t b = i + 4 * (size_t)q;
+    const __m512i ylo = load_4x128(y[b].qs, y[b + 1].qs, y[b + 2].qs, y[b + 3].qs);
+    const __m512i yhi = load_4x128(y[b].qs + 16, y[b + 1].qs + 16, y[b + 2].qs + 16, y[b + 3].qs + 16);
+    /* -8 * sum(y) per 4-byte lane, the dots' starting value */
+    const __m512i nksum =
+        _mm512_sub_epi32(_mm512_setzero_si512(), dot_u8i8(dot_u8i8(_mm512_setzero_si512(), eight, ylo), eight, yhi));
+    /* lanes 4k..4k+3 belong to block b + k, whose scale is lane 4q + k of dd */
+    const __m512i idx =
+        _mm512_add_epi32(_mm512_set1_epi32(4 * q), _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
+    for (int r = 0; r < R; ++r) {
+        const uint8_t *qs = llmbm_q4_0p_quants(w0 + (size_t)r * stride, nb) + 16 * b;
+        if (R > 1) /* the same 64 bytes 2 * ROWS_MAX rows on */
+            _mm_prefetch((const char *)qs + 2 * ROWS_MAX * stride, _MM_HINT_T1);
+        const __m512i raw = _mm512_loadu_si512(qs);
+        const __m512i lo = _mm512_and_si512(raw, m4);
+        const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
+        const __m512i sumi = dot_u8i8(dot_u8i8(nksum, lo, ylo), hi, yhi);
+        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_permutexvar_ps(idx, dd[r]), acc[r]);
+    }
+}
+
 static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out, const int R)
 {
     const block_q8_0 *y = x_act;
     const size_t nb = n / 32;
-    const __m512i eight = _mm512_set1_epi8(8), m4 = _mm512_set1_epi8(0x0F);
     __m512 acc[ROWS_MAX];
     __m128 acc_tail[ROWS_MAX];
     for (int r = 0; r < R; ++r) {
         acc[r] = _mm512_setzero_ps();
         acc_tail[r] = _mm_setzero_ps();
     }
-    size_t i = 0;
-    for (; i + 16 <= nb; i += 16) {
-        const __m512 dy16 = gather_d16(&y[i], (int)sizeof(block_q8_0));
+    for (size_t i = 0; i < nb; i += 16) {
+        /* up to 16 blocks (fewer at a row's end, e.g. 28 blocks = 16 + 12
+         * for 896 columns): their scales in one masked load each */
+        const size_t g = nb - i < 16 ? nb - i : 16;
+        const __mmask16 have = (__mmask16)((1u << g) - 1);
+        const __m512 dy16 = g == 16 ? gather_d16(&y[i], (int)sizeof(block_q8_0))
+                                    : gather_d16_masked(&y[i], (int)sizeof(block_q8_0), have);
         __m512 dd[ROWS_MAX];
         for (int r = 0; r < R; ++r) {
             const llmbm_fp16 *scales = llmbm_q4_0p_scales(w0 + (size_t)r * stride) + i;
             if (R > 1) /* this row's scales 2 * ROWS_MAX rows on (32 bytes, at most 2 lines) */
                 _mm_prefetch((const char *)scales + 2 * ROWS_MAX * stride, _MM_HINT_T1);
-            dd[r] = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)scales)), dy16);
+            const __m256i h = g == 16 ? _mm256_loadu_si256((const __m256i *)scales) : _mm256_maskz_loadu_epi16(have, scales);
+            dd[r] = _mm512_mul_ps(_mm512_cvtph_ps(h), dy16);
         }
-        for (int q = 0; q < 4; ++q) {
-            const size_t b = i + 4 * (size_t)q;
-            const __m512i ylo = load_4x128(y[b].qs, y[b + 1].qs, y[b + 2].qs, y[b + 3].qs);
-            const __m512i yhi = load_4x128(y[b].qs + 16, y[b + 1].qs + 16, y[b + 2].qs + 16, y[b + 3].qs + 16);
-            /* -8 * sum(y) per 4-byte lane, the dots' starting value */
-            const __m512i nksum = _mm512_sub_epi32(
-                _mm512_setzero_si512(), dot_u8i8(dot_u8i8(_mm512_setzero_si512(), eight, ylo), eight, yhi));
-            /* lanes 4k..4k+3 belong to block b + k, whose scale is lane 4q + k of dd */
-            const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(4 * q),
-                                                 _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3));
-            for (int r = 0; r < R; ++r) {
-                const uint8_t *qs = llmbm_q4_0p_quants(w0 + (size_t)r * stride, nb) + 16 * b;
-                if (R > 1) /* the same 64 bytes 2 * ROWS_MAX rows on */
-                    _mm_prefetch((const char *)qs + 2 * ROWS_MAX * stride, _MM_HINT_T1);
-                const __m512i raw = _mm512_loadu_si512(qs);
-                const __m512i lo = _mm512_and_si512(raw, m4);
-                const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
-                const __m512i sumi = dot_u8i8(dot_u8i8(nksum, lo, ylo), hi, yhi);
-                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_permutexvar_ps(idx, dd[r]), acc[r]);
-            }
-        }
-    }
-    for (; i < nb; ++i) { /* fewer than 16 blocks left: one at a time */
-        const __m128i ylo = _mm_loadu_si128((const __m128i *)y[i].qs);
-        const __m128i yhi = _mm_loadu_si128((const __m128i *)(y[i].qs + 16));
-        const __m128i eight1 = _mm512_castsi512_si128(eight), m41 = _mm512_castsi512_si128(m4);
-        const __m128i nksum = _mm_sub_epi32(_mm_setzero_si128(),
-                                            dot_u8i8_128(dot_u8i8_128(_mm_setzero_si128(), eight1, ylo), eight1, yhi));
-        const float dy = fp16_f32(y[i].d);
-        for (int r = 0; r < R; ++r) {
-            const uint8_t *row = w0 + (size_t)r * stride;
-            const __m128i raw = _mm_loadu_si128((const __m128i *)(llmbm_q4_0p_quants(row, nb) + 16 * i));
-            const __m128i lo = _mm_and_si128(raw, m41);
-            const __m128i hi = _mm_and_si128(_mm_srli_epi16(raw, 4), m41);
-            const __m128i sumi = dot_u8i8_128(dot_u8i8_128(nksum, lo, ylo), hi, yhi);
-            const __m128 d = _mm_set1_ps(fp16_f32(llmbm_q4_0p_scales(row)[i]) * dy);
-            acc_tail[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(sumi), d, acc_tail[r]);
-        }
+        if (g == 16) /* a constant trip count, so each step's lane indices fold */
+            for (int q = 0; q < 4; ++q)
+                q4_0p_quad(w0, stride, y, nb, i, q, R, dd, acc);
+        else
+            for (int q = 0; q < (int)(g / 4); ++q)
+                q4_0p_quad(w0, stride, y, nb, i, q, R, dd, acc);
+        for (size_t b = i + g / 4 * 4; b < i + g; ++b)
+            q4_0p_block(w0, stride, y, nb, b, R, acc_tail);
     }
     for (int r = 0; r < R; ++r) {
         const __m128 t2 = _mm_add_ps(acc_tail[r], _mm_movehl_ps(acc_tail[r], acc_tail[r]));

@@ -269,7 +269,8 @@ static inline void act_quad_quants(struct act_quad *a, const void *y0, size_t ys
             for (int r = 0; r < R; ++r) {                                                              \
                 const block_##t *w = (const block_##t *)(const void *)(w0 + (size_t)r * stride) + i;   \
                 const __m512i sumi = quad_##t(load_quad(w->qs, sizeof *w, cnt), w, cnt, &a);           \
-                const struct w_scales s = scales_tail_##t(w, cnt);                                     \
+                /* a full quad of a short group still has its scales at fixed words */                \
+                const struct w_scales s = cnt == 4 ? scales_##t(w) : scales_tail_##t(w, cnt);          \
                 acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(s.d, a.dy), acc[r]);  \
                 if (has_min)                                                                           \
                     accm[r] = _mm_fmadd_ps(s.m, a.sy, accm[r]);                                        \

@@ -270,13 +270,14 @@ static void test_quantizer_error(const llmbm_kernel_table *k, llmbm_type at)
 }
 
 /* Rows 1..9 of 11: SIMD levels take rows in groups (of 4) and then one at a
- * time, and 32-element types in steps of 16 blocks and then pairs, so 9 rows
- * of 19 blocks reach every path, the odd last block included. */
+ * time, and 32-element types in steps of 16 blocks and then of 4 or 2 blocks
+ * and single ones, so 9 rows of 23 blocks (16 + 4 + 2 + 1) reach every path,
+ * the odd last block included. */
 static void test_matvec(const llmbm_kernel_table *k, llmbm_type t)
 {
-    enum { ROWS = 11, FIRST = 1, END = 10, MAXCOLS = 2 * LLMBM_QK_K + 96 };
+    enum { ROWS = 11, FIRST = 1, END = 10, MAXCOLS = 24 * 32 };
     const llmbm_type_traits *tr = llmbm_type_traits_of(t);
-    const size_t cols = tr->block_size == 1 ? 333 : tr->block_size == 32 ? 19 * 32 : 2 * LLMBM_QK_K;
+    const size_t cols = tr->block_size == 1 ? 333 : tr->block_size == 32 ? 23 * 32 : 2 * LLMBM_QK_K;
     const size_t rb = llmbm_row_bytes(t, cols);
     static uint8_t w[ROWS * MAXCOLS * 4], act[4096] __attribute__((aligned(16)));
     static float x[MAXCOLS], x_deq[MAXCOLS];
