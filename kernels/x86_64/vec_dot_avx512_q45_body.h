@@ -268,6 +268,10 @@ static inline void act_quad_quants(struct act_quad *a, const void *y0, size_t ys
             a.sy = has_min ? quad_fp16_x1(&y[i], sizeof(yblock), 2, cnt) : _mm_setzero_ps();           \
             for (int r = 0; r < R; ++r) {                                                              \
                 const block_##t *w = (const block_##t *)(const void *)(w0 + (size_t)r * stride) + i;   \
+                if (R > 1) { /* as in the full groups: short rows spend much of their time here */    \
+                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);                \
+                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);           \
+                }                                                                                      \
                 const __m512i sumi = quad_##t(load_quad(w->qs, sizeof *w, cnt), w, cnt, &a);           \
                 /* a full quad of a short group still has its scales at fixed words */                \
                 const struct w_scales s = cnt == 4 ? scales_##t(w) : scales_tail_##t(w, cnt);          \

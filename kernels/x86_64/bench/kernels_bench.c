@@ -326,6 +326,10 @@ static void run_kernels(const struct options *o, uint8_t *buf, stream_sum_fn *su
         const llmbm_type_traits *tr = llmbm_type_traits_of(t);
         if (!in_list(o->types, tr->name))
             continue;
+        if (o->cols % tr->block_size) { /* e.g. --cols 896 (Qwen2.5-0.5B): no K-quant rows */
+            printf("%-6s (skipped: %u columns are not whole %u-element blocks)\n", tr->name, o->cols, tr->block_size);
+            continue;
+        }
         fill_weights(buf, o->bytes, t, o->cols);
         const double token_bytes = tinyllama_params() * tr->block_bytes / tr->block_size;
         for (int l = 0; l < nlevels; ++l) {
@@ -378,7 +382,7 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.bytes < ((size_t)1 << 20) || o.reps < 1 || o.reps > MAX_REPS || o.cols == 0 || o.cols % LLMBM_QK_K)
+    if (o.bytes < ((size_t)1 << 20) || o.reps < 1 || o.reps > MAX_REPS || o.cols == 0 || o.cols % 32)
         return usage();
 
     llmbm_cpu_features cpu;
