@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from boot_helpers import Boot, boot, image_add, make_image
 from gen_helpers import host_run, host_steps, parse_answer
+from gguf import GGMLQuantizationType as QT
+
+from llmbm_build.gguf_models import write_gguf_model
+from llmbm_build.models import Llama2cConfig
 
 GREEDY_PROMPT = "Once upon a time"
 SAMPLED_PROMPT = "One day, Lily went to the park"
@@ -18,6 +23,14 @@ GGUF_PROMPT = "Tom and his dog"
 # checks that path (and its avx2 kernel) in the firmware against the host.
 GGUF_Q4_0 = "stories260K-q4_0-mix.gguf"
 GGUF_Q4_0_PROMPT = "The little bird"
+# Q4_K matrices become Q4_Kx16 (16 rows interleaved) when the level has a SIMD kernel for it:
+# a random-weight Q4_K model with K-quant-sized rows and stories260K's vocabulary runs the
+# avx2 one in the firmware, against the host's (each bit-identical to scalar Q4_K).
+Q4_K_CONFIG = Llama2cConfig(
+    dim=256, hidden_dim=512, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=512, seq_len=128,
+    shared_classifier=False,
+)  # fmt: skip
+Q4_K_PROMPT = "A big red ball"
 MAX_TOKENS = 24
 SEED = 42
 
@@ -52,6 +65,8 @@ COMMANDS = [
     GGUF_PROMPT,
     "/load q40mix.gguf",
     GGUF_Q4_0_PROMPT,
+    "/load q4k.gguf",
+    Q4_K_PROMPT,
     "/load stories2.gguf",
     "/unload",
     "are you there?",
@@ -60,7 +75,14 @@ COMMANDS = [
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory, efi_binary, testdata, boot_tools) -> Boot:
+def q4k_model(tmp_path_factory, testdata) -> Path:
+    path = tmp_path_factory.mktemp("q4k") / "q4k.gguf"
+    write_gguf_model(path, Q4_K_CONFIG, qtype=QT.Q4_K, seed=5, tokenizer_from=testdata / GGUF)
+    return path
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory, efi_binary, testdata, boot_tools, q4k_model) -> Boot:
     tmp = tmp_path_factory.mktemp("boot-generate")
     image = make_image(efi_binary, tmp / "generate.img", [testdata / "stories260K.bin", testdata / GGUF])
     image_add(image, testdata / "tok512.bin", "tokenizer.bin")
@@ -70,6 +92,7 @@ def session(tmp_path_factory, efi_binary, testdata, boot_tools) -> Boot:
     image_add(image, tmp / "trunc.bin", "trunc.bin")
     image_add(image, tmp / "garbage.bin", "garbage.bin")
     image_add(image, testdata / GGUF_Q4_0, "q40mix.gguf")
+    image_add(image, q4k_model, "q4k.gguf")
     return boot(image, COMMANDS, tmp, timeout=200)
 
 
@@ -167,6 +190,17 @@ def test_q4_0_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
     steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
     expected = host_run(llmbm, testdata / GGUF_Q4_0, None, GGUF_Q4_0_PROMPT, steps, "-t", "0")
     assert answer.text == expected
+
+
+def test_q4_k_gguf_greedy_completion_equals_llmbm_run(session, llmbm, q4k_model):
+    loaded = session.reply("/load q4k.gguf")
+    assert "Loaded q4k.gguf: GGUF" in loaded, loaded
+    answer = parse_answer(session.reply(Q4_K_PROMPT))
+    assert answer.reason == "max_tokens" and answer.answer_tokens == MAX_TOKENS, answer
+    info = subprocess.run([str(llmbm), "info", str(q4k_model)], capture_output=True, text=True, check=True)
+    assert "q4_Kx16" in info.stdout, info.stdout  # the host converts too (its level has the kernel)
+    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
+    assert answer.text == host_run(llmbm, q4k_model, None, Q4_K_PROMPT, steps, "-t", "0")
 
 
 def test_reset_and_unload(session):
