@@ -2,7 +2,7 @@
 
     python3 -m llmbm_build.bench_decode BUILD_DIR [--png decode.png] [--shapes a,b] [--types a,b]
         [-n 64] [-T 1] [--repeat 3] [--models-dir DIR]
-    meson benchmark -C BUILD_DIR decode     # all shapes and types, --png BUILD_DIR/decode.png
+    meson test -C BUILD_DIR --benchmark decode   # all shapes and types, --png BUILD_DIR/decode.png
 
 For each shape (TinyLlama-1.1B, Qwen2.5-0.5B) and weight type (Q4_0, Q8_0, Q4_K, Q6_K) it writes
 a random-weight model with ``llmbm_build.gguf_models`` into ``BUILD_DIR/bench-models`` (kept:
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         metavar="PATH",
         help="also write a bar chart of the %% of read bandwidth per shape and type (default: none; "
-        "`meson benchmark decode` writes BUILD_DIR/decode.png)",
+        "`meson test --benchmark decode` writes BUILD_DIR/decode.png)",
     )
     a = ap.parse_args(argv)
     build = a.build_dir.resolve()
