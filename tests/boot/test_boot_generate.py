@@ -169,38 +169,31 @@ def test_chat_turns_through_a_template(session):
     assert "template chatml" in ctx and "2 turns kept" in ctx, ctx
 
 
+def assert_gguf_greedy_matches_host(session: Boot, llmbm: Path, name: str, model: Path, prompt: str) -> None:
+    """/load NAME in the firmware, then PROMPT's greedy completion equals `llmbm run`'s."""
+    loaded = session.reply(f"/load {name}")
+    assert f"Loaded {name}: GGUF" in loaded and "tokenizer from the GGUF file" in loaded, loaded
+    answer = parse_answer(session.reply(prompt))
+    assert answer.reason == "max_tokens" and answer.answer_tokens == MAX_TOKENS, answer
+    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
+    assert answer.text == host_run(llmbm, model, None, prompt, steps, "-t", "0")
+
+
 def test_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
     # QEMU's -cpu max emulates AVX2 but not AVX-512, so the firmware runs the
     # avx2 kernels while the host may run another level: the same tokens.
     assert "Kernels: avx2" in session.banner, session.banner
-    loaded = session.reply("/load stories2.gguf")
-    assert "Loaded stories2.gguf: GGUF" in loaded and "tokenizer from the GGUF file" in loaded, loaded
-    answer = parse_answer(session.reply(GGUF_PROMPT))
-    assert answer.reason == "max_tokens", answer
-    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
-    expected = host_run(llmbm, testdata / GGUF, None, GGUF_PROMPT, steps, "-t", "0")
-    assert answer.text == expected
+    assert_gguf_greedy_matches_host(session, llmbm, "stories2.gguf", testdata / GGUF, GGUF_PROMPT)
 
 
 def test_q4_0_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
-    loaded = session.reply("/load q40mix.gguf")
-    assert "Loaded q40mix.gguf: GGUF" in loaded, loaded
-    answer = parse_answer(session.reply(GGUF_Q4_0_PROMPT))
-    assert answer.reason == "max_tokens", answer
-    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
-    expected = host_run(llmbm, testdata / GGUF_Q4_0, None, GGUF_Q4_0_PROMPT, steps, "-t", "0")
-    assert answer.text == expected
+    assert_gguf_greedy_matches_host(session, llmbm, "q40mix.gguf", testdata / GGUF_Q4_0, GGUF_Q4_0_PROMPT)
 
 
 def test_q4_k_gguf_greedy_completion_equals_llmbm_run(session, llmbm, q4k_model):
-    loaded = session.reply("/load q4k.gguf")
-    assert "Loaded q4k.gguf: GGUF" in loaded, loaded
-    answer = parse_answer(session.reply(Q4_K_PROMPT))
-    assert answer.reason == "max_tokens" and answer.answer_tokens == MAX_TOKENS, answer
     info = subprocess.run([str(llmbm), "info", str(q4k_model)], capture_output=True, text=True, check=True)
     assert "q4_Kx16" in info.stdout, info.stdout  # the host converts too (its level has the kernel)
-    steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
-    assert answer.text == host_run(llmbm, q4k_model, None, Q4_K_PROMPT, steps, "-t", "0")
+    assert_gguf_greedy_matches_host(session, llmbm, "q4k.gguf", q4k_model, Q4_K_PROMPT)
 
 
 def test_reset_and_unload(session):
