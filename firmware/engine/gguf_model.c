@@ -4,10 +4,11 @@
  * file size). Only norms, biases and rope frequency factors are copied, into
  * a small f32 side buffer, because the engine reads those as plain floats and
  * files may store them as f16. Every tensor's shape and type is checked
- * against the config before anything runs. Once all of it passed, Q4_0
- * matrices are rewritten in place as Q4_0P and (with a SIMD kernel for it)
- * Q4_K ones as Q4_Kx16: the same bytes in the orders the SIMD kernels
- * stream fastest (quant_formats.h). */
+ * against the config before anything runs. Once all of it passed, Q4_0 and
+ * Q4_K matrices are rewritten in place as Q4_0x16 / Q4_Kx16 (16 rows
+ * interleaved, with a SIMD kernel for it) or Q4_0P (Q4_0 otherwise, and the
+ * token embedding): the same bytes in the orders the SIMD kernels stream
+ * fastest (quant_formats.h). */
 #include "gguf_model.h"
 
 #include "isa.h"
@@ -268,27 +269,37 @@ static void to_q4_0p(llmbm_weight *w) {
     w->type = LLMBM_Q4_0P;
 }
 
-/* Q4_K -> Q4_Kx16, one 16-row group at a time. Only for matrices that a
- * mat-vec alone reads (the token embedding is read a row at a time, which
- * interleaved rows cannot serve), whose rows fill whole groups, and when
- * the kernel level has a SIMD kernel for it: the reference one is slower
- * than Q4_K's. (A level forced lower later still computes it, correctly.) */
-static void to_q4_kx16(llmbm_weight *w) {
+/* Q4_K -> Q4_Kx16 and Q4_0 -> Q4_0x16, one 16-row group at a time. Only
+ * for matrices that a mat-vec alone reads (the token embedding is read a row
+ * at a time, which interleaved rows cannot serve), whose rows fill whole
+ * groups, and when the kernel level has a SIMD kernel for the layout: the
+ * reference one is slower than the plain type's. (A level forced lower later
+ * still computes it, correctly.) false when the matrix was left alone. */
+static bool to_x16(llmbm_weight *w) {
+    const llmbm_type from = w->type;
+    const llmbm_type to = from == LLMBM_Q4_K ? LLMBM_Q4_KX16 : from == LLMBM_Q4_0 ? LLMBM_Q4_0X16 : from;
     const llmbm_kernel_table *k = llmbm_isa_table();
-    if (w->type != LLMBM_Q4_K || w->rows % LLMBM_Q4_KX16_ROWS ||
-        llmbm_kernel_matvec_rows(k, LLMBM_Q4_KX16) ==
-            llmbm_kernel_matvec_rows(llmbm_kernels_select(LLMBM_ISA_SCALAR), LLMBM_Q4_KX16))
-        return;
-    const size_t nb = w->cols / LLMBM_QK_K, group_bytes = LLMBM_Q4_KX16_ROWS * nb * sizeof(block_q4_K);
+    if (to == from || w->rows % LLMBM_X16_ROWS ||
+        llmbm_kernel_matvec_rows(k, to) == llmbm_kernel_matvec_rows(llmbm_kernels_select(LLMBM_ISA_SCALAR), to))
+        return false;
+    const size_t nb = w->cols / llmbm_type_traits_of(from)->block_size;
+    const size_t group_bytes = LLMBM_X16_ROWS * llmbm_row_bytes(from, w->cols);
     uint8_t *copy = plat_alloc(group_bytes);
-    if (!copy) return;
+    if (!copy) return false;
     uint8_t *group = (uint8_t *)(uintptr_t)w->data; /* inside the tensor data the model owns */
-    for (uint32_t r = 0; r < w->rows; r += LLMBM_Q4_KX16_ROWS, group += group_bytes) {
+    for (uint32_t r = 0; r < w->rows; r += LLMBM_X16_ROWS, group += group_bytes) {
         eng_memcpy(copy, group, group_bytes);
-        llmbm_q4_kx16_from_q4_k(group, copy, nb);
+        if (to == LLMBM_Q4_KX16) llmbm_q4_kx16_from_q4_k(group, copy, nb);
+        else llmbm_q4_0x16_from_q4_0(group, copy, nb);
     }
     plat_free(copy);
-    w->type = LLMBM_Q4_KX16;
+    w->type = to;
+    return true;
+}
+
+/* A mat-vec-only matrix: interleaved if it can be, else Q4_0 as Q4_0P. */
+static void relayout_matrix(llmbm_weight *w) {
+    if (!to_x16(w)) to_q4_0p(w);
 }
 
 static void convert_layouts(llmbm_model *m) {
@@ -296,18 +307,14 @@ static void convert_layouts(llmbm_model *m) {
     for (uint32_t l = 0; l < m->config.n_layers; l++) {
         llmbm_layer *L = &m->layers[l];
         llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
-        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
-            to_q4_0p(ws[i]);
-            to_q4_kx16(ws[i]);
-        }
+        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) relayout_matrix(ws[i]);
     }
     /* A shared classifier is a copy of the embedding's view: same bytes, so
      * it takes the converted type rather than being converted twice. */
     if (m->classifier.data == m->token_embedding.data) {
         m->classifier.type = m->token_embedding.type;
     } else {
-        to_q4_0p(&m->classifier);
-        to_q4_kx16(&m->classifier);
+        relayout_matrix(&m->classifier);
     }
 }
 

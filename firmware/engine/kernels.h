@@ -21,6 +21,9 @@ typedef enum llmbm_type {
      * (quant_formats.h); the id is ggml's retired Q4_3, also refused in
      * files. */
     LLMBM_Q4_KX16 = 5,
+    /* Q4_0 matrices with 16 rows interleaved the same way; the id is one of
+     * ggml's retired repacked Q4_0 types (Q4_0_4_4), refused in files. */
+    LLMBM_Q4_0X16 = 31,
     LLMBM_Q4_1 = 3,
     LLMBM_Q5_0 = 6,
     LLMBM_Q5_1 = 7,

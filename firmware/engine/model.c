@@ -223,15 +223,19 @@ static void describe_gguf(text_sink *s, const llmbm_model *m) {
     sinkf(s, "\n");
 }
 
+static bool is_relaid(llmbm_type t) {
+    return t == LLMBM_Q4_0P || t == LLMBM_Q4_0X16 || t == LLMBM_Q4_KX16;
+}
+
 /* Whether the loader re-laid out any matrix (gguf_model.c), which the
  * tensor list then shows under the in-memory type names. */
 static bool has_relaid_weights(const llmbm_model *model) {
-    if (model->classifier.type == LLMBM_Q4_0P || model->classifier.type == LLMBM_Q4_KX16) return true;
+    if (is_relaid(model->classifier.type)) return true;
     for (uint32_t l = 0; l < model->config.n_layers; l++) {
         const llmbm_layer *L = &model->layers[l];
         const llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
         for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++)
-            if (ws[i]->type == LLMBM_Q4_0P || ws[i]->type == LLMBM_Q4_KX16) return true;
+            if (is_relaid(ws[i]->type)) return true;
     }
     return false;
 }
@@ -265,7 +269,7 @@ void llmbm_model_describe(const llmbm_model *model, llmbm_write_fn write, void *
     sinkf(&s, "  %-16s %-8s %u (x%u layers, x2)\n", "rms norms", "f32", c->dim, c->n_layers);
     if (!c->shared_classifier) describe_weight(&s, "classifier", &model->classifier, 1);
     if (has_relaid_weights(model))
-        sinkf(&s, "  (q4_0p, q4_Kx16: the file's q4_0, q4_K bytes in the order the SIMD kernels read)\n");
+        sinkf(&s, "  (q4_0p, q4_0x16, q4_Kx16: the file's q4_0, q4_K bytes in the orders the SIMD kernels read)\n");
     uint64_t wb = llmbm_model_weight_bytes(model), sb = llmbm_model_state_bytes(c, c->seq_len);
     sinkf(&s, "weights: %llu bytes (%.1f MiB)\n", (unsigned long long)wb, (double)wb / 1048576.0);
     sinkf(&s, "run state at seq_len %u: %llu bytes (%.1f MiB)\n", c->seq_len, (unsigned long long)sb,

@@ -32,6 +32,7 @@ const char *llmbm_type_name(llmbm_type type) {
     case LLMBM_Q4_0: return "q4_0";
     case LLMBM_Q4_0P: return "q4_0p";
     case LLMBM_Q4_KX16: return "q4_Kx16";
+    case LLMBM_Q4_0X16: return "q4_0x16";
     case LLMBM_Q4_1: return "q4_1";
     case LLMBM_Q5_0: return "q5_0";
     case LLMBM_Q5_1: return "q5_1";

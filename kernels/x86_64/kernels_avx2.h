@@ -18,3 +18,4 @@ llmbm_quantize_row_kernel llmbm_quantize_row_q8_0_avx2;
 llmbm_quantize_row_kernel llmbm_quantize_row_q8_1_avx2;
 llmbm_quantize_row_kernel llmbm_quantize_row_q8_K_avx2;
 llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_Kx16_avx2;
+llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_0x16_avx2;

@@ -13,3 +13,4 @@
 LLMBM_AVX512_TYPES(LLMBM_AVX512_DECLARE)
 #undef LLMBM_AVX512_DECLARE
 llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_Kx16_avx512;
+llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_0x16_avx512;

@@ -13,3 +13,4 @@
 LLMBM_AVX512VNNI_TYPES(LLMBM_AVX512VNNI_DECLARE)
 #undef LLMBM_AVX512VNNI_DECLARE
 llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_Kx16_avx512vnni;
+llmbm_matvec_rows_kernel llmbm_matvec_rows_q4_0x16_avx512vnni;

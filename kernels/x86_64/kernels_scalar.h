@@ -65,6 +65,8 @@ void llmbm_matvec_rows_q2_K_scalar(const llmbm_weight *w, const void *x_act, flo
                                    size_t row_end);
 void llmbm_matvec_rows_q3_K_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                    size_t row_end);
+void llmbm_matvec_rows_q4_0x16_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                      size_t row_end);
 void llmbm_matvec_rows_q4_Kx16_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                       size_t row_end);
 void llmbm_matvec_rows_q4_K_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,

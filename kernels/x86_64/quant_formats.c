@@ -15,6 +15,8 @@ static const llmbm_type_traits type_traits[] = {
     /* not a ggml type: Q4_K with 16 rows interleaved (quant_formats.h) */
     [LLMBM_Q4_KX16] = {.name = "q4_Kx16", .block_size = LLMBM_QK_K, .block_bytes = sizeof(block_q4_K),
                        .vec_dot_type = LLMBM_Q8_K, .is_weight = true, .group_rows = LLMBM_Q4_KX16_ROWS},
+    [LLMBM_Q4_0X16] = {.name = "q4_0x16", .block_size = LLMBM_QK4_0, .block_bytes = sizeof(block_q4_0),
+                       .vec_dot_type = LLMBM_Q8_0, .is_weight = true, .group_rows = LLMBM_X16_ROWS},
     TRAITS(LLMBM_Q4_1, "q4_1", LLMBM_QK4_1, sizeof(block_q4_1), LLMBM_Q8_1, true),
     TRAITS(LLMBM_Q5_0, "q5_0", LLMBM_QK5_0, sizeof(block_q5_0), LLMBM_Q8_0, true),
     TRAITS(LLMBM_Q5_1, "q5_1", LLMBM_QK5_1, sizeof(block_q5_1), LLMBM_Q8_1, true),
@@ -112,4 +114,24 @@ void llmbm_q4_k_from_q4_kx16(block_q4_K *dst, const block_q4_Kx16 *src, int r)
     for (int c = 0; c < 4; ++c)
         for (int k = 0; k < 8; ++k)
             __builtin_memcpy(dst->qs + 32 * c + 4 * k, src->qs[c][k][r], 4);
+}
+
+void llmbm_q4_0x16_from_q4_0(void *dst, const void *src, size_t nb)
+{
+    const block_q4_0 *rows = src;
+    block_q4_0x16 *out = dst;
+    for (size_t i = 0; i < nb; ++i)
+        for (int r = 0; r < 16; ++r) {
+            const block_q4_0 *b = &rows[(size_t)r * nb + i];
+            out[i].d[r] = b->d;
+            for (int k = 0; k < 4; ++k)
+                __builtin_memcpy(out[i].qs[k][r], b->qs + 4 * k, 4);
+        }
+}
+
+void llmbm_q4_0_from_q4_0x16(block_q4_0 *dst, const block_q4_0x16 *src, int r)
+{
+    dst->d = src->d[r];
+    for (int k = 0; k < 4; ++k)
+        __builtin_memcpy(dst->qs + 4 * k, src->qs[k][r], 4);
 }

@@ -115,6 +115,7 @@ typedef struct {
  *                 nibbles sub-block 2c, high ones 2c+1) of row r
  * A matrix is its row groups one after another, each nb of these. */
 #define LLMBM_Q4_KX16_ROWS 16
+#define LLMBM_X16_ROWS 16 /* rows per group of the interleaved layouts */
 typedef struct {
     llmbm_fp16 d[16];
     llmbm_fp16 dmin[16];
@@ -124,6 +125,15 @@ typedef struct {
     uint8_t mn_hi[2][16];
     uint8_t qs[4][8][16][4];
 } block_q4_Kx16;
+
+/* Q4_0x16: one block of 16 consecutive Q4_0 rows, interleaved like Q4_Kx16
+ * (lane r of a register is row r): d[r] is row r's scale, qs[k][r] bytes
+ * 4k..4k+3 of its quants (low nibbles elements 4k.., high ones 16 + 4k..).
+ * A matrix is its 16-row groups one after another, each nb of these. */
+typedef struct {
+    llmbm_fp16 d[16];
+    uint8_t qs[4][16][4];
+} block_q4_0x16;
 
 typedef struct {
     llmbm_fp16 d;
@@ -159,6 +169,7 @@ _Static_assert(sizeof(block_q2_K) == 84, "block_q2_K size");
 _Static_assert(sizeof(block_q3_K) == 110, "block_q3_K size");
 _Static_assert(sizeof(block_q4_K) == 144, "block_q4_K size");
 _Static_assert(sizeof(block_q4_Kx16) == 16 * 144, "block_q4_Kx16 size");
+_Static_assert(sizeof(block_q4_0x16) == 16 * 18, "block_q4_0x16 size");
 _Static_assert(sizeof(block_q5_K) == 176, "block_q5_K size");
 _Static_assert(sizeof(block_q6_K) == 210, "block_q6_K size");
 _Static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
@@ -306,6 +317,11 @@ void llmbm_q4_0p_from_q4_0(void *dst, const void *src, size_t nb);
 /* Writes the Q4_Kx16 form of 16 consecutive Q4_K rows (`src`, nb super-blocks
  * each) to `dst`; the two must not overlap. */
 void llmbm_q4_kx16_from_q4_k(void *dst, const void *src, size_t nb);
+
+/* The same for 16 Q4_0 rows of nb blocks -> Q4_0x16, and row r's block
+ * back out of one Q4_0x16 block. */
+void llmbm_q4_0x16_from_q4_0(void *dst, const void *src, size_t nb);
+void llmbm_q4_0_from_q4_0x16(block_q4_0 *dst, const block_q4_0x16 *src, int r);
 
 /* Row r's block_q4_K back from one Q4_Kx16 super-block (the reference
  * kernel computes with it, so it stays Q4_K's arithmetic). */

@@ -35,20 +35,46 @@ float llmbm_vec_dot_bf16_scalar(const void *w_row, const void *x_act, size_t n)
     return sum;
 }
 
+/* One Q4_0 block's term of the dot (quants qs, scale d). */
+static float q4_0_term(const uint8_t *qs, llmbm_fp16 d, const block_q8_0 *y)
+{
+    int32_t sumi = 0;
+    for (int j = 0; j < LLMBM_QK4_0 / 2; ++j) {
+        sumi += ((qs[j] & 0x0F) - 8) * y->qs[j];
+        sumi += ((qs[j] >> 4) - 8) * y->qs[j + 16];
+    }
+    return (llmbm_fp16_to_f32(d) * llmbm_fp16_to_f32(y->d)) * (float)sumi;
+}
+
 float llmbm_vec_dot_q4_0_scalar(const void *w_row, const void *x_act, size_t n)
 {
     const block_q4_0 *w = w_row;
     const block_q8_0 *y = x_act;
     float sumf = 0.0f;
-    for (size_t i = 0; i < n / LLMBM_QK4_0; ++i) {
-        int32_t sumi = 0;
-        for (int j = 0; j < LLMBM_QK4_0 / 2; ++j) {
-            sumi += ((w[i].qs[j] & 0x0F) - 8) * y[i].qs[j];
-            sumi += ((w[i].qs[j] >> 4) - 8) * y[i].qs[j + 16];
-        }
-        sumf += (llmbm_fp16_to_f32(w[i].d) * llmbm_fp16_to_f32(y[i].d)) * (float)sumi;
-    }
+    for (size_t i = 0; i < n / LLMBM_QK4_0; ++i)
+        sumf += q4_0_term(w[i].qs, w[i].d, &y[i]);
     return sumf;
+}
+
+/* Q4_0x16, the reference: each row's blocks taken back out of the groups
+ * and dotted exactly as Q4_0. Rows outside [row_begin, row_end) of a touched
+ * group are skipped. */
+void llmbm_matvec_rows_q4_0x16_scalar(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                      size_t row_end)
+{
+    const size_t nb = w->cols / LLMBM_QK4_0;
+    const block_q4_0x16 *groups = w->data;
+    const block_q8_0 *y = x_act;
+    for (size_t row = row_begin; row < row_end; ++row) {
+        const block_q4_0x16 *g = groups + row / LLMBM_X16_ROWS * nb;
+        float sumf = 0.0f;
+        for (size_t i = 0; i < nb; ++i) {
+            block_q4_0 b;
+            llmbm_q4_0_from_q4_0x16(&b, &g[i], (int)(row % LLMBM_X16_ROWS));
+            sumf += q4_0_term(b.qs, b.d, &y[i]);
+        }
+        out[row] = sumf;
+    }
 }
 
 /* The same sums and products as Q4_0, in the same order: equal results. */
@@ -59,14 +85,8 @@ float llmbm_vec_dot_q4_0p_scalar(const void *w_row, const void *x_act, size_t n)
     const uint8_t *qs = llmbm_q4_0p_quants(w_row, nb);
     const block_q8_0 *y = x_act;
     float sumf = 0.0f;
-    for (size_t i = 0; i < nb; ++i, qs += 16) {
-        int32_t sumi = 0;
-        for (int j = 0; j < LLMBM_QK4_0 / 2; ++j) {
-            sumi += ((qs[j] & 0x0F) - 8) * y[i].qs[j];
-            sumi += ((qs[j] >> 4) - 8) * y[i].qs[j + 16];
-        }
-        sumf += (llmbm_fp16_to_f32(scales[i]) * llmbm_fp16_to_f32(y[i].d)) * (float)sumi;
-    }
+    for (size_t i = 0; i < nb; ++i, qs += 16)
+        sumf += q4_0_term(qs, scales[i], &y[i]);
     return sumf;
 }
 

@@ -14,18 +14,18 @@ import numpy.typing as npt
 from llmbm_build.dispatch import load_manifest
 
 # ggml type ids (firmware/engine/kernels.h) and block geometry, plus q4_0p
-# and q4_Kx16: our re-laid-out Q4_0 and Q4_K (quant_formats.h), which no
+# q4_Kx16 and q4_0x16: our re-laid-out Q4_0 and Q4_K (quant_formats.h), which no
 # file holds, so they are not in WEIGHT_TYPES (test_quant_vectors converts
 # ggml's rows to test them).
 TYPE_IDS: dict[str, int] = {
     "f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q8_1": 9,
-    "q4_0p": 4, "q4_Kx16": 5,
+    "q4_0p": 4, "q4_Kx16": 5, "q4_0x16": 31,
     "q2_K": 10, "q3_K": 11, "q4_K": 12, "q5_K": 13, "q6_K": 14, "q8_K": 15, "bf16": 30,
 }  # fmt: skip
 BLOCK: dict[str, tuple[int, int]] = {
     "f32": (1, 4), "f16": (1, 2), "bf16": (1, 2),
     "q4_0": (32, 18), "q4_1": (32, 20), "q5_0": (32, 22), "q5_1": (32, 24),
-    "q4_0p": (32, 18), "q4_Kx16": (256, 144),
+    "q4_0p": (32, 18), "q4_Kx16": (256, 144), "q4_0x16": (32, 18),
     "q8_0": (32, 34), "q8_1": (32, 36),
     "q2_K": (256, 84), "q3_K": (256, 110), "q4_K": (256, 144), "q5_K": (256, 176),
     "q6_K": (256, 210), "q8_K": (256, 292),
@@ -143,12 +143,13 @@ class Kernels:
         tid = TYPE_IDS[t] if isinstance(t, str) else t
         return int(self.lib.llmbm_row_bytes(tid, cols))
 
-    def q4_kx16_from_q4_k(self, rows: U8Array, nb: int) -> U8Array:
-        """16 Q4_K rows of nb super-blocks, interleaved by the loader's C code."""
+    def interleave16(self, base: str, rows: U8Array, nb: int) -> U8Array:
+        """16 rows of nb blocks of base (q4_K or q4_0), interleaved by the loader's C code."""
         src = np.ascontiguousarray(rows.view(np.uint8).reshape(-1))
-        assert src.size == 16 * nb * 144
+        assert src.size == 16 * nb * BLOCK[base][1]
         out = np.zeros_like(src)
-        self.lib.llmbm_q4_kx16_from_q4_k(_ptr(out), _ptr(src), ctypes.c_size_t(nb))
+        convert = {"q4_K": self.lib.llmbm_q4_kx16_from_q4_k, "q4_0": self.lib.llmbm_q4_0x16_from_q4_0}[base]
+        convert(_ptr(out), _ptr(src), ctypes.c_size_t(nb))
         return out
 
     def dequantize(self, t: str, src: U8Array, n: int) -> F32Array:

@@ -103,12 +103,13 @@ def test_row_bytes_matches_file(kern: Kernels, vectors: dict, t: str) -> None:
 
 
 def test_row_bytes_unknown_type(kern: Kernels) -> None:
-    for tid in (16, 29, 31, 1000, -1):
+    for tid in (16, 29, 32, 1000, -1):
         assert kern.row_bytes(tid, 256) == 0, tid
-    # ids 4 and 5 (ggml's retired Q4_2, Q4_3) are our q4_0p and q4_Kx16:
+    # ids 4, 5 and 31 (retired in ggml) are our q4_0p, q4_Kx16 and q4_0x16:
     # the bytes of Q4_0 and Q4_K rows in other orders
     assert kern.row_bytes(4, 256) == kern.row_bytes("q4_0", 256)
     assert kern.row_bytes(5, 256) == kern.row_bytes("q4_K", 256)
+    assert kern.row_bytes(31, 256) == kern.row_bytes("q4_0", 256)
     assert kern.row_bytes("f16", 7) == 14
 
 
@@ -191,23 +192,25 @@ def test_q4_0p_against_ggml(kern: Kernels, vectors: dict) -> None:
     np.testing.assert_array_equal(full.view(np.uint32), np.array(per_row, np.float32).view(np.uint32))
 
 
-def test_q4_kx16_against_ggml(kern: Kernels, vectors: dict) -> None:
-    """ggml's 8 Q4_K rows twice over (one 16-row group), interleaved by the
-    loader's own conversion: each row's mat-vec result equals scalar Q4_K's
-    dot bit for bit (exact integer sums, then Q4_K's float steps) and is as
-    close to ggml's dot as Q4_K's."""
-    w = raw(vectors, "w.q4_K").reshape(ROWS, -1)
-    group = np.ascontiguousarray(np.concatenate([w, w]))
-    x16 = kern.q4_kx16_from_q4_k(group, COLS // 256)
-    y = act_raw(vectors, "q8_K")
-    wd = np.asarray(vectors["w.q4_K.deq"], np.float64).reshape(ROWS, COLS)
-    xd = np.asarray(vectors["x.q8_K.deq"], np.float64)
-    out = kern.matvec_rows("q4_Kx16", x16, 2 * ROWS, COLS, y, 0, 2 * ROWS)
+@pytest.mark.parametrize(("base", "x16"), [("q4_K", "q4_Kx16"), ("q4_0", "q4_0x16")])
+def test_interleaved_against_ggml(kern: Kernels, vectors: dict, base: str, x16: str) -> None:
+    """ggml's 8 rows twice over (one 16-row group), interleaved by the loader's own conversion:
+    each row's mat-vec result equals the scalar base type's dot bit for bit (exact integer
+    sums, then its float steps) and is as close to ggml's dot as the base type's."""
+    act = VEC_DOT_TYPE[base]
+    w = raw(vectors, f"w.{base}").reshape(ROWS, -1)
+    interleaved = kern.interleave16(
+        base, np.ascontiguousarray(np.concatenate([w, w])), COLS // BLOCK[base][0]
+    )
+    y = act_raw(vectors, act)
+    wd = np.asarray(vectors[f"w.{base}.deq"], np.float64).reshape(ROWS, COLS)
+    xd = np.asarray(vectors[f"x.{act}.deq"], np.float64)
+    out = kern.matvec_rows(x16, interleaved, 2 * ROWS, COLS, y, 0, 2 * ROWS)
     scalar = Kernels(kern.build_dir, "scalar")
     for r in range(2 * ROWS):
-        ref = scalar.vec_dot("q4_K", w[r % ROWS], y, COLS)
-        assert out[r] == np.float32(ref), f"q4_Kx16 row {r}: {out[r]} vs scalar q4_K {ref}"
-        ggml = float(vectors["dot.q4_K"][r % ROWS])
+        ref = scalar.vec_dot(base, w[r % ROWS], y, COLS)
+        assert out[r] == np.float32(ref), f"{x16} row {r}: {out[r]} vs scalar {base} {ref}"
+        ggml = float(vectors[f"dot.{base}"][r % ROWS])
         assert cond_err(float(out[r]), ggml, wd[r % ROWS], xd) <= TOL_DOT, (r, out[r], ggml)
 
 

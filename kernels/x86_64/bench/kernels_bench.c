@@ -143,7 +143,7 @@ static double read_bandwidth(const uint8_t *buf, size_t bytes, int reps, const l
 
 /* ---- 2. mat-vec per type and level ---------------------------------------- */
 
-static const llmbm_type bench_types[] = {LLMBM_Q4_0, LLMBM_Q4_0P, LLMBM_Q8_0, LLMBM_Q4_K, LLMBM_Q4_KX16,
+static const llmbm_type bench_types[] = {LLMBM_Q4_0, LLMBM_Q4_0P, LLMBM_Q4_0X16, LLMBM_Q8_0, LLMBM_Q4_K, LLMBM_Q4_KX16,
                                          LLMBM_Q6_K, LLMBM_F32,
                                          LLMBM_F16,  LLMBM_Q4_1, LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q5_K,
                                          LLMBM_Q3_K, LLMBM_Q2_K, LLMBM_BF16};
@@ -173,13 +173,17 @@ static void fill_weights(uint8_t *buf, size_t bytes, llmbm_type t, uint32_t cols
         free(tmp);
         return;
     }
-    if (t == LLMBM_Q4_KX16) { /* Q4_K rows, 16 at a time converted as the model loader does */
-        fill_weights(buf, bytes, LLMBM_Q4_K, cols);
-        const size_t nb = cols / LLMBM_QK_K, group_bytes = 16 * nb * sizeof(block_q4_K);
+    if (t == LLMBM_Q4_KX16 || t == LLMBM_Q4_0X16) { /* rows 16 at a time, converted as the loader does */
+        const llmbm_type base = t == LLMBM_Q4_KX16 ? LLMBM_Q4_K : LLMBM_Q4_0;
+        fill_weights(buf, bytes, base, cols);
+        const size_t nb = cols / llmbm_type_traits_of(base)->block_size, group_bytes = 16 * llmbm_row_bytes(base, cols);
         uint8_t *tmp = malloc(group_bytes);
         for (size_t g = 0; tmp && (g + 1) * group_bytes <= bytes; ++g) {
             memcpy(tmp, buf + g * group_bytes, group_bytes);
-            llmbm_q4_kx16_from_q4_k(buf + g * group_bytes, tmp, nb);
+            if (t == LLMBM_Q4_KX16)
+                llmbm_q4_kx16_from_q4_k(buf + g * group_bytes, tmp, nb);
+            else
+                llmbm_q4_0x16_from_q4_0(buf + g * group_bytes, tmp, nb);
         }
         free(tmp);
         return;

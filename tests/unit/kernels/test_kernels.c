@@ -325,42 +325,60 @@ static void test_q4_0p_is_q4_0(const llmbm_kernel_table *scalar)
     }
 }
 
-/* Q4_Kx16: 32 random Q4_K rows (2 groups) of 3 super-blocks, converted.
- * The conversion must round-trip every byte, and at every level the
- * interleaved mat-vec must give scalar Q4_K's dot of each row bit for bit
- * (exact integer sums, then the same float steps), for whole and partial
- * groups, writing nothing outside its range. */
-static void test_q4_kx16(const llmbm_kernel_table *k, const llmbm_kernel_table *scalar)
+/* The interleaved layouts: 32 random rows (2 groups) of `nb` blocks of
+ * `base` (Q4_K or Q4_0), converted. The conversion must round-trip every
+ * byte, and at every level the interleaved mat-vec must give the scalar
+ * base type's dot of each row bit for bit (exact integer sums, then the
+ * same float steps), for whole and partial groups, writing nothing outside
+ * its range. */
+static void test_x16(const llmbm_kernel_table *k, const llmbm_kernel_table *scalar, llmbm_type base, llmbm_type x16,
+                     size_t nb)
 {
-    enum { ROWS = 32, NB = 3, COLS = NB * LLMBM_QK_K };
-    static uint8_t q4k[ROWS * NB * 144], x16[ROWS * NB * 144], act[NB * 292] __attribute__((aligned(64)));
-    static float x[COLS], x_deq[COLS], want[ROWS], got[ROWS + 1];
+    enum { ROWS = 32, MAXROW = 3 * 144 };
+    const llmbm_type_traits *tr = llmbm_type_traits_of(base);
+    const size_t cols = nb * tr->block_size, rb = nb * tr->block_bytes, gb = 16 * rb;
+    static uint8_t rows[ROWS * MAXROW], conv[ROWS * MAXROW], act[MAXROW * 4] __attribute__((aligned(64)));
+    static float x[3 * LLMBM_QK_K], x_deq[3 * LLMBM_QK_K], want[ROWS], got[ROWS + 1];
     for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
         for (int r = 0; r < ROWS; ++r)
-            random_row(LLMBM_Q4_K, COLS, q4k + r * NB * 144, r == 3 ? FILL_ZERO : (enum fill)fill);
-        for (int g = 0; g < ROWS / 16; ++g)
-            llmbm_q4_kx16_from_q4_k(x16 + g * 16 * NB * 144, q4k + g * 16 * NB * 144, NB);
+            random_row(base, cols, rows + r * rb, r == 3 ? FILL_ZERO : (enum fill)fill);
+        for (int g = 0; g < ROWS / 16; ++g) {
+            if (x16 == LLMBM_Q4_KX16)
+                llmbm_q4_kx16_from_q4_k(conv + g * gb, rows + g * gb, nb);
+            else
+                llmbm_q4_0x16_from_q4_0(conv + g * gb, rows + g * gb, nb);
+        }
         for (int r = 0; r < ROWS; ++r)
-            for (int i = 0; i < NB; ++i) {
-                block_q4_K back;
-                llmbm_q4_k_from_q4_kx16(&back, (const block_q4_Kx16 *)(const void *)x16 + (r / 16) * NB + i, r % 16);
-                CHECK(memcmp(&back, q4k + (r * NB + i) * 144, 144) == 0, "q4_Kx16 round trip row %d block %d", r, i);
+            for (size_t i = 0; i < nb; ++i) {
+                const void *want_block = rows + r * rb + i * tr->block_bytes;
+                if (x16 == LLMBM_Q4_KX16) {
+                    block_q4_K back;
+                    llmbm_q4_k_from_q4_kx16(&back, (const block_q4_Kx16 *)(const void *)conv + (r / 16) * nb + i,
+                                            r % 16);
+                    CHECK(memcmp(&back, want_block, sizeof back) == 0, "q4_Kx16 round trip row %d block %zu", r, i);
+                } else {
+                    block_q4_0 back;
+                    llmbm_q4_0_from_q4_0x16(&back, (const block_q4_0x16 *)(const void *)conv + (r / 16) * nb + i,
+                                            r % 16);
+                    CHECK(memcmp(&back, want_block, sizeof back) == 0, "q4_0x16 round trip row %d block %zu", r, i);
+                }
             }
-        random_x(x, COLS, (enum fill)fill);
-        prepare_act(k, LLMBM_Q4_K, x, COLS, act, x_deq);
+        random_x(x, cols, (enum fill)fill);
+        prepare_act(k, base, x, cols, act, x_deq);
         for (int r = 0; r < ROWS; ++r)
-            want[r] = llmbm_kernel_vec_dot(scalar, LLMBM_Q4_K)(q4k + r * NB * 144, act, COLS);
-        const llmbm_weight w = {.type = LLMBM_Q4_KX16, .rows = ROWS, .cols = COLS, .data = x16};
+            want[r] = llmbm_kernel_vec_dot(scalar, base)(rows + r * rb, act, cols);
+        const llmbm_weight w = {.type = x16, .rows = ROWS, .cols = (uint32_t)cols, .data = conv};
         static const size_t ranges[][2] = {{0, ROWS}, {16, 32}, {5, 27}, {17, 18}};
         for (size_t ri = 0; ri < sizeof ranges / sizeof ranges[0]; ++ri) {
             for (int r = 0; r <= ROWS; ++r)
                 got[r] = -12345.0f;
-            llmbm_kernel_matvec_rows(k, LLMBM_Q4_KX16)(&w, act, got, ranges[ri][0], ranges[ri][1]);
+            llmbm_kernel_matvec_rows(k, x16)(&w, act, got, ranges[ri][0], ranges[ri][1]);
             for (size_t r = 0; r <= ROWS; ++r) {
                 const bool in = r >= ranges[ri][0] && r < ranges[ri][1];
                 CHECK(in ? memcmp(&got[r], &want[r], 4) == 0 : got[r] == -12345.0f,
-                      "%s q4_Kx16 rows [%zu, %zu) fill %d: row %zu = %g, want %g", k->name, ranges[ri][0],
-                      ranges[ri][1], fill, r, (double)got[r], in ? (double)want[r] : -12345.0);
+                      "%s %s rows [%zu, %zu) fill %d: row %zu = %g, want %g", k->name,
+                      llmbm_type_traits_of(x16)->name, ranges[ri][0], ranges[ri][1], fill, r, (double)got[r],
+                      in ? (double)want[r] : -12345.0);
             }
         }
     }
@@ -574,7 +592,8 @@ int main(void)
         test_level_vs_scalar(k, scalar);
         test_quantizer_ties(k, scalar);
         test_attention_vs_scalar(k, scalar);
-        test_q4_kx16(k, scalar);
+        test_x16(k, scalar, LLMBM_Q4_K, LLMBM_Q4_KX16, 3);
+        test_x16(k, scalar, LLMBM_Q4_0, LLMBM_Q4_0X16, 23);
         printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
     }
     if (failures)

@@ -1,5 +1,6 @@
-/* Q4_Kx16 mat-vec for the AVX-512 levels (included by vec_dot_avx512.c and
- * vec_dot_avx512vnni.c after vec_dot_avx512_body.h, for dot_u8i8).
+/* Q4_Kx16 and Q4_0x16 mat-vecs for the AVX-512 levels (included by
+ * vec_dot_avx512.c and vec_dot_avx512vnni.c after vec_dot_avx512_body.h,
+ * for dot_u8i8).
  *
  * Lane r of every vector is row r of a 16-row group (quant_formats.h): a
  * 64-byte load is 8 elements of all 16 rows, the activation's matching 4
@@ -34,7 +35,7 @@ static inline __m512i x16_bytes(const uint8_t row_bytes[16])
 #define X16_PF_BYTES (2 * sizeof(block_q4_Kx16))
 
 /* Row r of the group's result in lane r. */
-static inline __m512 x16_group(const block_q4_Kx16 *g, const block_q8_K *y, size_t nb)
+static inline __m512 x16_group_q4_Kx16(const block_q4_Kx16 *g, const block_q8_K *y, size_t nb)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF);
     __m512 acc = _mm512_setzero_ps();
@@ -85,15 +86,52 @@ static inline __m512 x16_group(const block_q4_Kx16 *g, const block_q8_K *y, size
     return acc;
 }
 
-/* The level's matvec_rows for t = q4_Kx16 (the only type in this layout). */
+/* Q4_0x16: per block, four 64-byte loads hold its 32 quants of all 16 rows;
+ * sumi = q . y - 8 * sum(y) exactly, then lane r adds scalar Q4_0's
+ * (d_w * d_y) * sumi, so each row's result is bit-identical to it. */
+static inline __m512 x16_group_q4_0x16(const block_q4_0x16 *g, const block_q8_0 *y, size_t nb)
+{
+    const __m512i m4 = _mm512_set1_epi8(0xF);
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const block_q4_0x16 *b = &g[i];
+        for (int line = 0; line < 5; ++line) /* 288 bytes: 5 lines */
+            _mm_prefetch((const char *)b + X16_PF_BYTES + 64 * line, _MM_HINT_T1);
+        /* 8 * sum(y) of the block, exact: bytes times 1 in int16 pairs, then int32 */
+        const __m256i y32 = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i pairs = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, y32), _mm256_set1_epi16(1));
+        const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
+        const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
+        const int32_t sum_y = _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, 1)));
+        /* two chains (low and high nibbles), started at -8 * sum(y) and 0 */
+        __m512i lo_sum = _mm512_set1_epi32(-8 * sum_y), hi_sum = _mm512_setzero_si512();
+        for (int k = 0; k < 4; ++k) {
+            const __m512i raw = _mm512_loadu_si512(b->qs[k]);
+            int32_t ylo, yhi;
+            __builtin_memcpy(&ylo, y[i].qs + 4 * k, 4);
+            __builtin_memcpy(&yhi, y[i].qs + 16 + 4 * k, 4);
+            lo_sum = dot_u8i8(lo_sum, _mm512_and_si512(raw, m4), _mm512_set1_epi32(ylo));
+            hi_sum = dot_u8i8(hi_sum, _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4), _mm512_set1_epi32(yhi));
+        }
+        const __m512i sumi = _mm512_add_epi32(lo_sum, hi_sum);
+        const __m512 d = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b->d)),
+                                       _mm512_set1_ps(fp16_f32(y[i].d)));
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(d, _mm512_cvtepi32_ps(sumi)));
+    }
+    return acc;
+}
+
+/* The level's matvec_rows for an interleaved type t (q4_Kx16, q4_0x16):
+ * whole groups, writing only the rows asked for. */
 #define LLMBM_X16_ENTRY_POINTS(t, level)                                                                 \
     void LLMBM_KSYM(matvec_rows, t, level)(const llmbm_weight *w, const void *x_act, float *out,         \
                                            size_t row_begin, size_t row_end)                             \
     {                                                                                                    \
-        const size_t nb = w->cols / LLMBM_QK_K;                                                          \
-        const block_q4_Kx16 *groups = w->data;                                                           \
+        const size_t nb = w->cols / LLMBM_X16_BLOCK_##t;                                                 \
+        const block_##t *groups = w->data;                                                               \
         for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                         \
-            const __m512 v = x16_group(groups + g * nb, x_act, nb);                                      \
+            const __m512 v = x16_group_##t(groups + g * nb, x_act, nb);                                  \
             /* only the rows asked for (a range need not be group-aligned) */                           \
             const size_t first = g * 16 < row_begin ? row_begin - g * 16 : 0;                            \
             const size_t last = g * 16 + 16 > row_end ? row_end - g * 16 : 16;                           \
@@ -101,3 +139,5 @@ static inline __m512 x16_group(const block_q4_Kx16 *g, const block_q8_K *y, size
             _mm512_mask_storeu_ps(out + g * 16, keep, v);                                                \
         }                                                                                                \
     }
+#define LLMBM_X16_BLOCK_q4_Kx16 LLMBM_QK_K /* elements per block of each row */
+#define LLMBM_X16_BLOCK_q4_0x16 LLMBM_QK4_0
