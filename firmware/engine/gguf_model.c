@@ -253,48 +253,36 @@ static void count_mix(llmbm_model *m, const gguf_file *g) {
     }
 }
 
-/* Q4_0 -> Q4_0P, one row at a time through a row-sized copy. Without memory
- * for that copy the matrix stays Q4_0, which every level computes too. */
-static void to_q4_0p(llmbm_weight *w) {
-    if (w->type != LLMBM_Q4_0) return;
-    const size_t nb = w->cols / LLMBM_QK4_0, row_bytes = nb * sizeof(block_q4_0);
-    uint8_t *copy = plat_alloc(row_bytes);
-    if (!copy) return;
-    uint8_t *row = (uint8_t *)(uintptr_t)w->data; /* inside the tensor data the model owns */
-    for (uint32_t r = 0; r < w->rows; r++, row += row_bytes) {
-        eng_memcpy(copy, row, row_bytes);
-        llmbm_q4_0p_from_q4_0(row, copy, nb);
-    }
-    plat_free(copy);
-    w->type = LLMBM_Q4_0P;
+/* w (of the layout's base type) rewritten in place as `layout`. Without
+ * memory for the scratch copy it simply stays as it is, which every level
+ * computes too. */
+static bool relayout(llmbm_weight *w, llmbm_type layout) {
+    void *scratch = plat_alloc(llmbm_relayout_scratch_bytes(layout, w->cols));
+    if (!scratch) return false;
+    /* the tensor data the model owns, viewed read-only by the weight */
+    llmbm_relayout((void *)(uintptr_t)w->data, w->rows, w->cols, layout, scratch);
+    plat_free(scratch);
+    w->type = layout;
+    return true;
 }
 
-/* Q4_K -> Q4_Kx16 and Q4_0 -> Q4_0x16, one 16-row group at a time. Only
- * for matrices that a mat-vec alone reads (the token embedding is read a row
- * at a time, which interleaved rows cannot serve), whose rows fill whole
- * groups, and when the kernel level has a SIMD kernel for the layout: the
- * reference one is slower than the plain type's. (A level forced lower later
- * still computes it, correctly.) false when the matrix was left alone. */
+static void to_q4_0p(llmbm_weight *w) {
+    if (w->type == LLMBM_Q4_0) relayout(w, LLMBM_Q4_0P);
+}
+
+/* Q4_K -> Q4_Kx16 and Q4_0 -> Q4_0x16. Only for matrices that a mat-vec
+ * alone reads (the token embedding is read a row at a time, which
+ * interleaved rows cannot serve), whose rows fill whole groups, and when the
+ * kernel level has a SIMD kernel for the layout: the reference one is slower
+ * than the plain type's. (A level forced lower later still computes it,
+ * correctly.) false when the matrix was left alone. */
 static bool to_x16(llmbm_weight *w) {
-    const llmbm_type from = w->type;
-    const llmbm_type to = from == LLMBM_Q4_K ? LLMBM_Q4_KX16 : from == LLMBM_Q4_0 ? LLMBM_Q4_0X16 : from;
+    const llmbm_type to = w->type == LLMBM_Q4_K ? LLMBM_Q4_KX16 : w->type == LLMBM_Q4_0 ? LLMBM_Q4_0X16 : w->type;
     const llmbm_kernel_table *k = llmbm_isa_table();
-    if (to == from || w->rows % LLMBM_X16_ROWS ||
+    if (to == w->type || w->rows % LLMBM_X16_ROWS ||
         llmbm_kernel_matvec_rows(k, to) == llmbm_kernel_matvec_rows(llmbm_kernels_select(LLMBM_ISA_SCALAR), to))
         return false;
-    const size_t nb = w->cols / llmbm_type_traits_of(from)->block_size;
-    const size_t group_bytes = LLMBM_X16_ROWS * llmbm_row_bytes(from, w->cols);
-    uint8_t *copy = plat_alloc(group_bytes);
-    if (!copy) return false;
-    uint8_t *group = (uint8_t *)(uintptr_t)w->data; /* inside the tensor data the model owns */
-    for (uint32_t r = 0; r < w->rows; r += LLMBM_X16_ROWS, group += group_bytes) {
-        eng_memcpy(copy, group, group_bytes);
-        if (to == LLMBM_Q4_KX16) llmbm_q4_kx16_from_q4_k(group, copy, nb);
-        else llmbm_q4_0x16_from_q4_0(group, copy, nb);
-    }
-    plat_free(copy);
-    w->type = to;
-    return true;
+    return relayout(w, to);
 }
 
 /* A mat-vec-only matrix: interleaved if it can be, else Q4_0 as Q4_0P. */

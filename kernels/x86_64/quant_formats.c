@@ -14,7 +14,7 @@ static const llmbm_type_traits type_traits[] = {
     TRAITS(LLMBM_Q4_0P, "q4_0p", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
     /* not a ggml type: Q4_K with 16 rows interleaved (quant_formats.h) */
     [LLMBM_Q4_KX16] = {.name = "q4_Kx16", .block_size = LLMBM_QK_K, .block_bytes = sizeof(block_q4_K),
-                       .vec_dot_type = LLMBM_Q8_K, .is_weight = true, .group_rows = LLMBM_Q4_KX16_ROWS},
+                       .vec_dot_type = LLMBM_Q8_K, .is_weight = true, .group_rows = LLMBM_X16_ROWS},
     [LLMBM_Q4_0X16] = {.name = "q4_0x16", .block_size = LLMBM_QK4_0, .block_bytes = sizeof(block_q4_0),
                        .vec_dot_type = LLMBM_Q8_0, .is_weight = true, .group_rows = LLMBM_X16_ROWS},
     TRAITS(LLMBM_Q4_1, "q4_1", LLMBM_QK4_1, sizeof(block_q4_1), LLMBM_Q8_1, true),
@@ -134,4 +134,36 @@ void llmbm_q4_0_from_q4_0x16(block_q4_0 *dst, const block_q4_0x16 *src, int r)
     dst->d = src->d[r];
     for (int k = 0; k < 4; ++k)
         __builtin_memcpy(dst->qs + 4 * k, src->qs[k][r], 4);
+}
+
+llmbm_type llmbm_layout_base(llmbm_type layout)
+{
+    switch (layout) {
+    case LLMBM_Q4_0P:
+    case LLMBM_Q4_0X16: return LLMBM_Q4_0;
+    case LLMBM_Q4_KX16: return LLMBM_Q4_K;
+    default: return layout;
+    }
+}
+
+size_t llmbm_relayout_scratch_bytes(llmbm_type layout, uint64_t cols)
+{
+    const llmbm_type_traits *t = llmbm_type_traits_of(layout);
+    return t ? t->group_rows * llmbm_row_bytes(llmbm_layout_base(layout), cols) : 0;
+}
+
+void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch)
+{
+    const size_t unit = llmbm_relayout_scratch_bytes(layout, cols), unit_rows = llmbm_type_traits_of(layout)->group_rows;
+    const size_t nb = (size_t)cols / llmbm_type_traits_of(layout)->block_size;
+    uint8_t *p = data;
+    for (size_t r = 0; r + unit_rows <= rows; r += unit_rows, p += unit) {
+        __builtin_memcpy(scratch, p, unit);
+        if (layout == LLMBM_Q4_0P)
+            llmbm_q4_0p_from_q4_0(p, scratch, nb);
+        else if (layout == LLMBM_Q4_0X16)
+            llmbm_q4_0x16_from_q4_0(p, scratch, nb);
+        else if (layout == LLMBM_Q4_KX16)
+            llmbm_q4_kx16_from_q4_k(p, scratch, nb);
+    }
 }

@@ -114,7 +114,6 @@ typedef struct {
  *   qs            [c][k][r][4]: bytes 4k..4k+3 of chunk c (32 bytes: low
  *                 nibbles sub-block 2c, high ones 2c+1) of row r
  * A matrix is its row groups one after another, each nb of these. */
-#define LLMBM_Q4_KX16_ROWS 16
 #define LLMBM_X16_ROWS 16 /* rows per group of the interleaved layouts */
 typedef struct {
     llmbm_fp16 d[16];
@@ -322,6 +321,19 @@ void llmbm_q4_kx16_from_q4_k(void *dst, const void *src, size_t nb);
  * back out of one Q4_0x16 block. */
 void llmbm_q4_0x16_from_q4_0(void *dst, const void *src, size_t nb);
 void llmbm_q4_0_from_q4_0x16(block_q4_0 *dst, const block_q4_0x16 *src, int r);
+
+/* The file type each in-memory layout is made from (Q4_0 for Q4_0P and
+ * Q4_0x16, Q4_K for Q4_Kx16), or the type itself for a file type. */
+llmbm_type llmbm_layout_base(llmbm_type layout);
+
+/* Bytes of scratch llmbm_relayout needs for rows of `cols` elements: one
+ * conversion unit (a row, or a 16-row group); 0 when invalid. */
+size_t llmbm_relayout_scratch_bytes(llmbm_type layout, uint64_t cols);
+
+/* Rewrites `rows` consecutive rows of llmbm_layout_base(layout) at `data`
+ * in place as `layout`, a unit at a time through `scratch`. For the
+ * interleaved layouts rows must be a multiple of LLMBM_X16_ROWS. */
+void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch);
 
 /* Row r's block_q4_K back from one Q4_Kx16 super-block (the reference
  * kernel computes with it, so it stays Q4_K's arithmetic). */

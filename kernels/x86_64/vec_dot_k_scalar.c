@@ -117,11 +117,11 @@ void llmbm_matvec_rows_q4_Kx16_scalar(const llmbm_weight *w, const void *x_act, 
     const block_q4_Kx16 *groups = w->data;
     const block_q8_K *y = x_act;
     for (size_t row = row_begin; row < row_end; ++row) {
-        const block_q4_Kx16 *g = groups + row / LLMBM_Q4_KX16_ROWS * nb;
+        const block_q4_Kx16 *g = groups + row / LLMBM_X16_ROWS * nb;
         float sumf = 0.0f;
         for (size_t i = 0; i < nb; ++i) {
             block_q4_K b;
-            llmbm_q4_k_from_q4_kx16(&b, &g[i], (int)(row % LLMBM_Q4_KX16_ROWS));
+            llmbm_q4_k_from_q4_kx16(&b, &g[i], (int)(row % LLMBM_X16_ROWS));
             sumf += q4_K_term(&b, &y[i]);
         }
         out[row] = sumf;

@@ -162,30 +162,13 @@ static uint64_t rng(void)
  * and distort the timing) appears. */
 static void fill_weights(uint8_t *buf, size_t bytes, llmbm_type t, uint32_t cols)
 {
-    if (t == LLMBM_Q4_0P) { /* Q4_0 rows, converted as the model loader does */
-        fill_weights(buf, bytes, LLMBM_Q4_0, cols);
-        const size_t nb = cols / 32, row_bytes = nb * sizeof(block_q4_0);
-        uint8_t *tmp = malloc(row_bytes);
-        for (size_t r = 0; tmp && (r + 1) * row_bytes <= bytes; ++r) {
-            memcpy(tmp, buf + r * row_bytes, row_bytes);
-            llmbm_q4_0p_from_q4_0(buf + r * row_bytes, tmp, nb);
-        }
-        free(tmp);
-        return;
-    }
-    if (t == LLMBM_Q4_KX16 || t == LLMBM_Q4_0X16) { /* rows 16 at a time, converted as the loader does */
-        const llmbm_type base = t == LLMBM_Q4_KX16 ? LLMBM_Q4_K : LLMBM_Q4_0;
-        fill_weights(buf, bytes, base, cols);
-        const size_t nb = cols / llmbm_type_traits_of(base)->block_size, group_bytes = 16 * llmbm_row_bytes(base, cols);
-        uint8_t *tmp = malloc(group_bytes);
-        for (size_t g = 0; tmp && (g + 1) * group_bytes <= bytes; ++g) {
-            memcpy(tmp, buf + g * group_bytes, group_bytes);
-            if (t == LLMBM_Q4_KX16)
-                llmbm_q4_kx16_from_q4_k(buf + g * group_bytes, tmp, nb);
-            else
-                llmbm_q4_0x16_from_q4_0(buf + g * group_bytes, tmp, nb);
-        }
-        free(tmp);
+    if (llmbm_layout_base(t) != t) { /* rows of the base type, converted as the model loader does */
+        fill_weights(buf, bytes, llmbm_layout_base(t), cols);
+        const size_t group = llmbm_type_traits_of(t)->group_rows;
+        void *scratch = malloc(llmbm_relayout_scratch_bytes(t, cols));
+        if (scratch)
+            llmbm_relayout(buf, bytes / llmbm_row_bytes(t, cols) / group * group, cols, t, scratch);
+        free(scratch);
         return;
     }
     for (size_t i = 0; i + 8 <= bytes; i += 8) {

@@ -348,6 +348,12 @@ static void test_x16(const llmbm_kernel_table *k, const llmbm_kernel_table *scal
             else
                 llmbm_q4_0x16_from_q4_0(conv + g * gb, rows + g * gb, nb);
         }
+        /* the loader's in-place form of the same conversion */
+        static uint8_t in_place[ROWS * MAXROW], scratch[16 * MAXROW];
+        memcpy(in_place, rows, ROWS * rb);
+        CHECK(llmbm_relayout_scratch_bytes(x16, cols) == gb, "%s scratch bytes", llmbm_type_traits_of(x16)->name);
+        llmbm_relayout(in_place, ROWS, cols, x16, scratch);
+        CHECK(memcmp(in_place, conv, ROWS * rb) == 0, "%s in-place relayout", llmbm_type_traits_of(x16)->name);
         for (int r = 0; r < ROWS; ++r)
             for (size_t i = 0; i < nb; ++i) {
                 const void *want_block = rows + r * rb + i * tr->block_bytes;
