@@ -63,6 +63,10 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
         gguf_file g;
         if (size > SIZE_MAX || gguf_parse_memory(&g, data, (size_t)size, name, err)) return -1;
         set_path(&m, name);
+        if (g.n_tensors == 0) {
+            gguf_close(&g);
+            return llmbm_fail(err, "%s: a GGUF file without tensors (vocabulary only?): not a model", name);
+        }
         int rc = llmbm_gguf_model_build(&m, &g, (uint8_t *)data + g.data_offset, name, err);
         gguf_close(&g);
         if (rc) {
@@ -88,7 +92,15 @@ static int load_gguf(llmbm_model *model, const char *path, llmbm_err *err) {
     if (gguf_open(&g, path, err)) return -1;
     llmbm_model m;
     eng_memset(&m, 0, sizeof m);
-    uint64_t len = g.file_size - g.data_offset;
+    /* A file without tensors (a vocab-only GGUF) may end before the aligned
+     * start of its data section: there is no data then, not 2^64 bytes. The
+     * parser already refused a data section past the end when tensors
+     * point into it. */
+    uint64_t len = g.data_offset < g.file_size ? g.file_size - g.data_offset : 0;
+    if (g.n_tensors == 0) {
+        gguf_close(&g);
+        return llmbm_fail(err, "%s: a GGUF file without tensors (vocabulary only?): not a model", path);
+    }
     void *data = len <= SIZE_MAX / 2 ? plat_alloc(len ? (size_t)len : 1) : 0;
     if (!data) {
         gguf_close(&g);

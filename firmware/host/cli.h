@@ -28,3 +28,7 @@ bool cli_parse_long(const char *opt, const char *text, long long *out);
  * the reason and returns false. */
 bool cli_load_model(const char *path, llmbm_model *model);
 bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokenizer *tok);
+
+/* A GGUF file's tensor count (0: a vocabulary-only file); -1 when the file
+ * is not a readable GGUF (the caller's normal load then says why). */
+int64_t cli_gguf_tensor_count(const char *path);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "gguf.h"
+#include "platform.h"
 
 void cli_error(const char *fmt, ...) {
     va_list ap;
@@ -56,4 +58,21 @@ bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokeni
         return false;
     }
     return true;
+}
+
+int64_t cli_gguf_tensor_count(const char *path) {
+    uint64_t size = 0;
+    uint8_t magic[4] = {0, 0, 0, 0};
+    plat_file *f = plat_open(path, &size);
+    bool gguf = f && size >= 4 && plat_read(f, 0, magic, 4) && magic[0] == 'G' && magic[1] == 'G' &&
+                magic[2] == 'U' && magic[3] == 'F';
+    plat_close(f);
+    if (!gguf) return -1;
+    gguf_file g;
+    llmbm_err err;
+    /* A broken header: let the real load report it. */
+    if (gguf_open(&g, path, &err)) return -1;
+    int64_t n = (int64_t)g.n_tensors;
+    gguf_close(&g);
+    return n;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gguf.h"
 #include "transformer.h"
 
 static void write_stdout(void *ctx, const char *text, size_t len) {
@@ -11,11 +12,36 @@ static void write_stdout(void *ctx, const char *text, size_t len) {
     fwrite(text, 1, len, stdout);
 }
 
+/* A GGUF file without tensors (llama.cpp's ggml-vocab-*.gguf): no model to
+ * describe, but its header and vocabulary are still worth showing. */
+static int info_vocab_only(const char *path) {
+    gguf_file g;
+    llmbm_err err;
+    if (gguf_open(&g, path, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_ERROR;
+    }
+    gguf_describe(&g, write_stdout, NULL, 0);
+    gguf_close(&g);
+    llmbm_tokenizer tok;
+    if (llmbm_tokenizer_from_gguf(&tok, path, 0, &err)) {
+        printf("tokenizer: unavailable (%s)\n", err.msg);
+        return CLI_OK;
+    }
+    printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(&tok), tok.vocab_size,
+           (int)tok.bos_id, (int)tok.eos_id);
+    printf("chat template: %s\n", llmbm_tokenizer_chat_template(&tok) ? "present" : "absent");
+    printf("no tensors: a vocabulary-only file (tokenize works, run does not)\n");
+    llmbm_tokenizer_free(&tok);
+    return CLI_OK;
+}
+
 int cmd_info(int argc, char **argv) {
     if (argc != 1) {
         cli_error("usage: llmbm info MODEL");
         return CLI_USAGE;
     }
+    if (cli_gguf_tensor_count(argv[0]) == 0) return info_vocab_only(argv[0]);
     llmbm_model model;
     if (!cli_load_model(argv[0], &model)) return CLI_ERROR;
     llmbm_model_describe(&model, write_stdout, NULL);
@@ -52,16 +78,29 @@ int cmd_tokenize(int argc, char **argv) {
         cli_error("usage: llmbm tokenize MODEL [-z TOKENIZER] TEXT");
         return CLI_USAGE;
     }
-    llmbm_model model;
+    /* A GGUF file's own vocabulary needs no tensors: vocab-only files
+     * tokenize too. A llama2.c model is loaded for its vocab size, which
+     * its tokenizer.bin must match. */
+    llmbm_model model = {0};
     llmbm_tokenizer tok;
-    if (!cli_load_model(model_path, &model)) return CLI_ERROR;
-    if (!cli_load_tokenizer(tok_path, &model, &tok)) {
-        llmbm_model_free(&model);
-        return CLI_ERROR;
+    llmbm_err err;
+    if (!tok_path && cli_gguf_tensor_count(model_path) >= 0) {
+        if (llmbm_tokenizer_from_gguf(&tok, model_path, 0, &err)) {
+            cli_error("%s", err.msg);
+            return CLI_ERROR;
+        }
+    } else {
+        if (!cli_load_model(model_path, &model)) return CLI_ERROR;
+        if (!cli_load_tokenizer(tok_path, &model, &tok)) {
+            llmbm_model_free(&model);
+            return CLI_ERROR;
+        }
     }
     int32_t *ids = malloc(llmbm_encode_capacity(strlen(text)) * sizeof *ids);
     if (!ids) {
         cli_error("out of memory");
+        llmbm_tokenizer_free(&tok);
+        llmbm_model_free(&model);
         return CLI_ERROR;
     }
     size_t n = llmbm_encode(&tok, text, false, false, ids);
