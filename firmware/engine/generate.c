@@ -10,12 +10,19 @@ int llmbm_generate(llmbm_transformer *tf, const llmbm_tokenizer *tok, llmbm_samp
     if (steps > tf->ctx_len) steps = tf->ctx_len;
     for (uint32_t i = 0; i < n_prompt; i++) llmbm_sampler_accept(sampler, prompt[i]);
     int32_t token = prompt[0];
+    /* Without a BOS in front (a GGUF vocabulary with add_bos_token false)
+     * the first prompt token is text: show it too, as decoded at the start
+     * of a sequence (prev -1). */
+    if (!(tok->bos_id >= 0 && token == tok->bos_id)) {
+        if (!on_token(ctx, token, llmbm_decode(tok, -1, token))) steps = 0;
+    }
     uint32_t pos = 0;
     while (pos < steps) {
         float *logits = llmbm_forward(tf, token, pos, err);
         if (!logits) return -1;
         int32_t next;
-        if (pos + 1 < n_prompt) {
+        bool sampled = pos + 1 >= n_prompt;
+        if (!sampled) {
             next = prompt[pos + 1];
         } else {
             next = llmbm_sample(sampler, logits);
@@ -25,8 +32,10 @@ int llmbm_generate(llmbm_transformer *tf, const llmbm_tokenizer *tok, llmbm_samp
         pos++;
         st.positions = pos;
         /* llama2.c: BOS delimits sequences, so it ends the text; GGUF
-         * models end at EOS/EOT (llmbm_token_is_eog). */
-        if (llmbm_token_is_eog(tok, next)) break;
+         * models end at EOS/EOT (llmbm_token_is_eog). Only a generated one
+         * ends it: a chat prompt holds end-of-turn markers (<|im_end|>)
+         * that must be fed, not obeyed. */
+        if (sampled && llmbm_token_is_eog(tok, next)) break;
         bool go_on = on_token(ctx, next, llmbm_decode(tok, token, next));
         token = next;
         if (st.first_token_us == 0) st.first_token_us = plat_now_us();

@@ -1,6 +1,7 @@
 /* The generation loop of llama2.c run.c: feed the prompt, then sample, until
- * `steps` positions (prompt included) or an end-of-generation token
- * (llmbm_token_is_eog: BOS for llama2.c, EOS/EOT for GGUF). Text is handed to a
+ * `steps` positions (prompt included) or a generated end-of-generation token
+ * (llmbm_token_is_eog: BOS for llama2.c, EOS/EOT for GGUF; such tokens inside
+ * the prompt are fed like any other). Text is handed to a
  * callback piece by piece, so the CLI and the REPL print the same way. */
 #pragma once
 
@@ -11,7 +12,9 @@
 #include "tokenizer.h"
 #include "transformer.h"
 
-/* Called for every token after the first: `token` and its decoded piece
+/* Called for every token after a leading BOS (for every token, the first
+ * prompt token included, when the prompt does not start with BOS): `token`
+ * and its decoded piece
  * (already through llmbm_decode; check llmbm_piece_is_printable before
  * showing it). Return false to stop. */
 typedef bool (*llmbm_token_fn)(void *ctx, int32_t token, const char *piece);
