@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cmd_run_chat.h"
 #include "generate.h"
 #include "host_platform.h"
 #include "platform.h"
@@ -18,6 +19,8 @@ typedef struct run_opts {
     long long threads;
     llmbm_sampler_params sampling;
     bool print_ids;
+    bool chat;
+    run_chat_opts chat_opts; /* --chat: the options as typed, for the REPL's settings */
 } run_opts;
 
 /* Options take a value; both "-t 0" and "--top-k 5" forms. */
@@ -36,6 +39,10 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
             o->print_ids = true;
             continue;
         }
+        if (!strcmp(a, "--chat")) {
+            o->chat = true;
+            continue;
+        }
         if (i + 1 >= argc) {
             cli_error("option %s needs a value", a);
             return CLI_USAGE;
@@ -43,6 +50,21 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
         const char *v = argv[++i];
         long long n = 0;
         bool ok = true;
+        /* The REPL's setting each option maps to under --chat. */
+        static const struct {
+            const char *opt, *key;
+        } chat_keys[] = {
+            {"-t", "temp"}, {"-p", "top_p"}, {"--top-k", "top_k"}, {"--min-p", "min_p"},
+            {"--repeat-penalty", "repeat_penalty"}, {"--repeat-last-n", "repeat_last_n"},
+            {"--template", "template"}, {"--system", "system"}, {"--max-tokens", "max_tokens"},
+        };
+        for (size_t k = 0; k < sizeof chat_keys / sizeof chat_keys[0]; k++) {
+            if (!strcmp(a, chat_keys[k].opt) && o->chat_opts.n_settings < RUN_CHAT_MAX_SETTINGS) {
+                o->chat_opts.settings[o->chat_opts.n_settings][0] = chat_keys[k].key;
+                o->chat_opts.settings[o->chat_opts.n_settings++][1] = v;
+            }
+        }
+        if (!strcmp(a, "--template") || !strcmp(a, "--system") || !strcmp(a, "--max-tokens")) continue;
         if (!strcmp(a, "-z")) o->tokenizer_path = v;
         else if (!strcmp(a, "-i")) o->prompt = v;
         else if (!strcmp(a, "-t")) ok = cli_parse_float(a, v, &o->sampling.temperature);
@@ -62,7 +84,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
             else o->sampling.repeat_last_n = (uint32_t)n;
         } else if (!strcmp(a, "-m")) {
             if (strcmp(v, "generate")) {
-                cli_error("only -m generate is supported (chat lives in the firmware REPL)");
+                cli_error("only -m generate is supported (for chat: --chat, or llmbm repl)");
                 return CLI_USAGE;
             }
         } else {
@@ -73,6 +95,19 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
     }
     if (!o->model_path) {
         cli_error("missing MODEL");
+        return CLI_USAGE;
+    }
+    if (!o->chat && o->chat_opts.n_settings) {
+        for (int k = 0; k < o->chat_opts.n_settings; k++) {
+            const char *key = o->chat_opts.settings[k][0];
+            if (!strcmp(key, "template") || !strcmp(key, "system") || !strcmp(key, "max_tokens")) {
+                cli_error("--%s needs --chat", !strcmp(key, "max_tokens") ? "max-tokens" : key);
+                return CLI_USAGE;
+            }
+        }
+    }
+    if (o->chat && o->print_ids) {
+        cli_error("--print-ids does not go with --chat");
         return CLI_USAGE;
     }
     /* run.c's parameter fix-ups. */
@@ -108,6 +143,14 @@ int cmd_run(int argc, char **argv) {
     int rc = parse_run_args(argc, argv, &o);
     if (rc) return rc;
     host_set_threads((unsigned)o.threads);
+    if (o.chat) {
+        o.chat_opts.model_path = o.model_path;
+        o.chat_opts.tokenizer_path = o.tokenizer_path;
+        o.chat_opts.message = o.prompt;
+        o.chat_opts.steps = (uint32_t)(o.steps > 0xffffffffll ? 0xffffffffu : o.steps);
+        o.chat_opts.seed = o.sampling.seed;
+        return run_chat(&o.chat_opts);
+    }
 
     llmbm_model model;
     llmbm_tokenizer tok;

@@ -1,12 +1,13 @@
 /* llmbm: the inference engine of llm-baremetal as a Linux command. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "isa.h"
 
 static void usage(FILE *out) {
-    fputs("usage: llmbm COMMAND MODEL [options]\n"
+    fputs("usage: llmbm COMMAND [MODEL] [options]\n"
           "\n"
           "commands:\n"
           "  run MODEL [-z TOKENIZER] [-t TEMP] [-p TOPP] [-s SEED] [-n STEPS] [-i PROMPT] [-T THREADS]\n"
@@ -18,6 +19,10 @@ static void usage(FILE *out) {
           "  tokenize MODEL [-z TOKENIZER] TEXT  token ids (no BOS), space separated\n"
           "  bench MODEL [-n TOKENS] [-T THREADS] decode speed in tokens/s\n"
           "  logits MODEL TOKEN_ID...            logits at every position (debugging, tests)\n"
+          "  repl [DIR] [-m MODEL] [-T THREADS] [--memory MB]\n"
+          "      the firmware's chat REPL with DIR (default .) as the boot volume: its repl.cfg, models,\n"
+          "      /load ...; -m loads MODEL from anywhere; --memory caps the memory budget; with stdin not\n"
+          "      a terminal its lines are typed input and the end of input ends the session\n"
           "\n"
           "every command takes --isa LEVEL (auto, scalar, sse2, avx2, ...): the kernel level to use\n"
           "MODEL is a llama2.c .bin (tokenizer from -z) or a GGUF file (tokenizer inside)\n",
@@ -29,6 +34,13 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
+    /* The command line as given, for `llmbm repl`'s /reboot. */
+    char **full_argv = calloc((size_t)argc + 1, sizeof *full_argv);
+    if (!full_argv) {
+        cli_error("out of memory");
+        return CLI_ERROR;
+    }
+    memcpy(full_argv, argv, (size_t)argc * sizeof *argv);
     /* --isa LEVEL applies to every command: take it out before dispatch. */
     int kept = 1;
     for (int i = 1; i < argc; i++) {
@@ -57,6 +69,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "logits")) return cmd_logits(argc - 2, argv + 2);
+    if (!strcmp(cmd, "repl")) return cmd_repl(argc - 2, argv + 2, full_argv);
     cli_error("unknown command '%s'", cmd);
     usage(stderr);
     return CLI_USAGE;

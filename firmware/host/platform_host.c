@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "host_platform.h"
+#include "host_volume.h"
 #include "platform.h"
 
 /* Blocks of at least LARGE_BLOCK (model weights, the KV cache) are mapped
@@ -26,7 +27,16 @@
 typedef struct {
     void *base;    /* what to pass to free() or munmap() */
     size_t length; /* 0 for a malloc'd block, else the mapping's length */
+    size_t size;   /* as asked, rounded: for host_allocated_bytes */
 } block_header;
+
+/* Bytes in live plat_alloc blocks: `llmbm repl --memory` budgets against
+ * it, and it is exact, so a leak shows as a changed number. */
+static size_t live_bytes;
+
+size_t host_allocated_bytes(void) {
+    return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED);
+}
 
 static void *alloc_large(size_t rounded) {
     size_t length = rounded + HUGE_PAGE + HUGE_PAGE;
@@ -40,6 +50,8 @@ static void *alloc_large(size_t rounded) {
     block_header *h = (block_header *)(void *)(block - HEADER);
     h->base = base;
     h->length = length;
+    h->size = rounded;
+    __atomic_add_fetch(&live_bytes, rounded, __ATOMIC_RELAXED);
     return block; /* anonymous mappings are zero-filled */
 }
 
@@ -53,12 +65,15 @@ void *plat_alloc(size_t size) {
     block_header *h = (block_header *)(void *)base;
     h->base = base;
     h->length = 0;
+    h->size = rounded;
+    __atomic_add_fetch(&live_bytes, rounded, __ATOMIC_RELAXED);
     return base + HEADER;
 }
 
 void plat_free(void *block) {
     if (!block) return;
     const block_header *h = (const block_header *)(void *)((uint8_t *)block - HEADER);
+    __atomic_sub_fetch(&live_bytes, h->size, __ATOMIC_RELAXED);
     if (h->length)
         munmap(h->base, h->length);
     else
@@ -70,7 +85,8 @@ struct plat_file {
 };
 
 plat_file *plat_open(const char *path, uint64_t *size_out) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Under `llmbm repl`, paths are the boot volume's (volume.c). */
+    int fd = host_volume_active() ? host_volume_open(path, O_RDONLY) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

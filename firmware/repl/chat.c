@@ -336,6 +336,13 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
 
     static const char *const reasons[] = { "max_tokens", "end of text", "stop string", "context full",
                                            "interrupted", "error" };
+    c->last.prompt_tokens = n_prompt;
+    c->last.answer_tokens = gen;
+    c->last.prompt_us = t1 - t0;
+    c->last.answer_us = t2 - t1;
+    c->last.reason = reasons[why];
+    if (c->quiet)
+        return why;
     char pr[32], gr[32];
     rate(pr, sizeof pr, n_prompt, t1 - t0);
     rate(gr, sizeof gr, gen, t2 - t1);

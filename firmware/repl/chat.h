@@ -17,6 +17,15 @@ typedef struct chat {
     bool started;         /* BOS and the system prompt are in toks */
     bool raw_last;        /* the last line was a raw completion */
     uint64_t rng;         /* sampler state carried across answers (seed=0) */
+    /* No stats line after an answer: the caller reports `last` itself
+     * (llmbm run --chat, whose stdout is only the answer). Set after
+     * chat_init. */
+    bool quiet;
+    struct {
+        uint32_t prompt_tokens, answer_tokens;
+        uint64_t prompt_us, answer_us;
+        const char *reason;
+    } last;
 } chat;
 
 /* Sizes the buffers for lm's context. False (with a message) if memory is short. */

@@ -207,7 +207,10 @@ void cfg_print(const repl_cfg *cfg)
         if (v->source == CFG_FROM_FILE)
             txt_snprintf(from, sizeof from, "repl.cfg line %u", v->line);
         else
-            txt_snprintf(from, sizeof from, "%s", v->source == CFG_FROM_SET ? "/set" : "default");
+            txt_snprintf(from, sizeof from, "%s",
+                         v->source == CFG_FROM_SET    ? "/set"
+                         : v->source == CFG_FROM_HOST ? "command line"
+                                                      : "default");
         txt_printf("%-15s %-24s %s\n", specs[i].name, *v->text ? v->text : "(none)", from);
     }
 }

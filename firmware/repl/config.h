@@ -9,6 +9,7 @@ typedef enum cfg_source {
     CFG_FROM_DEFAULT,
     CFG_FROM_FILE,  /* repl.cfg, at `line` */
     CFG_FROM_SET,   /* typed at the prompt */
+    CFG_FROM_HOST,  /* the platform's command line (repl_sys.model) */
 } cfg_source;
 
 typedef enum cfg_key {

@@ -15,6 +15,9 @@ void repl_run(const repl_sys *sys)
     st.sys = sys;
     cfg_init(&st.cfg);
     st.cfg_found = cfg_load(&st.cfg, "repl.cfg");
+    const char *why;
+    if (sys->model && !cfg_set(&st.cfg, "model", sys->model, CFG_FROM_HOST, 0, &why))
+        txt_printf("model %s: %s\n", sys->model, why);
     cores_apply(&st);
     session_boot(&st);
     txt_printf("Type /help for commands.\n");

@@ -58,6 +58,9 @@ typedef struct repl_sys {
     /* Columns of the text console (NULL: 80). The line editor never writes
      * into the last one, so a long line scrolls instead of wrapping. */
     unsigned (*columns)(void);
+    /* A model file named outside the REPL (`llmbm repl -m FILE`), or NULL.
+     * It replaces repl.cfg's model= (/cfg shows where it came from). */
+    const char *model;
 } repl_sys;
 
 /* Reads repl.cfg (reporting problems), prints the model status and runs

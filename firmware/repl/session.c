@@ -96,15 +96,19 @@ void session_boot(repl_state *st)
         session_explain_no_model();
         return;
     }
+    char where[48];
+    if (st->cfg.values[CFG_MODEL].source == CFG_FROM_HOST)
+        txt_snprintf(where, sizeof where, "named on the command line");
+    else
+        txt_snprintf(where, sizeof where, "model= in repl.cfg line %u", st->cfg.values[CFG_MODEL].line);
     plat_file *f = plat_open(model, 0);
     if (!f) {
-        txt_printf("No model loaded: '%s' (repl.cfg line %u) is not on the boot volume.\n", model,
-                   st->cfg.values[CFG_MODEL].line);
+        txt_printf("No model loaded: '%s' (%s) is not on the boot volume.\n", model, where);
         session_explain_no_model();
         return;
     }
     plat_close(f);
-    txt_printf("Loading %s (model= in repl.cfg line %u)\n", model, st->cfg.values[CFG_MODEL].line);
+    txt_printf("Loading %s (%s)\n", model, where);
     load(st, model);
 }
 
