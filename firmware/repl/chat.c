@@ -429,6 +429,20 @@ static void drop_turns(chat *c, uint32_t k)
         c->n_fed = c->sys_end;
 }
 
+/* If text starts with a <...> marker that is the single token `id`, what
+ * follows it; else NULL. */
+static const char *after_marker(const llmbm_tokenizer *tok, const char *text, int32_t id)
+{
+    if (text[0] != '<')
+        return 0;
+    size_t e = 1;
+    while (text[e] && text[e] != '>' && e < 64)
+        e++;
+    if (text[e] != '>' || llmbm_token_lookup(tok, text, e + 1) != id)
+        return 0;
+    return text + e + 1;
+}
+
 static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_template *t, const char *line)
 {
     if ((!c->started || c->raw_last) && !start_conversation(st, lm, c, t))
@@ -479,6 +493,13 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     /* Close the turn the way the template expects the next one to follow. */
     if (why == STOP_TOKEN && c->n < c->cap) {
         c->toks[c->n++] = stop_token;
+        /* The template's end of turn may go on after the marker the model
+         * wrote ("<|im_end|>" then "\n"): write the rest, so the next turn
+         * follows the text the model's own template would have. */
+        const char *rest = after_marker(&lm->tok, t->turn_end, stop_token);
+        uint32_t more = rest && *rest ? encode(&lm->tok, rest, c->toks + c->n, c->cap - c->n) : 0;
+        if (more != UINT32_MAX)
+            c->n += more;
     } else if (why != STOP_STRING) {
         if (t->eos_bos_between_turns && c->n < c->cap && lm->tok.eos_id >= 0)
             c->toks[c->n++] = lm->tok.eos_id;
