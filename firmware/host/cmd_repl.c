@@ -121,6 +121,14 @@ int cmd_repl(int argc, char **argv, char **full_argv) {
             cli_error("repl: -m %s: no such file", o.model);
             return CLI_ERROR;
         }
+        /* The engine keeps a model's path in llmbm_model.path[200] and
+         * reopens the file by it (the GGUF tokenizer): a longer one would
+         * be cut and then refused. */
+        if (strlen(model_path) >= sizeof ((llmbm_model *)0)->path) {
+            cli_error("repl: -m %s: the path is %zu bytes long; llmbm keeps at most %zu (put a link to it in %s)",
+                      model_path, strlen(model_path), sizeof ((llmbm_model *)0)->path - 1, dir);
+            return CLI_ERROR;
+        }
         tpl_sibling(model_path, tpl_path, sizeof tpl_path);
         host_volume_allow(model_path);
         if (tpl_path[0]) host_volume_allow(tpl_path);

@@ -5,8 +5,6 @@
 
 #include <stdbool.h>
 
-#include "repl.h"
-
 /* Makes `dir` the root; false if it is not an openable directory. */
 bool host_volume_set_root(const char *dir);
 bool host_volume_active(void);
@@ -16,5 +14,3 @@ bool host_volume_allow(const char *path);
 /* open(2) of a REPL path under the root (flags as for open); -1 if the
  * path is missing or would leave the root. */
 int host_volume_open(const char *path, int flags);
-/* repl_sys.list_dir over the root. */
-bool host_volume_list(const char *dir, repl_dir_fn fn, void *ctx);

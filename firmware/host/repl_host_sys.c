@@ -2,9 +2,12 @@
  * from a terminal (terminal.c), a directory (volume.c), /proc/meminfo and
  * the thread pool. */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,6 +23,54 @@ const unsigned char llmbm_embedded_tokenizer[1] = {0};
 const unsigned long long llmbm_embedded_tokenizer_size = 0;
 
 static host_repl_options opts;
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* repl_sys.list_dir over the volume (volume.c), entries in name order: readdir's order depends on the file system, and a
+ * listing that changes between runs helps nobody. */
+static bool list_dir(const char *dir, repl_dir_fn fn, void *ctx) {
+    int fd = host_volume_open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return false;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return false;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d))) {
+        if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **grown = realloc(names, cap * sizeof *names);
+            if (!grown) {
+                ok = false;
+                break;
+            }
+            names = grown;
+        }
+        if (!(names[n] = strdup(e->d_name))) ok = false;
+        else n++;
+    }
+    qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        /* stat, not lstat: a link to a model lists as the model. */
+        if (ok && fstatat(dirfd(d), names[i], &st, 0) == 0) {
+            repl_dirent entry = {names[i], S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0, S_ISDIR(st.st_mode)};
+            fn(ctx, &entry);
+        }
+        free(names[i]);
+    }
+    free(names);
+    closedir(d);
+    return ok;
+}
+
 
 /* MemAvailable from /proc/meminfo, in bytes (0 if unreadable). */
 static uint64_t mem_available(void) {
@@ -86,7 +137,7 @@ const repl_sys *host_repl_sys(const host_repl_options *o) {
     sys = (repl_sys){
         .read_key = read_key,
         .poll_key = term_poll_key,
-        .list_dir = host_volume_list,
+        .list_dir = list_dir,
         .memory = memory,
         .reboot = do_reboot,
         .shutdown = do_shutdown,

@@ -13,11 +13,9 @@
  * whoever can create links in the directory chooses what the volume holds
  * anyway. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host_volume.h"
@@ -79,51 +77,4 @@ int host_volume_open(const char *path, int flags) {
     char rel[4096];
     if (!relative_path(path, rel, sizeof rel)) return -1;
     return openat(root_fd, rel[0] ? rel : ".", flags | O_CLOEXEC);
-}
-
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Entries in name order: readdir's order depends on the file system, and a
- * listing that changes between runs helps nobody. */
-bool host_volume_list(const char *dir, repl_dir_fn fn, void *ctx) {
-    int fd = host_volume_open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) return false;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return false;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    bool ok = true;
-    struct dirent *e;
-    while (ok && (e = readdir(d))) {
-        if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **grown = realloc(names, cap * sizeof *names);
-            if (!grown) {
-                ok = false;
-                break;
-            }
-            names = grown;
-        }
-        if (!(names[n] = strdup(e->d_name))) ok = false;
-        else n++;
-    }
-    qsort(names, n, sizeof *names, by_name);
-    for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        /* stat, not lstat: a link to a model lists as the model. */
-        if (ok && fstatat(dirfd(d), names[i], &st, 0) == 0) {
-            repl_dirent entry = {names[i], S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0, S_ISDIR(st.st_mode)};
-            fn(ctx, &entry);
-        }
-        free(names[i]);
-    }
-    free(names);
-    closedir(d);
-    return ok;
 }
