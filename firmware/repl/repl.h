@@ -3,8 +3,9 @@
  * The REPL includes no UEFI header: text goes out through plat_write and
  * files are read through plat_open/plat_read (firmware/engine/platform.h);
  * everything else it needs from the platform is in repl_sys below. The EFI
- * layer fills repl_sys in firmware/efi/main.c; a host build or a test could
- * fill it from a terminal and a directory. */
+ * layer fills repl_sys in firmware/efi/main.c; `llmbm repl` fills it from a
+ * terminal (or a script on stdin) and a directory in
+ * firmware/host/repl_host_sys.c. */
 #pragma once
 
 #include <stdbool.h>
