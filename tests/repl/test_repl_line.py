@@ -33,6 +33,10 @@ COMMANDS = [
     "x/help\x1b[H\x1b[3~\x1b[F",
     f"/set system {LONG}",
     "/cfg",
+    # UTF-8 typed in: code points for the line editor, UTF-8 again in the setting; ESC O D is
+    # the other Left (application cursor mode): twice, back over the emoji and the space, then "!".
+    "/set system Grüße 😀\x1bOD\x1bOD!",
+    "/cfg",
     "/shutdown",
 ]
 
@@ -70,8 +74,13 @@ def test_home_delete_end(session: Boot) -> None:
 
 
 def test_a_line_longer_than_the_screen_arrives_whole(session: Boot) -> None:
-    cfg = session.console[session.console.rfind("setting ") :]
+    cfg = session.console.split("setting ")[-2]
     assert re.search(r"^system +" + re.escape(LONG) + r" +/set$", cfg, re.M), cfg
+
+
+def test_utf8_and_ss3_arrows(session: Boot) -> None:
+    cfg = session.console[session.console.rfind("setting ") :]
+    assert re.search(r"^system +Grüße! 😀 +/set$", cfg, re.M), cfg
 
 
 def test_shutdown(session: Boot) -> None:
