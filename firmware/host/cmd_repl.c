@@ -116,8 +116,20 @@ int cmd_repl(int argc, char **argv, char **full_argv) {
     }
     static char model_path[PATH_MAX], tpl_path[PATH_MAX + 8];
     if (o.model) {
-        /* Absolute, so the REPL's messages say which file it is. */
-        if (!realpath(o.model, model_path) || stat(model_path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* Absolute, so the REPL's messages say which file it is; links are
+         * not resolved, so the NAME.tpl looked for is the one beside the
+         * name given. */
+        char cwd[PATH_MAX];
+        int len = -1;
+        if (strlen(o.model) >= sizeof model_path / 2) {
+            cli_error("repl: -m: a path of %zu bytes is too long", strlen(o.model));
+            return CLI_ERROR;
+        }
+        if (o.model[0] == '/')
+            len = snprintf(model_path, sizeof model_path, "%s", o.model);
+        else if (getcwd(cwd, sizeof cwd))
+            len = snprintf(model_path, sizeof model_path, "%s/%.*s", cwd, (int)(sizeof model_path / 2), o.model);
+        if (len < 0 || (size_t)len >= sizeof model_path || stat(model_path, &st) != 0 || !S_ISREG(st.st_mode)) {
             cli_error("repl: -m %s: no such file", o.model);
             return CLI_ERROR;
         }
@@ -135,6 +147,10 @@ int cmd_repl(int argc, char **argv, char **full_argv) {
         o.model = model_path;
     }
     restart_argv = full_argv;
+    /* main took --isa out before dispatch; the REPL applies isa= itself
+     * (repl.cfg's default, auto, would undo it), so hand it over. */
+    for (int i = 1; full_argv[i]; i++)
+        if (!strcmp(full_argv[i], "--isa") && full_argv[i + 1]) o.isa = full_argv[i + 1];
     if (!term_init()) {
         cli_error("repl: cannot put the terminal into raw mode");
         return CLI_ERROR;

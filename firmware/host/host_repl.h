@@ -8,6 +8,7 @@
 
 typedef struct host_repl_options {
     const char *model;     /* -m FILE (absolute), or NULL */
+    const char *isa;       /* --isa LEVEL, or NULL */
     uint64_t memory_limit; /* --memory MB in bytes; 0: what Linux has */
     unsigned threads;      /* -T; 0: every online CPU */
 } host_repl_options;

@@ -133,6 +133,19 @@ const repl_sys *host_repl_sys(const host_repl_options *o) {
         host_set_threads(0);
         opts.threads = host_get_threads();
     }
+    /* model=FILE and isa=LEVEL from the command line, for repl.c. */
+    static char model_setting[4200], isa_setting[64];
+    static const char *settings[3];
+    int n = 0;
+    if (opts.model) {
+        snprintf(model_setting, sizeof model_setting, "model=%s", opts.model);
+        settings[n++] = model_setting;
+    }
+    if (opts.isa) {
+        snprintf(isa_setting, sizeof isa_setting, "isa=%s", opts.isa);
+        settings[n++] = isa_setting;
+    }
+    settings[n] = NULL;
     static repl_sys sys;
     sys = (repl_sys){
         .read_key = read_key,
@@ -144,7 +157,7 @@ const repl_sys *host_repl_sys(const host_repl_options *o) {
         .use_cores = use_cores,
         .core_id = core_id,
         .columns = term_columns,
-        .model = opts.model,
+        .settings = settings,
     };
     return &sys;
 }

@@ -15,9 +15,18 @@ void repl_run(const repl_sys *sys)
     st.sys = sys;
     cfg_init(&st.cfg);
     st.cfg_found = cfg_load(&st.cfg, "repl.cfg");
-    const char *why;
-    if (sys->model && !cfg_set(&st.cfg, "model", sys->model, CFG_FROM_HOST, 0, &why))
-        txt_printf("model %s: %s\n", sys->model, why);
+    for (const char *const *s = sys->settings; s && *s; s++) {
+        char key[32];
+        size_t n = 0;
+        while ((*s)[n] && (*s)[n] != '=' && n + 1 < sizeof key) {
+            key[n] = (*s)[n];
+            n++;
+        }
+        key[n] = 0;
+        const char *why = "expected key=value";
+        if ((*s)[n] != '=' || !cfg_set(&st.cfg, key, *s + n + 1, CFG_FROM_HOST, 0, &why))
+            txt_printf("command line: %s: %s\n", *s, why);
+    }
     cores_apply(&st);
     session_boot(&st);
     txt_printf("Type /help for commands.\n");

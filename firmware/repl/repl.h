@@ -59,9 +59,11 @@ typedef struct repl_sys {
     /* Columns of the text console (NULL: 80). The line editor never writes
      * into the last one, so a long line scrolls instead of wrapping. */
     unsigned (*columns)(void);
-    /* A model file named outside the REPL (`llmbm repl -m FILE`), or NULL.
-     * It replaces repl.cfg's model= (/cfg shows where it came from). */
-    const char *model;
+    /* Settings from the platform's command line, "key=value" each, NULL-
+     * terminated (or NULL): `llmbm repl -m FILE` is model=FILE, --isa L is
+     * isa=L. They replace repl.cfg's (/cfg shows "command line"); the
+     * strings must live as long as the REPL. */
+    const char *const *settings;
 } repl_sys;
 
 /* Reads repl.cfg (reporting problems), prints the model status and runs

@@ -121,3 +121,9 @@ def test_run_chat_without_a_template_says_so(llmbm: Path, testdata: Path) -> Non
     assert res.returncode == 0 and "template chatml" in res.stderr and "generated tokens: 3," in res.stderr, (
         res
     )
+
+
+def test_m_model_outside_the_volume_uses_its_tpl(llmbm: Path, volume: Path, tmp_path: Path) -> None:
+    # Outside the volume only the -m file and the NAME.tpl beside it can be opened.
+    session = run_repl(llmbm, tmp_path, ["/shutdown"], "-m", str(volume / "odd.gguf"))
+    assert "Chat template odd.tpl (from the model)" in session.banner, session.banner

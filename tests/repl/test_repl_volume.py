@@ -118,7 +118,7 @@ def confined(tmp_path_factory: pytest.TempPathFactory, llmbm: Path, testdata: Pa
     model = testdata / "stories260K-q4_0-mix.gguf"
     escapes = [line.replace("OUTSIDE", str(base / "outside.bin").lstrip("/")) for line in ESCAPES]
     lines = ["/cfg", "/models", *escapes, "/load inside.gguf", "/shutdown"]
-    return run_repl(llmbm, vol, lines, "-m", str(model)), base
+    return run_repl(llmbm, vol, lines, "-m", str(model), "--isa", "sse2"), base
 
 
 def test_m_loads_a_model_from_anywhere(confined: tuple[Boot, Path], testdata: Path) -> None:
@@ -126,7 +126,10 @@ def test_m_loads_a_model_from_anywhere(confined: tuple[Boot, Path], testdata: Pa
     model = (testdata / "stories260K-q4_0-mix.gguf").resolve()
     assert f"Loading {model} (named on the command line)" in session.banner, session.banner
     assert f"Loaded {model}: GGUF" in session.banner, session.banner
-    assert re.search(rf"^model +{re.escape(str(model))} +command line$", session.reply("/cfg"), re.M)
+    cfg = session.reply("/cfg")
+    assert re.search(rf"^model +{re.escape(str(model))} +command line$", cfg, re.M), cfg
+    # --isa reaches the REPL as isa= (repl.cfg's default, auto, would otherwise undo it).
+    assert re.search(r"^isa +sse2 +command line$", cfg, re.M) and "Kernels: sse2" in session.banner, cfg
 
 
 def test_models_lists_the_models_dir_with_sizes(confined: tuple[Boot, Path], testdata: Path) -> None:
