@@ -1,7 +1,13 @@
 """Boot a disk image in QEMU with OVMF, headless (scripted) or on the terminal.
 
-    python3 -m llmbm_build.qemu IMAGE [--input FILE] [--timeout S] [--smp N] [--accel tcg|kvm]
+    python3 -m llmbm_build.qemu IMAGE [--input FILE] [--timeout S] [--smp N] [--accel auto|tcg|kvm]
                                 [--memory MB] [--ovmf-code P] [--ovmf-vars P] [--interactive]
+
+Defaults fit the machine: ``--accel auto`` takes KVM when /dev/kvm opens and a short probe boot
+works, else TCG (saying why answers will be slow); ``--smp`` is the host's cores (up to 8);
+``--memory`` is what the model repl.cfg names needs (weights + KV cache + 512 MiB, at least
+2 GiB). ``--interactive`` puts the console on the terminal; when stdin is not a terminal, its
+lines are typed at the prompts instead, as with ``--input``.
 
 Headless runs stream the serial console to stdout as it arrives. With ``--input``, each line of
 FILE is typed into the REPL once its prompt ``llmbm> `` has appeared and the console has gone
@@ -33,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import BuildError
+from .model_memory import image_memory_mib
 
 PROMPT = "llmbm> "
 EXCEPTION_MARKER = "!!!! X64 Exception Type"
@@ -182,7 +189,7 @@ def find_ovmf(
 
 
 def qemu_command(
-    image: Path,
+    image: Path | None,
     ovmf: Ovmf,
     vars_copy: Path,
     *,
@@ -212,8 +219,7 @@ def qemu_command(
         "-drive",
         f"if=pflash,format=raw,file={vars_copy}",
         # snapshot=on: writes go to a temporary overlay, so tests never modify the image.
-        "-drive",
-        f"format=raw,file={image},snapshot=on",
+        *(["-drive", f"format=raw,file={image},snapshot=on"] if image is not None else []),
         "-device",
         f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04",
         "-nic",
@@ -223,6 +229,69 @@ def qemu_command(
         *serial,
         "-no-reboot",
     ]
+
+
+MAX_DEFAULT_SMP = 8
+# How long the KVM probe waits for OVMF's first serial output (it comes within ~1 s under KVM).
+KVM_PROBE_SECONDS = 10.0
+
+
+def default_smp() -> int:
+    return max(1, min(MAX_DEFAULT_SMP, len(os.sched_getaffinity(0))))
+
+
+def kvm_unusable_reason(ovmf: Ovmf, qemu: str = "qemu-system-x86_64") -> str | None:
+    """None when KVM works here; else why not. Opening /dev/kvm is not enough: under nested
+    virtualisation KVM can open and then fail on the first guest instructions ("KVM internal
+    error", or an abort setting MSRs), so OVMF is booted briefly without a disk and must print."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as err:
+        return f"/dev/kvm: {err.strerror}"
+    os.close(fd)
+    with tempfile.TemporaryDirectory(prefix="llmbm-kvm-probe-") as tmp:
+        vars_copy = Path(tmp) / "OVMF_VARS.fd"
+        shutil.copyfile(ovmf.vars, vars_copy)
+        command = qemu_command(None, ovmf, vars_copy, accel="kvm", memory_mb=256, qemu=qemu)
+        proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout and proc.stderr
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + KVM_PROBE_SECONDS
+        printed = False
+        try:
+            while not printed and proc.poll() is None and time.monotonic() < deadline:
+                printed = any(os.read(key.fd, 4096) for key, _ in sel.select(timeout=0.1))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        errors = proc.stderr.read().decode(errors="replace")
+        sel.close()
+        proc.stdout.close()
+        proc.stderr.close()
+    if "KVM internal error" in errors or (not printed and errors.strip()):
+        first = next((line for line in errors.splitlines() if line.strip()), "")
+        return f"a probe boot under KVM failed: {first.strip()}"
+    if not printed:
+        return f"a probe boot under KVM printed nothing in {KVM_PROBE_SECONDS:g} s"
+    return None
+
+
+def choose_accel(accel: str, ovmf: Ovmf, qemu: str, log=None) -> str:
+    """The accelerator to use for `accel` ("auto", "tcg" or "kvm")."""
+    if accel != "auto":
+        return accel
+    reason = kvm_unusable_reason(ovmf, qemu)
+    if reason is None:
+        return "kvm"
+    print(
+        f"llmbm-qemu: using TCG (software emulation: answers will be slow); KVM is not usable: {reason}",
+        file=log if log is not None else sys.stderr,
+    )
+    return "tcg"
 
 
 class Runner:
@@ -351,9 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("image", type=Path)
     parser.add_argument("--input", type=Path, help="lines to type into the REPL, one per prompt")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before giving up (exit 124)")
-    parser.add_argument("--smp", type=int, default=1)
-    parser.add_argument("--accel", choices=("tcg", "kvm"), default="tcg")
-    parser.add_argument("--memory", type=int, default=2048, help="guest RAM in MiB")
+    parser.add_argument("--smp", type=int, default=0, help="guest cores (default: the host's, up to 8)")
+    parser.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto")
+    parser.add_argument(
+        "--memory", type=int, default=0, help="guest RAM in MiB (default: what the image's model needs)"
+    )
     parser.add_argument("--ovmf-code", default="")
     parser.add_argument("--ovmf-vars", default="")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
@@ -365,10 +436,20 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which(args.qemu) is None:
             raise BuildError(f"{args.qemu} not found: apt-get install qemu-system-x86")
         ovmf = find_ovmf(args.ovmf_code or None, args.ovmf_vars or None)
-        lines = read_input_lines(args.input) if args.input else []
+        scripted_stdin = args.interactive and not sys.stdin.isatty()
+        if args.input:
+            lines = read_input_lines(args.input)
+        elif scripted_stdin:
+            lines = [parse_input_line(line) for line in sys.stdin.read().splitlines()]
+        else:
+            lines = []
     except BuildError as err:
         print(f"llmbm-qemu: error: {err}", file=sys.stderr)
         return EXIT_QEMU_FAILED
+    interactive = args.interactive and not scripted_stdin
+    smp = args.smp or default_smp()
+    memory = args.memory or image_memory_mib(args.image)
+    accel = choose_accel(args.accel, ovmf, args.qemu)
     with tempfile.TemporaryDirectory(prefix="llmbm-qemu-") as tmp:
         # OVMF writes its variable store; each run gets a private copy of the template.
         vars_copy = Path(tmp) / "OVMF_VARS.fd"
@@ -377,13 +458,13 @@ def main(argv: list[str] | None = None) -> int:
             args.image.resolve(),
             ovmf,
             vars_copy,
-            accel=args.accel,
-            smp=args.smp,
-            memory_mb=args.memory,
-            interactive=args.interactive,
+            accel=accel,
+            smp=smp,
+            memory_mb=memory,
+            interactive=interactive,
             qemu=args.qemu,
         )
-        if args.interactive:
+        if interactive:
             print("llmbm-qemu: Ctrl-A X quits QEMU", file=sys.stderr)
             returncode = subprocess.call(command)
             status = firmware_status(returncode)

@@ -43,7 +43,7 @@ def test_model_bigger_than_memory_is_refused_with_numbers(session):
     reply = session.reply("/load big.bin")
     assert re.search(r"big\.bin: does not fit in memory: the weights alone are 300\.0 MB", reply), reply
     assert re.search(r"largest free memory block is [\d.]+ MB \([\d.]+ MB free in total\)", reply), reply
-    assert "stories2.bin stays loaded" in reply, reply
+    assert "stories260K.bin stays loaded" in reply, reply
 
 
 def test_small_context_is_set(session):

@@ -43,7 +43,7 @@ COMMANDS = [
     "/set top_p 0.9",
     f"/set seed {SEED}",
     SAMPLED_PROMPT,
-    "/model_info stories2.bin",
+    "/model_info stories260K.bin",
     "/model_info trunc.bin",
     "/load trunc.bin",
     "/load garbage.bin",
@@ -61,13 +61,13 @@ COMMANDS = [
     "/reset",
     "/ctx",
     "/set template raw",
-    "/load stories2.gguf",
+    "/load stories260K-q8_0-mix.gguf",
     GGUF_PROMPT,
     "/load q40mix.gguf",
     GGUF_Q4_0_PROMPT,
     "/load q4k.gguf",
     Q4_K_PROMPT,
-    "/load stories2.gguf",
+    "/load stories260K-q8_0-mix.gguf",
     "/unload",
     "are you there?",
     "/shutdown",
@@ -106,9 +106,9 @@ def llmbm(build_dir: Path) -> Path:
 
 def test_autoloads_the_model_from_repl_cfg(session):
     banner = session.banner
-    assert "Loading stories2.bin (model= in repl.cfg line" in banner, banner
+    assert "Loading stories260K.bin (model= in repl.cfg line" in banner, banner
     assert re.search(r"\[#+\] 100%  1\.0 MB of 1\.0 MB  [\d.]+ MB/s", banner), banner
-    assert "Loaded stories2.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner, (
+    assert "Loaded stories260K.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner, (
         banner
     )
     assert "!!!! X64 Exception" not in session.console
@@ -136,7 +136,7 @@ def test_seeded_sampled_completion_equals_llmbm_run(session, llmbm, testdata):
 
 
 def test_model_info_describes_without_loading(session):
-    reply = session.reply("/model_info stories2.bin")
+    reply = session.reply("/model_info stories260K.bin")
     assert "format: llama2.c legacy (fp32)" in reply and "vocab_size: 512" in reply, reply
     assert re.search(r"needs [\d.]+ (MB|KB) = weights", reply) and "verdict: fits at ctx 512" in reply, reply
     bad = session.reply("/model_info trunc.bin")
@@ -146,7 +146,7 @@ def test_model_info_describes_without_loading(session):
 def test_corrupt_models_are_refused_and_the_old_one_stays(session):
     for name in ("trunc.bin", "garbage.bin"):
         reply = session.reply(f"/load {name}")
-        assert name in reply and "Not loaded; stories2.bin stays loaded." in reply, reply
+        assert name in reply and "Not loaded; stories260K.bin stays loaded." in reply, reply
     missing = session.reply("/load nothere.bin")
     assert "nothere.bin: no such file" in missing, missing
     assert "/model_info" in session.reply("/help")
@@ -183,7 +183,7 @@ def test_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
     # QEMU's -cpu max emulates AVX2 but not AVX-512, so the firmware runs the
     # avx2 kernels while the host may run another level: the same tokens.
     assert "Kernels: avx2" in session.banner, session.banner
-    assert_gguf_greedy_matches_host(session, llmbm, "stories2.gguf", testdata / GGUF, GGUF_PROMPT)
+    assert_gguf_greedy_matches_host(session, llmbm, "stories260K-q8_0-mix.gguf", testdata / GGUF, GGUF_PROMPT)
 
 
 def test_q4_0_gguf_greedy_completion_equals_llmbm_run(session, llmbm, testdata):
@@ -198,7 +198,7 @@ def test_q4_k_gguf_greedy_completion_equals_llmbm_run(session, llmbm, q4k_model)
 
 def test_reset_and_unload(session):
     assert "Conversation cleared." in session.reply("/reset")
-    assert "Unloaded stories2.gguf." in session.reply("/unload")
+    assert "Unloaded stories260K-q8_0-mix.gguf." in session.reply("/unload")
     assert "No model is loaded" in session.reply("are you there?")
 
 
