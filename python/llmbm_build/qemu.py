@@ -258,20 +258,33 @@ def kvm_unusable_reason(ovmf: Ovmf, qemu: str = "qemu-system-x86_64") -> str | N
         )
         assert proc.stdout and proc.stderr
         sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
+        sel.register(proc.stdout, selectors.EVENT_READ, "out")
+        sel.register(proc.stderr, selectors.EVENT_READ, "err")
         deadline = time.monotonic() + KVM_PROBE_SECONDS
         printed = False
+        errors = ""
         try:
-            while not printed and proc.poll() is None and time.monotonic() < deadline:
-                printed = any(os.read(key.fd, 4096) for key, _ in sel.select(timeout=0.1))
+            # Until OVMF prints, QEMU dies, or KVM reports an error (QEMU then pauses, not exits).
+            while not printed and "KVM internal error" not in errors and time.monotonic() < deadline:
+                events = sel.select(timeout=0.1)
+                for key, _ in events:
+                    chunk = os.read(key.fd, 4096)
+                    if not chunk:
+                        sel.unregister(key.fileobj)
+                    elif key.data == "out":
+                        printed = True
+                    else:
+                        errors += chunk.decode(errors="replace")
+                if not sel.get_map() or (not events and proc.poll() is not None):
+                    break
         finally:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
-        errors = proc.stderr.read().decode(errors="replace")
-        sel.close()
-        proc.stdout.close()
-        proc.stderr.close()
+            sel.close()
+            proc.stdout.close()
+            errors += proc.stderr.read().decode(errors="replace")
+            proc.stderr.close()
     if "KVM internal error" in errors or (not printed and errors.strip()):
         first = next((line for line in errors.splitlines() if line.strip()), "")
         return f"a probe boot under KVM failed: {first.strip()}"
