@@ -13,6 +13,7 @@ the same inputs are byte-identical.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import os
 import re
@@ -209,6 +210,34 @@ class Mtools:
         return result.stdout.strip().rsplit("/", 1)[-1]
 
 
+def pem_certificate_der(pem: bytes, path: Path) -> bytes:
+    """The DER bytes of the first certificate in a PEM file (what firmware setup screens read)."""
+    begin, end = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
+    start = pem.find(begin)
+    stop = pem.find(end, start)
+    if start < 0 or stop < 0:
+        raise BuildError(f"{path}: no PEM certificate in it")
+    try:
+        return base64.b64decode(b"".join(pem[start + len(begin) : stop].split()), validate=True)
+    except ValueError as err:
+        raise BuildError(f"{path}: broken PEM certificate: {err}") from err
+
+
+def key_entries(cert: Path | None) -> list[FileEntry]:
+    """keys/: the public half of the signing key set (never a private key), and the signing
+    certificate in DER as well, for "Enroll from file" in firmware setup and MokManager."""
+    if cert is None:
+        return []
+    from .keys import public_key_files
+
+    entries = [FileEntry(path, f"keys/{path.name}") for path in public_key_files(cert)]
+    if cert.suffix.lower() in (".crt", ".pem"):
+        der_name = f"keys/{cert.stem}.cer"
+        if all(e.dest != der_name for e in entries):
+            entries.append(FileEntry(None, der_name, pem_certificate_der(cert.read_bytes(), cert)))
+    return entries
+
+
 def build_image(
     efi: Path,
     output: Path,
@@ -217,6 +246,7 @@ def build_image(
     cfg_example: Path | None = None,
     label: str = DEFAULT_LABEL,
     log=print,
+    keys_from: Path | None = None,
 ) -> None:
     if not efi.is_file():
         raise BuildError(f"EFI binary {efi} not found")
@@ -229,6 +259,7 @@ def build_image(
     if cfg_example is not None:
         files.append(FileEntry(cfg_example, "repl.cfg.example"))
     files.append(FileEntry(None, "startup.nsh", STARTUP_NSH))
+    files += key_entries(keys_from)
 
     # repl.cfg is written last, once mtools has chosen the models' 8.3 aliases that it names.
     # It follows from the other inputs, so they alone seed the GUIDs; its size is in the slack.
@@ -251,6 +282,8 @@ def build_image(
         fat.format(last - first + 1, first, serial, label.upper())
         fat.mkdir("EFI")
         fat.mkdir("EFI/BOOT")
+        if any(f.dest.startswith("keys/") for f in files):
+            fat.mkdir("keys")
         staging = output.with_name(output.name + ".files")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -286,11 +319,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--headroom-mb", type=int, default=16, help="free space beyond the contents")
     parser.add_argument("--cfg-example", type=Path, help="copied as repl.cfg.example")
     parser.add_argument("--label", default=DEFAULT_LABEL, help="FAT volume label")
+    parser.add_argument(
+        "--keys-from", type=Path, help="signing certificate: its public key files go in keys/"
+    )
     args = parser.parse_args(argv)
     if args.headroom_mb < 0:
         parser.error("--headroom-mb must be >= 0")
     try:
-        build_image(args.efi, args.output, args.model, args.headroom_mb, args.cfg_example, args.label)
+        build_image(
+            args.efi,
+            args.output,
+            args.model,
+            args.headroom_mb,
+            args.cfg_example,
+            args.label,
+            keys_from=args.keys_from,
+        )
     except BuildError as err:
         print(f"image: error: {err}", file=sys.stderr)
         return 1

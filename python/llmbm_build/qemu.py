@@ -19,7 +19,9 @@ typed, without waiting for a prompt: that is how a test presses Esc (``esc``) or
   ``v`` makes QEMU exit with ``(v << 1) | 1``, which maps back to ``v``;
 * 124 on timeout (like coreutils ``timeout``);
 * 125 when QEMU itself failed (missing file, bad option, killed by a signal);
-* 126 when OVMF reported a CPU exception (``!!!! X64 Exception Type``).
+* 126 when OVMF reported a CPU exception (``!!!! X64 Exception Type``);
+* 123 when nothing was booted: OVMF found no bootable option it could start (Secure Boot
+  refusing an unsigned binary ends there), or shim refused its second stage.
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ from .model_memory import image_memory_mib
 
 PROMPT = "llmbm> "
 EXCEPTION_MARKER = "!!!! X64 Exception Type"
+# What OVMF's boot manager and shim print when they give up on every boot option.
+NOT_BOOTED_MARKERS = ("BdsDxe: No bootable option or device was found", "Verification failed: (0x1A)")
 DEBUG_EXIT_PORT = 0xF4
 
+EXIT_NOT_BOOTED = 123
 EXIT_TIMEOUT = 124
 EXIT_QEMU_FAILED = 125
 EXIT_CPU_EXCEPTION = 126
@@ -150,10 +155,31 @@ def has_cpu_exception(console: str) -> bool:
     return EXCEPTION_MARKER in console
 
 
+def not_booted(console: str) -> bool:
+    text = strip_ansi(console)
+    return any(marker in text for marker in NOT_BOOTED_MARKERS)
+
+
 @dataclass(frozen=True)
 class Ovmf:
     code: Path
     vars: Path
+
+
+# OVMF's Secure Boot build (SMM required), and the empty variable store it pairs with.
+OVMF_SECBOOT_PAIRS = (
+    ("OVMF_CODE_4M.secboot.fd", "OVMF_VARS_4M.fd"),
+    ("OVMF_CODE.secboot.fd", "OVMF_VARS.fd"),
+)
+
+
+def find_ovmf_secboot(dirs: Iterable[str | Path] = OVMF_DIRS) -> Ovmf:
+    """The Secure Boot OVMF code and its empty VARS template (enroll keys into a copy)."""
+    for d in (Path(x) for x in dirs):
+        for code, vars_ in OVMF_SECBOOT_PAIRS:
+            if (d / code).is_file() and (d / vars_).is_file():
+                return Ovmf(d / code, d / vars_)
+    raise BuildError("OVMF with Secure Boot (OVMF_CODE_4M.secboot.fd) not found: apt-get install ovmf")
 
 
 def find_ovmf(
@@ -198,14 +224,20 @@ def qemu_command(
     memory_mb: int = 2048,
     interactive: bool = False,
     qemu: str = "qemu-system-x86_64",
+    secure_boot: bool = False,
 ) -> list[str]:
     # mon:stdio multiplexes the monitor on the terminal (Ctrl-A X quits); headless runs get a
     # plain serial on stdio and no monitor so nothing typed can be taken as a monitor command.
     serial = ["-serial", "mon:stdio"] if interactive else ["-serial", "stdio", "-monitor", "none"]
+    # Secure Boot needs SMM so that only firmware code can write the key variables, and the
+    # secure flash that goes with it (OVMF's secboot build refuses to start without them).
+    machine = "q35,smm=on" if secure_boot else "q35"
+    secure_flash = ["-global", "driver=cfi.pflash01,property=secure,value=on"] if secure_boot else []
     return [
         qemu,
         "-machine",
-        "q35",
+        machine,
+        *secure_flash,
         "-cpu",
         "max",
         "-accel",
@@ -337,6 +369,7 @@ class Runner:
         last_sent = time.monotonic()  # when the previous input line was typed
         last_output = time.monotonic()
         exception_at: float | None = None
+        refused_at: float | None = None
         open_streams = 2
         try:
             while open_streams:
@@ -362,6 +395,11 @@ class Runner:
                         sys.stderr.flush()
                 if exception_at is None and has_cpu_exception(self.console):
                     exception_at = time.monotonic()
+                if refused_at is None and not_booted(self.console):
+                    refused_at = time.monotonic()
+                if refused_at is not None and time.monotonic() - refused_at > 1.0:
+                    print("\nllmbm-qemu: the firmware booted nothing", file=sys.stderr)
+                    return EXIT_NOT_BOOTED
                 now = time.monotonic()
                 if pending and isinstance(pending[0], KeyPress):
                     # Not at a prompt: a key pressed while the firmware is busy.
@@ -442,13 +480,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ovmf-vars", default="")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--interactive", action="store_true", help="console on this terminal")
+    parser.add_argument(
+        "--secure-boot",
+        action="store_true",
+        help="boot OVMF's Secure Boot build (SMM, TCG); --ovmf-vars names a store with keys enrolled",
+    )
     args = parser.parse_args(argv)
     try:
         if not args.image.is_file():
             raise BuildError(f"image {args.image} not found (build it with: ninja -C build image)")
         if shutil.which(args.qemu) is None:
             raise BuildError(f"{args.qemu} not found: apt-get install qemu-system-x86")
-        ovmf = find_ovmf(args.ovmf_code or None, args.ovmf_vars or None)
+        if args.secure_boot:
+            if not args.ovmf_vars:
+                raise BuildError(
+                    "--secure-boot needs --ovmf-vars: a store with keys (llmbm_build.secureboot_vars)"
+                )
+            ovmf = Ovmf(
+                Path(args.ovmf_code) if args.ovmf_code else find_ovmf_secboot().code, Path(args.ovmf_vars)
+            )
+            for path in (ovmf.code, ovmf.vars):
+                if not path.is_file():
+                    raise BuildError(f"OVMF file {path} not found")
+        else:
+            ovmf = find_ovmf(args.ovmf_code or None, args.ovmf_vars or None)
         scripted_stdin = args.interactive and not sys.stdin.isatty()
         if args.input:
             lines = read_input_lines(args.input)
@@ -476,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
             memory_mb=memory,
             interactive=interactive,
             qemu=args.qemu,
+            secure_boot=args.secure_boot,
         )
         if interactive:
             print("llmbm-qemu: Ctrl-A X quits QEMU", file=sys.stderr)
