@@ -238,6 +238,46 @@ def key_entries(cert: Path | None) -> list[FileEntry]:
     return entries
 
 
+# Debian's shim-signed / shim-helpers-amd64-signed: shim (signed by Microsoft's UEFI CA) loads
+# grubx64.efi from its own directory and checks it against db and the MOK list; mmx64.efi is
+# MokManager, where a user enrolls our certificate once. fbx64.efi is left out on purpose: with
+# it beside shim, shim would run the fallback boot-entry creator instead of our binary.
+# Where scripts/install-deps unpacks them (not installed: shim-signed's maintainer scripts would
+# reconfigure the build machine's own bootloader), then the system's copy.
+SHIM_DIRS = (
+    Path(__file__).resolve().parents[2] / ".deps" / "shim" / "usr" / "lib" / "shim",
+    Path("/usr/lib/shim"),
+)
+SHIM_FILES = (("shimx64.efi.signed", "EFI/BOOT/BOOTX64.EFI"), ("mmx64.efi.signed", "EFI/BOOT/mmx64.efi"))
+SHIM_SECOND_STAGE = "EFI/BOOT/grubx64.efi"
+
+
+def find_shim_dir() -> Path:
+    for candidate in SHIM_DIRS:
+        if all((candidate / name).is_file() for name, _ in SHIM_FILES):
+            return candidate
+    raise BuildError(
+        "shim not found in "
+        + " or ".join(str(d) for d in SHIM_DIRS)
+        + ": scripts/install-deps unpacks Debian's "
+        "shim-signed and shim-helpers-amd64-signed into .deps/shim"
+    )
+
+
+def boot_entries(efi: Path, shim_dir: Path | None) -> list[FileEntry]:
+    """The binaries under EFI/BOOT: ours as BOOTX64.EFI, or behind shim as its second stage."""
+    if shim_dir is None:
+        return [FileEntry(efi, "EFI/BOOT/BOOTX64.EFI")]
+    entries = []
+    for name, dest in SHIM_FILES:
+        if not (shim_dir / name).is_file():
+            raise BuildError(
+                f"{shim_dir / name} not found: apt-get install shim-signed shim-helpers-amd64-signed"
+            )
+        entries.append(FileEntry(shim_dir / name, dest))
+    return [*entries, FileEntry(efi, SHIM_SECOND_STAGE)]
+
+
 def build_image(
     efi: Path,
     output: Path,
@@ -247,6 +287,7 @@ def build_image(
     label: str = DEFAULT_LABEL,
     log=print,
     keys_from: Path | None = None,
+    shim_dir: Path | None = None,
 ) -> None:
     if not efi.is_file():
         raise BuildError(f"EFI binary {efi} not found")
@@ -255,7 +296,7 @@ def build_image(
     if cfg_example is not None and not cfg_example.is_file():
         raise BuildError(f"example config {cfg_example} not found")
     model_entries, default_model = plan_models(models)
-    files = [FileEntry(efi, "EFI/BOOT/BOOTX64.EFI"), *model_entries, *template_entries(model_entries, log)]
+    files = [*boot_entries(efi, shim_dir), *model_entries, *template_entries(model_entries, log)]
     if cfg_example is not None:
         files.append(FileEntry(cfg_example, "repl.cfg.example"))
     files.append(FileEntry(None, "startup.nsh", STARTUP_NSH))
@@ -334,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
             args.cfg_example,
             args.label,
             keys_from=args.keys_from,
+            shim_dir=(find_shim_dir() if args.shim == Path() else args.shim)
+            if args.shim is not None
+            else None,
         )
     except BuildError as err:
         print(f"image: error: {err}", file=sys.stderr)
