@@ -108,9 +108,8 @@ def test_autoloads_the_model_from_repl_cfg(session):
     banner = session.banner
     assert "Loading stories260K.bin (model= in repl.cfg line" in banner, banner
     assert re.search(r"\[#+\] 100%  1\.0 MB of 1\.0 MB  [\d.]+ MB/s", banner), banner
-    assert "Loaded stories260K.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner, (
-        banner
-    )
+    assert "Loaded stories260K.bin: llama2.c legacy (fp32)" in banner, banner
+    assert "tokenizer tokenizer.bin" in banner, banner
     assert "!!!! X64 Exception" not in session.console
 
 
