@@ -363,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keys-from", type=Path, help="signing certificate: its public key files go in keys/"
     )
+    parser.add_argument(
+        "--shim", nargs="?", type=Path, const=Path(), help="boot through shim (from DIR, default: .deps/shim)"
+    )
     args = parser.parse_args(argv)
     if args.headroom_mb < 0:
         parser.error("--headroom-mb must be >= 0")
@@ -375,9 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             args.cfg_example,
             args.label,
             keys_from=args.keys_from,
-            shim_dir=(find_shim_dir() if args.shim == Path() else args.shim)
-            if args.shim is not None
-            else None,
+            shim_dir=None if args.shim is None else find_shim_dir() if args.shim == Path() else args.shim,
         )
     except BuildError as err:
         print(f"image: error: {err}", file=sys.stderr)

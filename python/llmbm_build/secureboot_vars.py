@@ -2,6 +2,7 @@
 
     python3 -m llmbm_build.secureboot_vars --output VARS.fd --db CERT [--pk CERT] [--kek CERT]
                                            [--template OVMF_VARS_4M.fd] [--mok CERT]
+    python3 -m llmbm_build.secureboot_vars --output VARS.fd --for-cert CERT [--shim]
 
 ``--db`` (and PK/KEK, which default to the db certificate) enrolls our keys into an empty store
 and turns Secure Boot on: the firmware then runs binaries signed by the db key only. ``--mok``
@@ -62,6 +63,23 @@ def make_vars(
         raise BuildError(f"virt-fw-vars failed: {(result.stderr or result.stdout).strip()[-2000:]}")
 
 
+def vars_for_cert(output: Path, cert: Path, shim: bool) -> None:
+    """The store `ninja run-secure-boot` boots with: for a shim image, Microsoft's keys plus `cert`
+    in the MOK list (a stock PC after MokManager); else our keys only, PK and KEK from beside
+    `cert` when llmbm_build.keys made it (its PK.crt and KEK.crt), else `cert` for all three."""
+    from .qemu import find_ovmf_secboot
+
+    template = find_ovmf_secboot().vars
+    if shim:
+        make_vars(output, template.with_name(template.name.replace(".fd", ".ms.fd")), mok=cert)
+        return
+    pk, kek = cert.with_name("PK.crt"), cert.with_name("KEK.crt")
+    if cert.name == "db.crt" and pk.is_file() and kek.is_file():
+        make_vars(output, template, db=cert, pk=pk, kek=kek)
+    else:
+        make_vars(output, template, db=cert)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m llmbm_build.secureboot_vars", description=__doc__.split("\n")[0]
@@ -74,7 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pk", type=Path)
     parser.add_argument("--kek", type=Path)
     parser.add_argument("--mok", type=Path, help="certificate to add to shim's MokList")
+    parser.add_argument("--for-cert", type=Path, help="the store for an image signed with this certificate")
+    parser.add_argument("--shim", action="store_true", help="with --for-cert: the image boots through shim")
     args = parser.parse_args(argv)
+    if args.for_cert:
+        try:
+            vars_for_cert(args.output, args.for_cert, args.shim)
+        except BuildError as err:
+            print(f"secureboot_vars: error: {err}", file=sys.stderr)
+            return 1
+        return 0
     template = args.template or (MS_TEMPLATE if args.mok and not args.db else DEFAULT_TEMPLATE)
     try:
         make_vars(args.output, template, args.db, args.pk, args.kek, args.mok)

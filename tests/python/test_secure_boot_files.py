@@ -195,6 +195,30 @@ def test_configure_refuses_a_missing_key(source_dir: Path, tmp_path: Path, keys:
     assert "missing.key" in result.stdout + result.stderr, result.stdout + result.stderr
 
 
+def test_configure_wires_signing_and_shim(source_dir: Path, tmp_path: Path, keys: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MESON")}
+    build = tmp_path / "signed"
+    args = ["meson", "setup", str(build), str(source_dir), "-Dmodel=none", "-Dshim=true"]
+    result = subprocess.run(
+        [*args, f"-Dsign_key={keys / 'db.key'}", f"-Dsign_cert={keys / 'db.crt'}"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The commands ninja will run (custom targets' commands are not in meson's introspection).
+    ninja = (build / "build.ninja").read_text()
+    sign_rule = next((line for line in ninja.splitlines() if "llmbm_build.sign" in line), "")
+    assert str(keys / "db.key") in sign_rule and "llm-baremetal.unsigned.efi" in sign_rule, sign_rule
+    image_rule = next((line for line in ninja.splitlines() if "llmbm_build.image" in line), "")
+    assert "--shim" in image_rule and f"--keys-from {keys / 'db.crt'}" in image_rule, image_rule
+    assert "build run-secure-boot:" in ninja and "build keys:" in ninja
+    unsigned = subprocess.run(
+        [*args[:2], str(tmp_path / "plain"), *args[3:]], capture_output=True, text=True, env=env
+    )
+    assert unsigned.returncode != 0 and "-Dshim=true needs -Dsign_key" in unsigned.stdout + unsigned.stderr
+
+
 def test_image_gets_public_keys_only(keys: Path, unsigned_efi: Path, tmp_path: Path) -> None:
     image = tmp_path / "k.img"
     build_image(unsigned_efi, image, [], headroom_mb=1, log=lambda *_: None, keys_from=keys / "db.crt")
