@@ -52,6 +52,12 @@ unsigned fw_console_columns(void);
 /* Returns at once: a key, or REPL_KEY_NONE. */
 int32_t fw_poll_key(void);
 
+/* secure_boot.c: "on", "off", "off (setup mode ...)" or "not supported ...". */
+const char *fw_secure_boot_state(void);
+/* The common name of the certificate that signed the running binary, into
+ * out[cap]; false for an unsigned binary (or one that cannot be read back). */
+bool fw_image_signer(char *out, size_t cap);
+
 /* files.c: the boot volume's root directory, or NULL. */
 EFI_FILE_HANDLE fw_boot_root(void);
 /* The REPL's repl_sys.list_dir. */

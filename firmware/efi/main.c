@@ -40,6 +40,11 @@ static void banner(void)
         txt_printf("cores: running on one core: %s\n", fw_mp_single_reason());
     if (fw_console_mirrors_serial())
         txt_printf("console: mirrored to the serial port\n");
+    char signer[128];
+    if (fw_image_signer(signer, sizeof signer))
+        txt_printf("Secure Boot: %s | binary signed by: %s\n", fw_secure_boot_state(), signer);
+    else
+        txt_printf("Secure Boot: %s | binary unsigned\n", fw_secure_boot_state());
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)

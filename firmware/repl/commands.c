@@ -140,7 +140,10 @@ static void cmd_help(repl_state *st, char *args)
         txt_printf("  %-18s %s\n", head, commands[i].help);
     }
     txt_printf("Anything else is a chat message to the loaded model.\n"
-               "Settings live in repl.cfg at the root of the stick (see repl.cfg.example).\n");
+               "Settings live in repl.cfg at the root of the stick (see repl.cfg.example).\n"
+               "Secure Boot: the banner says whether it is on and whose key signed this binary;\n"
+               "on another computer, sbverify --list EFI/BOOT/BOOTX64.EFI shows the signature, and\n"
+               "keys/ on a signed build's stick holds the certificates to enroll.\n");
 }
 
 void command_run(repl_state *st, char *line)

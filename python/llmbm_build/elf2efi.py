@@ -64,6 +64,23 @@ KIND_CHARACTERISTICS = {
     ".data": SCN_CNT_INITIALIZED_DATA | SCN_MEM_READ | SCN_MEM_WRITE,
 }
 RELOC_CHARACTERISTICS = SCN_CNT_INITIALIZED_DATA | SCN_MEM_READ | SCN_MEM_DISCARDABLE
+SBAT_CHARACTERISTICS = SCN_CNT_INITIALIZED_DATA | SCN_MEM_READ
+
+# SBAT (Secure Boot Advanced Targeting): shim refuses a second stage without a .sbat section, so
+# a signed binary started through shim needs one. CSV: the format's own line, then ours
+# (component, generation, vendor, package, version, where to read more). The generation goes up
+# only when a security fix must revoke every older build.
+SBAT_GENERATION = 1
+
+
+def sbat_text(version: str) -> bytes:
+    if not version or any(c in version for c in ",\n\0"):
+        raise BuildError(f"version {version!r} cannot go into an SBAT CSV line")
+    return (
+        "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+        f"llm-baremetal,{SBAT_GENERATION},llm-baremetal,llm-baremetal,{version},README.md\n"
+    ).encode()
+
 
 # Sections only a dynamic linker or an unwinder reads. The UEFI loader uses .reloc instead, and
 # nothing unwinds in firmware, so they are left out of the image.
@@ -385,7 +402,7 @@ def _write_pe(groups: list[PeSection], entry: int, timestamp: int) -> bytes:
     return bytes(image)
 
 
-def convert(elf_bytes: bytes, path: str = "<elf>", timestamp: int = 0) -> bytes:
+def convert(elf_bytes: bytes, path: str = "<elf>", timestamp: int = 0, sbat: bytes = b"") -> bytes:
     """Return the PE32+ image for a static-PIE ELF; raise BuildError saying what is wrong."""
     try:
         elf = ELFFile(io.BytesIO(elf_bytes))
@@ -409,6 +426,9 @@ def convert(elf_bytes: bytes, path: str = "<elf>", timestamp: int = 0) -> bytes:
         table = build_reloc_table(sites)
         rva = align_up(groups[-1].end, PAGE)
         groups.append(PeSection(".reloc", rva, bytearray(table), len(table), RELOC_CHARACTERISTICS))
+    if sbat:
+        rva = align_up(groups[-1].end, PAGE)
+        groups.append(PeSection(".sbat", rva, bytearray(sbat), len(sbat), SBAT_CHARACTERISTICS))
     return _write_pe(groups, entry, timestamp)
 
 
@@ -428,13 +448,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("input", type=Path, help="static-PIE x86_64 ELF (linked at base 0)")
     parser.add_argument("output", type=Path, help="PE32+ EFI application to write")
+    parser.add_argument("--sbat-version", help="add a .sbat section naming this version (for shim)")
     args = parser.parse_args(argv)
     try:
         try:
             elf_bytes = args.input.read_bytes()
         except OSError as err:
             raise BuildError(f"cannot read {args.input}: {err.strerror}") from err
-        image = convert(elf_bytes, str(args.input), pe_timestamp())
+        sbat = sbat_text(args.sbat_version) if args.sbat_version else b""
+        image = convert(elf_bytes, str(args.input), pe_timestamp(), sbat)
     except BuildError as err:
         print(f"elf2efi: error: {err}", file=sys.stderr)
         return 1

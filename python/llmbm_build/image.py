@@ -13,6 +13,7 @@ the same inputs are byte-identical.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import os
 import re
@@ -35,7 +36,12 @@ DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest date FAT can sto
 DEFAULT_LABEL = "LLMBM"
 ESP_NAME = "EFI System Partition"
 
-_SHORT_CHARS = re.compile(r"^[A-Za-z0-9_\-]+$")
+# What a VFAT long name may not hold (besides control characters): the FAT specification's list.
+_FAT_FORBIDDEN = set('"*/:<>?\\|')
+# A long name is at most 255 UTF-16 code units.
+MAX_LONG_NAME = 255
+# Names the image itself uses at the root.
+RESERVED_NAMES = ("repl.cfg", "repl.cfg.example", "startup.nsh", "efi")
 
 
 @dataclass(frozen=True)
@@ -48,64 +54,46 @@ class FileEntry:
         return self.source.stat().st_size if self.source else len(self.data)
 
 
-# GGUF has no three-letter extension, and the firmware recognises models by extension, so a
-# ".gguf" suffix is kept (as a VFAT long name) while the stem still follows the 8.3 rules.
-KEPT_EXTENSIONS = ("gguf",)
+def fat_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a file name on the FAT volume, or None when it can. Stored as a VFAT
+    long name (mtools adds the 8.3 alias), so case, spaces and several dots are fine."""
+    if not name or name in (".", ".."):
+        return "an empty name"
+    if len(name.encode("utf-16-le")) // 2 > MAX_LONG_NAME:
+        return f"longer than the {MAX_LONG_NAME} UTF-16 units a FAT long name holds"
+    bad = sorted({c for c in name if c in _FAT_FORBIDDEN or ord(c) < 0x20 or ord(c) == 0x7F})
+    if bad:
+        return "FAT refuses the character(s) " + " ".join(repr(c) for c in bad)
+    if name[-1] in ". " or name[0] == " ":
+        return "FAT drops a leading space and trailing dots and spaces"
+    return None
 
 
-def is_short_name(name: str) -> bool:
-    """8.3-safe: at most 8+3 plain characters, one dot, and one case per part (mixed case
-    would need a VFAT long name, which some firmware and tools ignore). ".gguf" is allowed."""
-    stem, dot, ext = name.partition(".")
-    max_ext = 4 if ext.lower() in KEPT_EXTENSIONS else 3
-    if not stem or len(stem) > 8 or len(ext) > max_ext or (dot and not ext) or "." in ext:
-        return False
-    for part in (stem, ext):
-        if part and (not _SHORT_CHARS.match(part) or (part != part.lower() and part != part.upper())):
-            return False
-    return True
-
-
-def short_alias(name: str, taken: set[str]) -> str:
-    """A lower-case 8.3 name for `name` not in `taken` (compared case-insensitively)."""
-    stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
-    clean_stem = re.sub(r"[^a-z0-9_\-]", "", stem.lower()) or "model"
-    clean_ext = re.sub(r"[^a-z0-9_\-]", "", ext.lower())
-    if clean_ext not in KEPT_EXTENSIONS:
-        clean_ext = clean_ext[:3]
-    for counter in range(0, 100):
-        suffix = "" if counter == 0 else str(counter)
-        candidate = clean_stem[: 8 - len(suffix)] + suffix
-        if clean_ext:
-            candidate += "." + clean_ext
-        if candidate.lower() not in taken:
-            return candidate
-    raise BuildError(f"cannot find a free 8.3 name for {name}")
-
-
-def plan_models(models: list[Path]) -> tuple[list[FileEntry], list[str], str | None]:
-    """Model files at the root (under 8.3 names), comment lines for repl.cfg, the default model."""
+def plan_models(models: list[Path]) -> tuple[list[FileEntry], str | None]:
+    """Model files at the root under the names the user gave them, and the default model."""
     entries: list[FileEntry] = []
-    notes: list[str] = []
-    taken = {"repl.cfg", "startup.nsh", "efi"}
+    taken = set(RESERVED_NAMES)
     for model in models:
         if not model.is_file():
             raise BuildError(f"model file {model} not found")
         name = model.name
-        if is_short_name(name) and name.lower() not in taken:
-            dest = name
-        else:
-            dest = short_alias(name, taken)
-            notes.append(f"# {name} is stored as {dest} (a short 8.3-style name every UEFI FAT driver reads)")
-        taken.add(dest.lower())
-        entries.append(FileEntry(model, dest))
-    return entries, notes, entries[0].dest if entries else None
+        problem = fat_name_problem(name)
+        if problem:
+            raise BuildError(f"model file {model}: its name cannot be stored on the FAT volume: {problem}")
+        # FAT compares names without case.
+        if name.lower() in taken:
+            raise BuildError(
+                f"model file {model}: the image already has a file named {name} (FAT ignores case)"
+            )
+        taken.add(name.lower())
+        entries.append(FileEntry(model, name))
+    return entries, entries[0].dest if entries else None
 
 
 def template_entries(model_entries: list[FileEntry], log=print) -> list[FileEntry]:
     """NAME.tpl beside each GGUF model NAME.gguf that has a chat template: the template's pieces
     rendered here with jinja2, so template=auto chats in the model's own format even when the
-    firmware does not know its family. The stem is already 8.3-safe, and ".tpl" has 3 letters."""
+    firmware does not know its family."""
     from .chat_template import derive_for_model
 
     entries: list[FileEntry] = []
@@ -124,16 +112,21 @@ def template_entries(model_entries: list[FileEntry], log=print) -> list[FileEntr
     return entries
 
 
-def repl_cfg(default_model: str | None, notes: list[str], all_models: list[str]) -> bytes:
+def repl_cfg(default_model: str | None, all_models: list[str], aliases: dict[str, str]) -> bytes:
     lines = ["# repl.cfg written by the image build; edit freely. repl.cfg.example lists every setting."]
-    lines += notes
     if default_model:
         if len(all_models) > 1:
             lines.append("# models on this image: " + ", ".join(all_models))
+        for name in all_models:
+            if aliases.get(name, name).lower() != name.lower():
+                # For the rare firmware whose FAT driver mishandles long names.
+                lines.append(f"# {name} also answers to its 8.3 alias {aliases[name]}")
         lines.append(f"model={default_model}")
     else:
         lines.append("# No model on this image: copy a .gguf (or a llama2.c .bin) to the root of the stick")
-        lines.append("# and add a line model=NAME (an 8.3 name such as stories.bin).")
+        lines.append(
+            "# and add a line model=NAME with its file name (e.g. model=SmolLM2-135M-Instruct.Q4_1.gguf)."
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -207,6 +200,83 @@ class Mtools:
     def copy(self, source: Path, dest: str) -> None:
         self.run("mcopy", "-i", self.target, "-o", str(source), "::/" + dest)
 
+    def short_name(self, path: str) -> str:
+        """The 8.3 alias mtools gave the file at `path` ("NAME.EXT")."""
+        result = subprocess.run(
+            ["mshortname", "-i", self.target, "::/" + path], env=self.env, capture_output=True, text=True
+        )
+        if result.returncode != 0 or not result.stdout.strip():
+            raise BuildError(f"mshortname ::/{path} failed: {(result.stderr or result.stdout).strip()}")
+        return result.stdout.strip().rsplit("/", 1)[-1]
+
+
+def pem_certificate_der(pem: bytes, path: Path) -> bytes:
+    """The DER bytes of the first certificate in a PEM file (what firmware setup screens read)."""
+    begin, end = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
+    start = pem.find(begin)
+    stop = pem.find(end, start)
+    if start < 0 or stop < 0:
+        raise BuildError(f"{path}: no PEM certificate in it")
+    try:
+        return base64.b64decode(b"".join(pem[start + len(begin) : stop].split()), validate=True)
+    except ValueError as err:
+        raise BuildError(f"{path}: broken PEM certificate: {err}") from err
+
+
+def key_entries(cert: Path | None) -> list[FileEntry]:
+    """keys/: the public half of the signing key set (never a private key), and the signing
+    certificate in DER as well, for "Enroll from file" in firmware setup and MokManager."""
+    if cert is None:
+        return []
+    from .keys import public_key_files
+
+    entries = [FileEntry(path, f"keys/{path.name}") for path in public_key_files(cert)]
+    if cert.suffix.lower() in (".crt", ".pem"):
+        der_name = f"keys/{cert.stem}.cer"
+        if all(e.dest != der_name for e in entries):
+            entries.append(FileEntry(None, der_name, pem_certificate_der(cert.read_bytes(), cert)))
+    return entries
+
+
+# Debian's shim-signed / shim-helpers-amd64-signed: shim (signed by Microsoft's UEFI CA) loads
+# grubx64.efi from its own directory and checks it against db and the MOK list; mmx64.efi is
+# MokManager, where a user enrolls our certificate once. fbx64.efi is left out on purpose: with
+# it beside shim, shim would run the fallback boot-entry creator instead of our binary.
+# Where scripts/install-deps unpacks them (not installed: shim-signed's maintainer scripts would
+# reconfigure the build machine's own bootloader), then the system's copy.
+SHIM_DIRS = (
+    Path(__file__).resolve().parents[2] / ".deps" / "shim" / "usr" / "lib" / "shim",
+    Path("/usr/lib/shim"),
+)
+SHIM_FILES = (("shimx64.efi.signed", "EFI/BOOT/BOOTX64.EFI"), ("mmx64.efi.signed", "EFI/BOOT/mmx64.efi"))
+SHIM_SECOND_STAGE = "EFI/BOOT/grubx64.efi"
+
+
+def find_shim_dir() -> Path:
+    for candidate in SHIM_DIRS:
+        if all((candidate / name).is_file() for name, _ in SHIM_FILES):
+            return candidate
+    raise BuildError(
+        "shim not found in "
+        + " or ".join(str(d) for d in SHIM_DIRS)
+        + ": scripts/install-deps unpacks Debian's "
+        "shim-signed and shim-helpers-amd64-signed into .deps/shim"
+    )
+
+
+def boot_entries(efi: Path, shim_dir: Path | None) -> list[FileEntry]:
+    """The binaries under EFI/BOOT: ours as BOOTX64.EFI, or behind shim as its second stage."""
+    if shim_dir is None:
+        return [FileEntry(efi, "EFI/BOOT/BOOTX64.EFI")]
+    entries = []
+    for name, dest in SHIM_FILES:
+        if not (shim_dir / name).is_file():
+            raise BuildError(
+                f"{shim_dir / name} not found: apt-get install shim-signed shim-helpers-amd64-signed"
+            )
+        entries.append(FileEntry(shim_dir / name, dest))
+    return [*entries, FileEntry(efi, SHIM_SECOND_STAGE)]
+
 
 def build_image(
     efi: Path,
@@ -216,6 +286,8 @@ def build_image(
     cfg_example: Path | None = None,
     label: str = DEFAULT_LABEL,
     log=print,
+    keys_from: Path | None = None,
+    shim_dir: Path | None = None,
 ) -> None:
     if not efi.is_file():
         raise BuildError(f"EFI binary {efi} not found")
@@ -223,15 +295,16 @@ def build_image(
         raise BuildError(f"volume label {label!r}: 1-11 letters, digits, '_', '-' or spaces")
     if cfg_example is not None and not cfg_example.is_file():
         raise BuildError(f"example config {cfg_example} not found")
-    model_entries, notes, default_model = plan_models(models)
-    cfg = repl_cfg(default_model, notes, [m.dest for m in model_entries])
-    files = [FileEntry(efi, "EFI/BOOT/BOOTX64.EFI"), *model_entries, *template_entries(model_entries, log)]
-    files.append(FileEntry(None, "repl.cfg", cfg))
+    model_entries, default_model = plan_models(models)
+    files = [*boot_entries(efi, shim_dir), *model_entries, *template_entries(model_entries, log)]
     if cfg_example is not None:
         files.append(FileEntry(cfg_example, "repl.cfg.example"))
     files.append(FileEntry(None, "startup.nsh", STARTUP_NSH))
+    files += key_entries(keys_from)
 
-    size_mb = image_size_mb(files, headroom_mb)
+    # repl.cfg is written last, once mtools has chosen the models' 8.3 aliases that it names.
+    # It follows from the other inputs, so they alone seed the GUIDs; its size is in the slack.
+    size_mb = image_size_mb([*files, FileEntry(None, "repl.cfg")], headroom_mb)
     total_sectors = size_mb * MIB // SECTOR
     first = PARTITION_START // SECTOR
     last = last_usable_lba(total_sectors)
@@ -250,6 +323,8 @@ def build_image(
         fat.format(last - first + 1, first, serial, label.upper())
         fat.mkdir("EFI")
         fat.mkdir("EFI/BOOT")
+        if any(f.dest.startswith("keys/") for f in files):
+            fat.mkdir("keys")
         staging = output.with_name(output.name + ".files")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -261,6 +336,13 @@ def build_image(
                     source.write_bytes(entry.data)
                 log(f"image: {entry.dest} ({entry.size()} bytes)")
                 fat.copy(source, entry.dest)
+            aliases = {m.dest: fat.short_name(m.dest) for m in model_entries}
+            for name, alias in aliases.items():
+                log(f"image: {name} has the 8.3 alias {alias}")
+            cfg = staging / "repl.cfg"
+            cfg.write_bytes(repl_cfg(default_model, [m.dest for m in model_entries], aliases))
+            log(f"image: repl.cfg ({cfg.stat().st_size} bytes)")
+            fat.copy(cfg, "repl.cfg")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         tmp.replace(output)
@@ -278,11 +360,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--headroom-mb", type=int, default=16, help="free space beyond the contents")
     parser.add_argument("--cfg-example", type=Path, help="copied as repl.cfg.example")
     parser.add_argument("--label", default=DEFAULT_LABEL, help="FAT volume label")
+    parser.add_argument(
+        "--keys-from", type=Path, help="signing certificate: its public key files go in keys/"
+    )
+    parser.add_argument(
+        "--shim", nargs="?", type=Path, const=Path(), help="boot through shim (from DIR, default: .deps/shim)"
+    )
     args = parser.parse_args(argv)
     if args.headroom_mb < 0:
         parser.error("--headroom-mb must be >= 0")
     try:
-        build_image(args.efi, args.output, args.model, args.headroom_mb, args.cfg_example, args.label)
+        build_image(
+            args.efi,
+            args.output,
+            args.model,
+            args.headroom_mb,
+            args.cfg_example,
+            args.label,
+            keys_from=args.keys_from,
+            shim_dir=None if args.shim is None else find_shim_dir() if args.shim == Path() else args.shim,
+        )
     except BuildError as err:
         print(f"image: error: {err}", file=sys.stderr)
         return 1

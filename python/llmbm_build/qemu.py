@@ -1,7 +1,13 @@
 """Boot a disk image in QEMU with OVMF, headless (scripted) or on the terminal.
 
-    python3 -m llmbm_build.qemu IMAGE [--input FILE] [--timeout S] [--smp N] [--accel tcg|kvm]
+    python3 -m llmbm_build.qemu IMAGE [--input FILE] [--timeout S] [--smp N] [--accel auto|tcg|kvm]
                                 [--memory MB] [--ovmf-code P] [--ovmf-vars P] [--interactive]
+
+Defaults fit the machine: ``--accel auto`` takes KVM when /dev/kvm opens and a short probe boot
+works, else TCG (saying why answers will be slow); ``--smp`` is the host's cores (up to 8);
+``--memory`` is what the model repl.cfg names needs (weights + KV cache + 512 MiB, at least
+2 GiB). ``--interactive`` puts the console on the terminal; when stdin is not a terminal, its
+lines are typed at the prompts instead, as with ``--input``.
 
 Headless runs stream the serial console to stdout as it arrives. With ``--input``, each line of
 FILE is typed into the REPL once its prompt ``llmbm> `` has appeared and the console has gone
@@ -13,7 +19,9 @@ typed, without waiting for a prompt: that is how a test presses Esc (``esc``) or
   ``v`` makes QEMU exit with ``(v << 1) | 1``, which maps back to ``v``;
 * 124 on timeout (like coreutils ``timeout``);
 * 125 when QEMU itself failed (missing file, bad option, killed by a signal);
-* 126 when OVMF reported a CPU exception (``!!!! X64 Exception Type``).
+* 126 when OVMF reported a CPU exception (``!!!! X64 Exception Type``);
+* 123 when nothing was booted: OVMF found no bootable option it could start (Secure Boot
+  refusing an unsigned binary ends there), or shim refused its second stage.
 """
 
 from __future__ import annotations
@@ -33,11 +41,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import BuildError
+from .model_memory import image_memory_mib
 
 PROMPT = "llmbm> "
 EXCEPTION_MARKER = "!!!! X64 Exception Type"
+# What OVMF's boot manager and shim print when they give up on every boot option.
+NOT_BOOTED_MARKERS = ("BdsDxe: No bootable option or device was found", "Verification failed: (0x1A)")
 DEBUG_EXIT_PORT = 0xF4
 
+EXIT_NOT_BOOTED = 123
 EXIT_TIMEOUT = 124
 EXIT_QEMU_FAILED = 125
 EXIT_CPU_EXCEPTION = 126
@@ -143,10 +155,31 @@ def has_cpu_exception(console: str) -> bool:
     return EXCEPTION_MARKER in console
 
 
+def not_booted(console: str) -> bool:
+    text = strip_ansi(console)
+    return any(marker in text for marker in NOT_BOOTED_MARKERS)
+
+
 @dataclass(frozen=True)
 class Ovmf:
     code: Path
     vars: Path
+
+
+# OVMF's Secure Boot build (SMM required), and the empty variable store it pairs with.
+OVMF_SECBOOT_PAIRS = (
+    ("OVMF_CODE_4M.secboot.fd", "OVMF_VARS_4M.fd"),
+    ("OVMF_CODE.secboot.fd", "OVMF_VARS.fd"),
+)
+
+
+def find_ovmf_secboot(dirs: Iterable[str | Path] = OVMF_DIRS) -> Ovmf:
+    """The Secure Boot OVMF code and its empty VARS template (enroll keys into a copy)."""
+    for d in (Path(x) for x in dirs):
+        for code, vars_ in OVMF_SECBOOT_PAIRS:
+            if (d / code).is_file() and (d / vars_).is_file():
+                return Ovmf(d / code, d / vars_)
+    raise BuildError("OVMF with Secure Boot (OVMF_CODE_4M.secboot.fd) not found: apt-get install ovmf")
 
 
 def find_ovmf(
@@ -182,7 +215,7 @@ def find_ovmf(
 
 
 def qemu_command(
-    image: Path,
+    image: Path | None,
     ovmf: Ovmf,
     vars_copy: Path,
     *,
@@ -191,14 +224,20 @@ def qemu_command(
     memory_mb: int = 2048,
     interactive: bool = False,
     qemu: str = "qemu-system-x86_64",
+    secure_boot: bool = False,
 ) -> list[str]:
     # mon:stdio multiplexes the monitor on the terminal (Ctrl-A X quits); headless runs get a
     # plain serial on stdio and no monitor so nothing typed can be taken as a monitor command.
     serial = ["-serial", "mon:stdio"] if interactive else ["-serial", "stdio", "-monitor", "none"]
+    # Secure Boot needs SMM so that only firmware code can write the key variables, and the
+    # secure flash that goes with it (OVMF's secboot build refuses to start without them).
+    machine = "q35,smm=on" if secure_boot else "q35"
+    secure_flash = ["-global", "driver=cfi.pflash01,property=secure,value=on"] if secure_boot else []
     return [
         qemu,
         "-machine",
-        "q35",
+        machine,
+        *secure_flash,
         "-cpu",
         "max",
         "-accel",
@@ -212,8 +251,7 @@ def qemu_command(
         "-drive",
         f"if=pflash,format=raw,file={vars_copy}",
         # snapshot=on: writes go to a temporary overlay, so tests never modify the image.
-        "-drive",
-        f"format=raw,file={image},snapshot=on",
+        *(["-drive", f"format=raw,file={image},snapshot=on"] if image is not None else []),
         "-device",
         f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04",
         "-nic",
@@ -223,6 +261,82 @@ def qemu_command(
         *serial,
         "-no-reboot",
     ]
+
+
+MAX_DEFAULT_SMP = 8
+# How long the KVM probe waits for OVMF's first serial output (it comes within ~1 s under KVM).
+KVM_PROBE_SECONDS = 10.0
+
+
+def default_smp() -> int:
+    return max(1, min(MAX_DEFAULT_SMP, len(os.sched_getaffinity(0))))
+
+
+def kvm_unusable_reason(ovmf: Ovmf, qemu: str = "qemu-system-x86_64") -> str | None:
+    """None when KVM works here; else why not. Opening /dev/kvm is not enough: under nested
+    virtualisation KVM can open and then fail on the first guest instructions ("KVM internal
+    error", or an abort setting MSRs), so OVMF is booted briefly without a disk and must print."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as err:
+        return f"/dev/kvm: {err.strerror}"
+    os.close(fd)
+    with tempfile.TemporaryDirectory(prefix="llmbm-kvm-probe-") as tmp:
+        vars_copy = Path(tmp) / "OVMF_VARS.fd"
+        shutil.copyfile(ovmf.vars, vars_copy)
+        command = qemu_command(None, ovmf, vars_copy, accel="kvm", memory_mb=256, qemu=qemu)
+        proc = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout and proc.stderr
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ, "out")
+        sel.register(proc.stderr, selectors.EVENT_READ, "err")
+        deadline = time.monotonic() + KVM_PROBE_SECONDS
+        printed = False
+        errors = ""
+        try:
+            # Until OVMF prints, QEMU dies, or KVM reports an error (QEMU then pauses, not exits).
+            while not printed and "KVM internal error" not in errors and time.monotonic() < deadline:
+                events = sel.select(timeout=0.1)
+                for key, _ in events:
+                    chunk = os.read(key.fd, 4096)
+                    if not chunk:
+                        sel.unregister(key.fileobj)
+                    elif key.data == "out":
+                        printed = True
+                    else:
+                        errors += chunk.decode(errors="replace")
+                if not sel.get_map() or (not events and proc.poll() is not None):
+                    break
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            sel.close()
+            proc.stdout.close()
+            errors += proc.stderr.read().decode(errors="replace")
+            proc.stderr.close()
+    if "KVM internal error" in errors or (not printed and errors.strip()):
+        first = next((line for line in errors.splitlines() if line.strip()), "")
+        return f"a probe boot under KVM failed: {first.strip()}"
+    if not printed:
+        return f"a probe boot under KVM printed nothing in {KVM_PROBE_SECONDS:g} s"
+    return None
+
+
+def choose_accel(accel: str, ovmf: Ovmf, qemu: str, log=None) -> str:
+    """The accelerator to use for `accel` ("auto", "tcg" or "kvm")."""
+    if accel != "auto":
+        return accel
+    reason = kvm_unusable_reason(ovmf, qemu)
+    if reason is None:
+        return "kvm"
+    print(
+        f"llmbm-qemu: using TCG (software emulation: answers will be slow); KVM is not usable: {reason}",
+        file=log if log is not None else sys.stderr,
+    )
+    return "tcg"
 
 
 class Runner:
@@ -255,6 +369,7 @@ class Runner:
         last_sent = time.monotonic()  # when the previous input line was typed
         last_output = time.monotonic()
         exception_at: float | None = None
+        refused_at: float | None = None
         open_streams = 2
         try:
             while open_streams:
@@ -280,6 +395,11 @@ class Runner:
                         sys.stderr.flush()
                 if exception_at is None and has_cpu_exception(self.console):
                     exception_at = time.monotonic()
+                if refused_at is None and not_booted(self.console):
+                    refused_at = time.monotonic()
+                if refused_at is not None and time.monotonic() - refused_at > 1.0:
+                    print("\nllmbm-qemu: the firmware booted nothing", file=sys.stderr)
+                    return EXIT_NOT_BOOTED
                 now = time.monotonic()
                 if pending and isinstance(pending[0], KeyPress):
                     # Not at a prompt: a key pressed while the firmware is busy.
@@ -351,24 +471,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("image", type=Path)
     parser.add_argument("--input", type=Path, help="lines to type into the REPL, one per prompt")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before giving up (exit 124)")
-    parser.add_argument("--smp", type=int, default=1)
-    parser.add_argument("--accel", choices=("tcg", "kvm"), default="tcg")
-    parser.add_argument("--memory", type=int, default=2048, help="guest RAM in MiB")
+    parser.add_argument("--smp", type=int, default=0, help="guest cores (default: the host's, up to 8)")
+    parser.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto")
+    parser.add_argument(
+        "--memory", type=int, default=0, help="guest RAM in MiB (default: what the image's model needs)"
+    )
     parser.add_argument("--ovmf-code", default="")
     parser.add_argument("--ovmf-vars", default="")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--interactive", action="store_true", help="console on this terminal")
+    parser.add_argument(
+        "--secure-boot",
+        action="store_true",
+        help="boot OVMF's Secure Boot build (SMM, TCG); --ovmf-vars names a store with keys enrolled",
+    )
     args = parser.parse_args(argv)
     try:
         if not args.image.is_file():
             raise BuildError(f"image {args.image} not found (build it with: ninja -C build image)")
         if shutil.which(args.qemu) is None:
             raise BuildError(f"{args.qemu} not found: apt-get install qemu-system-x86")
-        ovmf = find_ovmf(args.ovmf_code or None, args.ovmf_vars or None)
-        lines = read_input_lines(args.input) if args.input else []
+        if args.secure_boot:
+            if not args.ovmf_vars:
+                raise BuildError(
+                    "--secure-boot needs --ovmf-vars: a store with keys (llmbm_build.secureboot_vars)"
+                )
+            ovmf = Ovmf(
+                Path(args.ovmf_code) if args.ovmf_code else find_ovmf_secboot().code, Path(args.ovmf_vars)
+            )
+            for path in (ovmf.code, ovmf.vars):
+                if not path.is_file():
+                    raise BuildError(f"OVMF file {path} not found")
+        else:
+            ovmf = find_ovmf(args.ovmf_code or None, args.ovmf_vars or None)
+        scripted_stdin = args.interactive and not sys.stdin.isatty()
+        if args.input:
+            lines = read_input_lines(args.input)
+        elif scripted_stdin:
+            lines = [parse_input_line(line) for line in sys.stdin.read().splitlines()]
+        else:
+            lines = []
     except BuildError as err:
         print(f"llmbm-qemu: error: {err}", file=sys.stderr)
         return EXIT_QEMU_FAILED
+    interactive = args.interactive and not scripted_stdin
+    smp = args.smp or default_smp()
+    memory = args.memory or image_memory_mib(args.image)
+    accel = choose_accel(args.accel, ovmf, args.qemu)
     with tempfile.TemporaryDirectory(prefix="llmbm-qemu-") as tmp:
         # OVMF writes its variable store; each run gets a private copy of the template.
         vars_copy = Path(tmp) / "OVMF_VARS.fd"
@@ -377,13 +526,14 @@ def main(argv: list[str] | None = None) -> int:
             args.image.resolve(),
             ovmf,
             vars_copy,
-            accel=args.accel,
-            smp=args.smp,
-            memory_mb=args.memory,
-            interactive=args.interactive,
+            accel=accel,
+            smp=smp,
+            memory_mb=memory,
+            interactive=interactive,
             qemu=args.qemu,
+            secure_boot=args.secure_boot,
         )
-        if args.interactive:
+        if interactive:
             print("llmbm-qemu: Ctrl-A X quits QEMU", file=sys.stderr)
             returncode = subprocess.call(command)
             status = firmware_status(returncode)

@@ -76,6 +76,7 @@ def boot(
     timeout: float = 150,
     smp: int = 1,
     memory: int | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> Boot:
     """lines None: nothing is typed (the runner gets no --input at all)."""
     cmd = [sys.executable, "-m", "llmbm_build.qemu", str(image)]
@@ -94,6 +95,7 @@ def boot(
     ]
     if memory:
         cmd += ["--memory", str(memory)]
+    cmd += extra_args
     result = subprocess.run(cmd, capture_output=True, timeout=timeout + 30)
     console = ANSI.sub(b"", result.stdout).decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "")
     return Boot(result.returncode, console, result.stderr.decode("utf-8", "replace"))

@@ -72,7 +72,7 @@ COMMANDS = [
     GGUF_Q4_0_PROMPT,
     "/load q4k.gguf",
     Q4_K_PROMPT,
-    "/load stories2.gguf",
+    f"/load {GGUF}",
     GGUF_PROMPT,
     "/reboot",
 ]
@@ -124,16 +124,16 @@ def test_banner(session: Boot) -> None:
     assert usable and 100 < int(usable.group(1)) < MEMORY_MB, banner
     # QEMU's -cpu max emulates AVX2 but not AVX-512: the firmware runs the avx2 kernels.
     assert "Kernels: avx2" in banner, banner
-    assert "Loaded stories2.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner, (
-        banner
-    )
+    assert (
+        "Loaded stories260K.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner
+    ), banner
     assert "!!!! X64 Exception" not in session.console
 
 
 def test_models_lists_the_fat_volume_with_sizes(session: Boot, testdata: Path, q4k_model: Path) -> None:
     reply = session.reply("/models")
     for name, source in (
-        ("stories2.bin", testdata / "stories260K.bin"),
+        ("stories260K.bin", testdata / "stories260K.bin"),
         ("q4k.gguf", q4k_model),
         ("models\\q40mix.gguf", testdata / GGUF_Q4_0),
     ):
@@ -145,7 +145,7 @@ def test_memory_map_refuses_a_model_bigger_than_the_machine(session: Boot) -> No
     reply = session.reply("/load big.bin")
     assert re.search(r"big\.bin: does not fit in memory: the weights alone are 300\.0 MB", reply), reply
     assert re.search(r"largest free memory block is [\d.]+ MB \([\d.]+ MB free in total\)", reply), reply
-    assert "stories2.bin stays loaded" in reply, reply
+    assert "stories260K.bin stays loaded" in reply, reply
 
 
 def test_esc_through_the_uefi_console_interrupts(session: Boot) -> None:
@@ -166,7 +166,7 @@ def test_stories260k_answers_equal_the_hosted_repl(
     volume = image.parent / "hosted"
     volume.mkdir()
     (volume / "repl.cfg").write_text(image_read(image, "repl.cfg"))
-    (volume / "stories2.bin").symlink_to(testdata / "stories260K.bin")
+    (volume / "stories260K.bin").symlink_to(testdata / "stories260K.bin")
     (volume / "tokenizer.bin").symlink_to(testdata / "tok512.bin")
     script = "".join(line + "\n" for line in [*SHARED, "/shutdown"]).encode()
     hosted = subprocess.run([str(llmbm), "repl", str(volume)], input=script, capture_output=True, check=True)
@@ -200,7 +200,7 @@ def test_q4_k_gguf_greedy_completion_equals_llmbm_run(session: Boot, llmbm: Path
 
 
 def test_q8_0_gguf_greedy_completion_equals_llmbm_run(session: Boot, llmbm: Path, testdata: Path) -> None:
-    assert_gguf_greedy_matches_host(session, llmbm, "stories2.gguf", testdata / GGUF, GGUF_PROMPT)
+    assert_gguf_greedy_matches_host(session, llmbm, GGUF, testdata / GGUF, GGUF_PROMPT)
 
 
 def test_reboot_ends_the_run(session: Boot) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from llmbm_build.image import is_short_name, short_alias
+from llmbm_build.image import fat_name_problem
 from llmbm_build.release import package
 
 SECTOR = 512
@@ -26,7 +26,7 @@ ESP = uuid.UUID("C12A7328-F81F-11D2-BA4B-00A0C93EC93B")
 
 @pytest.fixture(scope="module", autouse=True)
 def mtools() -> None:
-    for tool in ("mformat", "mcopy", "mmd", "mdir", "mtype"):
+    for tool in ("mformat", "mcopy", "mmd", "mdir", "mtype", "mshortname"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} not found: apt-get install mtools")
 
@@ -149,13 +149,17 @@ def test_fat_contents(image: Path, inputs: dict[str, Path]) -> None:
     files = {line.strip().lower() for line in listing.splitlines()}
     for name in ("::/efi/boot/bootx64.efi", "::/repl.cfg", "::/repl.cfg.example", "::/startup.nsh"):
         assert name in files, listing
-    assert "::/stories2.bin" in files and "::/tiny.gguf" in files, listing
+    assert "::/stories260k.bin" in files and "::/tiny.gguf" in files, listing
     assert mtool_bytes(image, "mtype", "-b", "::/EFI/BOOT/BOOTX64.EFI") == inputs["efi"].read_bytes()
     cfg = mtool(image, "mtype", "::/repl.cfg")
-    assert "model=stories2.bin" in cfg.splitlines(), cfg
-    assert "stories260K.bin is stored as stories2.bin" in cfg
+    assert "model=stories260K.bin" in cfg.splitlines(), cfg
+    # The alias comment names what mtools really chose (read back here with mshortname).
+    for name, expected in (("stories260K.bin", "STORIE~1.BIN"), ("tiny.gguf", "TINY~1.GGU")):
+        alias = mtool(image, "mshortname", f"::/{name}").strip().rsplit("/", 1)[-1]
+        assert alias.upper() == expected, alias
+        assert f"# {name} also answers to its 8.3 alias {alias}" in cfg.splitlines(), cfg
     assert "fs0:\\EFI\\BOOT\\BOOTX64.EFI" in mtool(image, "mtype", "::/startup.nsh")
-    copied = mtool_bytes(image, "mtype", "-b", "::/stories2.bin")
+    copied = mtool_bytes(image, "mtype", "-b", "::/stories260K.bin")
     assert hashlib.sha256(copied).digest() == hashlib.sha256(inputs["long"].read_bytes()).digest()
 
 
@@ -203,15 +207,32 @@ def test_errors(tmp_path: Path, inputs: dict[str, Path]) -> None:
     assert result.returncode == 1 and "apt-get install mtools" in result.stderr
 
 
-def test_short_names() -> None:
-    assert is_short_name("model.bin") and is_short_name("STORIES.GGU") and is_short_name("a")
-    assert is_short_name("tiny.gguf")
-    for bad in ("stories260K.bin", "Model.bin", "x.ggufx", "x.ggu.f", "a.b.c", "sp ace.bin", ".bin", "name."):
-        assert not is_short_name(bad), bad
-    assert short_alias("stories260K.bin", set()) == "stories2.bin"
-    assert short_alias("stories260K.bin", {"stories2.bin"}) == "stories1.bin"
-    assert short_alias("Llama 3.2 1B.gguf", set()) == "llama321.gguf"
-    assert short_alias("notes.text", set()) == "notes.tex"
+def test_names_kept_or_refused(tmp_path: Path, inputs: dict[str, Path]) -> None:
+    """A model keeps the name it was given, long, mixed-case and many-dotted; a name FAT cannot
+    store is a build error naming the file."""
+    for good in ("SmolLM2-135M-Instruct.Q4_1.gguf", "Llama 3.2 1B.gguf", "a", "x" * 255, "été.bin"):
+        assert fat_name_problem(good) is None, good
+    for bad in ("a:b.gguf", 'q"uote.bin', "star*.gguf", "tab\tname.bin", "dot.", "x" * 256, "back\\slash"):
+        assert fat_name_problem(bad), bad
+    named = tmp_path / "Llama 3.2 1B.Q4_0.gguf"
+    named.write_bytes(b"GGUF" + bytes(100))
+    result = build(tmp_path, "n.img", "--efi", str(inputs["efi"]), "--model", str(named))
+    assert result.returncode == 0, result.stderr
+    img = tmp_path / "n.img"
+    assert "model=Llama 3.2 1B.Q4_0.gguf" in mtool(img, "mtype", "::/repl.cfg").splitlines()
+    assert mtool_bytes(img, "mtype", "-b", "::/Llama 3.2 1B.Q4_0.gguf") == named.read_bytes()
+    assert "has the 8.3 alias" in result.stdout, result.stdout
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    refused = bad_dir / "what?.gguf"
+    refused.write_bytes(b"GGUF")
+    result = build(tmp_path, "r.img", "--efi", str(inputs["efi"]), "--model", str(refused))
+    assert result.returncode == 1 and "what?.gguf" in result.stderr and "'?'" in result.stderr, result.stderr
+    twin = bad_dir / "TINY.GGUF"
+    twin.write_bytes(b"GGUF")
+    args = ["--efi", str(inputs["efi"]), "--model", str(inputs["short"]), "--model", str(twin)]
+    result = build(tmp_path, "t.img", *args)
+    assert result.returncode == 1 and "FAT ignores case" in result.stderr, result.stderr
 
 
 def test_release(tmp_path: Path, image: Path) -> None:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -123,7 +124,9 @@ def confined(tmp_path_factory: pytest.TempPathFactory, llmbm: Path, testdata: Pa
 
 def test_m_loads_a_model_from_anywhere(confined: tuple[Boot, Path], testdata: Path) -> None:
     session, _ = confined
-    model = (testdata / "stories260K-q4_0-mix.gguf").resolve()
+    given = testdata / "stories260K-q4_0-mix.gguf"
+    # Made absolute as given (links and ".." kept, so NAME.tpl is looked for beside this name).
+    model = given if given.is_absolute() else Path(f"{os.getcwd()}/{given}")
     assert f"Loading {model} (named on the command line)" in session.banner, session.banner
     assert f"Loaded {model}: GGUF" in session.banner, session.banner
     cfg = session.reply("/cfg")

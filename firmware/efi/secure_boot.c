@@ -1,0 +1,83 @@
+/* Secure Boot for the banner: whether the firmware enforces it (the
+ * SecureBoot and SetupMode global variables) and which certificate signed
+ * the running binary (its own file's Authenticode table, signer.c). */
+#include "fw.h"
+#include "signer.h"
+
+/* Headers of the binary are read up to here; the certificate table of a
+ * signed build is under 2 KiB, anything past this cap is not ours. */
+#define HEAD_BYTES 4096
+#define MAX_CERT_TABLE (64 * 1024)
+
+static bool global_u8(CHAR16 *name, uint8_t *value)
+{
+    EFI_GUID global = EFI_GLOBAL_VARIABLE;
+    UINTN size = 1;
+    UINT32 attrs;
+    return !EFI_ERROR(fw_st->RuntimeServices->GetVariable(name, &global, &attrs, &size, value)) && size == 1;
+}
+
+const char *fw_secure_boot_state(void)
+{
+    uint8_t secure = 0, setup = 0;
+    if (!global_u8(L"SecureBoot", &secure))
+        return "not supported by this firmware";
+    if (secure)
+        return "on";
+    return global_u8(L"SetupMode", &setup) && setup ? "off (setup mode: keys can be enrolled)" : "off";
+}
+
+/* The image's own path on the boot volume, from its LoadedImage file path
+ * nodes (a path may be split over several nodes). */
+static bool image_path(CHAR16 *out, size_t cap)
+{
+    EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+    EFI_LOADED_IMAGE *li = NULL;
+    if (EFI_ERROR(fw_bs->HandleProtocol(fw_image, &li_guid, (void **)&li)) || !li || !li->FilePath)
+        return false;
+    size_t n = 0;
+    for (EFI_DEVICE_PATH *node = li->FilePath; node->Type != END_DEVICE_PATH_TYPE;) {
+        size_t len = (size_t)node->Length[0] | (size_t)node->Length[1] << 8;
+        if (len < 4)
+            return false;
+        if (node->Type == MEDIA_DEVICE_PATH && node->SubType == MEDIA_FILEPATH_DP) {
+            const CHAR16 *name = ((FILEPATH_DEVICE_PATH *)node)->PathName;
+            for (size_t i = 0; i < (len - 4) / 2 && name[i]; i++) {
+                if (n + 1 >= cap)
+                    return false;
+                out[n++] = name[i];
+            }
+        }
+        node = (EFI_DEVICE_PATH *)((uint8_t *)node + len);
+    }
+    out[n] = 0;
+    return n > 0;
+}
+
+static bool read_at(EFI_FILE_HANDLE h, uint64_t offset, void *buf, UINTN len)
+{
+    UINTN got = len;
+    return !EFI_ERROR(h->SetPosition(h, offset)) && !EFI_ERROR(h->Read(h, &got, buf)) && got == len;
+}
+
+bool fw_image_signer(char *out, size_t cap)
+{
+    EFI_FILE_HANDLE root = fw_boot_root(), h = NULL;
+    static CHAR16 path[512];
+    if (!root || !image_path(path, sizeof path / sizeof path[0]))
+        return false;
+    if (EFI_ERROR(root->Open(root, &h, path, EFI_FILE_MODE_READ, 0)))
+        return false;
+    static uint8_t head[HEAD_BYTES];
+    uint8_t *table = NULL;
+    uint32_t offset, size;
+    bool found = false;
+    UINTN head_len = sizeof head;
+    if (!EFI_ERROR(h->Read(h, &head_len, head)) && pe_cert_table(head, head_len, &offset, &size) &&
+        size <= MAX_CERT_TABLE && !EFI_ERROR(fw_bs->AllocatePool(EfiLoaderData, size, (void **)&table))) {
+        found = read_at(h, offset, table, size) && pe_signer_name(table, size, out, cap);
+        fw_bs->FreePool(table);
+    }
+    h->Close(h);
+    return found;
+}
