@@ -85,8 +85,10 @@ struct plat_file {
 };
 
 plat_file *plat_open(const char *path, uint64_t *size_out) {
-    /* Under `llmbm repl`, paths are the boot volume's (volume.c). */
-    int fd = host_volume_active() ? host_volume_open(path, O_RDONLY) : open(path, O_RDONLY | O_CLOEXEC);
+    /* Under `llmbm repl`, paths are the boot volume's (volume.c); O_NONBLOCK
+     * so that a FIFO named at the prompt is refused below rather than
+     * waited on (it changes nothing for regular files). */
+    int fd = host_volume_active() ? host_volume_open(path, O_RDONLY | O_NONBLOCK) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

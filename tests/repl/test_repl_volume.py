@@ -161,6 +161,14 @@ def test_a_model_inside_loads_by_bare_name(confined: tuple[Boot, Path]) -> None:
     assert session.status == 0, session.stderr
 
 
+def test_a_fifo_on_the_volume_is_refused_not_waited_on(llmbm: Path, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.bin")
+    session = run_repl(llmbm, tmp_path, ["/load pipe.bin", "/autorun pipe.bin", "/shutdown"], timeout=30)
+    assert "Not loaded" in session.reply("/load pipe.bin"), session.console
+    assert "nothing run" in session.reply("/autorun pipe.bin"), session.console
+    assert session.status == 0
+
+
 def test_the_volume_must_be_a_directory(llmbm: Path, tmp_path: Path) -> None:
     res = run_repl(llmbm, tmp_path / "missing", ["/shutdown"])
     assert res.status == 1 and "is not a directory" in res.stderr, (res.status, res.stderr)
