@@ -33,6 +33,8 @@ bool fw_cpu_is_qemu(void);
 void fw_exit(uint32_t status) __attribute__((noreturn));
 
 /* timer.c: calibrates the TSC against BS->Stall. Call once at boot. */
+/* The TSC at efi_main's entry: plat_now_us counts from there. */
+void fw_timer_mark_entry(void);
 void fw_timer_init(void);
 uint64_t fw_tsc_hz(void);
 

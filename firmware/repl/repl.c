@@ -9,14 +9,56 @@
 /* Long enough for a pasted paragraph. */
 #define LINE_CAP 16384
 
+/* "1.23 s" */
+static void seconds(char *buf, size_t cap, uint64_t us)
+{
+    uint64_t cs = (us + 5000) / 10000;
+    txt_snprintf(buf, cap, "%llu.%s%llu s", (unsigned long long)(cs / 100), cs % 100 < 10 ? "0" : "",
+                 (unsigned long long)(cs % 100));
+}
+
+/* How long boot to prompt took, and where it went: the platform's part
+ * (before repl_run), reading repl.cfg, reading the boot model, preparing it
+ * (measuring the kernel levels, laying matrices out) and the rest (the
+ * tokenizer, the KV cache, messages). The parts add up to the total. */
+static void print_ready_time(const repl_sys *sys, uint64_t platform, uint64_t repl_start, uint64_t cfg_done)
+{
+    uint64_t now = plat_now_us();
+    uint64_t total = platform + (now - repl_start), accounted = platform + (cfg_done - repl_start);
+    char t[32], a[32];
+    seconds(t, sizeof t, total);
+    txt_printf("Ready in %s:", t);
+    if (sys->startup_us) {
+        seconds(a, sizeof a, platform);
+        txt_printf(" firmware %s,", a);
+    }
+    seconds(a, sizeof a, cfg_done - repl_start);
+    txt_printf(" repl.cfg %s", a);
+    uint64_t read_us, bytes, prepare_us;
+    if (session_load_times(&read_us, &bytes, &prepare_us)) {
+        seconds(a, sizeof a, read_us);
+        /* MiB/s, as the loader's own read line */
+        uint64_t mb_s = read_us ? bytes * 1000000ull / read_us >> 20 : 0;
+        txt_printf(", model read %s (%llu MB/s)", a, (unsigned long long)mb_s);
+        seconds(a, sizeof a, prepare_us);
+        txt_printf(", model preparation %s", a);
+        accounted += read_us + prepare_us;
+    }
+    seconds(a, sizeof a, total > accounted ? total - accounted : 0);
+    txt_printf(", other %s\n", a);
+}
+
 void repl_run(const repl_sys *sys)
 {
     static repl_state st;
+    uint64_t platform_us = sys->startup_us ? sys->startup_us() : 0, repl_start = plat_now_us();
     st.sys = sys;
     cfg_init(&st.cfg);
     st.cfg_found = cfg_load(&st.cfg, "repl.cfg");
+    uint64_t cfg_done = plat_now_us();
     cores_apply(&st);
     session_boot(&st);
+    print_ready_time(sys, platform_us, repl_start, cfg_done);
     txt_printf("Type /help for commands.\n");
 
     char *line = plat_alloc(LINE_CAP);
