@@ -369,21 +369,30 @@ bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_mod
     char found[260];
     if (!loader_resolve(path, found, sizeof found))
         return false;
-    uint64_t t0 = plat_now_us();
+    load_times *tm = &out->times;
+    uint64_t t0 = plat_now_us(), t = t0;
     if (!read_model(st, found, &out->model, prev, true))
         return false;
-    out->read_us = plat_now_us() - t0;
+    tm->read_us = plat_now_us() - t;
+    tm->read_bytes = out->model.file_size;
     /* The kernel level (measured under isa=auto) and the layouts for it. */
+    t = plat_now_us();
     llmbm_prepared prep;
     llmbm_model_prepare(&out->model, &prep);
-    out->prepare_us = plat_now_us() - t0 - out->read_us;
+    tm->prepare_us = plat_now_us() - t;
     txt_snprintf(out->kernels, sizeof out->kernels, "%s", prep.kernels);
     txt_printf("%s\n", out->kernels);
-    if (!load_tokenizer(st, out)) {
+    t = plat_now_us();
+    bool tok_ok = load_tokenizer(st, out);
+    tm->tokenizer_us = plat_now_us() - t;
+    if (!tok_ok) {
         llmbm_model_free(&out->model);
         return false;
     }
-    if (!loader_set_ctx(st, out, cfg_ctx(st))) {
+    t = plat_now_us();
+    bool ctx_ok = loader_set_ctx(st, out, cfg_ctx(st));
+    tm->state_us = plat_now_us() - t;
+    if (!ctx_ok) {
         llmbm_tokenizer_free(&out->tok);
         llmbm_model_free(&out->model);
         return false;

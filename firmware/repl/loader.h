@@ -8,6 +8,13 @@
 #include "tokenizer.h"
 #include "transformer.h"
 
+/* Where a load's time went, for the ready-time line: reading (and parsing)
+ * the file, preparing it (measuring the kernel levels, laying matrices
+ * out), the tokenizer, and the run state (KV cache: zero-filled memory). */
+typedef struct load_times {
+    uint64_t read_us, read_bytes, prepare_us, tokenizer_us, state_us;
+} load_times;
+
 /* Everything a loaded model owns. Zeroed = nothing loaded. */
 typedef struct loaded_model {
     bool loaded;
@@ -22,9 +29,7 @@ typedef struct loaded_model {
     /* The Kernels line of the last llmbm_model_prepare (the level in use
      * and why: measured or forced), for /cfg. */
     char kernels[320];
-    /* For the ready-time line: reading (and parsing) the file, and
-     * preparing it (measuring the kernel levels, laying matrices out). */
-    uint64_t read_us, prepare_us;
+    load_times times;
 } loaded_model;
 
 /* Finds `path` on the volume: as given, else under models/. Writes the path

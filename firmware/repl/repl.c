@@ -1,6 +1,7 @@
 /* The prompt loop. */
 #include "repl.h"
 
+#include "loader.h"
 #include "platform.h"
 #include "session.h"
 #include "selftest.h"
@@ -19,8 +20,9 @@ static void seconds(char *buf, size_t cap, uint64_t us)
 
 /* How long boot to prompt took, and where it went: the platform's part
  * (before repl_run), reading repl.cfg, reading the boot model, preparing it
- * (measuring the kernel levels, laying matrices out) and the rest (the
- * tokenizer, the KV cache, messages). The parts add up to the total. */
+ * (measuring the kernel levels, laying matrices out), its tokenizer, its KV
+ * cache, and the rest (messages, the chat template). The parts add up to
+ * the total. */
 static void print_ready_time(const repl_sys *sys, uint64_t platform, uint64_t repl_start, uint64_t cfg_done)
 {
     uint64_t now = plat_now_us();
@@ -34,15 +36,19 @@ static void print_ready_time(const repl_sys *sys, uint64_t platform, uint64_t re
     }
     seconds(a, sizeof a, cfg_done - repl_start);
     txt_printf(" repl.cfg %s", a);
-    uint64_t read_us, bytes, prepare_us;
-    if (session_load_times(&read_us, &bytes, &prepare_us)) {
-        seconds(a, sizeof a, read_us);
+    load_times lt;
+    if (session_load_times(&lt)) {
+        seconds(a, sizeof a, lt.read_us);
         /* MiB/s, as the loader's own read line */
-        uint64_t mb_s = read_us ? bytes * 1000000ull / read_us >> 20 : 0;
+        uint64_t mb_s = lt.read_us ? lt.read_bytes * 1000000ull / lt.read_us >> 20 : 0;
         txt_printf(", model read %s (%llu MB/s)", a, (unsigned long long)mb_s);
-        seconds(a, sizeof a, prepare_us);
+        seconds(a, sizeof a, lt.prepare_us);
         txt_printf(", model preparation %s", a);
-        accounted += read_us + prepare_us;
+        seconds(a, sizeof a, lt.tokenizer_us);
+        txt_printf(", tokenizer %s", a);
+        seconds(a, sizeof a, lt.state_us);
+        txt_printf(", KV cache %s", a);
+        accounted += lt.read_us + lt.prepare_us + lt.tokenizer_us + lt.state_us;
     }
     seconds(a, sizeof a, total > accounted ? total - accounted : 0);
     txt_printf(", other %s\n", a);

@@ -103,15 +103,11 @@ void session_show_kernels(repl_state *st)
         print_kernels_unloaded();
 }
 
-/* Load times of the model loaded at boot, for the ready-time line; false
- * when none is loaded. */
-bool session_load_times(uint64_t *read_us, uint64_t *read_bytes, uint64_t *prepare_us)
+bool session_load_times(load_times *out)
 {
     if (!current)
         return false;
-    *read_us = current->read_us;
-    *read_bytes = current->model.file_size;
-    *prepare_us = current->prepare_us;
+    *out = current->times;
     return true;
 }
 

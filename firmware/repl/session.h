@@ -31,8 +31,9 @@ void session_reset(repl_state *st);
 void session_setting_changed(repl_state *st, int key);
 /* /cfg: the kernel level in use and how it was chosen. */
 void session_show_kernels(repl_state *st);
-/* The boot model's load times (ready-time line); false when none loaded. */
-bool session_load_times(uint64_t *read_us, uint64_t *read_bytes, uint64_t *prepare_us);
+/* The loaded model's load times (ready-time line); false when none is. */
+struct load_times;
+bool session_load_times(struct load_times *out);
 /* How to put a model on the stick. */
 void session_explain_no_model(void);
 

@@ -61,6 +61,9 @@ COMMANDS = [
     "/reset",
     "/ctx",
     "/set template raw",
+    # isa=auto would pick what TCG runs fastest (sse2 or scalar, test_boot_autotune.py); these
+    # GGUF loads check the avx2 kernels and layouts against the host instead.
+    "/set isa avx2",
     "/load stories2.gguf",
     GGUF_PROMPT,
     "/load q40mix.gguf",
