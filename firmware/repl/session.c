@@ -53,10 +53,14 @@ static void load(repl_state *st, const char *path)
         txt_printf("out of memory\n");
         return;
     }
+    const char *level = llmbm_isa_name();
     if (!loader_load(st, path, next, current)) {
         plat_free(next);
         if (current && current->loaded) {
             txt_printf("Not loaded; %s stays loaded.\n", current->model.path);
+            /* the failed load may have measured another level fastest */
+            if (llmbm_isa_name() != level)
+                loader_follow_isa(current);
             return;
         }
         if (current)
@@ -115,9 +119,8 @@ void session_boot(repl_state *st)
 {
     set_isa(st);
     const char *model = cfg_get(&st->cfg, CFG_MODEL);
-    if (!*model)
-        print_kernels_unloaded();
     if (!*model) {
+        print_kernels_unloaded();
         txt_printf("No model loaded: repl.cfg names none.\n");
         session_explain_no_model();
         return;
