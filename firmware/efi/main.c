@@ -72,6 +72,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         /* efi_main's entry to repl_run: enabling SIMD, console, timer
          * calibration (20 ms), starting the other cores, the banner. */
         .startup_us = plat_now_us,
+        .before_start_us = fw_us_before_entry,
     };
     repl_run(&sys);
 }

@@ -37,6 +37,15 @@ void fw_timer_init(void)
         tsc_start = t0;
 }
 
+uint64_t fw_us_before_entry(void)
+{
+    /* The TSC counts from the CPU's reset on a cold boot (and in QEMU);
+     * after a warm reset or under a hypervisor's offset it may not, and a
+     * figure beyond 10 minutes says so. */
+    uint64_t us = tsc_start / tsc_hz * 1000000ull + tsc_start % tsc_hz * 1000000ull / tsc_hz;
+    return us < 600000000ull ? us : 0;
+}
+
 uint64_t fw_tsc_hz(void)
 {
     return tsc_hz;

@@ -18,18 +18,24 @@ static void seconds(char *buf, size_t cap, uint64_t us)
                  (unsigned long long)(cs % 100));
 }
 
-/* How long boot to prompt took, and where it went: the platform's part
- * (before repl_run), reading repl.cfg, reading the boot model, preparing it
+/* How long boot to prompt took, and where it went: what ran before the
+ * platform's entry point (EFI: the UEFI firmware since reset, when the TSC
+ * can tell), the platform's part (EFI: efi_main's entry to repl_run), reading repl.cfg, reading the boot model, preparing it
  * (measuring the kernel levels, laying matrices out), its tokenizer, its KV
  * cache, and the rest (messages, the chat template). The parts add up to
  * the total. */
 static void print_ready_time(const repl_sys *sys, uint64_t platform, uint64_t repl_start, uint64_t cfg_done)
 {
+    uint64_t before = sys->before_start_us ? sys->before_start_us() : 0;
     uint64_t now = plat_now_us();
-    uint64_t total = platform + (now - repl_start), accounted = platform + (cfg_done - repl_start);
+    uint64_t total = before + platform + (now - repl_start), accounted = before + platform + (cfg_done - repl_start);
     char t[32], a[32];
     seconds(t, sizeof t, total);
     txt_printf("Ready in %s:", t);
+    if (before) {
+        seconds(a, sizeof a, before);
+        txt_printf(" UEFI %s,", a);
+    }
     if (sys->startup_us) {
         seconds(a, sizeof a, platform);
         txt_printf(" firmware %s,", a);
