@@ -1,5 +1,5 @@
 """The "Kernels:" line that `llmbm` (stderr) and the firmware's REPL print when a model is
-prepared: which kernel level won the measurement, and each level's estimated mat-vec time per
+prepared: which kernel level won the measurement, and each level's estimated kernel time per
 token. Shared by the python and boot suites."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 MEASURED = re.compile(
-    r"^Kernels: (\w+), ([\d.]+)x faster than (\w+) here \((.+?): estimated mat-vec time per token "
+    r"^Kernels: (\w+), ([\d.]+)x faster than (\w+) here \((.+?): estimated kernel time per token "
     r"on one core, timed in ([\d.]+) ms\)$",
     re.M,
 )

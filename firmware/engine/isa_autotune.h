@@ -1,22 +1,29 @@
-/* Measuring which kernel level computes a model's mat-vecs fastest on this
- * machine. The most capable level is not always the fastest: QEMU's TCG
+/* Measuring which kernel level runs a model fastest on this machine. The most capable level is not always the fastest: QEMU's TCG
  * emulates AVX2 about ten times slower than SSE2, and real CPUs have milder
  * forms of the trap (AVX-512 frequency drops, 512-bit units that are two
  * 256-bit ones). So under isa=auto the level is measured, not assumed.
  *
- * What is timed: for each level the CPU supports and each distinct kernel
- * the model's mat-vec matrices would run at that level (their type in the
- * layout they would get, model_layout.h), one test mat-vec of about 32K
- * elements with the model's row length, activation quantization included,
- * on one core: best of 3 rounds of at least 100 us each. Levels that share a
- * kernel share its timing. The estimate per level is the model's matrix
- * elements times each kernel's time per element: the mat-vec time of one
- * token on one core (from cached test data, so an optimistic figure on real
- * hardware, but the same for every level).
+ * What is timed, for each level the CPU supports, on one core:
+ *  - each distinct kernel the model's mat-vec matrices would run at that
+ *    level (their type in the layout they would get there, model_layout.h):
+ *    one test mat-vec of about 32K elements with the model's row length,
+ *    activation quantization included;
+ *  - what a layer does besides its mat-vecs (RMSNorm scaling, attention of
+ *    every head over 128 positions, SiLU) and the softmax over the
+ *    vocabulary that sampling at a temperature runs.
+ * Each is the best of 3 rounds of at least 100 us; levels that carry a lower
+ * level's kernels share their timings. A level's estimate is the model's
+ * matrix elements times each kernel's time per element, plus the layers'
+ * and the vocabulary's share: the time per token of the code that differs
+ * between levels (f32 and llama2.c int8 mat-vecs run the engine's own loops,
+ * the same at every level, and are left out). From data in cache: on real
+ * hardware it ranks compute, not the memory bandwidth a big model's token
+ * is bound by, the same way for every level.
  *
- * Budget: 3 rounds x 100 us per (level, kernel) on real hardware, e.g. 4
- * levels x 3 kernels = ~4 ms; under TCG a round is one mat-vec of a few ms
- * at worst, ~0.1 s in all for a model with three weight types. */
+ * Budget: 3 rounds of >= 100 us per timed probe: SmolLM2-135M (Q4_1 and
+ * Q8_0 mat-vecs, a layer's rest, the vocabulary softmax) at 3 levels is 12
+ * probes, ~4 ms on real hardware (2-15 ms on this project's loaded 2-core
+ * VM); under TCG a round is one call of a few ms at worst: 10-20 ms. */
 #pragma once
 
 #include "model.h"
@@ -27,15 +34,14 @@ typedef struct llmbm_autotune {
     unsigned n_levels;                          /* levels timed, least capable first */
     int level[LLMBM_AUTOTUNE_MAX_LEVELS];       /* llmbm_isa_level */
     const char *name[LLMBM_AUTOTUNE_MAX_LEVELS];
-    double token_ms[LLMBM_AUTOTUNE_MAX_LEVELS]; /* estimated mat-vec ms per token, one core */
+    double token_ms[LLMBM_AUTOTUNE_MAX_LEVELS]; /* estimated kernel ms per token, one core */
     unsigned fastest;                           /* index into the arrays; the lower level on a tie */
-    unsigned kernels_timed;                     /* distinct (kernel, layout) pairs measured */
+    unsigned kernels_timed;                     /* distinct mat-vec kernels and rest-of-token sets timed */
     uint64_t cost_us;                           /* wall time of the whole measurement */
     const char *not_measured;                   /* why nothing was timed, or NULL */
 } llmbm_autotune;
 
-/* Times every level the CPU supports on m's mat-vec matrices (m itself is
- * only read). False with out->not_measured set when there is nothing to
- * time (no matrix whose kernel depends on the level: f32 and llama2.c's
- * int8 matrices run the engine's own loops) or no memory for the test. */
+/* Times every level the CPU supports on m's kernels (m itself is only
+ * read). False with out->not_measured set when there was no memory for the
+ * test data. */
 bool llmbm_autotune_measure(llmbm_model *m, llmbm_autotune *out);

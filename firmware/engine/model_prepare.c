@@ -19,7 +19,7 @@ static void describe_measurement(const llmbm_autotune *a, char *buf, size_t cap)
     if (a->n_levels == 1) {
         char t[32];
         ms(t, sizeof t, a->token_ms[f]);
-        eng_snprintf(buf, cap, "Kernels: %s (the only level this CPU runs; %s estimated mat-vec time per token on one "
+        eng_snprintf(buf, cap, "Kernels: %s (the only level this CPU runs; %s estimated kernel time per token on one "
                                "core)", a->name[f], t);
         return;
     }
@@ -36,7 +36,7 @@ static void describe_measurement(const llmbm_autotune *a, char *buf, size_t cap)
         used += n > 0 ? (size_t)n : 0;
     }
     if (used < cap)
-        eng_snprintf(buf + used, cap - used, ": estimated mat-vec time per token on one core, timed in %.1f ms)",
+        eng_snprintf(buf + used, cap - used, ": estimated kernel time per token on one core, timed in %.1f ms)",
                      (double)a->cost_us / 1000);
 }
 
