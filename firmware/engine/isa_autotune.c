@@ -10,7 +10,7 @@ _Static_assert(LLMBM_ISA_COUNT <= LLMBM_AUTOTUNE_MAX_LEVELS, "LLMBM_AUTOTUNE_MAX
 #define TEST_ELEMENTS 32768u /* per test mat-vec: ~20-35 KB of weights, in L1/L2 */
 #define ROUND_US 100u        /* a round repeats the mat-vec for at least this long */
 #define ROUNDS 3             /* best of */
-#define MAX_KERNELS 24       /* distinct (mat-vec, quantizer, layout) triples timed */
+#define MAX_KERNELS 48       /* (mat-vec, quantizer, layout) triples remembered: 8 types x 5 levels, and more */
 
 /* One timed kernel. Levels without a kernel of their own for a type carry a
  * lower level's function pointers, so the pointers identify what ran. */
@@ -102,21 +102,18 @@ static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
     for (unsigned i = 0; i < c->n_timed && !t; i++)
         if (c->timed[i].matvec == matvec && c->timed[i].quantize == quantize && c->timed[i].layout == layout)
             t = &c->timed[i];
+    double ps = t ? t->ps_per_element : -1.0;
     if (!t) {
-        if (c->n_timed == MAX_KERNELS) {
-            c->failed = true;
-            return;
-        }
         /* rows of the first matrix met: the model's dim or hidden size */
-        double ps = time_matvec(c->k, layout, w->cols);
+        ps = time_matvec(c->k, layout, w->cols);
         if (ps < 0) {
             c->failed = true;
             return;
         }
-        t = &c->timed[c->n_timed++];
-        *t = (timed_kernel){matvec, quantize, layout, ps};
+        /* (a full table only costs timing this kernel again for the next matrix) */
+        if (c->n_timed < MAX_KERNELS) c->timed[c->n_timed++] = (timed_kernel){matvec, quantize, layout, ps};
     }
-    c->token_ps += t->ps_per_element * w->rows * w->cols;
+    c->token_ps += ps * w->rows * w->cols;
 }
 
 static void add_matrix(void *ctx, llmbm_weight *w) {
@@ -233,7 +230,7 @@ bool llmbm_autotune_measure(llmbm_model *m, llmbm_autotune *out) {
     uint64_t t0 = plat_now_us();
     llmbm_cpu_features cpu;
     llmbm_cpu_features_detect(&cpu);
-    /* static: about 1 KB, and the engine never measures on two cores */
+    /* static: about 1.5 KB, and the engine never measures on two cores */
     static tune_ctx c;
     c.n_timed = 0;
     timed_rest rest[LLMBM_ISA_COUNT];
