@@ -10,6 +10,7 @@ _Static_assert(LLMBM_ISA_COUNT <= LLMBM_AUTOTUNE_MAX_LEVELS, "LLMBM_AUTOTUNE_MAX
 #define TEST_ELEMENTS 32768u /* per test mat-vec: ~20-35 KB of weights, in L1/L2 */
 #define ROUND_US 100u        /* a round repeats the mat-vec for at least this long */
 #define ROUNDS 3             /* best of */
+#define SLOW_PROBE_US 2000u  /* ... or of 2 when those took this long */
 #define MAX_KERNELS 48       /* (mat-vec, quantizer, layout) triples remembered: 8 types x 5 levels, and more */
 
 /* One timed kernel. Levels without a kernel of their own for a type carry a
@@ -30,11 +31,14 @@ typedef struct tune_ctx {
 } tune_ctx;
 
 /* Best of ROUNDS rounds, in picoseconds per call of fn(ctx): a round calls
- * it until ROUND_US have passed (at least once). */
+ * it until ROUND_US have passed (at least once). A probe so slow that two
+ * rounds took SLOW_PROBE_US (an emulated level: one call a round, the first
+ * paying for the translation) stops there. */
 typedef void (*probe_fn)(void *ctx);
 static double best_ps(probe_fn fn, void *ctx) {
     double best = -1.0;
-    for (int round = 0; round < ROUNDS; round++) {
+    uint64_t start = plat_now_us();
+    for (int round = 0; round < ROUNDS && !(round >= 2 && plat_now_us() - start > SLOW_PROBE_US); round++) {
         uint64_t t0 = plat_now_us(), us = 0, n = 0;
         do {
             fn(ctx);

@@ -11,8 +11,9 @@
  *  - what a layer does besides its mat-vecs (RMSNorm scaling, attention of
  *    every head over 128 positions, SiLU) and the softmax over the
  *    vocabulary that sampling at a temperature runs.
- * Each is the best of 3 rounds of at least 100 us; levels that carry a lower
- * level's kernels share their timings. A level's estimate is the model's
+ * Each is the best of 3 rounds of at least 100 us (of 2 when those took
+ * over 2 ms: an emulated level); levels that carry a lower level's kernels
+ * share their timings. A level's estimate is the model's
  * matrix elements times each kernel's time per element, plus the layers'
  * and the vocabulary's share: the time per token of the code that differs
  * between levels (f32 and llama2.c int8 mat-vecs run the engine's own loops,
@@ -23,7 +24,9 @@
  * Budget: 3 rounds of >= 100 us per timed probe: SmolLM2-135M (Q4_1 and
  * Q8_0 mat-vecs, a layer's rest, the vocabulary softmax) at 3 levels is 12
  * probes, ~4 ms on real hardware (2-15 ms on this project's loaded 2-core
- * VM); under TCG a round is one call of a few ms at worst: 10-20 ms. */
+ * VM). Under TCG a round is one call, up to ~10 ms for avx2's emulated
+ * attention and exp: 50-100 ms in all for SmolLM2-135M, 7-20 ms for
+ * stories260K. */
 #pragma once
 
 #include "model.h"

@@ -7,9 +7,10 @@
 #include "model.h"
 
 typedef struct llmbm_prepared {
-    /* One line, no newline: "Kernels: sse2, 1.3x faster than scalar here
-     * (scalar 852.2 ms, sse2 652.0 ms, avx2 5766.1 ms: estimated kernel time
-     * per token on one core, timed in 13.4 ms)", or why not measured. */
+    /* One line, no newline: "Kernels: sse2, 1.4x faster than scalar here
+     * (scalar 1021.0 ms, sse2 756.1 ms, avx2 6411.4 ms: estimated kernel
+     * time per token on one core, timed in 85.3 ms)" (SmolLM2-135M under
+     * TCG), "Kernels: avx2 (forced, not measured)", or why not measured. */
     char kernels[320];
     uint64_t measure_us;  /* the measurement (0 when the level is forced) */
     uint64_t relayout_us; /* rewriting the matrices' layouts */
