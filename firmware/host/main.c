@@ -19,7 +19,8 @@ static void usage(FILE *out) {
           "  bench MODEL [-n TOKENS] [-T THREADS] decode speed in tokens/s\n"
           "  logits MODEL TOKEN_ID...            logits at every position (debugging, tests)\n"
           "\n"
-          "every command takes --isa LEVEL (auto, scalar, sse2, avx2, ...): the kernel level to use\n"
+          "every command takes --isa LEVEL: auto (the default) times each kernel level the CPU has on the\n"
+          "model and uses the fastest; scalar, sse2, avx2, ... force one. stderr says which (Kernels: ...)\n"
           "MODEL is a llama2.c .bin (tokenizer from -z) or a GGUF file (tokenizer inside)\n",
           out);
 }
