@@ -33,7 +33,12 @@ bool fw_cpu_is_qemu(void);
 void fw_exit(uint32_t status) __attribute__((noreturn));
 
 /* timer.c: calibrates the TSC against BS->Stall. Call once at boot. */
+/* The TSC at efi_main's entry: plat_now_us counts from there. */
+void fw_timer_mark_entry(void);
 void fw_timer_init(void);
+/* Microseconds from the CPU's reset to efi_main by the TSC (the platform
+ * firmware and boot manager before us); 0 when the TSC cannot tell. */
+uint64_t fw_us_before_entry(void);
 uint64_t fw_tsc_hz(void);
 
 /* memory.c: bytes of EfiConventionalMemory in the memory map. */

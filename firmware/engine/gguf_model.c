@@ -4,14 +4,12 @@
  * file size). Only norms, biases and rope frequency factors are copied, into
  * a small f32 side buffer, because the engine reads those as plain floats and
  * files may store them as f16. Every tensor's shape and type is checked
- * against the config before anything runs. Once all of it passed, Q4_0 and
- * Q4_K matrices are rewritten in place as Q4_0x16 / Q4_Kx16 (16 rows
- * interleaved, with a SIMD kernel for it) or Q4_0P (Q4_0 otherwise, and the
- * token embedding): the same bytes in the orders the SIMD kernels stream
- * fastest (quant_formats.h). */
+ * against the config before anything runs. Once all of it passed, a Q4_0
+ * token embedding is rewritten in place as Q4_0P (the same bytes in the
+ * order the SIMD kernels stream fastest, quant_formats.h); the layouts of
+ * the other matrices depend on the kernel level (model_layout.h). */
 #include "gguf_model.h"
 
-#include "isa.h"
 #include "kernels_api.h"
 #include "ops.h"
 #include "platform.h"
@@ -253,57 +251,22 @@ static void count_mix(llmbm_model *m, const gguf_file *g) {
     }
 }
 
-/* w (of the layout's base type) rewritten in place as `layout`. Without
- * memory for the scratch copy it simply stays as it is, which every level
- * computes too. */
-static bool relayout(llmbm_weight *w, llmbm_type layout) {
-    void *scratch = plat_alloc(llmbm_relayout_scratch_bytes(layout, w->cols));
-    if (!scratch) return false;
+/* The token embedding is read a row at a time, so it never gets an
+ * interleaved layout; a Q4_0 one becomes Q4_0P at every level. Without
+ * memory for the scratch row it simply stays Q4_0, which every level
+ * computes too. (The mat-vec matrices get their layouts afterwards, from
+ * llmbm_model_relayout, once the kernel level is chosen.) */
+static void embedding_to_q4_0p(llmbm_model *m) {
+    llmbm_weight *w = &m->token_embedding;
+    if (w->type != LLMBM_Q4_0) return;
+    void *scratch = plat_alloc(llmbm_relayout_scratch_bytes(LLMBM_Q4_0P, w->cols));
+    if (!scratch) return;
     /* the tensor data the model owns, viewed read-only by the weight */
-    llmbm_relayout((void *)(uintptr_t)w->data, w->rows, w->cols, layout, scratch);
+    llmbm_relayout((void *)(uintptr_t)w->data, w->rows, w->cols, LLMBM_Q4_0P, scratch);
     plat_free(scratch);
-    w->type = layout;
-    return true;
-}
-
-static void to_q4_0p(llmbm_weight *w) {
-    if (w->type == LLMBM_Q4_0) relayout(w, LLMBM_Q4_0P);
-}
-
-/* Q4_K -> Q4_Kx16 and Q4_0 -> Q4_0x16. Only for matrices that a mat-vec
- * alone reads (the token embedding is read a row at a time, which
- * interleaved rows cannot serve), whose rows fill whole groups, and when the
- * kernel level has a SIMD kernel for the layout: the reference one is slower
- * than the plain type's. (A level forced lower later still computes it,
- * correctly.) false when the matrix was left alone. */
-static bool to_x16(llmbm_weight *w) {
-    const llmbm_type to = w->type == LLMBM_Q4_K ? LLMBM_Q4_KX16 : w->type == LLMBM_Q4_0 ? LLMBM_Q4_0X16 : w->type;
-    const llmbm_kernel_table *k = llmbm_isa_table();
-    if (to == w->type || w->rows % LLMBM_X16_ROWS ||
-        llmbm_kernel_matvec_rows(k, to) == llmbm_kernel_matvec_rows(llmbm_kernels_select(LLMBM_ISA_SCALAR), to))
-        return false;
-    return relayout(w, to);
-}
-
-/* A mat-vec-only matrix: interleaved if it can be, else Q4_0 as Q4_0P. */
-static void relayout_matrix(llmbm_weight *w) {
-    if (!to_x16(w)) to_q4_0p(w);
-}
-
-static void convert_layouts(llmbm_model *m) {
-    to_q4_0p(&m->token_embedding);
-    for (uint32_t l = 0; l < m->config.n_layers; l++) {
-        llmbm_layer *L = &m->layers[l];
-        llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
-        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) relayout_matrix(ws[i]);
-    }
-    /* A shared classifier is a copy of the embedding's view: same bytes, so
-     * it takes the converted type rather than being converted twice. */
-    if (m->classifier.data == m->token_embedding.data) {
-        m->classifier.type = m->token_embedding.type;
-    } else {
-        relayout_matrix(&m->classifier);
-    }
+    w->type = LLMBM_Q4_0P;
+    /* A shared classifier is a copy of the embedding's view: same bytes. */
+    if (m->classifier.data == w->data) m->classifier.type = w->type;
 }
 
 int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const char *name, llmbm_err *err) {
@@ -326,6 +289,6 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     else if (matrix(&b, "output.weight", c->vocab_size, c->dim, &m->classifier)) return -1;
     if (vector(&b, "rope_freqs.weight", c->rope_dim / 2, false, &m->rope_freqs)) return -1;
     count_mix(m, g);
-    convert_layouts(m);
+    embedding_to_q4_0p(m);
     return 0;
 }

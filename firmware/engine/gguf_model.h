@@ -6,9 +6,9 @@
 #include "model.h"
 
 /* `data` is byte 0 of g's tensor data section, kept alive by the caller (the
- * model owns it afterwards). On success Q4_0 and Q4_K matrices in it may
- * have been rewritten in place in another layout (Q4_0P, Q4_0x16, Q4_Kx16;
- * gguf_model.c says when); on failure it is unchanged. Allocates m->layers and m->aux; on failure the
+ * model owns it afterwards). On success a Q4_0 token embedding in it has
+ * been rewritten in place as Q4_0P; the other matrices keep their file
+ * types until llmbm_model_relayout; on failure it is unchanged. Allocates m->layers and m->aux; on failure the
  * caller frees them with the model (llmbm_model_free is safe on a partial
  * model whose file_data is NULL). `name` is used in messages. */
 int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const char *name, llmbm_err *err);

@@ -3,6 +3,7 @@
 #include "kernels_api.h"
 
 static const llmbm_kernel_table *current;
+static bool forced;
 
 static const llmbm_kernel_table *best(void) {
     llmbm_cpu_features cpu;
@@ -30,6 +31,7 @@ static void list_levels(char *buf, size_t cap) {
 int llmbm_isa_set(const char *name, llmbm_err *err) {
     if (!eng_strcmp(name, "auto")) {
         current = best();
+        forced = false;
         return 0;
     }
     char levels[160];
@@ -43,7 +45,15 @@ int llmbm_isa_set(const char *name, llmbm_err *err) {
     const llmbm_kernel_table *t = llmbm_kernels_select((llmbm_isa_level)level);
     if (!t) return llmbm_fail(err, "ISA level '%s' is not in this build", name);
     current = t;
+    forced = true;
     return 0;
 }
 
 const char *llmbm_isa_name(void) { return llmbm_isa_table()->name; }
+
+bool llmbm_isa_forced(void) { return forced; }
+
+void llmbm_isa_use_measured(int level) {
+    const llmbm_kernel_table *t = llmbm_kernels_select((llmbm_isa_level)level);
+    if (!forced && t) current = t;
+}

@@ -3,6 +3,7 @@
 #include "gguf_model.h"
 #include "llama2c.h"
 #include "isa.h"
+#include "model_layout.h"
 #include "ops.h"
 #include "platform.h"
 #include "quant_formats.h"
@@ -79,6 +80,7 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
     m.file_data = data;
     m.file_size = size;
     set_path(&m, name);
+    llmbm_model_relayout(&m);
     *model = m;
     return 0;
 }
@@ -125,7 +127,7 @@ static int load_gguf(llmbm_model *model, const char *path, llmbm_err *err) {
     return 0;
 }
 
-int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err) {
+int llmbm_model_read(llmbm_model *model, const char *path, llmbm_err *err) {
     uint64_t size = 0;
     plat_file *f = plat_open(path, &size);
     if (!f) return llmbm_fail(err, "%s: cannot open model file", path);
@@ -157,6 +159,12 @@ int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err) {
         plat_free(data);
         return -1;
     }
+    return 0;
+}
+
+int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err) {
+    if (llmbm_model_read(model, path, err)) return -1;
+    llmbm_model_relayout(model);
     return 0;
 }
 

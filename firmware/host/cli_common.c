@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "gguf.h"
 #include "platform.h"
+#include "model_prepare.h"
 
 void cli_error(const char *fmt, ...) {
     va_list ap;
@@ -42,10 +43,14 @@ bool cli_parse_long(const char *opt, const char *text, long long *out) {
 
 bool cli_load_model(const char *path, llmbm_model *model) {
     llmbm_err err;
-    if (llmbm_model_load(model, path, &err)) {
+    if (llmbm_model_read(model, path, &err)) {
         cli_error("%s", err.msg);
         return false;
     }
+    /* the kernel level (measured under --isa auto) and the layouts for it */
+    llmbm_prepared prep;
+    llmbm_model_prepare(model, &prep);
+    fprintf(stderr, "%s\n", prep.kernels);
     return true;
 }
 

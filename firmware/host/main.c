@@ -27,7 +27,8 @@ static void usage(FILE *out) {
           "      /load ...; -m loads MODEL from anywhere; --memory caps the memory budget; with stdin not\n"
           "      a terminal its lines are typed input and the end of input ends the session\n"
           "\n"
-          "every command takes --isa LEVEL (auto, scalar, sse2, avx2, ...): the kernel level to use\n"
+          "every command takes --isa LEVEL: auto (the default) times each kernel level the CPU has on the\n"
+          "model and uses the fastest; scalar, sse2, avx2, ... force one. stderr says which (Kernels: ...)\n"
           "MODEL is a llama2.c .bin (tokenizer from -z) or a GGUF file (tokenizer inside)\n",
           out);
 }

@@ -50,6 +50,7 @@ static void cmd_cfg(repl_state *st, char *args)
     if (!st->cfg_found)
         txt_printf("(no repl.cfg on the boot volume: all defaults)\n");
     cfg_print(&st->cfg);
+    session_show_kernels(st);
 }
 
 static void cmd_load(repl_state *st, char *args)

@@ -10,6 +10,8 @@
  * shrinks until it fits, with an explicit ctx the load is refused. */
 #include "loader.h"
 
+#include "isa.h"
+#include "model_prepare.h"
 #include "platform.h"
 #include "templates.h"
 #include "text.h"
@@ -331,7 +333,8 @@ static bool read_gguf(repl_state *st, const char *found, llmbm_model *m, loaded_
         txt_printf("Reading %s (%s, GGUF)\n", found, a);
     uint64_t t0 = plat_now_us();
     llmbm_err err;
-    if (llmbm_model_load(m, found, &err)) {
+    /* file layouts: loader_load lays them out once the level is chosen */
+    if (llmbm_model_read(m, found, &err)) {
         txt_printf("%s\n", err.msg);
         return false;
     }
@@ -366,14 +369,30 @@ bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_mod
     char found[260];
     if (!loader_resolve(path, found, sizeof found))
         return false;
-    uint64_t t0 = plat_now_us();
+    load_times *tm = &out->times;
+    uint64_t t0 = plat_now_us(), t = t0;
     if (!read_model(st, found, &out->model, prev, true))
         return false;
-    if (!load_tokenizer(st, out)) {
+    tm->read_us = plat_now_us() - t;
+    tm->read_bytes = out->model.file_size;
+    /* The kernel level (measured under isa=auto) and the layouts for it. */
+    t = plat_now_us();
+    llmbm_prepared prep;
+    llmbm_model_prepare(&out->model, &prep);
+    tm->prepare_us = plat_now_us() - t;
+    txt_snprintf(out->kernels, sizeof out->kernels, "%s", prep.kernels);
+    txt_printf("%s\n", out->kernels);
+    t = plat_now_us();
+    bool tok_ok = load_tokenizer(st, out);
+    tm->tokenizer_us = plat_now_us() - t;
+    if (!tok_ok) {
         llmbm_model_free(&out->model);
         return false;
     }
-    if (!loader_set_ctx(st, out, cfg_ctx(st))) {
+    t = plat_now_us();
+    bool ctx_ok = loader_set_ctx(st, out, cfg_ctx(st));
+    tm->state_us = plat_now_us() - t;
+    if (!ctx_ok) {
         llmbm_tokenizer_free(&out->tok);
         llmbm_model_free(&out->model);
         return false;
@@ -387,6 +406,18 @@ bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_mod
                found, llmbm_format_name(out->model.format), c->dim, c->n_layers, c->vocab_size, out->ctx_len,
                out->tok_source, sz, (unsigned long long)((plat_now_us() - t0) / 1000));
     return true;
+}
+
+void loader_follow_isa(loaded_model *lm)
+{
+    llmbm_prepared prep;
+    llmbm_model_prepare(&lm->model, &prep);
+    txt_snprintf(lm->kernels, sizeof lm->kernels, "%s", prep.kernels);
+    txt_printf("%s\n", lm->kernels);
+    /* In place: no second copy of the weights and no reading the stick again. */
+    if (prep.rewritten)
+        txt_printf("Re-laid out %u matrices of %s for %s in %llu ms.\n", prep.rewritten, lm->model.path,
+                   llmbm_isa_name(), (unsigned long long)(prep.relayout_us / 1000));
 }
 
 void loader_unload(loaded_model *lm)

@@ -8,6 +8,13 @@
 #include "tokenizer.h"
 #include "transformer.h"
 
+/* Where a load's time went, for the ready-time line: reading (and parsing)
+ * the file, preparing it (measuring the kernel levels, laying matrices
+ * out), the tokenizer, and the run state (KV cache: zero-filled memory). */
+typedef struct load_times {
+    uint64_t read_us, read_bytes, prepare_us, tokenizer_us, state_us;
+} load_times;
+
 /* Everything a loaded model owns. Zeroed = nothing loaded. */
 typedef struct loaded_model {
     bool loaded;
@@ -19,6 +26,10 @@ typedef struct loaded_model {
     /* NAME.tpl from beside the model (templates.h), or NULL: template=auto
      * uses it first. */
     struct chat_template *file_template;
+    /* The Kernels line of the last llmbm_model_prepare (the level in use
+     * and why: measured or forced), for /cfg. */
+    char kernels[320];
+    load_times times;
 } loaded_model;
 
 /* Finds `path` on the volume: as given, else under models/. Writes the path
@@ -39,6 +50,10 @@ bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t ctx);
 /* /model_info: parses `path` and describes it, with the memory it would
  * need at the configured context, without keeping it loaded. */
 void loader_info(repl_state *st, const char *path);
+
+/* After the kernel level changed (/set isa): measures again under auto and
+ * re-lays the matrices out in place for the level in use, saying so. */
+void loader_follow_isa(loaded_model *lm);
 
 void loader_unload(loaded_model *lm);
 

@@ -59,6 +59,12 @@ typedef struct repl_sys {
     /* Columns of the text console (NULL: 80). The line editor never writes
      * into the last one, so a long line scrolls instead of wrapping. */
     unsigned (*columns)(void);
+    /* Microseconds the platform spent before calling repl_run (EFI: since
+     * efi_main was entered), for the ready-time line; NULL: not counted. */
+    uint64_t (*startup_us)(void);
+    /* Microseconds before that start (EFI: the UEFI firmware and boot
+     * manager since the CPU's reset, by the TSC); 0 or NULL: unknown. */
+    uint64_t (*before_start_us)(void);
     /* Settings from the platform's command line, "key=value" each, NULL-
      * terminated (or NULL): `llmbm repl -m FILE` is model=FILE, --isa L is
      * isa=L. They replace repl.cfg's (/cfg shows "command line"); the

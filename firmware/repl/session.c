@@ -53,10 +53,14 @@ static void load(repl_state *st, const char *path)
         txt_printf("out of memory\n");
         return;
     }
+    const char *level = llmbm_isa_name();
     if (!loader_load(st, path, next, current)) {
         plat_free(next);
         if (current && current->loaded) {
             txt_printf("Not loaded; %s stays loaded.\n", current->model.path);
+            /* the failed load may have measured another level fastest */
+            if (llmbm_isa_name() != level)
+                loader_follow_isa(current);
             return;
         }
         if (current)
@@ -79,19 +83,44 @@ static void load(repl_state *st, const char *path)
 
 /* isa= picks the kernel level; the engine refuses a level this CPU lacks
  * and keeps the one it had. */
-static void apply_isa(repl_state *st)
+static void set_isa(repl_state *st)
 {
     llmbm_err err;
     if (llmbm_isa_set(cfg_get(&st->cfg, CFG_ISA), &err) != 0)
         txt_printf("isa: %s\n", err.msg);
-    txt_printf("Kernels: %s\n", llmbm_isa_name());
+}
+
+/* The level in use without a model: under auto, measured only at a load. */
+static void print_kernels_unloaded(void)
+{
+    txt_printf("Kernels: %s%s\n", llmbm_isa_name(),
+               llmbm_isa_forced() ? " (forced)" : " (the most capable level here; isa=auto measures which is "
+                                                  "fastest when a model loads)");
+}
+
+void session_show_kernels(repl_state *st)
+{
+    (void)st;
+    if (current)
+        txt_printf("%s\n", current->kernels);
+    else
+        print_kernels_unloaded();
+}
+
+bool session_load_times(load_times *out)
+{
+    if (!current)
+        return false;
+    *out = current->times;
+    return true;
 }
 
 void session_boot(repl_state *st)
 {
-    apply_isa(st);
+    set_isa(st);
     const char *model = cfg_get(&st->cfg, CFG_MODEL);
     if (!*model) {
+        print_kernels_unloaded();
         txt_printf("No model loaded: repl.cfg names none.\n");
         session_explain_no_model();
         return;
@@ -103,6 +132,7 @@ void session_boot(repl_state *st)
         txt_snprintf(where, sizeof where, "model= in repl.cfg line %u", st->cfg.values[CFG_MODEL].line);
     plat_file *f = plat_open(model, 0);
     if (!f) {
+        print_kernels_unloaded();
         txt_printf("No model loaded: '%s' (%s) is not on the boot volume.\n", model, where);
         session_explain_no_model();
         return;
@@ -195,7 +225,11 @@ void session_setting_changed(repl_state *st, int key)
         cores_apply(st);
         break;
     case CFG_ISA:
-        apply_isa(st);
+        set_isa(st);
+        if (current)
+            loader_follow_isa(current);
+        else
+            print_kernels_unloaded();
         break;
     case CFG_MODEL:
     case CFG_TOKENIZER:

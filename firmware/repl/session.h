@@ -29,6 +29,11 @@ void session_show_ctx(repl_state *st);
 void session_reset(repl_state *st);
 /* After /set changed `key` (a cfg_key): rebuild or reset what depends on it. */
 void session_setting_changed(repl_state *st, int key);
+/* /cfg: the kernel level in use and how it was chosen. */
+void session_show_kernels(repl_state *st);
+/* The loaded model's load times (ready-time line); false when none is. */
+struct load_times;
+bool session_load_times(struct load_times *out);
 /* How to put a model on the stick. */
 void session_explain_no_model(void);
 

@@ -167,3 +167,39 @@ void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, v
             llmbm_q4_kx16_from_q4_k(p, scratch, nb);
     }
 }
+
+/* Q4_0P back to Q4_0: the inverse of llmbm_q4_0p_from_q4_0. */
+static void q4_0_from_q4_0p(void *dst, const void *src, size_t nb)
+{
+    const uint8_t *scales = src, *quants = (const uint8_t *)src + 2 * nb;
+    block_q4_0 *b = dst;
+    for (size_t i = 0; i < nb; ++i) {
+        __builtin_memcpy(&b[i].d, scales + 2 * i, 2);
+        __builtin_memcpy(b[i].qs, quants + 16 * i, 16);
+    }
+}
+
+void llmbm_relayout_back(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch)
+{
+    const size_t unit = llmbm_relayout_scratch_bytes(layout, cols), unit_rows = llmbm_type_traits_of(layout)->group_rows;
+    const size_t nb = (size_t)cols / llmbm_type_traits_of(layout)->block_size;
+    uint8_t *p = data;
+    for (size_t r = 0; r + unit_rows <= rows; r += unit_rows, p += unit) {
+        __builtin_memcpy(scratch, p, unit);
+        if (layout == LLMBM_Q4_0P) {
+            q4_0_from_q4_0p(p, scratch, nb);
+        } else if (layout == LLMBM_Q4_0X16) {
+            const block_q4_0x16 *g = scratch;
+            block_q4_0 *out = (block_q4_0 *)p;
+            for (size_t row = 0; row < unit_rows; ++row)
+                for (size_t i = 0; i < nb; ++i)
+                    llmbm_q4_0_from_q4_0x16(&out[row * nb + i], &g[i], (int)row);
+        } else if (layout == LLMBM_Q4_KX16) {
+            const block_q4_Kx16 *g = scratch;
+            block_q4_K *out = (block_q4_K *)p;
+            for (size_t row = 0; row < unit_rows; ++row)
+                for (size_t i = 0; i < nb; ++i)
+                    llmbm_q4_k_from_q4_kx16(&out[row * nb + i], &g[i], (int)row);
+        }
+    }
+}

@@ -335,6 +335,11 @@ size_t llmbm_relayout_scratch_bytes(llmbm_type layout, uint64_t cols);
  * interleaved layouts rows must be a multiple of LLMBM_X16_ROWS. */
 void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch);
 
+/* The inverse: rewrites `rows` rows stored as `layout` at `data` in place as
+ * llmbm_layout_base(layout) again, byte for byte the file's rows (the
+ * engine re-lays a model out when the kernel level changes after loading). */
+void llmbm_relayout_back(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch);
+
 /* Row r's block_q4_K back from one Q4_Kx16 super-block (the reference
  * kernel computes with it, so it stays Q4_K's arithmetic). */
 void llmbm_q4_k_from_q4_kx16(block_q4_K *dst, const block_q4_Kx16 *src, int r);

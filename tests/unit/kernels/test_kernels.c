@@ -314,6 +314,10 @@ static void test_q4_0p_is_q4_0(const llmbm_kernel_table *scalar)
             CHECK(llmbm_q4_0p_scales(q4_0p)[i] == blk->d, "q4_0p scale %zu", i);
             CHECK(memcmp(llmbm_q4_0p_quants(q4_0p, NB) + 16 * i, blk->qs, 16) == 0, "q4_0p quants %zu", i);
         }
+        static uint8_t back[NB * 18], scratch[NB * 18];
+        memcpy(back, q4_0p, sizeof back);
+        llmbm_relayout_back(back, 1, NB * 32, LLMBM_Q4_0P, scratch);
+        CHECK(memcmp(back, q4_0, sizeof back) == 0, "q4_0p relayout back (fill %d)", fill);
         llmbm_kernel_dequantize_row(scalar, LLMBM_Q4_0)(q4_0, a, NB * 32);
         llmbm_kernel_dequantize_row(scalar, LLMBM_Q4_0P)(q4_0p, b, NB * 32);
         CHECK(memcmp(a, b, sizeof a) == 0, "q4_0p dequantizes like q4_0 (fill %d)", fill);
@@ -354,6 +358,9 @@ static void test_x16(const llmbm_kernel_table *k, const llmbm_kernel_table *scal
         CHECK(llmbm_relayout_scratch_bytes(x16, cols) == gb, "%s scratch bytes", llmbm_type_traits_of(x16)->name);
         llmbm_relayout(in_place, ROWS, cols, x16, scratch);
         CHECK(memcmp(in_place, conv, ROWS * rb) == 0, "%s in-place relayout", llmbm_type_traits_of(x16)->name);
+        /* and back, as when the kernel level changes after loading */
+        llmbm_relayout_back(in_place, ROWS, cols, x16, scratch);
+        CHECK(memcmp(in_place, rows, ROWS * rb) == 0, "%s in-place relayout back", llmbm_type_traits_of(x16)->name);
         for (int r = 0; r < ROWS; ++r)
             for (size_t i = 0; i < nb; ++i) {
                 const void *want_block = rows + r * rb + i * tr->block_bytes;
