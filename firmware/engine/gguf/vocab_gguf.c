@@ -4,6 +4,7 @@
 #include "vocab_gguf.h"
 
 #include "gguf_internal.h"
+#include "pretokenize.h"
 #include "unicode_class.h"
 #include "vocab_internal.h"
 
@@ -243,18 +244,18 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
         v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
         v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
         v->unk = opt_id(g, "tokenizer.ggml.unknown_token_id", -1, v->n_tokens);
-        if (cstr_eq(pre, "llama3") || cstr_eq(pre, "llama-v3") || cstr_eq(pre, "llama-bpe") ||
-            cstr_eq(pre, "falcon3")) {
-            v->pre = GGUF_PRE_LLAMA3;
-            v->ignore_merges = true;
-            v->add_bos = true;
-        } else if (cstr_eq(pre, "qwen2") || cstr_eq(pre, "megrez")) {
-            v->pre = GGUF_PRE_QWEN2;
-        } else if (cstr_eq(pre, "smollm")) {
-            v->pre = GGUF_PRE_SMOLLM;
-        } else {
-            v->pre = GGUF_PRE_GPT2;
+        /* like llama.cpp, a file without the key gets the "default" split */
+        if (pre.len == 0) pre = (gguf_str){"default", 7};
+        v->pre_name = gguf_pretok_find(pre.ptr, pre.len, &v->pre);
+        if (!v->pre_name) {
+            gguf_vocab_free(v);
+            return llmbm_fail(err, "%s: tokenizer.ggml.pre '%.*s' is not a pre-tokenizer this engine implements", g->path,
+                              (int)(pre.len > 60 ? 60 : pre.len), pre.ptr);
         }
+        uint8_t flags = gguf_pretok_defs[v->pre].flags;
+        v->ignore_merges = flags & GGUF_PRETOK_IGNORE_MERGES;
+        v->add_bos = flags & GGUF_PRETOK_ADD_BOS;
+        if (flags & GGUF_PRETOK_NO_BOS) v->bos = -1;
     }
     v->eot = opt_id(g, "tokenizer.ggml.eot_token_id", -1, v->n_tokens);
     v->eom = opt_id(g, "tokenizer.ggml.eom_token_id", -1, v->n_tokens);
