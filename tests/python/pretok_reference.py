@@ -7,8 +7,27 @@ import regex
 
 
 def _python_form(expr: str) -> str:
-    # std::regex meanings: \d is ASCII, $ is only the end of the piece
-    return expr.replace(r"\d", "[0-9]").replace("$", r"\Z")
+    """std::regex meanings: \\d is ASCII and $ (outside [...]) only the end
+    of the piece."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if c == "\\":
+            pair = expr[i : i + 2]
+            out.append(("0-9" if in_class else "[0-9]") if pair == r"\d" else pair)
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        elif c == "$" and not in_class:
+            c = r"\Z"
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def split_one(expr: str, pieces: list[str]) -> list[str]:
