@@ -6,11 +6,10 @@
 #include "regex_vm.h"
 
 #include "platform.h"
-#include "unicode_class.h"
 
-static bool class_has(const rx_class *c, uint32_t cp)
+static bool class_has(const rx_class *c, uint32_t cp, unsigned flags)
 {
-    bool in = (gguf_ucd_flags(cp) & c->cats) != 0;
+    bool in = (flags & c->cats) != 0;
     for (uint32_t i = 0; i < c->n_ranges && !in; i++) {
         const uint32_t *r = gguf_rx_ranges[c->first_range + i];
         in = cp >= r[0] && cp <= r[1];
@@ -41,7 +40,7 @@ void rx_stack_free(rx_stack *st)
     __builtin_memset(st, 0, sizeof *st);
 }
 
-int rx_match(uint32_t pc, const uint32_t *cp, size_t pos, size_t end, rx_stack *st, size_t *match_end)
+int rx_match(uint32_t pc, const rx_text *t, size_t pos, rx_stack *st, size_t *match_end)
 {
     size_t base = st->top; /* a look-ahead runs on top of its caller's choices */
     for (;;) {
@@ -49,7 +48,7 @@ int rx_match(uint32_t pc, const uint32_t *cp, size_t pos, size_t end, rx_stack *
         bool ok = true;
         switch (in->op) {
         case RX_CLASS:
-            ok = pos < end && class_has(&gguf_rx_classes[in->a], cp[pos]);
+            ok = pos < t->end && class_has(&gguf_rx_classes[in->a], t->cp[pos], t->flags[pos]);
             pos++, pc++;
             break;
         case RX_SPLIT:
@@ -58,13 +57,13 @@ int rx_match(uint32_t pc, const uint32_t *cp, size_t pos, size_t end, rx_stack *
             break;
         case RX_JMP: pc = in->a; break;
         case RX_END:
-            ok = pos == end;
+            ok = pos == t->end;
             pc++;
             break;
         case RX_LOOK:
         case RX_NLOOK: {
             size_t ignored;
-            int r = rx_match(pc + 1, cp, pos, end, st, &ignored);
+            int r = rx_match(pc + 1, t, pos, st, &ignored);
             if (r < 0) return -1;
             ok = (r == 1) == (in->op == RX_LOOK);
             pc = in->a;

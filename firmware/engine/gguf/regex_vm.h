@@ -36,6 +36,15 @@ typedef struct rx_stack {
 
 void rx_stack_free(rx_stack *st);
 
-/* Runs the program at pc anchored at cp[pos], within cp[0, end). 1 and
- * *match_end on a match, 0 if none, -1 if memory ran out. */
-int rx_match(uint32_t pc, const uint32_t *cp, size_t pos, size_t end, rx_stack *st, size_t *match_end);
+/* The text a program runs on: codepoints with their GGUF_UCD_* class bits
+ * (looked up once per codepoint rather than once per attempt), and the end
+ * of the piece being split. */
+typedef struct rx_text {
+    const uint32_t *cp;
+    const uint8_t *flags;
+    size_t end;
+} rx_text;
+
+/* Runs the program at pc anchored at position pos of t. 1 and *match_end on
+ * a match, 0 if none, -1 if memory ran out. */
+int rx_match(uint32_t pc, const rx_text *t, size_t pos, rx_stack *st, size_t *match_end);
