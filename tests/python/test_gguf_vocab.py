@@ -171,6 +171,15 @@ def test_pretokenizer_names_unique() -> None:
     assert pretokenizers.find("default") is not None
 
 
+@pytest.mark.parametrize("name", BPE_VOCABS)
+def test_checked_column(tool: Path, testdata: Path, name: str) -> None:
+    """pretokenizers.py says which rows the vectors cover; keep that true."""
+    info = run([str(tool), str(testdata / f"ggml-vocab-{name}.gguf"), "--info"])
+    pre = info.split(" pre ")[1].split()[0]
+    row = pretokenizers.find(pre)
+    assert row is not None and name in row.checked.split(), f"{name} uses {pre}"
+
+
 def test_pretok_tables_current(source_dir: Path, tmp_path: Path) -> None:
     """The committed pretok_tables.c is what the generator writes from the table."""
     from llmbm_build import pretok_tables
