@@ -217,7 +217,7 @@ def gpt2_byte_chars() -> list[str]:
     return [out[b] for b in range(256)]
 
 
-def write_bpe_vocab(path: Path, pre: str | None) -> dict[str, int]:
+def write_bpe_vocab(path: Path, pre: str | int | None) -> dict[str, int]:
     from gguf import GGUFWriter
 
     tokens = gpt2_byte_chars() + ["Ġw", "or", "Ġwor", "ld", "Ġworld", "hello", "<|im_end|>", "<|endoftext|>"]
@@ -225,8 +225,10 @@ def write_bpe_vocab(path: Path, pre: str | None) -> dict[str, int]:
     merges = ["Ġ w", "o r", "Ġw or", "l d", "Ġwor ld"]
     w = GGUFWriter(str(path), "qwen2")
     w.add_tokenizer_model("gpt2")
-    if pre is not None:
+    if isinstance(pre, str):
         w.add_tokenizer_pre(pre)
+    elif pre is not None:  # a malformed file: the key with another type
+        w.add_uint32("tokenizer.ggml.pre", pre)
     w.add_token_list(tokens)
     w.add_token_types(types)
     w.add_token_merges(merges)
@@ -267,6 +269,9 @@ def test_unknown_pretokenizer_refused(tool: Path, tmp_path: Path) -> None:
     out = res.stdout.decode() + res.stderr.decode()
     assert res.returncode != 0
     assert str(path) in out and "'kimi-k2'" in out, out
+    write_bpe_vocab(path, 7)
+    res = subprocess.run([str(tool), str(path), "--info"], check=False, capture_output=True, timeout=60)
+    assert res.returncode != 0 and b"tokenizer.ggml.pre is not a string" in res.stdout, res.stdout
 
 
 def test_missing_pretokenizer_is_default(tool: Path, tmp_path: Path) -> None:

@@ -179,6 +179,29 @@ static void set_strip_flags(gguf_vocab *v, const gguf_file *g)
     set_strip(v, "<|endoftext|>", false);
 }
 
+/* BPE: the pre-tokenizer tokenizer.ggml.pre names, and the settings
+ * llama.cpp ties to it. A name the engine lacks is an error: another
+ * family's split would give wrong tokens without a word. */
+static int load_pretok(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
+{
+    gguf_str pre = {"", 0};
+    if (gguf_get_str(g, "tokenizer.ggml.pre", &pre) == GGUF_WRONG_TYPE)
+        return load_fail(v, err, g, "tokenizer.ggml.pre is not a string");
+    /* like llama.cpp, a file without the key gets its "default" regexes */
+    if (pre.len == 0) pre = (gguf_str){"default", 7};
+    v->pre_name = gguf_pretok_find(pre.ptr, pre.len, &v->pre);
+    if (!v->pre_name) {
+        gguf_vocab_free(v);
+        return llmbm_fail(err, "%s: tokenizer.ggml.pre '%.*s' is not a pre-tokenizer this engine implements", g->path,
+                          (int)(pre.len > 60 ? 60 : pre.len), pre.ptr);
+    }
+    uint8_t flags = gguf_pretok_defs[v->pre].flags;
+    v->ignore_merges = flags & GGUF_PRETOK_IGNORE_MERGES;
+    v->add_bos = flags & GGUF_PRETOK_ADD_BOS;
+    if (flags & GGUF_PRETOK_NO_BOS) v->bos = -1;
+    return 0;
+}
+
 int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
 {
     __builtin_memset(v, 0, sizeof *v);
@@ -219,8 +242,6 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
         v->tok_slots[h] = i + 1;
     }
 
-    gguf_str pre = {"", 0};
-    gguf_get_str(g, "tokenizer.ggml.pre", &pre);
     if (v->kind == GGUF_VOCAB_SPM) {
         v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", 1, v->n_tokens);
         v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", 2, v->n_tokens);
@@ -244,18 +265,7 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
         v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
         v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
         v->unk = opt_id(g, "tokenizer.ggml.unknown_token_id", -1, v->n_tokens);
-        /* like llama.cpp, a file without the key gets the "default" split */
-        if (pre.len == 0) pre = (gguf_str){"default", 7};
-        v->pre_name = gguf_pretok_find(pre.ptr, pre.len, &v->pre);
-        if (!v->pre_name) {
-            gguf_vocab_free(v);
-            return llmbm_fail(err, "%s: tokenizer.ggml.pre '%.*s' is not a pre-tokenizer this engine implements", g->path,
-                              (int)(pre.len > 60 ? 60 : pre.len), pre.ptr);
-        }
-        uint8_t flags = gguf_pretok_defs[v->pre].flags;
-        v->ignore_merges = flags & GGUF_PRETOK_IGNORE_MERGES;
-        v->add_bos = flags & GGUF_PRETOK_ADD_BOS;
-        if (flags & GGUF_PRETOK_NO_BOS) v->bos = -1;
+        if (load_pretok(v, g, err)) return -1;
     }
     v->eot = opt_id(g, "tokenizer.ggml.eot_token_id", -1, v->n_tokens);
     v->eom = opt_id(g, "tokenizer.ggml.eom_token_id", -1, v->n_tokens);
