@@ -68,7 +68,7 @@ class Pretokenizer:
     regexes: tuple[str, ...]
     ignore_merges: bool = False  # a word that is a whole token skips the merges
     add_bos: bool = False  # bos by default (tokenizer.ggml.add_bos_token still wins)
-    no_bos: bool = False  # llama.cpp drops the bos id altogether
+    no_bos: bool = False  # no bos id unless tokenizer.ggml.bos_token_id gives one
     checked: str = ""  # the ggml-vocab-*.gguf test vectors that cover this row
 
 

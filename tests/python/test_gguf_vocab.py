@@ -217,7 +217,7 @@ def gpt2_byte_chars() -> list[str]:
     return [out[b] for b in range(256)]
 
 
-def write_bpe_vocab(path: Path, pre: str | int | None) -> dict[str, int]:
+def write_bpe_vocab(path: Path, pre: str | int | None, bos: int | None = None) -> dict[str, int]:
     from gguf import GGUFWriter
 
     tokens = gpt2_byte_chars() + ["Ġw", "or", "Ġwor", "ld", "Ġworld", "hello", "<|im_end|>", "<|endoftext|>"]
@@ -233,6 +233,8 @@ def write_bpe_vocab(path: Path, pre: str | int | None) -> dict[str, int]:
     w.add_token_types(types)
     w.add_token_merges(merges)
     w.add_eos_token_id(len(tokens) - 1)
+    if bos is not None:
+        w.add_bos_token_id(bos)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
@@ -280,6 +282,16 @@ def test_missing_pretokenizer_is_default(tool: Path, tmp_path: Path) -> None:
     path = tmp_path / "nopre.gguf"
     write_bpe_vocab(path, None)
     assert "pre default " in run([str(tool), str(path), "--info"])
+
+
+def test_chatglm_has_no_default_bos(tool: Path, tmp_path: Path) -> None:
+    """chatglm-bpe drops gpt2's default bos (id 11); a bos id in the file
+    still counts, as in llama.cpp."""
     chatglm = tmp_path / "chatglm.gguf"
     write_bpe_vocab(chatglm, "chatglm-bpe")
     assert " bos -1 " in run([str(tool), str(chatglm), "--info"])
+    gpt2 = tmp_path / "gpt2.gguf"
+    write_bpe_vocab(gpt2, "gpt-2")
+    assert " bos 11 " in run([str(tool), str(gpt2), "--info"])
+    write_bpe_vocab(chatglm, "chatglm-bpe", bos=5)
+    assert " bos 5 " in run([str(tool), str(chatglm), "--info"])

@@ -198,7 +198,6 @@ static int load_pretok(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
     uint8_t flags = gguf_pretok_defs[v->pre].flags;
     v->ignore_merges = flags & GGUF_PRETOK_IGNORE_MERGES;
     v->add_bos = flags & GGUF_PRETOK_ADD_BOS;
-    if (flags & GGUF_PRETOK_NO_BOS) v->bos = -1;
     return 0;
 }
 
@@ -262,10 +261,13 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
                 dup = bytes_eq(gguf_array_str(&v->merges, v->merge_slots[h] - 1), (const uint8_t *)m.ptr, m.len);
             if (!dup) v->merge_slots[h] = i + 1;
         }
-        v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
-        v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
-        v->unk = opt_id(g, "tokenizer.ggml.unknown_token_id", -1, v->n_tokens);
         if (load_pretok(v, g, err)) return -1;
+        /* the ids in the file win over these defaults, as in llama.cpp */
+        int32_t dflt = 11 < v->n_tokens ? 11 : -1;
+        bool no_bos = gguf_pretok_defs[v->pre].flags & GGUF_PRETOK_NO_BOS;
+        v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", no_bos ? -1 : dflt, v->n_tokens);
+        v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", dflt, v->n_tokens);
+        v->unk = opt_id(g, "tokenizer.ggml.unknown_token_id", -1, v->n_tokens);
     }
     v->eot = opt_id(g, "tokenizer.ggml.eot_token_id", -1, v->n_tokens);
     v->eom = opt_id(g, "tokenizer.ggml.eom_token_id", -1, v->n_tokens);
