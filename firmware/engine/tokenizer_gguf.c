@@ -24,15 +24,6 @@ void llmbm_gguf_tok_free(llmbm_gguf_tok *g) {
     plat_free(g);
 }
 
-static const char *pre_name(gguf_pretok pre) {
-    switch (pre) {
-    case GGUF_PRE_LLAMA3: return "llama3";
-    case GGUF_PRE_QWEN2: return "qwen2";
-    case GGUF_PRE_SMOLLM: return "smollm";
-    default: return "gpt-2";
-    }
-}
-
 int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err) {
     eng_memset(t, 0, sizeof *t);
     llmbm_gguf_tok *g = plat_alloc(sizeof *g);
@@ -70,7 +61,7 @@ int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t exp
     } else {
         t->kind = LLMBM_TOK_GGUF_BPE;
         eng_snprintf(g->kind_name, sizeof g->kind_name, "gguf gpt2 (byte-level BPE, pre-tokenizer %s)",
-                     pre_name(v->pre));
+                     v->pre_name);
     }
     t->gguf = g;
     t->vocab_size = v->n_tokens;

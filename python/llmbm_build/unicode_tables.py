@@ -1,10 +1,12 @@
 """Generate the Unicode category table the GGUF BPE pre-tokenizers need.
 
-The GPT-2 / Llama-3 / Qwen2 split rules use three classes: letters
-(\\p{L}: general categories Lu Ll Lt Lm Lo), numbers (\\p{N}: Nd Nl No) and
-whitespace (the Unicode White_Space property, which is Zs, Zl, Zp plus
-U+0009..U+000D and U+0085). This writes them as one sorted array of runs,
-each packed as ``first_codepoint << 3 | flags``, to a C file.
+The pre-tokenizer regexes (see pretokenizers.py) use the general-category
+classes \\p{L} (Lu Ll Lt Lm Lo), \\p{N} (Nd Nl No), \\p{P} (Pc Pd Ps Pe Pi Pf
+Po), \\p{M} (Mn Mc Me) and \\p{S} (Sm Sc Sk So), and \\s: the Unicode
+White_Space property (Zs, Zl, Zp plus U+0009..U+000D and U+0085), which is
+what llama.cpp's unicode_cpt_flags calls whitespace. This writes them as one
+sorted array of runs, each packed as ``first_codepoint << 6 | flags``, to a
+C file.
 
 The output is committed (firmware/engine/gguf/unicode_tables.c) rather than
 generated at build time, so that the tokenizer does not change with the
@@ -24,6 +26,11 @@ from pathlib import Path
 LETTER = 1
 NUMBER = 2
 SPACE = 4
+PUNCT = 8
+MARK = 16
+SYMBOL = 32
+FLAG_BITS = 6
+_CATEGORY_FLAGS = {"L": LETTER, "N": NUMBER, "P": PUNCT, "M": MARK, "S": SYMBOL}
 MAX_CODEPOINT = 0x10FFFF
 
 _EXTRA_SPACE = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85}
@@ -32,11 +39,7 @@ _EXTRA_SPACE = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85}
 def flags_of(cp: int) -> int:
     """The class bits of one codepoint."""
     cat = unicodedata.category(chr(cp))
-    flags = 0
-    if cat.startswith("L"):
-        flags |= LETTER
-    if cat.startswith("N"):
-        flags |= NUMBER
+    flags = _CATEGORY_FLAGS.get(cat[0], 0)
     if cat in ("Zs", "Zl", "Zp") or cp in _EXTRA_SPACE:
         flags |= SPACE
     return flags
@@ -60,14 +63,15 @@ def render(table: list[tuple[int, int]]) -> str:
         f" * (Unicode {unicodedata.unidata_version}). Do not edit; regenerate with",
         " *   python3 -m llmbm_build.unicode_tables firmware/engine/gguf/unicode_tables.c",
         " * Each entry starts a run of codepoints with equal class bits:",
-        " * first_codepoint << 3 | flags (1 letter, 2 number, 4 whitespace). */",
+        f" * first_codepoint << {FLAG_BITS} | flags (1 letter, 2 number, 4 whitespace,",
+        " * 8 punctuation, 16 mark, 32 symbol). */",
         '#include "unicode_class.h"',
         "",
         f'const char gguf_ucd_version[] = "{unicodedata.unidata_version}";',
         f"const uint32_t gguf_ucd_run_count = {len(table)};",
         "const uint32_t gguf_ucd_runs[] = {",
     ]
-    packed = [f"0x{(cp << 3) | f:07x}," for cp, f in table]
+    packed = [f"0x{(cp << FLAG_BITS) | f:08x}," for cp, f in table]
     for i in range(0, len(packed), 8):
         lines.append("    " + " ".join(packed[i : i + 8]))
     lines.append("};")

@@ -1,14 +1,16 @@
 /* libFuzzer harness for the GGUF tokenizers: arbitrary bytes (invalid UTF-8
  * included) through SentencePiece (phi-3 vocab: byte fallback, control and
  * user-defined tokens) and byte-level BPE (gpt-2 vocab, with each
- * pre-tokenizer in turn). The first input byte picks vocab, pre-tokenizer
- * and flags. The vocabularies are read from $LLMBM_TESTDATA (else
+ * pre-tokenizer in turn). The first input byte picks vocab (bit 0), flags
+ * (bits 3, 4) and pre-tokenizer (the other bits, an index into the table of
+ * tokenizer.ggml.pre names). The vocabularies are read from $LLMBM_TESTDATA (else
  * $LLMBM_TESTDATA_DEFAULT, else ../shared/testdata). Every id must be in
  * range and decodable, and gguf_vocab_max_tokens(len) ids must be enough. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "gguf.h"
+#include "pretokenize.h"
 #include "vocab_gguf.h"
 
 static gguf_file files[2];
@@ -42,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0) return 0;
     uint8_t mode = data[0];
     gguf_vocab *v = &vocabs[mode & 1];
-    if (mode & 1) v->pre = (gguf_pretok)((mode >> 1) & 3);
+    unsigned pick = ((mode >> 1) & 3u) | (unsigned)(mode >> 5) << 2;
+    if (mode & 1) v->pre = gguf_pretok_names[pick % gguf_pretok_name_count].pre;
     bool add_special = mode & 8, parse_special = mode & 16;
     const char *text = (const char *)data + 1;
     size_t len = size - 1, cap = gguf_vocab_max_tokens(len), n;

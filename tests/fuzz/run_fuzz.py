@@ -85,7 +85,7 @@ def gguf_tokenizer_seeds(corpus: Path) -> None:
     testdata = Path(os.environ.get("LLMBM_TESTDATA") or os.environ["LLMBM_TESTDATA_DEFAULT"])
     text = (testdata / "ggml-vocab-gpt-2.gguf.inp").read_text(encoding="utf-8")
     for i, sample in enumerate(text.split("\n__ggml_vocab_test__\n")):
-        for mode in (0, 1, 3, 5, 24, 25):
+        for mode in (0, 1, 3, 5, 7, 24, 25, 33, 35, 65, 97, 225):
             (corpus / f"inp{i}-m{mode}.txt").write_bytes(bytes([mode]) + sample.encode())
 
 

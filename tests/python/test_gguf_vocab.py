@@ -1,5 +1,5 @@
 """The GGUF tokenizers (firmware/engine/gguf) against llama.cpp's tokenizer
-test vectors, the split regexes they implement by hand, and special tokens."""
+test vectors, the pre-tokenizer regexes they run, and special tokens."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from pathlib import Path
 
 import pytest
 
+import pretok_reference
+from llmbm_build import pretokenizers
+
 SEP = "\n__ggml_vocab_test__\n"
-VOCABS = ["llama-spm", "phi-3", "gpt-2"]
+SPM_VOCABS = ["llama-spm", "phi-3"]
+# every ggml-vocab-*.gguf with .inp/.out vectors in the shared test data
+# (test_every_vector_set_listed keeps this list complete)
+BPE_VOCABS = ["gpt-2", "llama-bpe", "qwen2", "qwen35", "deepseek-coder"]
+BPE_VOCABS += ["falcon", "mpt", "refact", "starcoder"]
+VOCABS = SPM_VOCABS + BPE_VOCABS
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +49,12 @@ def ids_of(line: str) -> list[int]:
     return [int(x) for x in line.split()]
 
 
+def test_every_vector_set_listed(testdata: Path) -> None:
+    files = testdata.glob("ggml-vocab-*.gguf")
+    found = {p.name.removeprefix("ggml-vocab-").removesuffix(".gguf") for p in files}
+    assert found == set(VOCABS)
+
+
 @pytest.mark.parametrize("name", VOCABS)
 def test_vectors(tool: Path, testdata: Path, name: str) -> None:
     vocab = testdata / f"ggml-vocab-{name}.gguf"
@@ -68,7 +82,7 @@ def test_decode_roundtrip(tool: Path, testdata: Path, name: str) -> None:
     decoded = [bytes.fromhex(line.removeprefix("decoded: ")) for line in lines[1::2]]
     for text, got in zip(inputs, decoded, strict=True):
         # SentencePiece adds one space in front of the first fragment
-        want = (" " + text if text and name != "gpt-2" else text).encode()
+        want = (" " + text if text and name in SPM_VOCABS else text).encode()
         assert got == want, f"{text!r}"
 
 
@@ -77,7 +91,7 @@ def test_info(tool: Path, testdata: Path) -> None:
     assert "bos 1 eos 32000 eot 32007 " in phi3
     assert "add_bos 1 add_eos 0 space_prefix 1" in phi3
     gpt2 = run([str(tool), str(testdata / "ggml-vocab-gpt-2.gguf"), "--info"])
-    assert "kind 2 pre 0 " in gpt2
+    assert "kind 2 pre gpt-2 " in gpt2
     assert "bos 50256 eos 50256 eot 50256 " in gpt2
     assert "add_bos 0 " in gpt2
 
@@ -108,21 +122,16 @@ def test_bos(tool: Path, testdata: Path) -> None:
     assert encode(tool, spm, "Hello")[0] != 1
 
 
-# --- pre-tokenizers against the regexes they implement ---------------------
-
-GPT2_RE = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
-LLAMA3_RE = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
-    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-)
-QWEN2_RE = LLAMA3_RE.replace(r"\p{N}{1,3}", r"\p{N}")
+# --- pre-tokenizers against the regexes they run --------------------------
 
 # Characters whose Unicode classes have been stable for many versions, so
-# the C tables and the regex module agree: letters, numbers of each kind
-# (Nd, Nl, No), marks, symbols, punctuation and several kinds of space.
+# the C tables and the regex module agree: letters of both cases, numbers of
+# each kind (Nd, Nl, No), marks, symbols, punctuation, CJK and Hangul (the
+# deepseek ranges), the bloom separators and several kinds of space.
 POOL = list(
-    "aZ's'T'Re've'LL'd 0123456789 \t\r\n\n  .,;!?-_()[]{}\"'`~@#$%^&*+=<>/\\|"
-    "éÑßçøœ ЖжЯ 中文字 한국 العربية ٣٤ ½²³ Ⅻ ⅷ \u00a0\u3000\u2028\u0301\u20ac€😀🦙"
+    "aZ's'T'Re've'LL'd'M 0123456789 \t\r\n\n  .,;!?-_()[]{}\"'`~@#$%^&*+=<>/\\|"
+    "éÑßçøœ ЖжЯ 中文字 한국 ひらカナ العربية ٣٤ ½²³ Ⅻ ⅷ \u00a0\u3000\u2028\u0301\u20ac€😀🦙"
+    "…。，、।۔، កាន់ ǅ ʰ"
 )
 
 
@@ -131,32 +140,54 @@ def random_texts(seed: int, count: int) -> list[str]:
     return ["".join(rng.choice(POOL) for _ in range(rng.randint(1, 24))) for _ in range(count)]
 
 
-def regex_split(pre: str, text: str) -> list[str]:
-    regex = pytest.importorskip("regex", reason="the regex module checks the hand-written pre-tokenizers")
-    if pre == "smollm":
-        pieces = [p for p in regex.split(r"(\p{N})", text) if p]
-        return [w for p in pieces for w in regex.findall(GPT2_RE, p)]
-    pattern = {"gpt2": GPT2_RE, "llama3": LLAMA3_RE, "qwen2": QWEN2_RE}[pre]
-    return regex.findall(pattern, text)
+SPLIT_TEXTS = random_texts(1234, 300) + [
+    "Hello world's 12345 你好\n\n  x",
+    "I'M HERE 'S 'Ll",
+    "a  \n  b   ",
+    "   ",
+    "x\r\n\r\ny",
+    "1234567 ab12cd",
+    "HelloWorld ABCdef abcDEF",
+    "<sentinel:12>IMGIMGABZ",
+    "tab\there   ~~ 1,234,567",
+]
 
 
-@pytest.mark.parametrize("pre", ["gpt2", "llama3", "qwen2", "smollm"])
-def test_pretokenizer_matches_regex(tool: Path, tmp_path: Path, pre: str) -> None:
-    texts = random_texts(1234, 400) + [
-        "Hello world's 12345 你好\n\n  x",
-        "I'M HERE 'S 'Ll",
-        "a  \n  b   ",
-        "   ",
-        "x\r\n\r\ny",
-        "1234567 ab12cd",
-    ]
+@pytest.mark.parametrize("row", pretokenizers.PRETOKENIZERS, ids=lambda r: r.names[0])
+def test_pretokenizer_matches_regex(tool: Path, tmp_path: Path, row: pretokenizers.Pretokenizer) -> None:
     inp = tmp_path / "split.inp"
-    inp.write_bytes("".join(t + SEP for t in texts).encode())
-    lines = run([str(tool), "--split", pre, str(inp)]).splitlines()
-    assert len(lines) == len(texts)
-    for text, line in zip(texts, lines, strict=True):
-        got = [bytes.fromhex(w).decode() for w in line.split()]
-        assert got == regex_split(pre, text), repr(text)
+    inp.write_bytes("".join(t + SEP for t in SPLIT_TEXTS).encode())
+    for name in (row.names[0], row.names[-1]):
+        lines = run([str(tool), "--split", name, str(inp)]).splitlines()
+        assert len(lines) == len(SPLIT_TEXTS)
+        for text, line in zip(SPLIT_TEXTS, lines, strict=True):
+            got = [bytes.fromhex(w).decode() for w in line.split()]
+            assert got == pretok_reference.split(row.regexes, text), f"{name}: {text!r}"
+
+
+def test_pretokenizer_names_unique() -> None:
+    names = [n for row in pretokenizers.PRETOKENIZERS for n in row.names]
+    assert len(names) == len(set(names))
+    assert pretokenizers.find("default") is not None
+
+
+@pytest.mark.parametrize("name", BPE_VOCABS)
+def test_checked_column(tool: Path, testdata: Path, name: str) -> None:
+    """pretokenizers.py says which rows the vectors cover; keep that true."""
+    info = run([str(tool), str(testdata / f"ggml-vocab-{name}.gguf"), "--info"])
+    pre = info.split(" pre ")[1].split()[0]
+    row = pretokenizers.find(pre)
+    assert row is not None and name in row.checked.split(), f"{name} uses {pre}"
+
+
+def test_pretok_tables_current(source_dir: Path, tmp_path: Path) -> None:
+    """The committed pretok_tables.c is what the generator writes from the table."""
+    from llmbm_build import pretok_tables
+
+    out = tmp_path / "pretok_tables.c"
+    assert pretok_tables.main([str(out)]) == 0
+    committed = source_dir / "firmware" / "engine" / "gguf" / "pretok_tables.c"
+    assert out.read_text() == committed.read_text(), f"run: python3 -m llmbm_build.pretok_tables {committed}"
 
 
 def test_unicode_tables_current(source_dir: Path, tmp_path: Path) -> None:
@@ -186,7 +217,7 @@ def gpt2_byte_chars() -> list[str]:
     return [out[b] for b in range(256)]
 
 
-def write_bpe_vocab(path: Path, pre: str) -> dict[str, int]:
+def write_bpe_vocab(path: Path, pre: str | int | None, bos: int | None = None) -> dict[str, int]:
     from gguf import GGUFWriter
 
     tokens = gpt2_byte_chars() + ["Ġw", "or", "Ġwor", "ld", "Ġworld", "hello", "<|im_end|>", "<|endoftext|>"]
@@ -194,11 +225,16 @@ def write_bpe_vocab(path: Path, pre: str) -> dict[str, int]:
     merges = ["Ġ w", "o r", "Ġw or", "l d", "Ġwor ld"]
     w = GGUFWriter(str(path), "qwen2")
     w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre(pre)
+    if isinstance(pre, str):
+        w.add_tokenizer_pre(pre)
+    elif pre is not None:  # a malformed file: the key with another type
+        w.add_uint32("tokenizer.ggml.pre", pre)
     w.add_token_list(tokens)
     w.add_token_types(types)
     w.add_token_merges(merges)
     w.add_eos_token_id(len(tokens) - 1)
+    if bos is not None:
+        w.add_bos_token_id(bos)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
@@ -206,7 +242,7 @@ def write_bpe_vocab(path: Path, pre: str) -> dict[str, int]:
     return {t: i for i, t in enumerate(tokens)}
 
 
-@pytest.mark.parametrize("pre", ["qwen2", "llama-bpe", "smollm"])
+@pytest.mark.parametrize("pre", ["qwen2", "llama-bpe", "smollm", "tekken"])
 def test_synthetic_bpe(tool: Path, tmp_path: Path, pre: str) -> None:
     path = tmp_path / f"{pre}.gguf"
     ids = write_bpe_vocab(path, pre)
@@ -214,8 +250,9 @@ def test_synthetic_bpe(tool: Path, tmp_path: Path, pre: str) -> None:
     got = encode(tool, path, "hello world<|im_end|>x", "--special", "--bos")
     # llama3 keeps whole words that are tokens (ignore_merges) and adds bos
     # (bos defaults to id 11 for gpt2-type vocabs, as in llama.cpp)
-    hello = [ids["hello"]] if pre == "llama-bpe" else [ids[c] for c in "hello"]
-    bos = [11] if pre == "llama-bpe" else []
+    whole_words = pre in ("llama-bpe", "tekken")
+    hello = [ids["hello"]] if whole_words else [ids[c] for c in "hello"]
+    bos = [11] if whole_words else []
     assert got == [*bos, *hello, ids["Ġworld"], ids["<|im_end|>"], ids["x"]]
     # without special parsing the control token is plain text
     plain = encode(tool, path, "<|im_end|>")
@@ -223,3 +260,38 @@ def test_synthetic_bpe(tool: Path, tmp_path: Path, pre: str) -> None:
     info = run([str(tool), str(path), "--info"])
     assert f"eot {ids['<|im_end|>']} " in info
     assert byte[ord(" ")] == "Ġ"
+
+
+def test_unknown_pretokenizer_refused(tool: Path, tmp_path: Path) -> None:
+    """A tokenizer.ggml.pre the engine does not implement is an error naming
+    the file and the value, never a guess."""
+    path = tmp_path / "odd.gguf"
+    write_bpe_vocab(path, "kimi-k2")
+    res = subprocess.run([str(tool), str(path), "--info"], check=False, capture_output=True, timeout=60)
+    out = res.stdout.decode() + res.stderr.decode()
+    assert res.returncode != 0
+    assert str(path) in out and "'kimi-k2'" in out, out
+    write_bpe_vocab(path, 7)
+    res = subprocess.run([str(tool), str(path), "--info"], check=False, capture_output=True, timeout=60)
+    assert res.returncode != 0 and b"tokenizer.ggml.pre is not a string" in res.stdout, res.stdout
+
+
+def test_missing_pretokenizer_is_default(tool: Path, tmp_path: Path) -> None:
+    """Like llama.cpp: no tokenizer.ggml.pre means its "default" regexes
+    (which split digits in threes), not gpt-2's."""
+    path = tmp_path / "nopre.gguf"
+    write_bpe_vocab(path, None)
+    assert "pre default " in run([str(tool), str(path), "--info"])
+
+
+def test_chatglm_has_no_default_bos(tool: Path, tmp_path: Path) -> None:
+    """chatglm-bpe drops gpt2's default bos (id 11); a bos id in the file
+    still counts, as in llama.cpp."""
+    chatglm = tmp_path / "chatglm.gguf"
+    write_bpe_vocab(chatglm, "chatglm-bpe")
+    assert " bos -1 " in run([str(tool), str(chatglm), "--info"])
+    gpt2 = tmp_path / "gpt2.gguf"
+    write_bpe_vocab(gpt2, "gpt-2")
+    assert " bos 11 " in run([str(tool), str(gpt2), "--info"])
+    write_bpe_vocab(chatglm, "chatglm-bpe", bos=5)
+    assert " bos 5 " in run([str(tool), str(chatglm), "--info"])

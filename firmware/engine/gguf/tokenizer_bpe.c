@@ -87,7 +87,8 @@ int bpe_tokenize(const gguf_vocab *v, const uint8_t *text, size_t len, tok_out *
         cps[n] = gguf_utf8_decode(text + off, len - off, &used);
         off += used;
     }
-    size_t n_words = gguf_pretokenize(v->pre, cps, n, ends);
+    size_t n_words;
+    if (gguf_pretokenize(v->pre, cps, n, ends, &n_words) != 0) goto done;
     for (size_t wi = 0, start = 0; wi < n_words; start = ends[wi++]) {
         size_t wl = 0;
         for (size_t i = start; i < ends[wi]; i++) {

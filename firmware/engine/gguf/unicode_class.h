@@ -1,4 +1,5 @@
-/* Unicode classes for the BPE pre-tokenizers: \p{L}, \p{N} and White_Space,
+/* Unicode classes for the BPE pre-tokenizers: \p{L}, \p{N}, \p{P}, \p{M},
+ * \p{S} and White_Space,
  * plus UTF-8 decoding that never fails (invalid bytes become U+FFFD, one
  * byte each, as llama.cpp's unicode_cpts_from_utf8 does). */
 #pragma once
@@ -9,6 +10,10 @@
 #define GGUF_UCD_LETTER 1u
 #define GGUF_UCD_NUMBER 2u
 #define GGUF_UCD_SPACE 4u
+#define GGUF_UCD_PUNCT 8u
+#define GGUF_UCD_MARK 16u
+#define GGUF_UCD_SYMBOL 32u
+#define GGUF_UCD_FLAG_BITS 6u
 
 /* From the generated unicode_tables.c. */
 extern const char gguf_ucd_version[];
@@ -23,10 +28,10 @@ static inline unsigned gguf_ucd_flags(uint32_t cp)
     uint32_t lo = 0, hi = gguf_ucd_run_count;
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if ((gguf_ucd_runs[mid] >> 3) <= cp) lo = mid;
+        if ((gguf_ucd_runs[mid] >> GGUF_UCD_FLAG_BITS) <= cp) lo = mid;
         else hi = mid;
     }
-    return gguf_ucd_runs[lo] & 7u;
+    return gguf_ucd_runs[lo] & ((1u << GGUF_UCD_FLAG_BITS) - 1);
 }
 
 /* Byte length of the UTF-8 sequence a lead byte announces (1 for

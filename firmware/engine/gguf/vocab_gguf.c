@@ -4,6 +4,7 @@
 #include "vocab_gguf.h"
 
 #include "gguf_internal.h"
+#include "pretokenize.h"
 #include "unicode_class.h"
 #include "vocab_internal.h"
 
@@ -178,6 +179,28 @@ static void set_strip_flags(gguf_vocab *v, const gguf_file *g)
     set_strip(v, "<|endoftext|>", false);
 }
 
+/* BPE: the pre-tokenizer tokenizer.ggml.pre names, and the settings
+ * llama.cpp ties to it. A name the engine lacks is an error: another
+ * family's split would give wrong tokens without a word. */
+static int load_pretok(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
+{
+    gguf_str pre = {"", 0};
+    if (gguf_get_str(g, "tokenizer.ggml.pre", &pre) == GGUF_WRONG_TYPE)
+        return load_fail(v, err, g, "tokenizer.ggml.pre is not a string");
+    /* like llama.cpp, a file without the key gets its "default" regexes */
+    if (pre.len == 0) pre = (gguf_str){"default", 7};
+    v->pre_name = gguf_pretok_find(pre.ptr, pre.len, &v->pre);
+    if (!v->pre_name) {
+        gguf_vocab_free(v);
+        return llmbm_fail(err, "%s: tokenizer.ggml.pre '%.*s' is not a pre-tokenizer this engine implements", g->path,
+                          (int)(pre.len > 60 ? 60 : pre.len), pre.ptr);
+    }
+    uint8_t flags = gguf_pretok_defs[v->pre].flags;
+    v->ignore_merges = flags & GGUF_PRETOK_IGNORE_MERGES;
+    v->add_bos = flags & GGUF_PRETOK_ADD_BOS;
+    return 0;
+}
+
 int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
 {
     __builtin_memset(v, 0, sizeof *v);
@@ -218,8 +241,6 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
         v->tok_slots[h] = i + 1;
     }
 
-    gguf_str pre = {"", 0};
-    gguf_get_str(g, "tokenizer.ggml.pre", &pre);
     if (v->kind == GGUF_VOCAB_SPM) {
         v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", 1, v->n_tokens);
         v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", 2, v->n_tokens);
@@ -240,21 +261,13 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
                 dup = bytes_eq(gguf_array_str(&v->merges, v->merge_slots[h] - 1), (const uint8_t *)m.ptr, m.len);
             if (!dup) v->merge_slots[h] = i + 1;
         }
-        v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
-        v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", 11 < v->n_tokens ? 11 : -1, v->n_tokens);
+        if (load_pretok(v, g, err)) return -1;
+        /* the ids in the file win over these defaults, as in llama.cpp */
+        int32_t dflt = 11 < v->n_tokens ? 11 : -1;
+        bool no_bos = gguf_pretok_defs[v->pre].flags & GGUF_PRETOK_NO_BOS;
+        v->bos = opt_id(g, "tokenizer.ggml.bos_token_id", no_bos ? -1 : dflt, v->n_tokens);
+        v->eos = opt_id(g, "tokenizer.ggml.eos_token_id", dflt, v->n_tokens);
         v->unk = opt_id(g, "tokenizer.ggml.unknown_token_id", -1, v->n_tokens);
-        if (cstr_eq(pre, "llama3") || cstr_eq(pre, "llama-v3") || cstr_eq(pre, "llama-bpe") ||
-            cstr_eq(pre, "falcon3")) {
-            v->pre = GGUF_PRE_LLAMA3;
-            v->ignore_merges = true;
-            v->add_bos = true;
-        } else if (cstr_eq(pre, "qwen2") || cstr_eq(pre, "megrez")) {
-            v->pre = GGUF_PRE_QWEN2;
-        } else if (cstr_eq(pre, "smollm")) {
-            v->pre = GGUF_PRE_SMOLLM;
-        } else {
-            v->pre = GGUF_PRE_GPT2;
-        }
     }
     v->eot = opt_id(g, "tokenizer.ggml.eot_token_id", -1, v->n_tokens);
     v->eom = opt_id(g, "tokenizer.ggml.eom_token_id", -1, v->n_tokens);

@@ -1,8 +1,8 @@
 /* Tokenizers built from GGUF metadata (tokenizer.ggml.*), behaving like
  * llama.cpp's: `llama` = SentencePiece (scores, byte fallback, U+2581 as
  * space) and `gpt2` = byte-level BPE (merge ranks, with the pre-tokenizer
- * that tokenizer.ggml.pre names: default/gpt-2, llama3/llama-bpe, qwen2,
- * smollm). Control, user-defined and unknown-type tokens are matched as
+ * that tokenizer.ggml.pre names; a name llama.cpp knows but the engine does
+ * not is refused, never replaced by another split). Control, user-defined and unknown-type tokens are matched as
  * whole special tokens inside the input: user-defined ones always, control
  * and unknown ones only when the caller asks to parse special text.
  *
@@ -21,12 +21,9 @@ typedef enum gguf_vocab_kind {
     GGUF_VOCAB_BPE = 2, /* tokenizer.ggml.model = gpt2 */
 } gguf_vocab_kind;
 
-typedef enum gguf_pretok {
-    GGUF_PRE_GPT2 = 0, /* "default", "gpt-2" and unknown names */
-    GGUF_PRE_LLAMA3,   /* "llama3", "llama-v3", "llama-bpe", "falcon3" */
-    GGUF_PRE_QWEN2,    /* "qwen2", "megrez" */
-    GGUF_PRE_SMOLLM,   /* "smollm" */
-} gguf_pretok;
+/* A BPE pre-tokenizer: a row of the table generated from
+ * python/llmbm_build/pretokenizers.py (see pretokenize.h). */
+typedef uint16_t gguf_pretok;
 
 /* tokenizer.ggml.token_type values. */
 enum {
@@ -47,6 +44,7 @@ enum {
 typedef struct gguf_vocab {
     gguf_vocab_kind kind;
     gguf_pretok pre;
+    const char *pre_name; /* BPE: the tokenizer.ggml.pre value ("default" if none) */
     uint32_t n_tokens;
     gguf_array tokens;
     gguf_array scores;      /* count 0 when the file has none */

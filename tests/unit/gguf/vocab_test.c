@@ -11,9 +11,10 @@
  *       concatenated token bytes.
  *   gguf-vocab-test VOCAB.gguf --info
  *       prints kind, bos/eos/eot/unk ids and flags.
- *   gguf-vocab-test --split gpt2|llama3|qwen2|smollm INP
- *       pre-tokenizes each input of INP (same separator) and prints one line
- *       per input: the words' UTF-8 bytes in hex, space-separated. */
+ *   gguf-vocab-test --split PRE INP
+ *       pre-tokenizes each input of INP (same separator) with the
+ *       pre-tokenizer a tokenizer.ggml.pre value PRE names, and prints one
+ *       line per input: the words' UTF-8 bytes in hex, space-separated. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,11 @@ static int split_one(void *ctx, const char *text, size_t len)
         cps[n] = gguf_utf8_decode((const uint8_t *)text + off, len - off, &used);
         off += used;
     }
-    size_t words = gguf_pretokenize(pre, cps, n, ends);
+    size_t words;
+    if (gguf_pretokenize(pre, cps, n, ends, &words) != 0) {
+        printf("error: out of memory\n");
+        return 1;
+    }
     for (size_t w = 0, start = 0; w < words; start = ends[w++]) {
         putchar(' ');
         for (size_t i = start; i < ends[w]; i++) {
@@ -126,12 +131,8 @@ static int roundtrip_one(void *ctx, const char *text, size_t len)
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--split") == 0) {
-        static const char *const names[] = {"gpt2", "llama3", "qwen2", "smollm"};
-        for (int i = 0; i < 4; i++)
-            if (strcmp(argv[2], names[i]) == 0) {
-                gguf_pretok pre = (gguf_pretok)i;
-                return each_input(argv[3], split_one, &pre);
-            }
+        gguf_pretok pre;
+        if (gguf_pretok_find(argv[2], strlen(argv[2]), &pre)) return each_input(argv[3], split_one, &pre);
         fprintf(stderr, "unknown pre-tokenizer %s\n", argv[2]);
         return 2;
     }
@@ -148,8 +149,8 @@ int main(int argc, char **argv)
     }
     int rc = 0;
     if (strcmp(argv[2], "--info") == 0) {
-        printf("kind %d pre %d n_tokens %u bos %d eos %d eot %d eom %d unk %d add_bos %d add_eos %d space_prefix %d\n",
-               v.kind, v.pre, v.n_tokens, v.bos, v.eos, v.eot, v.eom, v.unk, v.add_bos, v.add_eos,
+        printf("kind %d pre %s n_tokens %u bos %d eos %d eot %d eom %d unk %d add_bos %d add_eos %d space_prefix %d\n",
+               v.kind, v.kind == GGUF_VOCAB_BPE ? v.pre_name : "-", v.n_tokens, v.bos, v.eos, v.eot, v.eom, v.unk, v.add_bos, v.add_eos,
                v.add_space_prefix);
     } else if (strcmp(argv[2], "--vectors") == 0 && argc == 4) {
         rc = each_input(argv[3], vector_one, &v);
