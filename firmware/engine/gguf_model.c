@@ -11,14 +11,12 @@
  * fastest (quant_formats.h). */
 #include "gguf_model.h"
 
+#include "arch.h"
 #include "isa.h"
 #include "kernels_api.h"
 #include "ops.h"
 #include "platform.h"
 #include "quant_formats.h"
-
-static const char *const supported_archs[] = {"llama", "qwen2"};
-#define SUPPORTED_ARCH_LIST "llama, qwen2"
 
 typedef struct builder {
     llmbm_model *m;
@@ -129,23 +127,25 @@ static int vector(builder *b, const char *tname, uint32_t n, bool required, cons
     return 0;
 }
 
+/* general.architecture, looked up in arch.c's list; anything else is refused
+ * by name, with the list of what is supported. */
 static int read_arch(builder *b) {
+    char supported[160];
+    llmbm_arch_list(supported, sizeof supported);
     gguf_str s;
     if (gguf_get_str(b->g, "general.architecture", &s) != GGUF_OK)
-        return llmbm_fail(b->err, "%s: no general.architecture string (supported: " SUPPORTED_ARCH_LIST ")", b->name);
-    for (size_t i = 0; i < sizeof supported_archs / sizeof supported_archs[0]; i++) {
-        size_t n = eng_strlen(supported_archs[i]);
-        if (s.len == n && !eng_memcmp(s.ptr, supported_archs[i], n)) {
-            eng_memcpy(b->m->arch, supported_archs[i], n + 1);
-            return 0;
-        }
+        return llmbm_fail(b->err, "%s: no general.architecture string (supported: %s)", b->name, supported);
+    const llmbm_arch *a = llmbm_arch_find(s.ptr, (size_t)s.len);
+    if (a) {
+        eng_memcpy(b->m->arch, a->name, eng_strlen(a->name) + 1);
+        b->m->arch_info = a;
+        return 0;
     }
     char shown[40];
     size_t n = s.len < sizeof shown - 1 ? (size_t)s.len : sizeof shown - 1;
     for (size_t i = 0; i < n; i++) shown[i] = (s.ptr[i] >= 32 && s.ptr[i] < 127) ? s.ptr[i] : '?';
     shown[n] = 0;
-    return llmbm_fail(b->err, "%s: architecture '%s' is not supported (supported: " SUPPORTED_ARCH_LIST ")", b->name,
-                      shown);
+    return llmbm_fail(b->err, "%s: architecture '%s' is not supported (supported: %s)", b->name, shown, supported);
 }
 
 /* Linear scaling divides positions by the factor; anything else (yarn,
@@ -203,7 +203,10 @@ static int read_config(builder *b, llmbm_config *c) {
         return llmbm_fail(b->err, "%s: rope.dimension_count %u must be even and at most the head size %u", b->name,
                           c->rope_dim, c->head_size);
     if (!(c->rope_theta > 0.0f)) return llmbm_fail(b->err, "%s: rope.freq_base must be positive", b->name);
-    c->rope_mode = eng_strcmp(b->m->arch, "qwen2") ? LLMBM_ROPE_NORM : LLMBM_ROPE_NEOX;
+    const llmbm_arch *a = b->m->arch_info;
+    c->rope_mode = a->rope_mode;
+    c->no_rope_every = a->no_rope_every;
+    if (a->read_metadata && a->read_metadata(b->g, c, b->name, b->err)) return -1;
     /* The vocabulary is the tokenizer's token list; the embedding must match. */
     gguf_array toks;
     const gguf_tensor *emb = need_tensor(b, "token_embd.weight");
@@ -234,11 +237,15 @@ static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
         matrix(b, NAME("ffn_up.weight"), c->hidden_dim, c->dim, &L->w3))
         return -1;
     /* qwen2 always has Q/K/V biases; llama files may carry them too. */
-    bool need_bias = !eng_strcmp(b->m->arch, "qwen2");
-    if (vector(b, NAME("attn_q.bias"), q_dim, need_bias, &L->bq) ||
-        vector(b, NAME("attn_k.bias"), kv_dim, need_bias, &L->bk) ||
-        vector(b, NAME("attn_v.bias"), kv_dim, need_bias, &L->bv))
+    const llmbm_arch *a = b->m->arch_info;
+    if (vector(b, NAME("attn_q.bias"), q_dim, a->qkv_bias, &L->bq) ||
+        vector(b, NAME("attn_k.bias"), kv_dim, a->qkv_bias, &L->bk) ||
+        vector(b, NAME("attn_v.bias"), kv_dim, a->qkv_bias, &L->bv))
         return -1;
+    if (a->qk_norm && (vector(b, NAME("attn_q_norm.weight"), c->head_size, true, &L->q_norm) ||
+                       vector(b, NAME("attn_k_norm.weight"), c->head_size, true, &L->k_norm)))
+        return -1;
+    L->no_rope = c->no_rope_every && (l + 1) % c->no_rope_every == 0;
 #undef NAME
     return 0;
 }
@@ -312,11 +319,13 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     if (read_arch(&b) || read_config(&b, &m->config)) return -1;
     const llmbm_config *c = &m->config;
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size, kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
-    /* Side buffer: 2 norms per layer + the final norm, biases, rope factors. */
-    uint64_t aux = (2ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim) + c->rope_dim / 2 + 16;
+    /* Side buffer: 2 norms per layer + the final norm, biases, Q/K norms, rope factors. */
+    uint64_t aux = (2ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim + 2ull * c->head_size) +
+                   c->rope_dim / 2 + 16;
     m->aux = plat_alloc((size_t)aux * sizeof(float));
     m->layers = plat_alloc((size_t)c->n_layers * sizeof(llmbm_layer));
     if (!m->aux || !m->layers) return llmbm_fail(err, "%s: out of memory for the layer table", name);
+    eng_memset(m->layers, 0, (size_t)c->n_layers * sizeof(llmbm_layer));
     b.aux_next = m->aux;
     if (matrix(&b, "token_embd.weight", c->vocab_size, c->dim, &m->token_embedding)) return -1;
     for (uint32_t l = 0; l < c->n_layers; l++)

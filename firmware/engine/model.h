@@ -42,6 +42,13 @@ typedef struct llmbm_config {
     llmbm_rope_mode rope_mode;
     uint32_t rope_dim;     /* rotated elements per head (<= head_size); GGUF modes */
     float rope_freq_scale; /* linear rope scaling: positions times this (1 = none) */
+    /* granite's multipliers, 0 = none (as llama.cpp reads them): the token
+     * embedding times embedding_scale; each block's output times
+     * residual_scale before it joins the residual stream; q.k times
+     * attention_scale instead of 1/sqrt(head_size); logits divided by
+     * logit_scale. */
+    float embedding_scale, residual_scale, attention_scale, logit_scale;
+    uint32_t no_rope_every; /* layers l with (l + 1) % this == 0 skip RoPE; 0: none */
 } llmbm_config;
 
 typedef struct llmbm_layer {
@@ -55,6 +62,8 @@ typedef struct llmbm_layer {
     llmbm_weight w2;      /* dim x hidden (down) */
     llmbm_weight w3;      /* hidden x dim (up) */
     const float *bq, *bk, *bv; /* qwen2's attention biases; NULL when absent */
+    const float *q_norm, *k_norm; /* head_size each: per-head RMSNorm of Q and K (qwen3); NULL when absent */
+    bool no_rope;                 /* this layer's Q and K are not rotated (smollm3) */
 } llmbm_layer;
 
 /* Tensors per ggml type in a GGUF file (`llmbm info`'s quant mix). */
@@ -77,6 +86,7 @@ typedef struct llmbm_model {
     char path[200];
     /* GGUF only */
     char arch[32];             /* general.architecture */
+    const struct llmbm_arch *arch_info; /* its row in arch.c's table */
     const float *rope_freqs;   /* rope_dim/2 frequency divisors (llama3 rope), or NULL */
     float *aux;                /* owned: norms and biases converted to f32 */
     llmbm_quant_mix mix;

@@ -316,6 +316,10 @@ void llmbm_attention_head(float *out, float *att, const float *q, const float *k
     llmbm_kernel_attn_accum(k_table, LLMBM_F32)(out, att, v, stride, head_size, n_t);
 }
 
+void llmbm_scale(float *x, float s, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
 void llmbm_add(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }

@@ -65,5 +65,8 @@ void llmbm_silu_mul(float *hb, const float *hb2, size_t n);
 void llmbm_attention_head(float *out, float *att, const float *q, const float *k, const float *v,
                           size_t stride, size_t head_size, int pos);
 
+/* x[i] *= s. */
+void llmbm_scale(float *x, float s, size_t n);
+
 /* x[i] += y[i]. */
 void llmbm_add(float *x, const float *y, size_t n);

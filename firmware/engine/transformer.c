@@ -1,5 +1,6 @@
 #include "transformer.h"
 
+#include "eng_math.h"
 #include "ops.h"
 #include "platform.h"
 
@@ -104,6 +105,10 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
     size_t kv_mul = c->n_heads / c->n_kv_heads;
     float *x = tf->x;
     if (llmbm_weight_row(x, &m->token_embedding, (uint32_t)token)) goto no_kernel;
+    if (c->embedding_scale != 0.0f) llmbm_scale(x, c->embedding_scale, dim);
+    /* llmbm_attention_head divides q.k by sqrt(head_size); another scale is
+     * applied to q first. */
+    float q_scale = c->attention_scale != 0.0f ? c->attention_scale * eng_sqrtf((float)hs) : 1.0f;
     /* RoPE's angles for this position, shared by every layer (and head) */
     int neox = c->rope_mode == LLMBM_ROPE_NEOX;
     if (c->rope_mode == LLMBM_ROPE_LLAMA2C)
@@ -122,27 +127,39 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
         if (L->bq) llmbm_add(tf->q, L->bq, q_dim);
         if (L->bk) llmbm_add(k, L->bk, kv_dim);
         if (L->bv) llmbm_add(v, L->bv, kv_dim);
-        if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
+        if (L->q_norm) {
+            for (size_t h = 0; h < c->n_heads; h++)
+                llmbm_rmsnorm(tf->q + h * hs, tf->q + h * hs, L->q_norm, hs, c->norm_eps);
+            for (size_t h = 0; h < c->n_kv_heads; h++)
+                llmbm_rmsnorm(k + h * hs, k + h * hs, L->k_norm, hs, c->norm_eps);
+        }
+        if (L->no_rope) {
+            /* NoPE layer: positions reach it only through the causal mask */
+        } else if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
             llmbm_rope(tf->q, q_dim, k, kv_dim, hs, tf->rope);
         } else {
             llmbm_rope_ggml(tf->q, c->n_heads, hs, c->rope_dim, tf->rope, neox);
             llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, tf->rope, neox);
         }
+        if (q_scale != 1.0f) llmbm_scale(tf->q, q_scale, q_dim);
         attention_job job = {tf, loff, kv_dim, kv_mul, hs, pos};
         /* a head reads pos+1 keys and values of hs floats */
         plat_parallel_for(c->n_heads, llmbm_share_grain(((uint64_t)pos + 1) * hs * 2 * sizeof(float)),
                           attention_heads, &job);
         if (llmbm_matvec(tf->xb2, &L->wo, tf->xb, tf->scratch)) goto no_kernel;
+        if (c->residual_scale != 0.0f) llmbm_scale(tf->xb2, c->residual_scale, dim);
         llmbm_add(x, tf->xb2, dim);
         llmbm_rmsnorm(tf->xb, x, L->rms_ffn, dim, c->norm_eps);
         if (llmbm_matvec(tf->hb, &L->w1, tf->xb, tf->scratch) || llmbm_matvec(tf->hb2, &L->w3, tf->xb, tf->scratch))
             goto no_kernel;
         llmbm_silu_mul(tf->hb, tf->hb2, hidden);
         if (llmbm_matvec(tf->xb, &L->w2, tf->hb, tf->scratch)) goto no_kernel;
+        if (c->residual_scale != 0.0f) llmbm_scale(tf->xb, c->residual_scale, dim);
         llmbm_add(x, tf->xb, dim);
     }
     llmbm_rmsnorm(x, x, m->rms_final, dim, c->norm_eps);
     if (llmbm_matvec(tf->logits, &m->classifier, x, tf->scratch)) goto no_kernel;
+    if (c->logit_scale != 0.0f) llmbm_scale(tf->logits, 1.0f / c->logit_scale, c->vocab_size);
     return tf->logits;
 no_kernel:
     llmbm_fail(err, "%s: a weight type has no kernel in this build", m->path);

@@ -1,0 +1,212 @@
+"""Synthetic GGUF models of each architecture the engine reads, shaped like what llama.cpp's
+converter writes for the real family: the same metadata keys and tensor names, random weights.
+
+    python3 -m llmbm_build.gguf_arch_models OUT.gguf --arch qwen3 [--type q8_0]
+
+One :class:`ArchSpec` per family says what differs from llama (head size, tied classifier,
+biases, Q/K norms, extra metadata, llama3 rope factors); one writer does the rest. Matrices are
+stored in the requested type (``gguf_models.encode_matrix``: gguf-py's quantizer, or random
+valid K-quant blocks); norms, biases and rope factors stay f32. A small SentencePiece-style
+vocabulary is written because llama.cpp refuses a model without one (the engine's ``llmbm
+logits`` ignores it). The tests compare the engine with llama.cpp on these files, so no NumPy
+reference is needed: llama.cpp is the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gguf
+import numpy as np
+import numpy.typing as npt
+from gguf import GGMLQuantizationType as QT
+
+from llmbm_build.gguf_models import WEIGHT_TYPES, encode_matrix
+
+F32 = npt.NDArray[np.float32]
+MetaValue = float | int | bool
+
+
+@dataclass(frozen=True)
+class ArchShape:
+    """Tiny dims whose rows K-quants can hold (multiples of 256), GQA, several layers."""
+
+    dim: int = 256
+    hidden_dim: int = 512
+    n_layers: int = 4
+    n_heads: int = 4
+    n_kv_heads: int = 2
+    vocab_size: int = 256
+    context_length: int = 128
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    arch: str
+    head_size: int | None = None  # attention.key_length; None: dim / n_heads
+    tied: bool = True  # no output.weight: the classifier is the token embedding
+    rope_theta: float = 10000.0
+    norm_eps: float = 1e-6
+    qkv_bias: bool = False
+    qk_norm: bool = False
+    llama3_rope: bool = False  # rope_freqs.weight from Llama 3.x's rope_scaling
+    # {arch}.<suffix> keys beyond the common ones (f32 for float, u32 for int, bool)
+    metadata: dict[str, MetaValue] = field(default_factory=dict)
+
+
+SPECS: dict[str, ArchSpec] = {
+    # SmolLM2 / TinyLlama-like
+    "llama": ArchSpec("llama", tied=False, norm_eps=1e-5),
+    # Llama-3.2-1B/3B: tied, base 500000, rope_freqs for factor 32 / original context 8192
+    "llama3": ArchSpec("llama", rope_theta=500000.0, norm_eps=1e-5, llama3_rope=True),
+    # Qwen2.5-0.5B
+    "qwen2": ArchSpec("qwen2", rope_theta=1000000.0, qkv_bias=True),
+    # Qwen3-0.6B: head_dim 128 with dim 1024 and 16 heads, so q is wider than the residual
+    "qwen3": ArchSpec("qwen3", head_size=128, rope_theta=1000000.0, qk_norm=True),
+    # SmolLM3-3B (its file stores no key for the NoPE layers: llama.cpp hard-codes every 4th)
+    "smollm3": ArchSpec("smollm3", rope_theta=5000000.0),
+    # granite-3.x-2b-instruct's multipliers
+    "granite": ArchSpec(
+        "granite",
+        norm_eps=1e-5,
+        metadata={
+            "embedding_scale": 12.0,
+            "residual_scale": 0.22,
+            "attention.scale": 0.0078125,
+            "logit_scale": 8.0,
+        },
+    ),
+}
+
+
+def llama3_rope_factors(
+    head_size: int,
+    theta: float,
+    factor: float = 32.0,
+    low_freq_factor: float = 1.0,
+    high_freq_factor: float = 4.0,
+    original_context: int = 8192,
+) -> F32:
+    """The divisors convert_hf_to_gguf.py writes as rope_freqs.weight for rope_type llama3."""
+    low_wavelen = original_context / low_freq_factor
+    high_wavelen = original_context / high_freq_factor
+    out = []
+    for i in range(0, head_size, 2):
+        wavelen = 2 * math.pi / (1.0 / theta ** (i / head_size))
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(factor)
+        else:
+            smooth = (original_context / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+            out.append(1 / ((1 - smooth) / factor + smooth))
+    return np.array(out, dtype=np.float32)
+
+
+def _add_vocab(writer: gguf.GGUFWriter, n: int) -> None:
+    tokens = ["<unk>", "<s>", "</s>"] + [f"t{i}" for i in range(3, n)]
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(tokens)
+    writer.add_token_scores([-float(i) for i in range(n)])
+    writer.add_token_types([2, 3, 3] + [1] * (n - 3))  # unknown, control, control, normal...
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
+
+
+def _add_metadata(writer: gguf.GGUFWriter, key: str, value: MetaValue) -> None:
+    if isinstance(value, bool):
+        writer.add_bool(key, value)
+    elif isinstance(value, int):
+        writer.add_uint32(key, value)
+    else:
+        writer.add_float32(key, value)
+
+
+def write_arch_model(
+    path: Path, name: str, qtype: QT = QT.F32, seed: int = 0, shape: ArchShape = ArchShape()
+) -> ArchSpec:
+    """Writes SPECS[name] at `shape` with every matrix stored as `qtype`; returns the spec."""
+    spec = SPECS[name]
+    s = shape
+    hs = spec.head_size or s.dim // s.n_heads
+    q_dim, kv_dim = s.n_heads * hs, s.n_kv_heads * hs
+    rng = np.random.default_rng(seed)
+    arch = spec.arch
+    writer = gguf.GGUFWriter(str(path), arch)
+    writer.add_name(f"synthetic {name}")
+    writer.add_file_type(int(qtype))
+    writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
+    writer.add_vocab_size(s.vocab_size)
+    writer.add_context_length(s.context_length)
+    writer.add_embedding_length(s.dim)
+    writer.add_feed_forward_length(s.hidden_dim)
+    writer.add_block_count(s.n_layers)
+    writer.add_head_count(s.n_heads)
+    writer.add_head_count_kv(s.n_kv_heads)
+    writer.add_key_length(hs)
+    writer.add_value_length(hs)
+    writer.add_rope_dimension_count(hs)
+    writer.add_rope_freq_base(spec.rope_theta)
+    writer.add_layer_norm_rms_eps(spec.norm_eps)
+    for suffix, value in spec.metadata.items():
+        _add_metadata(writer, f"{arch}.{suffix}", value)
+    _add_vocab(writer, s.vocab_size)
+
+    def matrix(tname: str, rows: int, cols: int, std: float | None = None) -> None:
+        w = (rng.standard_normal((rows, cols)) * (std if std is not None else 0.8 / np.sqrt(cols))).astype(
+            np.float32
+        )
+        data, _ = encode_matrix(rng, w, qtype)
+        writer.add_tensor(tname, data, raw_dtype=None if qtype in (QT.F32, QT.F16) else qtype)
+
+    def vector(tname: str, n: int, mean: float = 1.0, std: float = 0.1) -> None:
+        writer.add_tensor(tname, (mean + std * rng.standard_normal(n)).astype(np.float32))
+
+    matrix("token_embd.weight", s.vocab_size, s.dim, std=0.5)
+    if spec.llama3_rope:
+        writer.add_tensor("rope_freqs.weight", llama3_rope_factors(hs, spec.rope_theta))
+    for b in range(s.n_layers):
+        vector(f"blk.{b}.attn_norm.weight", s.dim)
+        matrix(f"blk.{b}.attn_q.weight", q_dim, s.dim)
+        matrix(f"blk.{b}.attn_k.weight", kv_dim, s.dim)
+        matrix(f"blk.{b}.attn_v.weight", kv_dim, s.dim)
+        if spec.qkv_bias:
+            vector(f"blk.{b}.attn_q.bias", q_dim, 0.0, 0.2)
+            vector(f"blk.{b}.attn_k.bias", kv_dim, 0.0, 0.2)
+            vector(f"blk.{b}.attn_v.bias", kv_dim, 0.0, 0.2)
+        if spec.qk_norm:
+            vector(f"blk.{b}.attn_q_norm.weight", hs)
+            vector(f"blk.{b}.attn_k_norm.weight", hs)
+        matrix(f"blk.{b}.attn_output.weight", s.dim, q_dim)
+        vector(f"blk.{b}.ffn_norm.weight", s.dim)
+        matrix(f"blk.{b}.ffn_gate.weight", s.hidden_dim, s.dim)
+        matrix(f"blk.{b}.ffn_up.weight", s.hidden_dim, s.dim)
+        matrix(f"blk.{b}.ffn_down.weight", s.dim, s.hidden_dim)
+    vector("output_norm.weight", s.dim)
+    if not spec.tied:
+        matrix("output.weight", s.vocab_size, s.dim)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return spec
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--arch", choices=sorted(SPECS), default="qwen3")
+    ap.add_argument("--type", choices=sorted(WEIGHT_TYPES), default="f32")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    write_arch_model(a.out, a.arch, WEIGHT_TYPES[a.type], seed=a.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

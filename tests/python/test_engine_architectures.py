@@ -1,0 +1,86 @@
+"""Every GGUF architecture the engine reads, against llama.cpp on the same file.
+
+llmbm_build.gguf_arch_models writes each family's metadata keys and tensors with random
+weights (tiny dims, several layers, GQA). llama.cpp (llama-cpp-python, installed on first use:
+see llama_cpp_reference.py) feeds a prompt and continues it greedily for 32 tokens; the
+engine's `llmbm logits` over the same sequence must give, at every position, logits within
+1e-4 of the largest (f32 weights) or 1e-2 (quantized copies, as test_engine_gguf_forward), and
+the same greedy choice: the argmax at each position after the prompt is llama.cpp's next token,
+so the two greedy continuations are identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine_cli import run_llmbm
+from llama_cpp_reference import ensure_llama_cpp, llama_cpp_greedy
+from llmbm_build.gguf_arch_models import SPECS, write_arch_model
+from llmbm_build.gguf_models import WEIGHT_TYPES
+
+PROMPT = [1, 17, 42, 5, 88, 3, 9, 100, 200, 7]
+N_GREEDY = 32
+N_CTX = 64
+TOLERANCE = {"f32": 1e-4, "q8_0": 1e-2, "q4_K": 1e-2}
+
+
+@pytest.fixture(scope="session")
+def llama_cpp() -> None:
+    ensure_llama_cpp()
+
+
+def engine_logits(build_dir: Path, path: Path, tokens: list[int]) -> np.ndarray:
+    out = run_llmbm(build_dir, "logits", path, *map(str, tokens)).stdout.decode()
+    return np.array([[float(v) for v in line.split()] for line in out.splitlines()])
+
+
+@pytest.mark.parametrize("type_name", list(TOLERANCE))
+@pytest.mark.parametrize("name", list(SPECS))
+def test_matches_llama_cpp(
+    llama_cpp: None, build_dir: Path, tmp_path: Path, name: str, type_name: str
+) -> None:
+    path = tmp_path / f"{name}-{type_name}.gguf"
+    write_arch_model(path, name, WEIGHT_TYPES[type_name], seed=7)
+    want, tokens = llama_cpp_greedy(path, PROMPT, N_GREEDY, N_CTX, tmp_path)
+    got = engine_logits(build_dir, path, tokens)
+    assert got.shape == want.shape
+    scale = np.abs(want).max()
+    err = np.abs(got - want).max() / scale
+    print(f"{name} {type_name}: max |engine - llama.cpp| = {err:.2e} of the largest logit ({scale:.3g})")
+    assert err <= TOLERANCE[type_name], (name, type_name, err)
+    if type_name == "f32":
+        greedy = [int(np.argmax(row)) for row in got[len(PROMPT) - 1 : -1]]
+        assert greedy == tokens[len(PROMPT) :]
+
+
+def test_info_names_architecture_and_features(build_dir: Path, tmp_path: Path) -> None:
+    expected = {
+        "qwen3": "per-head Q/K RMSNorm",
+        "smollm3": "no RoPE on every 4th layer",
+        "granite": "multipliers: embedding 12",
+        "llama3": "RoPE frequency factors",
+    }
+    for name, feature in expected.items():
+        path = tmp_path / f"{name}.gguf"
+        write_arch_model(path, name)
+        out = run_llmbm(build_dir, "info", path).stdout.decode()
+        assert f"architecture: {SPECS[name].arch}\n" in out
+        assert feature in out, out
+
+
+def test_unknown_architecture_is_refused_by_name(build_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mamba.gguf"
+    write_arch_model(path, "llama")
+    data = path.read_bytes()
+    # same length, so every offset stays valid
+    path.write_bytes(
+        data.replace(b"\x05\x00\x00\x00\x00\x00\x00\x00llama", b"\x05\x00\x00\x00\x00\x00\x00\x00mamba", 1)
+    )
+    proc = run_llmbm(build_dir, "info", path, check=False)
+    msg = proc.stderr.decode()
+    assert proc.returncode != 0
+    assert "architecture 'mamba' is not supported" in msg, msg
+    assert "supported: llama, qwen2, qwen3, smollm3, granite" in msg, msg
