@@ -20,6 +20,8 @@ typedef struct llmbm_arch {
     /* Every n-th layer (counting from 1) skips RoPE; 0: none. llama.cpp does not read
      * this from the file: it hard-codes 4 for smollm3, and so do we. */
     uint32_t no_rope_every;
+    bool post_norms;       /* post_attention_norm and post_ffw_norm on each block's output (gemma) */
+    llmbm_ffn_act ffn_act; /* SiLU unless said */
     const char *features; /* what `llmbm info` says is special, "" for plain llama */
     /* Reads the architecture's own metadata keys into c (after the common
      * ones); NULL when it has none. `name` is the file, for messages. */
@@ -28,7 +30,7 @@ typedef struct llmbm_arch {
 
 /* One per file in arch/: each architecture's row. */
 extern const llmbm_arch llmbm_arch_llama, llmbm_arch_qwen2, llmbm_arch_qwen3, llmbm_arch_smollm3,
-    llmbm_arch_granite;
+    llmbm_arch_granite, llmbm_arch_gemma2, llmbm_arch_gemma3;
 
 /* The entry for an architecture name of `len` bytes (not NUL-terminated), or NULL. */
 const llmbm_arch *llmbm_arch_find(const char *name, size_t len);

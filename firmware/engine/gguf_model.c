@@ -206,6 +206,7 @@ static int read_config(builder *b, llmbm_config *c) {
     const llmbm_arch *a = b->m->arch_info;
     c->rope_mode = a->rope_mode;
     c->no_rope_every = a->no_rope_every;
+    c->ffn_act = a->ffn_act;
     if (a->read_metadata && a->read_metadata(b->g, c, b->name, b->err)) return -1;
     /* The vocabulary is the tokenizer's token list; the embedding must match. */
     gguf_array toks;
@@ -245,7 +246,11 @@ static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
     if (a->qk_norm && (vector(b, NAME("attn_q_norm.weight"), c->head_size, true, &L->q_norm) ||
                        vector(b, NAME("attn_k_norm.weight"), c->head_size, true, &L->k_norm)))
         return -1;
+    if (a->post_norms && (vector(b, NAME("post_attention_norm.weight"), c->dim, true, &L->post_attn_norm) ||
+                          vector(b, NAME("post_ffw_norm.weight"), c->dim, true, &L->post_ffn_norm)))
+        return -1;
     L->no_rope = c->no_rope_every && (l + 1) % c->no_rope_every == 0;
+    L->local = c->swa_pattern && c->sliding_window && l % c->swa_pattern < c->swa_pattern - 1;
 #undef NAME
     return 0;
 }
@@ -319,8 +324,8 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     if (read_arch(&b) || read_config(&b, &m->config)) return -1;
     const llmbm_config *c = &m->config;
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size, kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
-    /* Side buffer: 2 norms per layer + the final norm, biases, Q/K norms, rope factors. */
-    uint64_t aux = (2ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim + 2ull * c->head_size) +
+    /* Side buffer: 2 (gemma: 4) norms per layer + the final norm, biases, Q/K norms, rope factors. */
+    uint64_t aux = (4ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim + 2ull * c->head_size) +
                    c->rope_dim / 2 + 16;
     m->aux = plat_alloc((size_t)aux * sizeof(float));
     m->layers = plat_alloc((size_t)c->n_layers * sizeof(llmbm_layer));

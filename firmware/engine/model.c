@@ -235,6 +235,15 @@ static void describe_features(text_sink *s, const llmbm_model *m) {
               (double)c->residual_scale, (double)c->attention_scale, (double)c->logit_scale);
         sep = ", ";
     }
+    if (c->swa_pattern && c->sliding_window) {
+        sinkf(s, "%ssliding window %u on %u of every %u layers (RoPE base %g there)", sep, c->sliding_window,
+              c->swa_pattern - 1, c->swa_pattern, (double)c->rope_theta_swa);
+        sep = ", ";
+    }
+    if (c->attn_softcap != 0.0f || c->final_softcap != 0.0f) {
+        sinkf(s, "%ssoft-capping: attention %g, logits %g", sep, (double)c->attn_softcap, (double)c->final_softcap);
+        sep = ", ";
+    }
     sinkf(s, "%s\n", *sep ? "" : "none");
 }
 

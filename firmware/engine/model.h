@@ -19,6 +19,13 @@ typedef enum llmbm_format {
     LLMBM_FORMAT_GGUF,
 } llmbm_format;
 
+/* The FFN's gate activation: silu(gate) * up, or gelu(gate) * up with ggml's
+ * tanh approximation (gemma). */
+typedef enum llmbm_ffn_act {
+    LLMBM_FFN_SILU = 0,
+    LLMBM_FFN_GELU_TANH,
+} llmbm_ffn_act;
+
 /* How RoPE pairs up the elements of a head. */
 typedef enum llmbm_rope_mode {
     LLMBM_ROPE_LLAMA2C = 0, /* run.c's loop exactly (adjacent pairs, powf per pair) */
@@ -49,6 +56,16 @@ typedef struct llmbm_config {
      * logit_scale. */
     float embedding_scale, residual_scale, attention_scale, logit_scale;
     uint32_t no_rope_every; /* layers l with (l + 1) % this == 0 skip RoPE; 0: none */
+    llmbm_ffn_act ffn_act;
+    /* Sliding-window attention (gemma): layers l with l % swa_pattern <
+     * swa_pattern - 1 attend to the last sliding_window positions only and
+     * rotate with rope_theta_swa / rope_freq_scale_swa; the others are global.
+     * swa_pattern 0: every layer global. */
+    uint32_t sliding_window, swa_pattern;
+    float rope_theta_swa, rope_freq_scale_swa;
+    /* gemma2's soft-capping, 0 = none: x -> cap * tanh(x / cap) on attention
+     * scores (after scaling) and on the final logits. */
+    float attn_softcap, final_softcap;
 } llmbm_config;
 
 typedef struct llmbm_layer {
@@ -64,6 +81,8 @@ typedef struct llmbm_layer {
     const float *bq, *bk, *bv; /* qwen2's attention biases; NULL when absent */
     const float *q_norm, *k_norm; /* head_size each: per-head RMSNorm of Q and K (qwen3); NULL when absent */
     bool no_rope;                 /* this layer's Q and K are not rotated (smollm3) */
+    bool local;                   /* sliding-window layer: config.sliding_window, the swa rope */
+    const float *post_attn_norm, *post_ffn_norm; /* dim each: RMSNorm of each block's output (gemma); NULL when absent */
 } llmbm_layer;
 
 /* Tensors per ggml type in a GGUF file (`llmbm info`'s quant mix). */

@@ -77,15 +77,23 @@ typedef struct attention_job {
     llmbm_transformer *tf;
     size_t layer_off, kv_dim, kv_mul, hs;
     uint32_t pos;
+    uint32_t first;  /* oldest position attended to (a sliding window's start, else 0) */
+    float softcap;   /* 0: none */
 } attention_job;
 
 static void attention_heads(void *ctx, size_t begin, size_t end) {
     const attention_job *j = ctx;
     llmbm_transformer *tf = j->tf;
     for (size_t h = begin; h < end; h++) {
-        size_t kv_off = j->layer_off + (h / j->kv_mul) * j->hs;
-        llmbm_attention_head(tf->xb + h * j->hs, tf->att + h * tf->ctx_len, tf->q + h * j->hs,
-                             tf->key_cache + kv_off, tf->value_cache + kv_off, j->kv_dim, j->hs, (int)j->pos);
+        size_t kv_off = j->layer_off + (h / j->kv_mul) * j->hs + (size_t)j->first * j->kv_dim;
+        if (j->softcap != 0.0f)
+            llmbm_attention_head_capped(tf->xb + h * j->hs, tf->att + h * tf->ctx_len, tf->q + h * j->hs,
+                                        tf->key_cache + kv_off, tf->value_cache + kv_off, j->kv_dim, j->hs,
+                                        (size_t)(j->pos - j->first) + 1, j->softcap);
+        else
+            llmbm_attention_head(tf->xb + h * j->hs, tf->att + h * tf->ctx_len, tf->q + h * j->hs,
+                                 tf->key_cache + kv_off, tf->value_cache + kv_off, j->kv_dim, j->hs,
+                                 (int)(j->pos - j->first));
     }
 }
 
@@ -115,6 +123,10 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
         llmbm_rope_table(tf->rope, hs, (int)pos, c->rope_theta);
     else
         llmbm_rope_ggml_table(tf->rope, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale, m->rope_freqs);
+    /* sliding-window layers' own angles (gemma), in the slot's second half */
+    float *rope_local = tf->rope + hs;
+    if (c->swa_pattern)
+        llmbm_rope_ggml_table(rope_local, c->rope_dim, (int)pos, c->rope_theta_swa, c->rope_freq_scale_swa, 0);
     for (uint32_t l = 0; l < c->n_layers; l++) {
         const llmbm_layer *L = &m->layers[l];
         size_t loff = (size_t)l * tf->ctx_len * kv_dim;
@@ -138,28 +150,37 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
         } else if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
             llmbm_rope(tf->q, q_dim, k, kv_dim, hs, tf->rope);
         } else {
-            llmbm_rope_ggml(tf->q, c->n_heads, hs, c->rope_dim, tf->rope, neox);
-            llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, tf->rope, neox);
+            const float *cs = L->local ? rope_local : tf->rope;
+            llmbm_rope_ggml(tf->q, c->n_heads, hs, c->rope_dim, cs, neox);
+            llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, cs, neox);
         }
         if (q_scale != 1.0f) llmbm_scale(tf->q, q_scale, q_dim);
-        attention_job job = {tf, loff, kv_dim, kv_mul, hs, pos};
-        /* a head reads pos+1 keys and values of hs floats */
-        plat_parallel_for(c->n_heads, llmbm_share_grain(((uint64_t)pos + 1) * hs * 2 * sizeof(float)),
+        /* a local layer sees its window: positions pos - window + 1 .. pos */
+        uint32_t first = L->local && pos >= c->sliding_window ? pos + 1 - c->sliding_window : 0;
+        attention_job job = {tf, loff, kv_dim, kv_mul, hs, pos, first, c->attn_softcap};
+        /* a head reads pos-first+1 keys and values of hs floats */
+        plat_parallel_for(c->n_heads, llmbm_share_grain(((uint64_t)(pos - first) + 1) * hs * 2 * sizeof(float)),
                           attention_heads, &job);
         if (llmbm_matvec(tf->xb2, &L->wo, tf->xb, tf->scratch)) goto no_kernel;
+        if (L->post_attn_norm) llmbm_rmsnorm(tf->xb2, tf->xb2, L->post_attn_norm, dim, c->norm_eps);
         if (c->residual_scale != 0.0f) llmbm_scale(tf->xb2, c->residual_scale, dim);
         llmbm_add(x, tf->xb2, dim);
         llmbm_rmsnorm(tf->xb, x, L->rms_ffn, dim, c->norm_eps);
         if (llmbm_matvec(tf->hb, &L->w1, tf->xb, tf->scratch) || llmbm_matvec(tf->hb2, &L->w3, tf->xb, tf->scratch))
             goto no_kernel;
-        llmbm_silu_mul(tf->hb, tf->hb2, hidden);
+        if (c->ffn_act == LLMBM_FFN_GELU_TANH)
+            llmbm_gelu_mul(tf->hb, tf->hb2, hidden);
+        else
+            llmbm_silu_mul(tf->hb, tf->hb2, hidden);
         if (llmbm_matvec(tf->xb, &L->w2, tf->hb, tf->scratch)) goto no_kernel;
+        if (L->post_ffn_norm) llmbm_rmsnorm(tf->xb, tf->xb, L->post_ffn_norm, dim, c->norm_eps);
         if (c->residual_scale != 0.0f) llmbm_scale(tf->xb, c->residual_scale, dim);
         llmbm_add(x, tf->xb, dim);
     }
     llmbm_rmsnorm(x, x, m->rms_final, dim, c->norm_eps);
     if (llmbm_matvec(tf->logits, &m->classifier, x, tf->scratch)) goto no_kernel;
     if (c->logit_scale != 0.0f) llmbm_scale(tf->logits, 1.0f / c->logit_scale, c->vocab_size);
+    if (c->final_softcap != 0.0f) llmbm_softcap(tf->logits, c->final_softcap, c->vocab_size);
     return tf->logits;
 no_kernel:
     llmbm_fail(err, "%s: a weight type has no kernel in this build", m->path);

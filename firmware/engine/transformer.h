@@ -17,7 +17,8 @@ typedef struct llmbm_transformer {
     float *att;          /* n_heads*ctx_len */
     float *logits;       /* vocab_size */
     float *key_cache, *value_cache; /* n_layers*ctx_len*kv_dim */
-    float *rope;                    /* 2*head_size: RoPE's (cos, sin) at this token's position */
+    float *rope; /* 2*head_size: RoPE's (cos, sin) at this token's position; GGUF modes use
+                  * head_size for the global angles and the rest for sliding-window layers' */
     void *scratch;                  /* llmbm_matvec scratch */
     void *block;                    /* one allocation for all of the above */
 } llmbm_transformer;

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import gguf
@@ -28,7 +28,7 @@ from gguf import GGMLQuantizationType as QT
 from llmbm_build.gguf_models import WEIGHT_TYPES, encode_matrix
 
 F32 = npt.NDArray[np.float32]
-MetaValue = float | int | bool
+MetaValue = float | int | bool | str
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,9 @@ class ArchSpec:
     qkv_bias: bool = False
     qk_norm: bool = False
     llama3_rope: bool = False  # rope_freqs.weight from Llama 3.x's rope_scaling
-    # {arch}.<suffix> keys beyond the common ones (f32 for float, u32 for int, bool)
+    post_norms: bool = False  # post_attention_norm / post_ffw_norm (gemma)
+    n_layers: int | None = None  # overrides ArchShape.n_layers (gemma3 needs 6 for a global layer)
+    # {arch}.<suffix> keys beyond the common ones (f32 for float, u32 for int, bool, string)
     metadata: dict[str, MetaValue] = field(default_factory=dict)
 
 
@@ -78,6 +80,29 @@ SPECS: dict[str, ArchSpec] = {
             "residual_scale": 0.22,
             "attention.scale": 0.0078125,
             "logit_scale": 8.0,
+        },
+    ),
+    # Gemma-3-4B-like: head 256, 5 local : 1 global layers, global RoPE base 1e6 with linear
+    # scaling 8; the window is shrunk to 16 so that the tests' 42 positions cross it.
+    # Norm weights as the converter stores them (gemma's 1 + w already added).
+    "gemma3": ArchSpec(
+        "gemma3",
+        head_size=256,
+        rope_theta=1000000.0,
+        qk_norm=True,
+        post_norms=True,
+        n_layers=7,
+        metadata={"attention.sliding_window": 16, "rope.scaling.type": "linear", "rope.scaling.factor": 8.0},
+    ),
+    # Gemma-2-2B-like: head 256, sliding window (shrunk to 16) on even layers, soft-capping.
+    "gemma2": ArchSpec(
+        "gemma2",
+        head_size=256,
+        post_norms=True,
+        metadata={
+            "attention.sliding_window": 16,
+            "attn_logit_softcapping": 50.0,
+            "final_logit_softcapping": 30.0,
         },
     ),
 }
@@ -121,6 +146,8 @@ def _add_vocab(writer: gguf.GGUFWriter, n: int) -> None:
 def _add_metadata(writer: gguf.GGUFWriter, key: str, value: MetaValue) -> None:
     if isinstance(value, bool):
         writer.add_bool(key, value)
+    elif isinstance(value, str):
+        writer.add_string(key, value)
     elif isinstance(value, int):
         writer.add_uint32(key, value)
     else:
@@ -132,7 +159,7 @@ def write_arch_model(
 ) -> ArchSpec:
     """Writes SPECS[name] at `shape` with every matrix stored as `qtype`; returns the spec."""
     spec = SPECS[name]
-    s = shape
+    s = shape if spec.n_layers is None else replace(shape, n_layers=spec.n_layers)
     hs = spec.head_size or s.dim // s.n_heads
     q_dim, kv_dim = s.n_heads * hs, s.n_kv_heads * hs
     rng = np.random.default_rng(seed)
@@ -183,6 +210,9 @@ def write_arch_model(
             vector(f"blk.{b}.attn_q_norm.weight", hs)
             vector(f"blk.{b}.attn_k_norm.weight", hs)
         matrix(f"blk.{b}.attn_output.weight", s.dim, q_dim)
+        if spec.post_norms:
+            vector(f"blk.{b}.post_attention_norm.weight", s.dim)
+            vector(f"blk.{b}.post_ffw_norm.weight", s.dim)
         vector(f"blk.{b}.ffn_norm.weight", s.dim)
         matrix(f"blk.{b}.ffn_gate.weight", s.hidden_dim, s.dim)
         matrix(f"blk.{b}.ffn_up.weight", s.hidden_dim, s.dim)
