@@ -9,7 +9,7 @@
 /* The order is the order `supported:` lists them in. */
 static const llmbm_arch *const arches[] = {
     &llmbm_arch_llama, &llmbm_arch_qwen2, &llmbm_arch_qwen3, &llmbm_arch_smollm3, &llmbm_arch_granite, &llmbm_arch_gemma3,
-    &llmbm_arch_gemma2,
+    &llmbm_arch_gemma2, &llmbm_arch_phi3,
 };
 
 const llmbm_arch *llmbm_arch_find(const char *name, size_t len) {

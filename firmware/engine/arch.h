@@ -22,6 +22,8 @@ typedef struct llmbm_arch {
     uint32_t no_rope_every;
     bool post_norms;       /* post_attention_norm and post_ffw_norm on each block's output (gemma) */
     llmbm_ffn_act ffn_act; /* SiLU unless said */
+    bool fused_gate_up;    /* ffn_up holds gate and up (2 x hidden rows), no ffn_gate (phi3) */
+    bool longrope;         /* rope_factors_short/long (phi3) */
     const char *features; /* what `llmbm info` says is special, "" for plain llama */
     /* Reads the architecture's own metadata keys into c (after the common
      * ones); NULL when it has none. `name` is the file, for messages. */
@@ -30,7 +32,8 @@ typedef struct llmbm_arch {
 
 /* One per file in arch/: each architecture's row. */
 extern const llmbm_arch llmbm_arch_llama, llmbm_arch_qwen2, llmbm_arch_qwen3, llmbm_arch_smollm3,
-    llmbm_arch_granite, llmbm_arch_gemma2, llmbm_arch_gemma3;
+    llmbm_arch_granite, llmbm_arch_gemma2, llmbm_arch_gemma3,
+    llmbm_arch_phi3;
 
 /* The entry for an architecture name of `len` bytes (not NUL-terminated), or NULL. */
 const llmbm_arch *llmbm_arch_find(const char *name, size_t len);

@@ -98,6 +98,26 @@ static int matrix(builder *b, const char *tname, uint32_t rows, uint32_t cols, l
     return 0;
 }
 
+/* A fused matrix (phi3's attn_qkv, its gate+up ffn_up) as n views of
+ * consecutive row ranges: rows[i] rows x cols each, in order. Rows are whole
+ * units in every type, so each view is an ordinary matrix of its own. */
+static int split_matrix(builder *b, const char *tname, uint32_t cols, size_t n, const uint32_t *rows,
+                        llmbm_weight *const *out) {
+    uint32_t total = 0;
+    for (size_t i = 0; i < n; i++) total += rows[i];
+    llmbm_weight whole;
+    if (matrix(b, tname, total, cols, &whole)) return -1;
+    size_t row_bytes = llmbm_row_bytes(whole.type, cols);
+    const uint8_t *p = whole.data;
+    for (size_t i = 0; i < n; i++) {
+        *out[i] = whole;
+        out[i]->rows = rows[i];
+        out[i]->data = p;
+        p += row_bytes * rows[i];
+    }
+    return 0;
+}
+
 /* A vector of n floats copied into the side buffer (f32, f16 or bf16 in the
  * file). NULL when absent and optional. */
 static int vector(builder *b, const char *tname, uint32_t n, bool required, const float **out) {
@@ -227,18 +247,25 @@ static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
     uint32_t q_dim = c->n_heads * c->head_size, kv_dim = c->n_kv_heads * c->head_size;
     char n[64];
 #define NAME(suffix) (eng_snprintf(n, sizeof n, "blk.%u." suffix, l), n)
+    const llmbm_arch *a = b->m->arch_info;
+    /* Q, K and V as one attn_qkv (phi3) or three tensors; gate and up as
+     * ffn_up's two halves, gate first (phi3: ggml_swiglu's order), or two. */
+    llmbm_weight *qkv[] = {&L->wq, &L->wk, &L->wv}, *gate_up[] = {&L->w1, &L->w3};
+    const uint32_t qkv_rows[] = {q_dim, kv_dim, kv_dim}, gate_up_rows[] = {c->hidden_dim, c->hidden_dim};
+    bool fused_qkv = gguf_find_tensor(b->g, NAME("attn_qkv.weight")) != 0;
     if (vector(b, NAME("attn_norm.weight"), c->dim, true, &L->rms_att) ||
-        matrix(b, NAME("attn_q.weight"), q_dim, c->dim, &L->wq) ||
-        matrix(b, NAME("attn_k.weight"), kv_dim, c->dim, &L->wk) ||
-        matrix(b, NAME("attn_v.weight"), kv_dim, c->dim, &L->wv) ||
+        (fused_qkv ? split_matrix(b, NAME("attn_qkv.weight"), c->dim, 3, qkv_rows, qkv)
+                   : matrix(b, NAME("attn_q.weight"), q_dim, c->dim, &L->wq) ||
+                         matrix(b, NAME("attn_k.weight"), kv_dim, c->dim, &L->wk) ||
+                         matrix(b, NAME("attn_v.weight"), kv_dim, c->dim, &L->wv)) ||
         matrix(b, NAME("attn_output.weight"), c->dim, q_dim, &L->wo) ||
         vector(b, NAME("ffn_norm.weight"), c->dim, true, &L->rms_ffn) ||
-        matrix(b, NAME("ffn_gate.weight"), c->hidden_dim, c->dim, &L->w1) ||
-        matrix(b, NAME("ffn_down.weight"), c->dim, c->hidden_dim, &L->w2) ||
-        matrix(b, NAME("ffn_up.weight"), c->hidden_dim, c->dim, &L->w3))
+        (a->fused_gate_up ? split_matrix(b, NAME("ffn_up.weight"), c->dim, 2, gate_up_rows, gate_up)
+                          : matrix(b, NAME("ffn_gate.weight"), c->hidden_dim, c->dim, &L->w1) ||
+                                matrix(b, NAME("ffn_up.weight"), c->hidden_dim, c->dim, &L->w3)) ||
+        matrix(b, NAME("ffn_down.weight"), c->dim, c->hidden_dim, &L->w2))
         return -1;
     /* qwen2 always has Q/K/V biases; llama files may carry them too. */
-    const llmbm_arch *a = b->m->arch_info;
     if (vector(b, NAME("attn_q.bias"), q_dim, a->qkv_bias, &L->bq) ||
         vector(b, NAME("attn_k.bias"), kv_dim, a->qkv_bias, &L->bk) ||
         vector(b, NAME("attn_v.bias"), kv_dim, a->qkv_bias, &L->bv))
@@ -326,7 +353,7 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size, kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
     /* Side buffer: 2 (gemma: 4) norms per layer + the final norm, biases, Q/K norms, rope factors. */
     uint64_t aux = (4ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim + 2ull * c->head_size) +
-                   c->rope_dim / 2 + 16;
+                   c->rope_dim + 16;
     m->aux = plat_alloc((size_t)aux * sizeof(float));
     m->layers = plat_alloc((size_t)c->n_layers * sizeof(llmbm_layer));
     if (!m->aux || !m->layers) return llmbm_fail(err, "%s: out of memory for the layer table", name);
@@ -339,6 +366,11 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     if (c->shared_classifier) m->classifier = m->token_embedding;
     else if (matrix(&b, "output.weight", c->vocab_size, c->dim, &m->classifier)) return -1;
     if (vector(&b, "rope_freqs.weight", c->rope_dim / 2, false, &m->rope_freqs)) return -1;
+    /* LongRoPE (phi3): both factor sets; the transformer picks one by its context length */
+    if (m->arch_info->longrope && !m->rope_freqs &&
+        (vector(&b, "rope_factors_short.weight", c->rope_dim / 2, false, &m->rope_freqs) ||
+         vector(&b, "rope_factors_long.weight", c->rope_dim / 2, false, &m->rope_freqs_long)))
+        return -1;
     count_mix(m, g);
     convert_layouts(m);
     return 0;

@@ -221,7 +221,11 @@ static void describe_features(text_sink *s, const llmbm_model *m) {
         sinkf(s, "%spartial rotary (%u of %u)", sep, c->rope_dim, c->head_size);
         sep = ", ";
     }
-    if (m->rope_freqs) {
+    if (m->rope_freqs_long) {
+        sinkf(s, "%sLongRoPE: long factors above %u positions of context, attention factor %g", sep,
+              c->rope_orig_ctx, (double)c->rope_attn_factor);
+        sep = ", ";
+    } else if (m->rope_freqs) {
         sinkf(s, "%sRoPE frequency factors (rope_freqs)", sep);
         sep = ", ";
     }

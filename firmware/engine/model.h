@@ -66,6 +66,10 @@ typedef struct llmbm_config {
     /* gemma2's soft-capping, 0 = none: x -> cap * tanh(x / cap) on attention
      * scores (after scaling) and on the final logits. */
     float attn_softcap, final_softcap;
+    /* LongRoPE (phi3): above rope_orig_ctx positions of context the long
+     * factors apply; cos and sin are multiplied by rope_attn_factor (0 = 1). */
+    uint32_t rope_orig_ctx;
+    float rope_attn_factor;
 } llmbm_config;
 
 typedef struct llmbm_layer {
@@ -106,7 +110,8 @@ typedef struct llmbm_model {
     /* GGUF only */
     char arch[32];             /* general.architecture */
     const struct llmbm_arch *arch_info; /* its row in arch.c's table */
-    const float *rope_freqs;   /* rope_dim/2 frequency divisors (llama3 rope), or NULL */
+    const float *rope_freqs;   /* rope_dim/2 frequency divisors (llama3 rope; phi3's short), or NULL */
+    const float *rope_freqs_long; /* phi3's long factors, or NULL */
     float *aux;                /* owned: norms and biases converted to f32 */
     llmbm_quant_mix mix;
 } llmbm_model;

@@ -63,6 +63,9 @@ int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint
     tf->block = block;
     tf->model = model;
     tf->ctx_len = ctx_len;
+    /* as llama.cpp: the long factors when the context exceeds the original one */
+    tf->rope_freqs =
+        model->rope_freqs_long && ctx_len > c->rope_orig_ctx ? model->rope_freqs_long : model->rope_freqs;
     return 0;
 }
 
@@ -122,7 +125,10 @@ float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_e
     if (c->rope_mode == LLMBM_ROPE_LLAMA2C)
         llmbm_rope_table(tf->rope, hs, (int)pos, c->rope_theta);
     else
-        llmbm_rope_ggml_table(tf->rope, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale, m->rope_freqs);
+        llmbm_rope_ggml_table(tf->rope, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale, tf->rope_freqs);
+    /* ggml's rope multiplies cos and sin by the attention factor (mscale) */
+    if (c->rope_attn_factor != 0.0f && c->rope_attn_factor != 1.0f)
+        llmbm_scale(tf->rope, c->rope_attn_factor, c->rope_dim);
     /* sliding-window layers' own angles (gemma), in the slot's second half */
     float *rope_local = tf->rope + hs;
     if (c->swa_pattern)

@@ -11,6 +11,7 @@
 typedef struct llmbm_transformer {
     const llmbm_model *model;
     uint32_t ctx_len; /* positions the KV cache holds (<= seq_len) */
+    const float *rope_freqs; /* the model's frequency factors for this ctx_len (LongRoPE picks by it) */
     float *x, *xb, *xb2; /* dim */
     float *q;            /* n_heads*head_size */
     float *hb, *hb2;     /* hidden_dim */

@@ -56,6 +56,10 @@ class ArchSpec:
     llama3_rope: bool = False  # rope_freqs.weight from Llama 3.x's rope_scaling
     post_norms: bool = False  # post_attention_norm / post_ffw_norm (gemma)
     n_layers: int | None = None  # overrides ArchShape.n_layers (gemma3 needs 6 for a global layer)
+    rope_dims: int | None = None  # rope.dimension_count when only part of a head rotates
+    fused: bool = False  # attn_qkv and a gate+up ffn_up (2 x hidden rows, gate first): phi3
+    # LongRoPE: rope_factors_short/long, rope.scaling.original_context_length, attn_factor
+    longrope_original_context: int | None = None
     # {arch}.<suffix> keys beyond the common ones (f32 for float, u32 for int, bool, string)
     metadata: dict[str, MetaValue] = field(default_factory=dict)
 
@@ -81,6 +85,14 @@ SPECS: dict[str, ArchSpec] = {
             "attention.scale": 0.0078125,
             "logit_scale": 8.0,
         },
+    ),
+    # Phi-3.5-mini-like: fused QKV and gate+up, untied, LongRoPE whose original context (4096)
+    # is above the tests' contexts (llama.cpp's is its n_ctx rounded up to 256): short factors
+    "phi3": ArchSpec("phi3", tied=False, norm_eps=1e-5, fused=True, longrope_original_context=4096),
+    # Phi-4-mini-like: tied, 3/4 of each head rotates; an original context of 32 is below both
+    # programs' contexts, so the long factors apply
+    "phi4mini": ArchSpec(
+        "phi3", rope_dims=48, norm_eps=1e-5, fused=True, longrope_original_context=32, rope_theta=250000.0
     ),
     # Gemma-3-4B-like: head 256, 5 local : 1 global layers, global RoPE base 1e6 with linear
     # scaling 8; the window is shrunk to 16 so that the tests' 42 positions cross it.
@@ -165,7 +177,8 @@ def write_arch_model(
     rng = np.random.default_rng(seed)
     arch = spec.arch
     writer = gguf.GGUFWriter(str(path), arch)
-    writer.add_name(f"synthetic {name}")
+    # not the family's name: llama.cpp's vocabulary loader special-cases names like "phi3"
+    writer.add_name("llmbm synthetic model")
     writer.add_file_type(int(qtype))
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
     writer.add_vocab_size(s.vocab_size)
@@ -177,7 +190,15 @@ def write_arch_model(
     writer.add_head_count_kv(s.n_kv_heads)
     writer.add_key_length(hs)
     writer.add_value_length(hs)
-    writer.add_rope_dimension_count(hs)
+    rope_dims = spec.rope_dims or hs
+    writer.add_rope_dimension_count(rope_dims)
+    if spec.longrope_original_context is not None:
+        scale = s.context_length / spec.longrope_original_context
+        attn_factor = (
+            math.sqrt(1 + math.log(scale) / math.log(spec.longrope_original_context)) if scale > 1 else 1.0
+        )
+        writer.add_rope_scaling_orig_ctx_len(spec.longrope_original_context)
+        writer.add_rope_scaling_attn_factors(attn_factor)
     writer.add_rope_freq_base(spec.rope_theta)
     writer.add_layer_norm_rms_eps(spec.norm_eps)
     for suffix, value in spec.metadata.items():
@@ -197,11 +218,19 @@ def write_arch_model(
     matrix("token_embd.weight", s.vocab_size, s.dim, std=0.5)
     if spec.llama3_rope:
         writer.add_tensor("rope_freqs.weight", llama3_rope_factors(hs, spec.rope_theta))
+    if spec.longrope_original_context is not None:
+        # Phi-3.5's factors grow from ~1 to ~40 (long) and ~1 to ~3 (short) along the pairs
+        ramp = np.linspace(0, 1, rope_dims // 2)
+        writer.add_tensor("rope_factors_long.weight", (1 + 40 * ramp**2).astype(np.float32))
+        writer.add_tensor("rope_factors_short.weight", (1 + 2 * ramp**2).astype(np.float32))
     for b in range(s.n_layers):
         vector(f"blk.{b}.attn_norm.weight", s.dim)
-        matrix(f"blk.{b}.attn_q.weight", q_dim, s.dim)
-        matrix(f"blk.{b}.attn_k.weight", kv_dim, s.dim)
-        matrix(f"blk.{b}.attn_v.weight", kv_dim, s.dim)
+        if spec.fused:
+            matrix(f"blk.{b}.attn_qkv.weight", q_dim + 2 * kv_dim, s.dim)
+        else:
+            matrix(f"blk.{b}.attn_q.weight", q_dim, s.dim)
+            matrix(f"blk.{b}.attn_k.weight", kv_dim, s.dim)
+            matrix(f"blk.{b}.attn_v.weight", kv_dim, s.dim)
         if spec.qkv_bias:
             vector(f"blk.{b}.attn_q.bias", q_dim, 0.0, 0.2)
             vector(f"blk.{b}.attn_k.bias", kv_dim, 0.0, 0.2)
@@ -214,8 +243,11 @@ def write_arch_model(
             vector(f"blk.{b}.post_attention_norm.weight", s.dim)
             vector(f"blk.{b}.post_ffw_norm.weight", s.dim)
         vector(f"blk.{b}.ffn_norm.weight", s.dim)
-        matrix(f"blk.{b}.ffn_gate.weight", s.hidden_dim, s.dim)
-        matrix(f"blk.{b}.ffn_up.weight", s.hidden_dim, s.dim)
+        if spec.fused:
+            matrix(f"blk.{b}.ffn_up.weight", 2 * s.hidden_dim, s.dim)
+        else:
+            matrix(f"blk.{b}.ffn_gate.weight", s.hidden_dim, s.dim)
+            matrix(f"blk.{b}.ffn_up.weight", s.hidden_dim, s.dim)
         matrix(f"blk.{b}.ffn_down.weight", s.dim, s.hidden_dim)
     vector("output_norm.weight", s.dim)
     if not spec.tied:

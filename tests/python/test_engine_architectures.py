@@ -73,6 +73,7 @@ def test_info_names_architecture_and_features(build_dir: Path, tmp_path: Path) -
         "llama3": "RoPE frequency factors",
         "gemma3": "sliding window 16 on 5 of every 6 layers (RoPE base 10000 there)",
         "gemma2": "soft-capping: attention 50, logits 30",
+        "phi4mini": "partial rotary (48 of 64), LongRoPE: long factors above 32 positions of context",
     }
     for name, feature in expected.items():
         path = tmp_path / f"{name}.gguf"
@@ -94,7 +95,7 @@ def test_unknown_architecture_is_refused_by_name(build_dir: Path, tmp_path: Path
     msg = proc.stderr.decode()
     assert proc.returncode != 0
     assert "architecture 'mamba' is not supported" in msg, msg
-    assert "supported: llama, qwen2, qwen3, smollm3, granite, gemma3, gemma2" in msg, msg
+    assert "supported: llama, qwen2, qwen3, smollm3, granite, gemma3, gemma2, phi3" in msg, msg
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
