@@ -67,7 +67,7 @@ class ArchSpec:
 SPECS: dict[str, ArchSpec] = {
     # SmolLM2 / TinyLlama-like
     "llama": ArchSpec("llama", tied=False, norm_eps=1e-5),
-    # Llama-3.2-1B/3B: tied, base 500000, rope_freqs for factor 32 / original context 8192
+    # Llama-3.2-1B/3B: tied, base 500000, rope_freqs for rope_type llama3 (factor 32)
     "llama3": ArchSpec("llama", rope_theta=500000.0, norm_eps=1e-5, llama3_rope=True),
     # Qwen2.5-0.5B
     "qwen2": ArchSpec("qwen2", rope_theta=1000000.0, qkv_bias=True),
@@ -167,9 +167,15 @@ def _add_metadata(writer: gguf.GGUFWriter, key: str, value: MetaValue) -> None:
 
 
 def write_arch_model(
-    path: Path, name: str, qtype: QT = QT.F32, seed: int = 0, shape: ArchShape = ArchShape()
+    path: Path,
+    name: str,
+    qtype: QT = QT.F32,
+    seed: int = 0,
+    shape: ArchShape = ArchShape(),
+    omit: tuple[str, ...] = (),
 ) -> ArchSpec:
-    """Writes SPECS[name] at `shape` with every matrix stored as `qtype`; returns the spec."""
+    """Writes SPECS[name] at `shape` with every matrix stored as `qtype`; returns the spec.
+    `omit` leaves out tensors or the spec's own metadata keys by full name (bad-input tests)."""
     spec = SPECS[name]
     s = shape if spec.n_layers is None else replace(shape, n_layers=spec.n_layers)
     hs = spec.head_size or s.dim // s.n_heads
@@ -202,7 +208,8 @@ def write_arch_model(
     writer.add_rope_freq_base(spec.rope_theta)
     writer.add_layer_norm_rms_eps(spec.norm_eps)
     for suffix, value in spec.metadata.items():
-        _add_metadata(writer, f"{arch}.{suffix}", value)
+        if f"{arch}.{suffix}" not in omit:
+            _add_metadata(writer, f"{arch}.{suffix}", value)
     _add_vocab(writer, s.vocab_size)
 
     def matrix(tname: str, rows: int, cols: int, std: float | None = None) -> None:
@@ -210,19 +217,28 @@ def write_arch_model(
             np.float32
         )
         data, _ = encode_matrix(rng, w, qtype)
-        writer.add_tensor(tname, data, raw_dtype=None if qtype in (QT.F32, QT.F16) else qtype)
+        if tname not in omit:
+            writer.add_tensor(tname, data, raw_dtype=None if qtype in (QT.F32, QT.F16) else qtype)
 
     def vector(tname: str, n: int, mean: float = 1.0, std: float = 0.1) -> None:
-        writer.add_tensor(tname, (mean + std * rng.standard_normal(n)).astype(np.float32))
+        v = (mean + std * rng.standard_normal(n)).astype(np.float32)
+        if tname not in omit:
+            writer.add_tensor(tname, v)
 
     matrix("token_embd.weight", s.vocab_size, s.dim, std=0.5)
+    factors: dict[str, F32] = {}
     if spec.llama3_rope:
-        writer.add_tensor("rope_freqs.weight", llama3_rope_factors(hs, spec.rope_theta))
+        # Llama 3.2's factor 32 and low/high frequency factors 1 and 4, but an original context
+        # of 64 rather than 8192, so that the scaled pairs turn visibly within 42 positions
+        factors["rope_freqs.weight"] = llama3_rope_factors(hs, spec.rope_theta, original_context=64)
     if spec.longrope_original_context is not None:
         # Phi-3.5's factors grow from ~1 to ~40 (long) and ~1 to ~3 (short) along the pairs
         ramp = np.linspace(0, 1, rope_dims // 2)
-        writer.add_tensor("rope_factors_long.weight", (1 + 40 * ramp**2).astype(np.float32))
-        writer.add_tensor("rope_factors_short.weight", (1 + 2 * ramp**2).astype(np.float32))
+        factors["rope_factors_long.weight"] = (1 + 40 * ramp**2).astype(np.float32)
+        factors["rope_factors_short.weight"] = (1 + 2 * ramp**2).astype(np.float32)
+    for tname, value in factors.items():
+        if tname not in omit:
+            writer.add_tensor(tname, value)
     for b in range(s.n_layers):
         vector(f"blk.{b}.attn_norm.weight", s.dim)
         if spec.fused:

@@ -125,3 +125,22 @@ def test_smollm2_matches_llama_cpp(llama_cpp: None, build_dir: Path, tmp_path: P
     assert kl.mean() <= 0.005, kl
     greedy = [int(np.argmax(row)) for row in got[len(prompt) - 1 : -1]]
     assert greedy == tokens[len(prompt) :]
+
+
+@pytest.mark.parametrize(
+    ("name", "omitted", "message"),
+    [
+        ("qwen3", "blk.1.attn_k_norm.weight", "missing tensor blk.1.attn_k_norm.weight"),
+        ("gemma3", "blk.2.post_ffw_norm.weight", "missing tensor blk.2.post_ffw_norm.weight"),
+        ("phi3", "blk.0.attn_qkv.weight", "missing tensor blk.0.attn_q.weight"),
+        ("granite", "granite.logit_scale", "missing metadata key granite.logit_scale"),
+    ],
+)
+def test_missing_piece_is_named(
+    build_dir: Path, tmp_path: Path, name: str, omitted: str, message: str
+) -> None:
+    path = tmp_path / f"{name}.gguf"
+    write_arch_model(path, name, omit=(omitted,))
+    proc = run_llmbm(build_dir, "info", path, check=False)
+    assert proc.returncode != 0
+    assert message in proc.stderr.decode(), proc.stderr.decode()
