@@ -154,3 +154,11 @@ static double sin_cos(double x, int want_cos) {
 float eng_sinf(float x) { return (float)sin_cos((double)x, 0); }
 
 float eng_cosf(float x) { return (float)sin_cos((double)x, 1); }
+
+float eng_tanhf(float x) {
+    if (x != x) return x;
+    if (x > 20.0f) return 1.0f; /* tanh rounds to +-1 in float well before this */
+    if (x < -20.0f) return -1.0f;
+    double t = eng_exp(2.0 * (double)x);
+    return (float)((t - 1.0) / (t + 1.0));
+}

@@ -12,6 +12,7 @@ float eng_powf(float x, float y);
 float eng_sinf(float x);
 float eng_cosf(float x);
 float eng_fabsf(float x);
+float eng_tanhf(float x);
 
 double eng_exp(double x);
 double eng_log(double x); /* x > 0 finite; NaN/-inf otherwise */

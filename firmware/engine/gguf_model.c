@@ -10,13 +10,11 @@
  * the other matrices depend on the kernel level (model_layout.h). */
 #include "gguf_model.h"
 
+#include "arch.h"
 #include "kernels_api.h"
 #include "ops.h"
 #include "platform.h"
 #include "quant_formats.h"
-
-static const char *const supported_archs[] = {"llama", "qwen2"};
-#define SUPPORTED_ARCH_LIST "llama, qwen2"
 
 typedef struct builder {
     llmbm_model *m;
@@ -98,6 +96,26 @@ static int matrix(builder *b, const char *tname, uint32_t rows, uint32_t cols, l
     return 0;
 }
 
+/* A fused matrix (phi3's attn_qkv, its gate+up ffn_up) as n views of
+ * consecutive row ranges: rows[i] rows x cols each, in order. Rows are whole
+ * units in every type, so each view is an ordinary matrix of its own. */
+static int split_matrix(builder *b, const char *tname, uint32_t cols, size_t n, const uint32_t *rows,
+                        llmbm_weight *const *out) {
+    uint32_t total = 0;
+    for (size_t i = 0; i < n; i++) total += rows[i];
+    llmbm_weight whole;
+    if (matrix(b, tname, total, cols, &whole)) return -1;
+    size_t row_bytes = llmbm_row_bytes(whole.type, cols);
+    const uint8_t *p = whole.data;
+    for (size_t i = 0; i < n; i++) {
+        *out[i] = whole;
+        out[i]->rows = rows[i];
+        out[i]->data = p;
+        p += row_bytes * rows[i];
+    }
+    return 0;
+}
+
 /* A vector of n floats copied into the side buffer (f32, f16 or bf16 in the
  * file). NULL when absent and optional. */
 static int vector(builder *b, const char *tname, uint32_t n, bool required, const float **out) {
@@ -127,23 +145,25 @@ static int vector(builder *b, const char *tname, uint32_t n, bool required, cons
     return 0;
 }
 
+/* general.architecture, looked up in arch.c's list; anything else is refused
+ * by name, with the list of what is supported. */
 static int read_arch(builder *b) {
+    char supported[160];
+    llmbm_arch_list(supported, sizeof supported);
     gguf_str s;
     if (gguf_get_str(b->g, "general.architecture", &s) != GGUF_OK)
-        return llmbm_fail(b->err, "%s: no general.architecture string (supported: " SUPPORTED_ARCH_LIST ")", b->name);
-    for (size_t i = 0; i < sizeof supported_archs / sizeof supported_archs[0]; i++) {
-        size_t n = eng_strlen(supported_archs[i]);
-        if (s.len == n && !eng_memcmp(s.ptr, supported_archs[i], n)) {
-            eng_memcpy(b->m->arch, supported_archs[i], n + 1);
-            return 0;
-        }
+        return llmbm_fail(b->err, "%s: no general.architecture string (supported: %s)", b->name, supported);
+    const llmbm_arch *a = llmbm_arch_find(s.ptr, (size_t)s.len);
+    if (a) {
+        eng_memcpy(b->m->arch, a->name, eng_strlen(a->name) + 1);
+        b->m->arch_info = a;
+        return 0;
     }
     char shown[40];
     size_t n = s.len < sizeof shown - 1 ? (size_t)s.len : sizeof shown - 1;
     for (size_t i = 0; i < n; i++) shown[i] = (s.ptr[i] >= 32 && s.ptr[i] < 127) ? s.ptr[i] : '?';
     shown[n] = 0;
-    return llmbm_fail(b->err, "%s: architecture '%s' is not supported (supported: " SUPPORTED_ARCH_LIST ")", b->name,
-                      shown);
+    return llmbm_fail(b->err, "%s: architecture '%s' is not supported (supported: %s)", b->name, shown, supported);
 }
 
 /* Linear scaling divides positions by the factor; anything else (yarn,
@@ -201,7 +221,11 @@ static int read_config(builder *b, llmbm_config *c) {
         return llmbm_fail(b->err, "%s: rope.dimension_count %u must be even and at most the head size %u", b->name,
                           c->rope_dim, c->head_size);
     if (!(c->rope_theta > 0.0f)) return llmbm_fail(b->err, "%s: rope.freq_base must be positive", b->name);
-    c->rope_mode = eng_strcmp(b->m->arch, "qwen2") ? LLMBM_ROPE_NORM : LLMBM_ROPE_NEOX;
+    const llmbm_arch *a = b->m->arch_info;
+    c->rope_mode = a->rope_mode;
+    c->no_rope_every = a->no_rope_every;
+    c->ffn_act = a->ffn_act;
+    if (a->read_metadata && a->read_metadata(b->g, c, b->name, b->err)) return -1;
     /* The vocabulary is the tokenizer's token list; the embedding must match. */
     gguf_array toks;
     const gguf_tensor *emb = need_tensor(b, "token_embd.weight");
@@ -221,22 +245,37 @@ static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
     uint32_t q_dim = c->n_heads * c->head_size, kv_dim = c->n_kv_heads * c->head_size;
     char n[64];
 #define NAME(suffix) (eng_snprintf(n, sizeof n, "blk.%u." suffix, l), n)
+    const llmbm_arch *a = b->m->arch_info;
+    /* Q, K and V as one attn_qkv (phi3) or three tensors; gate and up as
+     * ffn_up's two halves, gate first (phi3: ggml_swiglu's order), or two. */
+    llmbm_weight *qkv[] = {&L->wq, &L->wk, &L->wv}, *gate_up[] = {&L->w1, &L->w3};
+    const uint32_t qkv_rows[] = {q_dim, kv_dim, kv_dim}, gate_up_rows[] = {c->hidden_dim, c->hidden_dim};
+    bool fused_qkv = gguf_find_tensor(b->g, NAME("attn_qkv.weight")) != 0;
     if (vector(b, NAME("attn_norm.weight"), c->dim, true, &L->rms_att) ||
-        matrix(b, NAME("attn_q.weight"), q_dim, c->dim, &L->wq) ||
-        matrix(b, NAME("attn_k.weight"), kv_dim, c->dim, &L->wk) ||
-        matrix(b, NAME("attn_v.weight"), kv_dim, c->dim, &L->wv) ||
+        (fused_qkv ? split_matrix(b, NAME("attn_qkv.weight"), c->dim, 3, qkv_rows, qkv)
+                   : matrix(b, NAME("attn_q.weight"), q_dim, c->dim, &L->wq) ||
+                         matrix(b, NAME("attn_k.weight"), kv_dim, c->dim, &L->wk) ||
+                         matrix(b, NAME("attn_v.weight"), kv_dim, c->dim, &L->wv)) ||
         matrix(b, NAME("attn_output.weight"), c->dim, q_dim, &L->wo) ||
         vector(b, NAME("ffn_norm.weight"), c->dim, true, &L->rms_ffn) ||
-        matrix(b, NAME("ffn_gate.weight"), c->hidden_dim, c->dim, &L->w1) ||
-        matrix(b, NAME("ffn_down.weight"), c->dim, c->hidden_dim, &L->w2) ||
-        matrix(b, NAME("ffn_up.weight"), c->hidden_dim, c->dim, &L->w3))
+        (a->fused_gate_up ? split_matrix(b, NAME("ffn_up.weight"), c->dim, 2, gate_up_rows, gate_up)
+                          : matrix(b, NAME("ffn_gate.weight"), c->hidden_dim, c->dim, &L->w1) ||
+                                matrix(b, NAME("ffn_up.weight"), c->hidden_dim, c->dim, &L->w3)) ||
+        matrix(b, NAME("ffn_down.weight"), c->dim, c->hidden_dim, &L->w2))
         return -1;
     /* qwen2 always has Q/K/V biases; llama files may carry them too. */
-    bool need_bias = !eng_strcmp(b->m->arch, "qwen2");
-    if (vector(b, NAME("attn_q.bias"), q_dim, need_bias, &L->bq) ||
-        vector(b, NAME("attn_k.bias"), kv_dim, need_bias, &L->bk) ||
-        vector(b, NAME("attn_v.bias"), kv_dim, need_bias, &L->bv))
+    if (vector(b, NAME("attn_q.bias"), q_dim, a->qkv_bias, &L->bq) ||
+        vector(b, NAME("attn_k.bias"), kv_dim, a->qkv_bias, &L->bk) ||
+        vector(b, NAME("attn_v.bias"), kv_dim, a->qkv_bias, &L->bv))
         return -1;
+    if (a->qk_norm && (vector(b, NAME("attn_q_norm.weight"), c->head_size, true, &L->q_norm) ||
+                       vector(b, NAME("attn_k_norm.weight"), c->head_size, true, &L->k_norm)))
+        return -1;
+    if (a->post_norms && (vector(b, NAME("post_attention_norm.weight"), c->dim, true, &L->post_attn_norm) ||
+                          vector(b, NAME("post_ffw_norm.weight"), c->dim, true, &L->post_ffn_norm)))
+        return -1;
+    L->no_rope = c->no_rope_every && (l + 1) % c->no_rope_every == 0;
+    L->local = c->swa_pattern && c->sliding_window && l % c->swa_pattern < c->swa_pattern - 1;
 #undef NAME
     return 0;
 }
@@ -275,11 +314,13 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     if (read_arch(&b) || read_config(&b, &m->config)) return -1;
     const llmbm_config *c = &m->config;
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size, kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
-    /* Side buffer: 2 norms per layer + the final norm, biases, rope factors. */
-    uint64_t aux = (2ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim) + c->rope_dim / 2 + 16;
+    /* Side buffer: 2 (gemma: 4) norms per layer + the final norm, biases, Q/K norms, rope factors. */
+    uint64_t aux = (4ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim + 2ull * c->head_size) +
+                   c->rope_dim + 16;
     m->aux = plat_alloc((size_t)aux * sizeof(float));
     m->layers = plat_alloc((size_t)c->n_layers * sizeof(llmbm_layer));
     if (!m->aux || !m->layers) return llmbm_fail(err, "%s: out of memory for the layer table", name);
+    eng_memset(m->layers, 0, (size_t)c->n_layers * sizeof(llmbm_layer));
     b.aux_next = m->aux;
     if (matrix(&b, "token_embd.weight", c->vocab_size, c->dim, &m->token_embedding)) return -1;
     for (uint32_t l = 0; l < c->n_layers; l++)
@@ -288,6 +329,11 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     if (c->shared_classifier) m->classifier = m->token_embedding;
     else if (matrix(&b, "output.weight", c->vocab_size, c->dim, &m->classifier)) return -1;
     if (vector(&b, "rope_freqs.weight", c->rope_dim / 2, false, &m->rope_freqs)) return -1;
+    /* LongRoPE (phi3): both factor sets; the transformer picks one by its context length */
+    if (m->arch_info->longrope && !m->rope_freqs &&
+        (vector(&b, "rope_factors_short.weight", c->rope_dim / 2, false, &m->rope_freqs) ||
+         vector(&b, "rope_factors_long.weight", c->rope_dim / 2, false, &m->rope_freqs_long)))
+        return -1;
     count_mix(m, g);
     embedding_to_q4_0p(m);
     return 0;

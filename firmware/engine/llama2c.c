@@ -211,6 +211,7 @@ int llmbm_llama2c_parse(llmbm_model *m, const uint8_t *data, uint64_t size, cons
                           name, (unsigned long long)(size - dry.off), (unsigned long long)size);
     llmbm_layer *layers = plat_alloc((size_t)m->config.n_layers * sizeof *layers);
     if (!layers) return llmbm_fail(err, "%s: out of memory for %u layers", name, m->config.n_layers);
+    eng_memset(layers, 0, (size_t)m->config.n_layers * sizeof *layers);
     cursor c = {data, size, off, name, err};
     if (walk(&c, m, layers)) {
         plat_free(layers);

@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include "arch.h"
 #include "gguf_model.h"
 #include "llama2c.h"
 #include "isa.h"
@@ -226,11 +227,56 @@ static void describe_weight(text_sink *s, const char *what, const llmbm_weight *
     sinkf(s, "\n");
 }
 
+/* What this architecture and file do beyond plain llama: the arch row's
+ * features plus what the metadata turned on. */
+static void describe_features(text_sink *s, const llmbm_model *m) {
+    const llmbm_config *c = &m->config;
+    const char *sep = "";
+    sinkf(s, "features: ");
+    if (m->arch_info && m->arch_info->features[0]) {
+        sinkf(s, "%s", m->arch_info->features);
+        sep = ", ";
+    }
+    if (c->rope_dim < c->head_size) {
+        sinkf(s, "%spartial rotary (%u of %u)", sep, c->rope_dim, c->head_size);
+        sep = ", ";
+    }
+    if (m->rope_freqs_long) {
+        sinkf(s, "%sLongRoPE: long factors above %u positions of context, attention factor %g", sep,
+              c->rope_orig_ctx, (double)c->rope_attn_factor);
+        sep = ", ";
+    } else if (m->rope_freqs) {
+        sinkf(s, "%sRoPE frequency factors (rope_freqs)", sep);
+        sep = ", ";
+    }
+    if (c->no_rope_every == 1) {
+        sinkf(s, "%sno RoPE", sep);
+        sep = ", ";
+    }
+    if (c->embedding_scale != 0.0f || c->residual_scale != 0.0f || c->attention_scale != 0.0f ||
+        c->logit_scale != 0.0f) {
+        sinkf(s, "%smultipliers: embedding %g, residual %g, attention %g, logit 1/%g", sep, (double)c->embedding_scale,
+              (double)c->residual_scale, (double)c->attention_scale, (double)c->logit_scale);
+        sep = ", ";
+    }
+    if (c->swa_pattern && c->sliding_window) {
+        sinkf(s, "%ssliding window %u on %u of every %u layers (RoPE base %g there)", sep, c->sliding_window,
+              c->swa_pattern - 1, c->swa_pattern, (double)c->rope_theta_swa);
+        sep = ", ";
+    }
+    if (c->attn_softcap != 0.0f || c->final_softcap != 0.0f) {
+        sinkf(s, "%ssoft-capping: attention %g, logits %g", sep, (double)c->attn_softcap, (double)c->final_softcap);
+        sep = ", ";
+    }
+    sinkf(s, "%s\n", *sep ? "" : "none");
+}
+
 static void describe_gguf(text_sink *s, const llmbm_model *m) {
     const llmbm_config *c = &m->config;
     const llmbm_quant_mix *mix = &m->mix;
     static const char *const modes[] = {"llama2.c", "normal (adjacent pairs)", "neox (split halves)"};
     sinkf(s, "architecture: %s\n", m->arch);
+    describe_features(s, m);
     sinkf(s, "parameters: %llu (%.2f M)\n", (unsigned long long)mix->n_params, (double)mix->n_params / 1e6);
     sinkf(s, "context_length: %u\n", c->seq_len);
     sinkf(s, "rope: %s, %u dims, scale %g%s\n", modes[c->rope_mode], c->rope_dim, (double)c->rope_freq_scale,

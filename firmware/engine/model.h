@@ -19,6 +19,13 @@ typedef enum llmbm_format {
     LLMBM_FORMAT_GGUF,
 } llmbm_format;
 
+/* The FFN's gate activation: silu(gate) * up, or gelu(gate) * up with ggml's
+ * tanh approximation (gemma). */
+typedef enum llmbm_ffn_act {
+    LLMBM_FFN_SILU = 0,
+    LLMBM_FFN_GELU_TANH,
+} llmbm_ffn_act;
+
 /* How RoPE pairs up the elements of a head. */
 typedef enum llmbm_rope_mode {
     LLMBM_ROPE_LLAMA2C = 0, /* run.c's loop exactly (adjacent pairs, powf per pair) */
@@ -42,6 +49,27 @@ typedef struct llmbm_config {
     llmbm_rope_mode rope_mode;
     uint32_t rope_dim;     /* rotated elements per head (<= head_size); GGUF modes */
     float rope_freq_scale; /* linear rope scaling: positions times this (1 = none) */
+    /* granite's multipliers, 0 = none (as llama.cpp reads them): the token
+     * embedding times embedding_scale; each block's output times
+     * residual_scale before it joins the residual stream; q.k times
+     * attention_scale instead of 1/sqrt(head_size); logits divided by
+     * logit_scale. */
+    float embedding_scale, residual_scale, attention_scale, logit_scale;
+    uint32_t no_rope_every; /* layers l with (l + 1) % this == 0 skip RoPE; 0: none */
+    llmbm_ffn_act ffn_act;
+    /* Sliding-window attention (gemma): layers l with l % swa_pattern <
+     * swa_pattern - 1 attend to the last sliding_window positions only and
+     * rotate with rope_theta_swa / rope_freq_scale_swa; the others are global.
+     * swa_pattern 0: every layer global. */
+    uint32_t sliding_window, swa_pattern;
+    float rope_theta_swa, rope_freq_scale_swa;
+    /* gemma2's soft-capping, 0 = none: x -> cap * tanh(x / cap) on attention
+     * scores (after scaling) and on the final logits. */
+    float attn_softcap, final_softcap;
+    /* LongRoPE (phi3): above rope_orig_ctx positions of context the long
+     * factors apply; cos and sin are multiplied by rope_attn_factor (0 = 1). */
+    uint32_t rope_orig_ctx;
+    float rope_attn_factor;
 } llmbm_config;
 
 typedef struct llmbm_layer {
@@ -55,6 +83,10 @@ typedef struct llmbm_layer {
     llmbm_weight w2;      /* dim x hidden (down) */
     llmbm_weight w3;      /* hidden x dim (up) */
     const float *bq, *bk, *bv; /* qwen2's attention biases; NULL when absent */
+    const float *q_norm, *k_norm; /* head_size each: per-head RMSNorm of Q and K (qwen3); NULL when absent */
+    bool no_rope;                 /* this layer's Q and K are not rotated (smollm3) */
+    bool local;                   /* sliding-window layer: config.sliding_window, the swa rope */
+    const float *post_attn_norm, *post_ffn_norm; /* dim each: RMSNorm of each block's output (gemma); NULL when absent */
 } llmbm_layer;
 
 /* Tensors per ggml type in a GGUF file (`llmbm info`'s quant mix). */
@@ -77,7 +109,9 @@ typedef struct llmbm_model {
     char path[200];
     /* GGUF only */
     char arch[32];             /* general.architecture */
-    const float *rope_freqs;   /* rope_dim/2 frequency divisors (llama3 rope), or NULL */
+    const struct llmbm_arch *arch_info; /* its row in arch.c's table */
+    const float *rope_freqs;   /* rope_dim/2 frequency divisors (llama3 rope; phi3's short), or NULL */
+    const float *rope_freqs_long; /* phi3's long factors, or NULL */
     float *aux;                /* owned: norms and biases converted to f32 */
     llmbm_quant_mix mix;
 } llmbm_model;

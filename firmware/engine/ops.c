@@ -316,6 +316,31 @@ void llmbm_attention_head(float *out, float *att, const float *q, const float *k
     llmbm_kernel_attn_accum(k_table, LLMBM_F32)(out, att, v, stride, head_size, n_t);
 }
 
+void llmbm_gelu_mul(float *hb, const float *hb2, size_t n) {
+    const float sqrt_2_over_pi = 0.79788456080286535587989211986876f, coef_a = 0.044715f;
+    for (size_t i = 0; i < n; i++) {
+        float x = hb[i];
+        hb[i] = 0.5f * x * (1.0f + eng_tanhf(sqrt_2_over_pi * x * (1.0f + coef_a * x * x))) * hb2[i];
+    }
+}
+
+void llmbm_softcap(float *x, float cap, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = cap * eng_tanhf(x[i] / cap);
+}
+
+void llmbm_attention_head_capped(float *out, float *att, const float *q, const float *k, const float *v,
+                                 size_t stride, size_t head_size, size_t n_t, float cap) {
+    const llmbm_kernel_table *k_table = llmbm_isa_table();
+    llmbm_kernel_attn_scores(k_table, LLMBM_F32)(att, q, k, stride, head_size, n_t, eng_sqrtf((float)head_size));
+    llmbm_softcap(att, cap, n_t);
+    llmbm_kernel_softmax(k_table, LLMBM_F32)(att, n_t);
+    llmbm_kernel_attn_accum(k_table, LLMBM_F32)(out, att, v, stride, head_size, n_t);
+}
+
+void llmbm_scale(float *x, float s, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
 void llmbm_add(float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }

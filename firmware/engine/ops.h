@@ -65,5 +65,19 @@ void llmbm_silu_mul(float *hb, const float *hb2, size_t n);
 void llmbm_attention_head(float *out, float *att, const float *q, const float *k, const float *v,
                           size_t stride, size_t head_size, int pos);
 
+/* hb[i] = gelu(hb[i]) * hb2[i], ggml's tanh approximation of GELU. */
+void llmbm_gelu_mul(float *hb, const float *hb2, size_t n);
+
+/* x[i] = cap * tanh(x[i] / cap): gemma2's soft-capping. */
+void llmbm_softcap(float *x, float cap, size_t n);
+
+/* llmbm_attention_head over n_t positions with the scores soft-capped
+ * (llmbm_softcap) between scaling and softmax. */
+void llmbm_attention_head_capped(float *out, float *att, const float *q, const float *k, const float *v,
+                                 size_t stride, size_t head_size, size_t n_t, float cap);
+
+/* x[i] *= s. */
+void llmbm_scale(float *x, float s, size_t n);
+
 /* x[i] += y[i]. */
 void llmbm_add(float *x, const float *y, size_t n);

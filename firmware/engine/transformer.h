@@ -11,13 +11,15 @@
 typedef struct llmbm_transformer {
     const llmbm_model *model;
     uint32_t ctx_len; /* positions the KV cache holds (<= seq_len) */
+    const float *rope_freqs; /* the model's frequency factors for this ctx_len (LongRoPE picks by it) */
     float *x, *xb, *xb2; /* dim */
     float *q;            /* n_heads*head_size */
     float *hb, *hb2;     /* hidden_dim */
     float *att;          /* n_heads*ctx_len */
     float *logits;       /* vocab_size */
     float *key_cache, *value_cache; /* n_layers*ctx_len*kv_dim */
-    float *rope;                    /* 2*head_size: RoPE's (cos, sin) at this token's position */
+    float *rope; /* 2*head_size: RoPE's (cos, sin) at this token's position; GGUF modes use
+                  * head_size for the global angles and the rest for sliding-window layers' */
     void *scratch;                  /* llmbm_matvec scratch */
     void *block;                    /* one allocation for all of the above */
 } llmbm_transformer;

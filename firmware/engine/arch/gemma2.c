@@ -1,0 +1,39 @@
+/* gemma2 (Gemma 2: 2B, 9B, 27B). As gemma3 (see gemma3.c) without Q/K norms,
+ * and with:
+ * - soft-capping of attention scores (attn_logit_softcapping, default 50)
+ *   and of the final logits (final_logit_softcapping, default 30):
+ *   x -> cap * tanh(x / cap);
+ * - sliding-window attention (attention.sliding_window, default 4096) on
+ *   alternate layers (even l), same RoPE base and scale on all layers;
+ * - q.k scaled by 1/sqrt(head_size), or 1/sqrt(dim/n_heads) for the 46-layer
+ *   27B, as llama.cpp does.
+ * The defaults and the pattern are llama.cpp's (the file may omit the keys). */
+#include "arch.h"
+
+#include "eng_math.h"
+
+static int read_gemma2(const gguf_file *g, llmbm_config *c, const char *name, llmbm_err *err) {
+    c->sliding_window = 4096;
+    c->attn_softcap = 50.0f;
+    c->final_softcap = 30.0f;
+    if (gguf_get_u32(g, "gemma2.attention.sliding_window", &c->sliding_window) == GGUF_WRONG_TYPE ||
+        gguf_get_f32(g, "gemma2.attn_logit_softcapping", &c->attn_softcap) == GGUF_WRONG_TYPE ||
+        gguf_get_f32(g, "gemma2.final_logit_softcapping", &c->final_softcap) == GGUF_WRONG_TYPE)
+        return llmbm_fail(err, "%s: a gemma2 sliding-window or soft-capping key has the wrong type", name);
+    c->swa_pattern = 2;
+    c->rope_theta_swa = c->rope_theta;
+    c->rope_freq_scale_swa = c->rope_freq_scale;
+    c->embedding_scale = eng_sqrtf((float)c->dim);
+    uint32_t scale_dim = c->n_layers == 46 ? c->dim / c->n_heads : c->head_size;
+    c->attention_scale = 1.0f / eng_sqrtf((float)scale_dim);
+    return 0;
+}
+
+const llmbm_arch llmbm_arch_gemma2 = {
+    .name = "gemma2",
+    .rope_mode = LLMBM_ROPE_NEOX,
+    .post_norms = true,
+    .ffn_act = LLMBM_FFN_GELU_TANH,
+    .features = "embedding x sqrt(dim), post-attention/FFN norms, GELU, attention and logit soft-capping",
+    .read_metadata = read_gemma2,
+};
