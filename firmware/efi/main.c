@@ -38,8 +38,7 @@ static void banner(void)
                (unsigned)(fw_tsc_hz() / 1000000));
     if (fw_mp_single_reason())
         txt_printf("cores: running on one core: %s\n", fw_mp_single_reason());
-    if (fw_console_mirrors_serial())
-        txt_printf("console: mirrored to the serial port\n");
+    fw_console_banner();
     char signer[128];
     if (fw_image_signer(signer, sizeof signer))
         txt_printf("Secure Boot: %s | binary signed by: %s\n", fw_secure_boot_state(), signer);
@@ -72,6 +71,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         .use_cores = fw_mp_use_cores,
         .core_id = fw_mp_cpu_id,
         .columns = fw_console_columns,
+        .style = fw_console_style,
+        .set_font_scale = fw_console_set_font_scale,
     };
     repl_run(&sys);
 }
