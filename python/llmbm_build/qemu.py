@@ -2,6 +2,7 @@
 
     python3 -m llmbm_build.qemu IMAGE [--input FILE] [--timeout S] [--smp N] [--accel auto|tcg|kvm]
                                 [--memory MB] [--ovmf-code P] [--ovmf-vars P] [--interactive]
+                                [--vga std|none]
 
 Defaults fit the machine: ``--accel auto`` takes KVM when /dev/kvm opens and a short probe boot
 works, else TCG (saying why answers will be slow); ``--smp`` is the host's cores (up to 8);
@@ -243,6 +244,7 @@ def qemu_command(
     qemu: str = "qemu-system-x86_64",
     secure_boot: bool = False,
     qmp: Path | None = None,
+    vga: str = "std",
 ) -> list[str]:
     # mon:stdio multiplexes the monitor on the terminal (Ctrl-A X quits); headless runs get a
     # plain serial on stdio and no monitor so nothing typed can be taken as a monitor command.
@@ -275,6 +277,9 @@ def qemu_command(
         "-nic",
         "none",  # no PXE attempts before the disk
         # No window, but the std VGA device stays: OVMF's GOP draws on it and screendump reads it.
+        # vga="none" leaves the machine without a display adapter: no GOP, ConOut on serial only.
+        "-vga",
+        vga,
         "-display",
         "none",
         *(["-qmp", f"unix:{qmp},server=on,wait=off"] if qmp is not None else []),
@@ -547,6 +552,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--interactive", action="store_true", help="console on this terminal")
     parser.add_argument(
+        "--vga",
+        choices=("std", "none"),
+        default="std",
+        help="display adapter: std (OVMF's GOP, the framebuffer console) or none (text console only)",
+    )
+    parser.add_argument(
         "--secure-boot",
         action="store_true",
         help="boot OVMF's Secure Boot build (SMM, TCG); --ovmf-vars names a store with keys enrolled",
@@ -600,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
             qemu=args.qemu,
             secure_boot=args.secure_boot,
             qmp=qmp,
+            vga=args.vga,
         )
         if interactive:
             print("llmbm-qemu: Ctrl-A X quits QEMU", file=sys.stderr)
