@@ -101,6 +101,11 @@ unsigned fw_console_set_font_scale(unsigned scale)
     return fw_gop_set_scale(scale);
 }
 
+unsigned fw_console_cell_width(uint32_t cp)
+{
+    return fw_gop_active() ? fw_gop_cell_width(cp) : 1;
+}
+
 static void serial_write(const char *bytes, UINTN len)
 {
     if (!mirror)

@@ -55,6 +55,8 @@ void fw_console_style(int style);
 /* repl_sys.set_font_scale: 0 = automatic; returns the scale, 0 without a
  * framebuffer console. */
 unsigned fw_console_set_font_scale(unsigned scale);
+/* repl_sys.cell_width: the framebuffer font's widths, else 1. */
+unsigned fw_console_cell_width(uint32_t cp);
 /* The banner's "console:" line, if there is something to say. */
 void fw_console_banner(void);
 
@@ -65,6 +67,7 @@ void fw_gop_write(const char *text, size_t len);
 unsigned fw_gop_columns(void);
 void fw_gop_color(int color);
 unsigned fw_gop_set_scale(unsigned scale);
+unsigned fw_gop_cell_width(uint32_t cp);
 /* "1280x800, 160x50 cells at scale 1 (GNU Unifont 15.0.01)" */
 void fw_gop_describe(char *out, size_t cap);
 

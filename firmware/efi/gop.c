@@ -132,6 +132,11 @@ unsigned fw_gop_set_scale(unsigned scale)
     return s;
 }
 
+unsigned fw_gop_cell_width(uint32_t cp)
+{
+    return font_advance(cp);
+}
+
 void fw_gop_describe(char *out, size_t cap)
 {
     txt_snprintf(out, cap, "%ux%u, %ux%u cells at scale %u (GNU Unifont %s)", con.width, con.height, con.cols,

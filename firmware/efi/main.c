@@ -73,6 +73,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         .columns = fw_console_columns,
         .style = fw_console_style,
         .set_font_scale = fw_console_set_font_scale,
+        .cell_width = fw_console_cell_width,
     };
     repl_run(&sys);
 }

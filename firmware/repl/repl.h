@@ -72,6 +72,9 @@ typedef struct repl_sys {
      * font_scale=); returns the scale in use, 0 when the console is not
      * one the REPL can scale (NULL: the same). */
     unsigned (*set_font_scale)(unsigned scale);
+    /* Cells a character takes on the console: 0, 1 or 2 (NULL: one each).
+     * The console's backspace then steps over a whole character. */
+    unsigned (*cell_width)(uint32_t cp);
 } repl_sys;
 
 /* Reads repl.cfg (reporting problems), prints the model status and runs
