@@ -194,9 +194,21 @@ static void put_char(fbcon *c, uint32_t cp)
 {
     font_glyph g = font_lookup(cp);
     if (g.combining) {
-        if (c->have_base) {
-            cell(c, c->base_col, c->base_row)->mark = (uint16_t)cp;
-            draw_cell(c, c->base_col, c->base_row);
+        /* On the character left of the cursor, as terminals do (so the
+         * line editor can add a mark without redrawing its base); at the
+         * start of a row, on the character that wrapped there from. */
+        unsigned col = c->base_col, row = c->base_row;
+        bool found = c->have_base;
+        if (c->col > 0) {
+            col = cursor_col(c) == c->col ? c->col - 1 : c->cols - 1;
+            if (col > 0 && cell(c, col, c->row)->flags & FBCON_RIGHT_HALF)
+                col--;
+            row = c->row;
+            found = cell(c, col, row)->cp != 0;
+        }
+        if (found) {
+            cell(c, col, row)->mark = (uint16_t)cp;
+            draw_cell(c, col, row);
         }
         return;  /* a mark with nothing before it on screen is dropped */
     }

@@ -5,7 +5,8 @@
  * line, back to column 0), '\r', '\b' (one character left, not erasing:
  * the line editor redraws over it) and '\t'. A double-width character takes
  * two cells and '\b' steps over both, so the line editor's "one backspace
- * per character" holds. A line that reaches the right edge wraps; a new line
+ * per character" holds. A combining mark goes on the character left of the
+ * cursor. A line that reaches the right edge wraps; a new line
  * at the bottom scrolls the buffer up by one row of cells.
  *
  * The cells (character, combining mark, colour) are kept besides the pixels

@@ -95,9 +95,11 @@ void line_view_draw(line_view *v, const char *text, size_t len, size_t cursor, l
     unsigned d = 0;
     while (d < m && d < v->n_shown && now[d] == v->shown[d])
         d++;
-    /* A combining mark that comes or goes changes its base's cell: redraw
-     * from the base (a character drawn anew loses its old marks). */
-    while (d > 0 && ((d < v->n_shown && !wid(v, v->shown[d])) || (d < m && !wid(v, now[d]))))
+    /* A combining mark that goes (or is replaced) changes its base's cell:
+     * redraw from the base, which loses its old marks when drawn anew. A
+     * mark that comes needs nothing: the console puts it on the character
+     * left of the cursor. */
+    while (d > 0 && d < v->n_shown && !wid(v, v->shown[d]))
         d--;
     unsigned old_cells = 0;
     for (unsigned j = 0; j < v->n_shown; j++)

@@ -31,9 +31,13 @@ static void *alloc(size_t n)
     return malloc(n);
 }
 
+static unsigned backspaces;  /* sent to the console: what a serial transcript would show */
+
 static void to_console(void *ctx, const char *bytes, size_t len)
 {
     (void)ctx;
+    for (size_t i = 0; i < len; i++)
+        backspaces += bytes[i] == '\b';
     fbcon_write(&con, bytes, len);
 }
 
@@ -122,13 +126,23 @@ static void test_wide_line_scrolls_within_the_row(void)
 static void test_combining_mark(void)
 {
     start();
-    type("e\xcc\x81x");  /* e + combining acute, x: two cells */
+    backspaces = 0;
+    type("e");
+    type("\xcc\x81");
+    type("x");           /* e + combining acute, x: two cells */
     ROW_IS("e\xcc\x81x", 2u);
+    CHECK_MSG(backspaces == 0, "typing a mark at the end sent %u backspaces", backspaces);
     key(8);              /* Backspace removes x */
     key(8);              /* and then the mark */
     ROW_IS("e", 1u);
     type("\xcc\x82y");   /* circumflex on e, then y */
     ROW_IS("e\xcc\x82y", 2u);
+    key(REPL_KEY_LEFT);  /* before y */
+    key(REPL_KEY_LEFT);  /* before the circumflex */
+    key(REPL_KEY_DELETE);
+    ROW_IS("ey", 1u);
+    type("\xcc\x83");   /* a tilde inserted mid-line goes on e */
+    ROW_IS("e\xcc\x83y", 1u);
 }
 
 int main(void)
