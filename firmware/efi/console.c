@@ -1,5 +1,12 @@
-/* Console: plat_write onto ConOut (and a serial port when ConOut lacks
- * one), and key input from ConIn.
+/* Console: plat_write onto the framebuffer console (gop.c) when there is a
+ * Graphics Output Protocol, else onto ConOut; a serial port gets the same
+ * text as raw UTF-8; key input comes from ConIn.
+ *
+ * Framebuffer. With GOP, text is drawn by us (fbcon, Unifont) and ConOut is
+ * not written at all: OVMF's and most PCs' ConOut includes a graphics
+ * console on the same framebuffer, which would draw its own (ASCII-only)
+ * copy of the text over ours. ConIn stays: keys still come from the
+ * keyboard and from the serial terminal.
  *
  * Serial mirroring. Headless runs (tests, servers with a BMC) read the
  * serial port. OVMF, and firmware with "console redirection", already put
@@ -11,6 +18,7 @@
 #include "fw.h"
 #include "platform.h"
 #include "repl.h"
+#include "text.h"
 
 static EFI_SERIAL_IO_PROTOCOL *mirror;
 
@@ -60,7 +68,9 @@ void fw_console_init(void)
 {
     /* Some firmware hands over with the text cursor hidden. */
     fw_st->ConOut->EnableCursor(fw_st->ConOut, TRUE);
-    if (conout_has_serial())
+    /* With our own screen, ConOut's serial terminal goes silent too, so we
+     * write the UART ourselves whether or not ConOut has one. */
+    if (!fw_gop_init() && conout_has_serial())
         return;
     EFI_GUID serial_guid = EFI_SERIAL_IO_PROTOCOL_GUID;
     EFI_SERIAL_IO_PROTOCOL *serial = NULL;
@@ -68,9 +78,32 @@ void fw_console_init(void)
         mirror = serial;
 }
 
-bool fw_console_mirrors_serial(void)
+void fw_console_banner(void)
 {
-    return mirror != NULL;
+    const char *serial = mirror ? ", mirrored to the serial port" : "";
+    if (fw_gop_active()) {
+        char what[128];
+        fw_gop_describe(what, sizeof what);
+        txt_printf("console: framebuffer %s%s\n", what, serial);
+    } else if (mirror) {
+        txt_printf("console: mirrored to the serial port\n");
+    }
+}
+
+void fw_console_style(int style)
+{
+    if (fw_gop_active())
+        fw_gop_color(style);
+}
+
+unsigned fw_console_set_font_scale(unsigned scale)
+{
+    return fw_gop_set_scale(scale);
+}
+
+unsigned fw_console_cell_width(uint32_t cp)
+{
+    return fw_gop_active() ? fw_gop_cell_width(cp) : 1;
 }
 
 static void serial_write(const char *bytes, UINTN len)
@@ -143,9 +176,13 @@ static void put_byte(uint8_t b)
 
 void plat_write(const char *text, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        put_byte((uint8_t)text[i]);
-    flush_wide();
+    if (fw_gop_active()) {
+        fw_gop_write(text, len);
+    } else {
+        for (size_t i = 0; i < len; i++)
+            put_byte((uint8_t)text[i]);
+        flush_wide();
+    }
     if (mirror) {
         /* Raw UTF-8 to the serial terminal, with CR before each LF. */
         size_t start = 0;
@@ -160,54 +197,15 @@ void plat_write(const char *text, size_t len)
     }
 }
 
-static int32_t translate(const EFI_INPUT_KEY *key)
-{
-    if (key->UnicodeChar)
-        return key->UnicodeChar;
-    switch (key->ScanCode) {
-    case SCAN_UP: return REPL_KEY_UP;
-    case SCAN_DOWN: return REPL_KEY_DOWN;
-    case SCAN_LEFT: return REPL_KEY_LEFT;
-    case SCAN_RIGHT: return REPL_KEY_RIGHT;
-    case SCAN_HOME: return REPL_KEY_HOME;
-    case SCAN_END: return REPL_KEY_END;
-    case SCAN_DELETE: return REPL_KEY_DELETE;
-    case SCAN_ESC: return REPL_KEY_ESC;
-    default: return REPL_KEY_NONE;
-    }
-}
-
 unsigned fw_console_columns(void)
 {
+    if (fw_gop_active()) {
+        unsigned cols = fw_gop_columns();
+        return cols > 1000 ? 1000 : cols;
+    }
     UINTN cols = 0, rows = 0;
     SIMPLE_TEXT_OUTPUT_INTERFACE *out = fw_st->ConOut;
     if (!out->Mode || EFI_ERROR(out->QueryMode(out, (UINTN)out->Mode->Mode, &cols, &rows)) || cols < 20)
         return 80;
     return cols > 1000 ? 1000 : (unsigned)cols;
-}
-
-int32_t fw_poll_key(void)
-{
-    EFI_INPUT_KEY key;
-    if (EFI_ERROR(fw_st->ConIn->ReadKeyStroke(fw_st->ConIn, &key)))
-        return REPL_KEY_NONE;
-    return translate(&key);
-}
-
-int32_t fw_read_key(void)
-{
-    for (;;) {
-        EFI_INPUT_KEY key;
-        EFI_STATUS st = fw_st->ConIn->ReadKeyStroke(fw_st->ConIn, &key);
-        if (st == EFI_NOT_READY) {
-            UINTN index;
-            fw_bs->WaitForEvent(1, &fw_st->ConIn->WaitForKey, &index);
-            continue;
-        }
-        if (EFI_ERROR(st))
-            continue;  /* EFI_DEVICE_ERROR: a flaky keyboard; keep waiting */
-        int32_t k = translate(&key);
-        if (k != REPL_KEY_NONE)
-            return k;
-    }
 }

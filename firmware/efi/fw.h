@@ -48,14 +48,33 @@ void fw_memory_info(uint64_t *free_total, uint64_t *largest_free);
 
 /* console.c */
 void fw_console_init(void);
-/* Whether console output is also copied to a serial port by us. */
-bool fw_console_mirrors_serial(void);
-/* Blocks for one key; returns a code point or a REPL_KEY_* value. */
+/* keys.c: blocks for one key; returns a code point or a REPL_KEY_* value. */
 int32_t fw_read_key(void);
 /* Columns of the current text mode (80 if the firmware cannot say). */
 unsigned fw_console_columns(void);
 /* Returns at once: a key, or REPL_KEY_NONE. */
 int32_t fw_poll_key(void);
+
+/* Colours the REPL asks for (repl_sys.style), in repl_style order. */
+void fw_console_style(int style);
+/* repl_sys.set_font_scale: 0 = automatic; returns the scale, 0 without a
+ * framebuffer console. */
+unsigned fw_console_set_font_scale(unsigned scale);
+/* repl_sys.cell_width: the framebuffer font's widths, else 1. */
+unsigned fw_console_cell_width(uint32_t cp);
+/* The banner's "console:" line, if there is something to say. */
+void fw_console_banner(void);
+
+/* gop.c: the framebuffer console on the Graphics Output Protocol. */
+bool fw_gop_init(void);
+bool fw_gop_active(void);
+void fw_gop_write(const char *text, size_t len);
+unsigned fw_gop_columns(void);
+void fw_gop_color(int color);
+unsigned fw_gop_set_scale(unsigned scale);
+unsigned fw_gop_cell_width(uint32_t cp);
+/* "1280x800, 160x50 cells at scale 1 (GNU Unifont 15.0.01)" */
+void fw_gop_describe(char *out, size_t cap);
 
 /* secure_boot.c: "on", "off", "off (setup mode ...)" or "not supported ...". */
 const char *fw_secure_boot_state(void);

@@ -38,8 +38,7 @@ static void banner(void)
                (unsigned)(fw_tsc_hz() / 1000000));
     if (fw_mp_single_reason())
         txt_printf("cores: running on one core: %s\n", fw_mp_single_reason());
-    if (fw_console_mirrors_serial())
-        txt_printf("console: mirrored to the serial port\n");
+    fw_console_banner();
     char signer[128];
     if (fw_image_signer(signer, sizeof signer))
         txt_printf("Secure Boot: %s | binary signed by: %s\n", fw_secure_boot_state(), signer);
@@ -78,6 +77,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
          * calibration (20 ms), starting the other cores, the banner. */
         .startup_us = plat_now_us,
         .before_start_us = fw_us_before_entry,
+        .style = fw_console_style,
+        .set_font_scale = fw_console_set_font_scale,
+        .cell_width = fw_console_cell_width,
     };
     repl_run(&sys);
 }

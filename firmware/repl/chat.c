@@ -285,6 +285,8 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     int32_t prev = c->toks[c->n - 1];
     uint32_t gen = 0;
     stop_kind why = STOP_MAX;
+    if (st->sys && st->sys->style)
+        st->sys->style(REPL_STYLE_ANSWER);
     while (logits && (max == 0 || gen < max)) {
         int32_t next = llmbm_sample(&s, logits);
         llmbm_sampler_accept(&s, next);
@@ -329,6 +331,8 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     if (!logits && why == STOP_MAX)
         why = STOP_FULL;
     stream_out(&sm, sm.len);
+    if (st->sys && st->sys->style)
+        st->sys->style(REPL_STYLE_MESSAGE);
     uint64_t t2 = plat_now_us();
     if (cfg_u64(st, CFG_SEED) == 0)
         c->rng = s.rng_state;

@@ -38,6 +38,9 @@ static const spec specs[CFG_COUNT] = {
     [CFG_ISA] = { "isa", K_CHOICE, "auto", "auto|scalar|sse2|avx2|avx512|avx512vnni", 0, 0 },
     [CFG_CORES] = { "cores", K_UINT, "0", 0, 0, 0 },
     [CFG_AUTORUN] = { "autorun", K_STRING, "", 0, 0, 0 },
+    /* Pixels per font pixel on the framebuffer console; auto: 1 up to
+     * 1080p-ish, 2 for 4K (firmware/console/fbcon.c fbcon_auto_scale). */
+    [CFG_FONT_SCALE] = { "font_scale", K_CHOICE, "auto", "auto|1|2|3|4|5|6|7|8", 0, 0 },
 };
 
 void cfg_init(repl_cfg *cfg)

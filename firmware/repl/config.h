@@ -29,6 +29,7 @@ typedef enum cfg_key {
     CFG_ISA,
     CFG_CORES,
     CFG_AUTORUN,
+    CFG_FONT_SCALE,
     CFG_COUNT,
 } cfg_key;
 

@@ -86,6 +86,7 @@ void line_read(const repl_sys *sys, char *buf, size_t cap)
     unsigned cols = sys->columns ? sys->columns() : 80;
     static line_view view;
     line_view_reset(&view, cols > sizeof REPL_PROMPT ? cols - (unsigned)sizeof REPL_PROMPT : 2);
+    view.cell_width = sys->cell_width;
     if (ta_dropped) {
         txt_printf("(typed ahead too fast: some keys were lost)\n");
         ta_dropped = false;
@@ -115,6 +116,7 @@ void line_read(const repl_sys *sys, char *buf, size_t cap)
             line_view_draw(&view, ed.buf, ed.len, ed.cur, write_out, 0);
             txt_printf("\n(line limit of %zu bytes reached: the rest is dropped; Enter sends the line)\n", cap - 1);
             line_view_reset(&view, view.width);
+            view.cell_width = sys->cell_width;
             noted = true;
         }
     }

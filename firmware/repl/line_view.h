@@ -9,9 +9,11 @@
  * only what changed: typing at the end of the line echoes just the
  * character, which keeps the serial transcript readable for tests.
  *
- * One cell per code point: double-width (CJK) characters would draw wider;
- * UEFI consoles rarely have the glyphs anyway. Pure C: output goes through
- * a callback so host tests can check the row. */
+ * Cells: one per code point, unless cell_width says otherwise (the
+ * framebuffer console: CJK takes two, a combining mark none). The console
+ * must then step a backspace over a whole character, as the framebuffer
+ * console does; a backspace is never sent for a zero-width one. Pure C:
+ * output goes through a callback so host tests can check the row. */
 #pragma once
 
 #include <stddef.h>
@@ -26,7 +28,9 @@ typedef struct line_view {
     size_t first;    /* the character shown in the first cell */
     uint32_t shown[LINE_VIEW_MAX];
     unsigned n_shown;
-    unsigned col;    /* cursor cell */
+    unsigned col;    /* cursor: index into shown (or past it, over blank cells) */
+    /* Cells a character takes (NULL: one each); set after line_view_reset. */
+    unsigned (*cell_width)(uint32_t cp);
 } line_view;
 
 /* A fresh, empty row with the cursor right after the prompt. */

@@ -7,6 +7,29 @@
 #include "selftest.h"
 #include "text.h"
 
+/* font_scale= as last applied: repl.cfg at boot, then after any /set. */
+static const char *font_scale_applied;
+
+static void font_scale_apply(repl_state *st)
+{
+    const char *text = cfg_get(&st->cfg, CFG_FONT_SCALE);
+    if (text == font_scale_applied || !st->sys->set_font_scale)
+        return;
+    font_scale_applied = text;
+    uint64_t scale = 0;
+    if (!txt_eq_nocase(text, "auto"))
+        txt_parse_u64(text, &scale);  /* the choices are 1..8 */
+    unsigned got = st->sys->set_font_scale((unsigned)scale);
+    if (scale && got && got != scale)
+        txt_printf("font_scale %u does not fit this screen: using %u\n", (unsigned)scale, got);
+}
+
+static void style(const repl_state *st, repl_style s)
+{
+    if (st->sys->style)
+        st->sys->style(s);
+}
+
 /* Long enough for a pasted paragraph. */
 #define LINE_CAP 16384
 
@@ -81,6 +104,7 @@ void repl_run(const repl_sys *sys)
     }
     uint64_t cfg_done = plat_now_us();
     cores_apply(&st);
+    font_scale_apply(&st);
     session_boot(&st);
     print_ready_time(sys, platform_us, repl_start, cfg_done);
     txt_printf("Type /help for commands.\n");
@@ -98,8 +122,11 @@ void repl_run(const repl_sys *sys)
         autorun_file(&st, autorun);
     }
     for (;;) {
+        style(&st, REPL_STYLE_PROMPT);
         txt_puts(REPL_PROMPT);
+        style(&st, REPL_STYLE_INPUT);
         line_read(sys, line, cap);
+        style(&st, REPL_STYLE_MESSAGE);
         repl_execute(&st, line);
     }
 }
@@ -111,8 +138,10 @@ void repl_execute(repl_state *st, char *line)
         p++;
     if (!*p)
         return;
-    if (*p == '/')
+    if (*p == '/') {
         command_run(st, p);
-    else
+        font_scale_apply(st);  /* after a /set font_scale */
+    } else {
         session_chat(st, p);
+    }
 }

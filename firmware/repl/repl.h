@@ -33,6 +33,14 @@ typedef struct repl_dirent {
 } repl_dirent;
 typedef void (*repl_dir_fn)(void *ctx, const repl_dirent *entry);
 
+/* What a piece of text is, for consoles that colour it (repl_sys.style). */
+typedef enum repl_style {
+    REPL_STYLE_MESSAGE,  /* the REPL's own text: the default */
+    REPL_STYLE_PROMPT,
+    REPL_STYLE_INPUT,    /* the line being typed */
+    REPL_STYLE_ANSWER,   /* the model's words */
+} repl_style;
+
 typedef struct repl_sys {
     /* Blocks until a key is pressed: a code point (CR = 13, LF = 10,
      * backspace = 8 or 127, Ctrl-C = 3) or a REPL_KEY_* value. */
@@ -70,6 +78,15 @@ typedef struct repl_sys {
      * isa=L. They replace repl.cfg's (/cfg shows "command line"); the
      * strings must live as long as the REPL. */
     const char *const *settings;
+    /* Colours what is written from now on (NULL: a plain console). */
+    void (*style)(int repl_style);
+    /* The framebuffer font's scale, 1..8 or 0 for automatic (repl.cfg
+     * font_scale=); returns the scale in use, 0 when the console is not
+     * one the REPL can scale (NULL: the same). */
+    unsigned (*set_font_scale)(unsigned scale);
+    /* Cells a character takes on the console: 0, 1 or 2 (NULL: one each).
+     * The console's backspace then steps over a whole character. */
+    unsigned (*cell_width)(uint32_t cp);
 } repl_sys;
 
 /* Reads repl.cfg (reporting problems), prints the model status and runs

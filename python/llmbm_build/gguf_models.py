@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -134,11 +135,13 @@ def write_gguf_model(
     tokenizer_from: Path | None = None,
     chat_template: str | None = None,
     k_fallback: bool = False,
+    extra_keys: Callable[[gguf.GGUFWriter], None] | None = None,
 ) -> GgufModel:
     """Writes a model; `omit` drops tensors by name and `overrides` replaces tensor data (both
     for bad-input tests). The classifier is tied unless config.shared_classifier is False.
     With `k_fallback`, matrices whose rows a K-quant cannot hold use llama.cpp's fallback type
-    (K_FALLBACK) instead of failing, as real K-quant files of such shapes do."""
+    (K_FALLBACK) instead of failing, as real K-quant files of such shapes do. `extra_keys` adds
+    metadata of its own (a synthetic vocabulary, say) before the tensors."""
     rng = np.random.default_rng(seed + 1000)
     w = random_weights(config, seed=seed)
     c = config
@@ -156,6 +159,8 @@ def write_gguf_model(
         copy_tokenizer(writer, tokenizer_from)
     if chat_template is not None:
         writer.add_chat_template(chat_template)
+    if extra_keys is not None:
+        extra_keys(writer)
     stored: dict[str, F32] = {}
 
     def put(name: str, value: F32, ty: QT) -> F32:

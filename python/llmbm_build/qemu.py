@@ -2,6 +2,7 @@
 
     python3 -m llmbm_build.qemu IMAGE [--input FILE] [--timeout S] [--smp N] [--accel auto|tcg|kvm]
                                 [--memory MB] [--ovmf-code P] [--ovmf-vars P] [--interactive]
+                                [--vga std|none]
 
 Defaults fit the machine: ``--accel auto`` takes KVM when /dev/kvm opens and a short probe boot
 works, else TCG (saying why answers will be slow); ``--smp`` is the host's cores (up to 8);
@@ -13,7 +14,10 @@ Headless runs stream the serial console to stdout as it arrives. With ``--input`
 FILE is typed into the REPL once its prompt ``llmbm> `` has appeared and the console has gone
 quiet. A line ``@key NAME after S`` instead sends one key S seconds after the previous line was
 typed, without waiting for a prompt: that is how a test presses Esc (``esc``) or Ctrl-C
-(``ctrl-c``) while an answer is being generated. Exit status:
+(``ctrl-c``) while an answer is being generated. A line ``@screendump FILE`` waits like a typed
+line (a new prompt, then quiet) and saves the screen as a PPM image through QMP (QEMU's
+``screendump``); the next line is then typed at that same prompt. The firmware draws the screen
+before it writes the serial port, so a quiet console means a finished screen. Exit status:
 
 * the firmware's status: QEMU exit 0 (ResetSystem shutdown) gives 0; an isa-debug-exit write of
   ``v`` makes QEMU exit with ``(v << 1) | 1``, which maps back to ``v``;
@@ -27,11 +31,13 @@ typed, without waiting for a prompt: that is how a test presses Esc (``esc``) or
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import selectors
 import shutil
 import signal
+import socket as socketlib
 import subprocess
 import sys
 import tempfile
@@ -107,11 +113,23 @@ class KeyPress:
     after: float
 
 
-InputItem = str | KeyPress
+@dataclass(frozen=True)
+class Screendump:
+    """An input-file ``@screendump FILE`` line: save the screen at the next prompt."""
+
+    path: Path
+
+
+InputItem = str | KeyPress | Screendump
 
 
 def parse_input_line(line: str) -> InputItem:
-    """A line to type at the next prompt, or a KeyPress for ``@key NAME after S``."""
+    """A line to type at the next prompt, a KeyPress for ``@key NAME after S``, or a Screendump."""
+    dump = re.fullmatch(r"@screendump\s+(\S.*?)\s*", line)
+    if dump:
+        return Screendump(Path(dump.group(1)))
+    if re.match(r"@screendump\b", line):
+        raise BuildError(f"bad input line {line!r}: expected '@screendump FILE'")
     if not re.match(r"@key\b", line):
         return line
     match = _KEY_LINE.fullmatch(line)
@@ -225,6 +243,8 @@ def qemu_command(
     interactive: bool = False,
     qemu: str = "qemu-system-x86_64",
     secure_boot: bool = False,
+    qmp: Path | None = None,
+    vga: str = "std",
 ) -> list[str]:
     # mon:stdio multiplexes the monitor on the terminal (Ctrl-A X quits); headless runs get a
     # plain serial on stdio and no monitor so nothing typed can be taken as a monitor command.
@@ -256,8 +276,13 @@ def qemu_command(
         f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04",
         "-nic",
         "none",  # no PXE attempts before the disk
+        # No window, but the std VGA device stays: OVMF's GOP draws on it and screendump reads it.
+        # vga="none" leaves the machine without a display adapter: no GOP, ConOut on serial only.
+        "-vga",
+        vga,
         "-display",
         "none",
+        *(["-qmp", f"unix:{qmp},server=on,wait=off"] if qmp is not None else []),
         *serial,
         "-no-reboot",
     ]
@@ -342,8 +367,16 @@ def choose_accel(accel: str, ovmf: Ovmf, qemu: str, log=None) -> str:
 class Runner:
     """Drives one headless QEMU: echoes its console, types the input lines, enforces timeouts."""
 
-    def __init__(self, command: Sequence[str], lines: Sequence[InputItem], timeout: float, out=None) -> None:
+    def __init__(
+        self,
+        command: Sequence[str],
+        lines: Sequence[InputItem],
+        timeout: float,
+        out=None,
+        qmp: Path | None = None,
+    ) -> None:
         self.command = list(command)
+        self.qmp = qmp
         self.lines = list(lines)
         self.timeout = timeout
         self.out = out if out is not None else sys.stdout.buffer
@@ -408,6 +441,11 @@ class Runner:
                         last_sent = time.monotonic()
                     continue
                 quiet = now - last_output >= PROMPT_SETTLE
+                if pending and isinstance(pending[0], Screendump):
+                    # At a fresh prompt, like a typed line, but the prompt stays unused.
+                    if quiet and count_prompts(self.console) > prompts_used:
+                        self._screendump(pending.pop(0).path)
+                    continue
                 if pending and quiet and count_prompts(self.console) > prompts_used:
                     prompts_used = count_prompts(self.console)
                     line = pending.pop(0)
@@ -447,6 +485,11 @@ class Runner:
                 return
             time.sleep(KEY_DELAY)
 
+    def _screendump(self, path: Path) -> None:
+        if self.qmp is None:
+            raise BuildError("@screendump needs QEMU started with a QMP socket")
+        qmp_screendump(self.qmp, path)
+
     def _status(self, returncode: int) -> int:
         status = firmware_status(returncode)
         # QEMU reports its own errors with exit 1, which would read as "firmware status 0".
@@ -456,6 +499,34 @@ class Runner:
             print(f"\nllmbm-qemu: QEMU failed (exit code {returncode})", file=sys.stderr)
             return EXIT_QEMU_FAILED
         return status
+
+
+def qmp_screendump(socket_path: Path, image: Path, timeout: float = 30.0) -> None:
+    """Save QEMU's screen to `image` (PPM) through the QMP socket; returns once QEMU wrote it."""
+    with socketlib.socket(socketlib.AF_UNIX, socketlib.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(socket_path))
+        stream = sock.makefile("rwb")
+
+        def reply() -> dict:
+            while True:  # skip the greeting's and asynchronous events' lines
+                line = stream.readline()
+                if not line:
+                    raise BuildError("QMP closed the connection")
+                message = json.loads(line)
+                if "return" in message or "error" in message:
+                    return message
+
+        json.loads(stream.readline())  # the greeting
+        for command in (
+            {"execute": "qmp_capabilities"},
+            {"execute": "screendump", "arguments": {"filename": str(Path(image).resolve())}},
+        ):
+            stream.write(json.dumps(command).encode() + b"\n")
+            stream.flush()
+            answer = reply()
+            if "error" in answer:
+                raise BuildError(f"QMP {command['execute']}: {answer['error'].get('desc', answer)}")
 
 
 def read_input_lines(path: Path) -> list[InputItem]:
@@ -480,6 +551,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ovmf-vars", default="")
     parser.add_argument("--qemu", default="qemu-system-x86_64", help="QEMU binary")
     parser.add_argument("--interactive", action="store_true", help="console on this terminal")
+    parser.add_argument(
+        "--vga",
+        choices=("std", "none"),
+        default="std",
+        help="display adapter: std (OVMF's GOP, the framebuffer console) or none (text console only)",
+    )
     parser.add_argument(
         "--secure-boot",
         action="store_true",
@@ -522,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         # OVMF writes its variable store; each run gets a private copy of the template.
         vars_copy = Path(tmp) / "OVMF_VARS.fd"
         shutil.copyfile(ovmf.vars, vars_copy)
+        qmp = Path(tmp) / "qmp.sock" if any(isinstance(item, Screendump) for item in lines) else None
         command = qemu_command(
             args.image.resolve(),
             ovmf,
@@ -532,13 +610,15 @@ def main(argv: list[str] | None = None) -> int:
             interactive=interactive,
             qemu=args.qemu,
             secure_boot=args.secure_boot,
+            qmp=qmp,
+            vga=args.vga,
         )
         if interactive:
             print("llmbm-qemu: Ctrl-A X quits QEMU", file=sys.stderr)
             returncode = subprocess.call(command)
             status = firmware_status(returncode)
             return EXIT_QEMU_FAILED if status is None else status
-        return Runner(command, lines, args.timeout).run()
+        return Runner(command, lines, args.timeout, qmp=qmp).run()
 
 
 if __name__ == "__main__":

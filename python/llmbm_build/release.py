@@ -1,10 +1,12 @@
 """Package a disk image for release: xz-compressed image plus a SHA256SUMS file.
 
-    python3 -m llmbm_build.release --image IMG --version V --output-dir DIR
+    python3 -m llmbm_build.release --image IMG --version V --output-dir DIR [--licence NAME=FILE ...]
 
 Writes DIR/llm-baremetal-V-x86_64.img.xz and DIR/SHA256SUMS (covering the .img.xz and the
 uncompressed image name, so users can check either after download or after unpacking). The xz
-stream has no timestamps, so the same image always gives the same bytes.
+stream has no timestamps, so the same image always gives the same bytes. Each ``--licence``
+copies the licence of something the firmware embeds (GNU Unifont) to DIR/NAME, listed in
+SHA256SUMS too, so the release carries it.
 """
 
 from __future__ import annotations
@@ -27,9 +29,20 @@ def release_name(version: str) -> str:
     return f"llm-baremetal-{version}-x86_64.img"
 
 
-def package(image: Path, version: str, output_dir: Path) -> tuple[Path, Path]:
+def package(
+    image: Path, version: str, output_dir: Path, licences: dict[str, Path] | None = None
+) -> tuple[Path, Path]:
     if not image.is_file():
         raise BuildError(f"image {image} not found (ninja -C build image)")
+    licence_sums = ""
+    for name, source in (licences or {}).items():
+        if not re.match(r"^[A-Za-z0-9.+_-]+$", name):
+            raise BuildError(f"licence file name {name!r} is not a plain file name")
+        if not source.is_file():
+            raise BuildError(f"licence file {source} not found")
+        data = source.read_bytes()
+        (output_dir / name).write_bytes(data)
+        licence_sums += f"{hashlib.sha256(data).hexdigest()}  {name}\n"
     name = release_name(version)
     xz_path = output_dir / (name + ".xz")
     sums_path = output_dir / "SHA256SUMS"
@@ -48,7 +61,8 @@ def package(image: Path, version: str, output_dir: Path) -> tuple[Path, Path]:
         xz_hash.update(packed)
         dst.write(packed)
     tmp.replace(xz_path)
-    sums_path.write_text(f"{xz_hash.hexdigest()}  {xz_path.name}\n{raw_hash.hexdigest()}  {name}\n")
+    sums = f"{xz_hash.hexdigest()}  {xz_path.name}\n{raw_hash.hexdigest()}  {name}\n"
+    sums_path.write_text(sums + licence_sums)
     return xz_path, sums_path
 
 
@@ -59,9 +73,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", type=Path, required=True)
     parser.add_argument("--version", required=True)
     parser.add_argument("--output-dir", type=Path, required=True)
+    parser.add_argument(
+        "--licence", action="append", default=[], metavar="NAME=FILE", help="ship FILE as DIR/NAME"
+    )
     args = parser.parse_args(argv)
     try:
-        xz_path, sums_path = package(args.image, args.version, args.output_dir)
+        licences: dict[str, Path] = {}
+        for item in args.licence:
+            name, sep, source = item.partition("=")
+            if not sep or not name or not source:
+                raise BuildError(f"--licence {item!r}: expected NAME=FILE")
+            licences[name] = Path(source)
+        xz_path, sums_path = package(args.image, args.version, args.output_dir, licences)
     except BuildError as err:
         print(f"release: error: {err}", file=sys.stderr)
         return 1

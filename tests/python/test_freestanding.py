@@ -19,6 +19,7 @@ PORTABLE_DIRS = {
     "firmware/engine": FREESTANDING,
     "kernels/x86_64": FREESTANDING | INTRINSICS,
     "firmware/repl": FREESTANDING,
+    "firmware/console": FREESTANDING,
 }
 
 

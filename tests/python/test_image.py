@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from llmbm_build import BuildError
 from llmbm_build.image import fat_name_problem
 from llmbm_build.release import package
 
@@ -245,3 +246,16 @@ def test_release(tmp_path: Path, image: Path) -> None:
     first = xz.read_bytes()
     package(image, "9.9.9", tmp_path)
     assert xz.read_bytes() == first, "release packaging is reproducible"
+
+
+def test_release_carries_licences(tmp_path: Path, image: Path) -> None:
+    licence = tmp_path / "copyright"
+    licence.write_text("Font: GPL-2+ with the font embedding exception\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    _, sums = package(image, "9.9.9", out, {"font-copyright.txt": licence})
+    assert (out / "font-copyright.txt").read_bytes() == licence.read_bytes()
+    lines = dict(reversed(line.split("  ")) for line in sums.read_text().splitlines())
+    assert lines["font-copyright.txt"] == hashlib.sha256(licence.read_bytes()).hexdigest()
+    with pytest.raises(BuildError, match="not found"):
+        package(image, "9.9.9", out, {"x.txt": tmp_path / "missing"})

@@ -85,6 +85,9 @@ def test_command_line() -> None:
     assert "-serial stdio" in text and "-display none" in text
     interactive = q.qemu_command(Path("x.img"), ovmf, Path("v.fd"), interactive=True)
     assert "mon:stdio" in interactive
+    assert "-qmp" not in cmd
+    with_qmp = q.qemu_command(Path("x.img"), ovmf, Path("v.fd"), qmp=Path("/t/qmp.sock"))
+    assert with_qmp[with_qmp.index("-qmp") + 1] == "unix:/t/qmp.sock,server=on,wait=off"
 
 
 FAKE_QEMU = textwrap.dedent(
@@ -157,6 +160,9 @@ def test_parse_input_line() -> None:
     assert q.parse_input_line("@key Ctrl-C after 2") == q.KeyPress(b"\x03", 2.0)
     assert q.parse_input_line("@key up after 0") == q.KeyPress(b"\x1b[A", 0.0)
     assert q.parse_input_line("@keyboard layout") == "@keyboard layout", "only '@key' itself is special"
+    assert q.parse_input_line("@screendump /tmp/a b.ppm") == q.Screendump(Path("/tmp/a b.ppm"))
+    with pytest.raises(BuildError, match="expected '@screendump FILE'"):
+        q.parse_input_line("@screendump")
     for bad, why in [
         ("@key esc", "expected '@key NAME after SECONDS'"),
         ("@key esc after", "expected"),
