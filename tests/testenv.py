@@ -39,3 +39,12 @@ def testdata(source_dir: Path) -> Path:
     if not (path / "SOURCES.md").is_file():
         pytest.fail(f"test data not found at {path}: set LLMBM_TESTDATA to the shared/testdata directory")
     return path
+
+
+@pytest.fixture(scope="session")
+def llmbm(build_dir: Path) -> Path:
+    """The host CLI: the reference many tests compare the firmware and the REPL with."""
+    path = build_dir / "llmbm"
+    if not path.is_file():
+        pytest.fail(f"{path} not built: run ninja -C {build_dir}")
+    return path

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testenv import _env_path, build_dir, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)
+from testenv import _env_path, build_dir, llmbm, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -110,14 +110,6 @@ def session(image: Path, boot_tools: None) -> Boot:
     return boot(image, COMMANDS, image.parent, timeout=200, memory=MEMORY_MB)
 
 
-@pytest.fixture(scope="module")
-def llmbm(build_dir: Path) -> Path:
-    path = build_dir / "llmbm"
-    if not path.is_file():
-        pytest.fail(f"{path} not built: the host CLI is the reference for these tests")
-    return path
-
-
 def test_banner(session: Boot) -> None:
     banner = session.banner
     assert re.search(r"llm-baremetal \d+\.\d+\.\d+ \(UEFI x86_64\)", banner), banner

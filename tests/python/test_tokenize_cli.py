@@ -29,14 +29,6 @@ VOCABS = (
 )
 
 
-@pytest.fixture(scope="module")
-def llmbm(build_dir: Path) -> Path:
-    path = build_dir / "llmbm"
-    if not path.is_file():
-        pytest.fail(f"{path} not built: run ninja -C {build_dir}")
-    return path
-
-
 def read_inputs(path: Path) -> list[str]:
     parts = path.read_bytes().decode().split(SEP)
     if parts and parts[-1] == "":

@@ -13,15 +13,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS / "boot"))
 
-from testenv import _env_path, build_dir, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)
-
-
-@pytest.fixture(scope="session")
-def llmbm(build_dir: Path) -> Path:  # noqa: F811  (the fixture, imported above)
-    path = build_dir / "llmbm"
-    if not path.is_file():
-        pytest.fail(f"{path} not built: run ninja -C {build_dir}")
-    return path
+from testenv import _env_path, build_dir, llmbm, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)
 
 
 @pytest.fixture(scope="session")
