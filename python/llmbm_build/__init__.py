@@ -8,8 +8,9 @@ custom target: ``elf2efi`` (static-PIE ELF to PE32+), ``embed`` (tokenizer into 
 from __future__ import annotations
 
 import os
+import shutil
 
-__all__ = ["BuildError", "source_date_epoch"]
+__all__ = ["BuildError", "require_tools", "source_date_epoch"]
 
 
 class BuildError(Exception):
@@ -26,3 +27,11 @@ def source_date_epoch() -> int | None:
         return int(value)
     except ValueError as err:
         raise BuildError(f"SOURCE_DATE_EPOCH={value!r} is not an integer") from err
+
+
+def require_tools(tools: dict[str, str]) -> None:
+    """Every program named (program -> the Debian package that has it) is on PATH, or a
+    BuildError saying what to install."""
+    for tool, package in tools.items():
+        if shutil.which(tool) is None:
+            raise BuildError(f"{tool} not found: apt-get install {package}")

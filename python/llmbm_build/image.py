@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import BuildError, source_date_epoch
+from . import BuildError, require_tools, source_date_epoch
 from .gpt import ESP_TYPE, SECTOR, Partition, last_usable_lba, write_gpt
 
 MIB = 1024 * 1024
@@ -168,18 +168,27 @@ def fat_epoch() -> int:
     return DEFAULT_EPOCH if stamp is None else max(stamp, DEFAULT_EPOCH)  # FAT cannot store dates before 1980
 
 
+def mtools_env(**extra: str) -> dict[str, str]:
+    """The environment every mtools call here runs in: MTOOLS_SKIP_CHECK because the image is not
+    a floppy with a geometry to check, no user mtoolsrc, C locale for parseable output."""
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1", LC_ALL="C", **extra)
+    env.pop("MTOOLSRC", None)
+    return env
+
+
+def fat_target(image: os.PathLike[str] | str) -> str:
+    """mtools' name for the FAT volume inside the image: the file at the partition's offset."""
+    return f"{os.fspath(image)}@@{PARTITION_START}"
+
+
 class Mtools:
     """Runs mtools on the FAT volume at a byte offset inside the image file."""
 
     def __init__(self, image: Path, offset: int, epoch: int) -> None:
-        for tool in ("mformat", "mmd", "mcopy"):
-            if shutil.which(tool) is None:
-                raise BuildError(f"{tool} not found: apt-get install mtools")
+        require_tools({"mformat": "mtools", "mmd": "mtools", "mcopy": "mtools", "mshortname": "mtools"})
         self.target = f"{image}@@{offset}"
-        # TZ=UTC: mtools stores local time in FAT entries. MTOOLS_SKIP_CHECK: the image is not
-        # a floppy with a geometry to check.
-        self.env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), TZ="UTC", MTOOLS_SKIP_CHECK="1", LC_ALL="C")
-        self.env.pop("MTOOLSRC", None)
+        # TZ=UTC: mtools stores local time in FAT entries.
+        self.env = mtools_env(SOURCE_DATE_EPOCH=str(epoch), TZ="UTC")
 
     def run(self, *args: str) -> None:
         result = subprocess.run([*args], env=self.env, capture_output=True, text=True)

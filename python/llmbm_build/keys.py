@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
-from . import BuildError
+from . import BuildError, require_tools
 
 KEY_NAMES = ("PK", "KEK", "db")
 # Which key signs each variable's .auth (the UEFI key hierarchy).
@@ -45,9 +44,7 @@ def _run(args: list[str]) -> None:
 
 def make_keys(output_dir: Path, name: str, force: bool = False, log=print) -> Path:
     """Writes the files into output_dir and returns the db certificate (for -Dsign_cert)."""
-    for tool, package in TOOLS.items():
-        if shutil.which(tool) is None:
-            raise BuildError(f"{tool} not found: apt-get install {package}")
+    require_tools(TOOLS)
     output_dir.mkdir(parents=True, exist_ok=True)
     existing = [p for n in KEY_NAMES if (p := output_dir / f"{n}.key").exists()]
     if existing and not force:

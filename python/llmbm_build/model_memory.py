@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from . import BuildError
+from .image import fat_target, mtools_env
 
 MIB = 1024 * 1024
-PARTITION_OFFSET = MIB  # llmbm_build.image puts the ESP at 1 MiB
 # A header (vocabulary and merges included) larger than this is refused as damaged.
 MAX_HEADER_BYTES = 256 * MIB
 GGUF_MAGIC = b"GGUF"
@@ -69,7 +69,7 @@ class _Stream:
         return self.read(int(self.unpack("Q"))).decode("utf-8", errors="replace")
 
 
-def _gguf_value(s: _Stream, vtype: int, keep: bool) -> object:
+def _gguf_value(s: _Stream, vtype: int) -> object:
     if vtype in _GGUF_SCALARS:
         return s.unpack(_GGUF_SCALARS[vtype])
     if vtype == _GGUF_STRING:
@@ -80,7 +80,7 @@ def _gguf_value(s: _Stream, vtype: int, keep: bool) -> object:
             s.read(count * struct.calcsize(_GGUF_SCALARS[etype]))
         else:
             for _ in range(count):
-                _gguf_value(s, etype, keep=False)
+                _gguf_value(s, etype)
         return None
     raise BuildError(f"{s.what}: unknown GGUF metadata type {vtype} at offset {s.offset}")
 
@@ -96,7 +96,7 @@ def gguf_shape(handle: BinaryIO, what: str) -> ModelShape:
     meta: dict[str, object] = {}
     for _ in range(int(s.unpack("Q"))):
         key = s.string()
-        meta[key] = _gguf_value(s, int(s.unpack("I")), keep=True)
+        meta[key] = _gguf_value(s, int(s.unpack("I")))
     arch = meta.get("general.architecture")
     if not isinstance(arch, str):
         raise BuildError(f"{what}: no general.architecture in its metadata")
@@ -141,20 +141,10 @@ def memory_needed_mib(file_size: int, shape: ModelShape, ctx: int, headroom_mib:
 # --- reading the image's FAT partition ---------------------------------------------------------
 
 
-def _mtools_env() -> dict[str, str]:
-    env = dict(os.environ, MTOOLS_SKIP_CHECK="1", LC_ALL="C")
-    env.pop("MTOOLSRC", None)
-    return env
-
-
-def _fat_target(image: os.PathLike[str] | str) -> str:
-    return f"{os.fspath(image)}@@{PARTITION_OFFSET}"
-
-
 def image_text(image: os.PathLike[str] | str, name: str) -> str | None:
     """A small file of the image, or None when it is not there."""
     result = subprocess.run(
-        ["mtype", "-i", _fat_target(image), "::/" + name], capture_output=True, env=_mtools_env()
+        ["mtype", "-i", fat_target(image), "::/" + name], capture_output=True, env=mtools_env()
     )
     return result.stdout.decode("utf-8", errors="replace") if result.returncode == 0 else None
 
@@ -178,7 +168,7 @@ def configured_model(cfg: str) -> tuple[str | None, int]:
 
 def image_file_size(image: os.PathLike[str] | str, name: str) -> int | None:
     result = subprocess.run(
-        ["mdir", "-i", _fat_target(image), "::/" + name], capture_output=True, text=True, env=_mtools_env()
+        ["mdir", "-i", fat_target(image), "::/" + name], capture_output=True, text=True, env=mtools_env()
     )
     match = re.search(r"\s(\d+)\s+\d{4}-\d{2}-\d{2}\s", result.stdout) if result.returncode == 0 else None
     return int(match.group(1)) if match else None
@@ -196,10 +186,10 @@ def image_memory_mib(image: os.PathLike[str] | str, headroom_mib: int = 512, flo
     if size is None:
         return floor_mib
     proc = subprocess.Popen(
-        ["mtype", "-i", _fat_target(image), "::/" + path],
+        ["mtype", "-i", fat_target(image), "::/" + path],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env=_mtools_env(),
+        env=mtools_env(),
     )
     assert proc.stdout is not None
     try:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from . import BuildError, source_date_epoch
+from . import BuildError, require_tools, source_date_epoch
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the image's default date too
 TOOLS = {"sbsign": "sbsigntool", "sbverify": "sbsigntool", "faketime": "faketime"}
@@ -48,9 +47,7 @@ def _run(args: list[str], env_tz: bool = False) -> subprocess.CompletedProcess[s
 
 
 def sign(key: Path, cert: Path, source: Path, output: Path) -> None:
-    for tool, package in TOOLS.items():
-        if shutil.which(tool) is None:
-            raise BuildError(f"{tool} not found: apt-get install {package}")
+    require_tools(TOOLS)
     check_readable(key, "signing key")
     check_readable(cert, "signing certificate")
     tmp = output.with_name(output.name + ".tmp")
@@ -92,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.check_only:
+            require_tools(TOOLS)
             check_readable(args.key, "signing key (-Dsign_key)")
             check_readable(args.cert, "signing certificate (-Dsign_cert)")
             return 0
