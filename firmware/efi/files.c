@@ -149,8 +149,7 @@ void plat_close(plat_file *f)
     fw_bs->FreePool(f);
 }
 
-/* UCS-2 name → UTF-8 into out[cap] (truncated names end in "?"). */
-static void name_to_utf8(const CHAR16 *w, char *out, size_t cap)
+void fw_name_to_utf8(const CHAR16 *w, char *out, size_t cap)
 {
     size_t n = 0;
     for (; *w; w++) {
@@ -194,7 +193,7 @@ bool fw_list_dir(const char *dir, repl_dir_fn fn, void *ctx)
         }
         if (EFI_ERROR(st) || size == 0)
             break;  /* size 0: end of the directory */
-        name_to_utf8(info->FileName, name, sizeof name);
+        fw_name_to_utf8(info->FileName, name, sizeof name);
         if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))
             continue;
         repl_dirent e = { name, info->FileSize, (info->Attribute & EFI_FILE_DIRECTORY) != 0 };

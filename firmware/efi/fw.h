@@ -83,6 +83,8 @@ const char *fw_secure_boot_state(void);
 bool fw_image_signer(char *out, size_t cap);
 
 /* files.c: the boot volume's root directory, or NULL. */
+/* UCS-2 name → UTF-8 into out[cap] (truncated names end in "?"). */
+void fw_name_to_utf8(const CHAR16 *w, char *out, size_t cap);
 EFI_FILE_HANDLE fw_boot_root(void);
 /* The REPL's repl_sys.list_dir. */
 struct repl_dirent;

@@ -2,6 +2,7 @@
  * SecureBoot and SetupMode global variables) and which certificate signed
  * the running binary (its own file's Authenticode table, signer.c). */
 #include "fw.h"
+#include "platform.h"
 #include "signer.h"
 
 /* Headers of the binary are read up to here; the certificate table of a
@@ -54,30 +55,27 @@ static bool image_path(CHAR16 *out, size_t cap)
     return n > 0;
 }
 
-static bool read_at(EFI_FILE_HANDLE h, uint64_t offset, void *buf, UINTN len)
-{
-    UINTN got = len;
-    return !EFI_ERROR(h->SetPosition(h, offset)) && !EFI_ERROR(h->Read(h, &got, buf)) && got == len;
-}
-
 bool fw_image_signer(char *out, size_t cap)
 {
-    EFI_FILE_HANDLE root = fw_boot_root(), h = NULL;
-    static CHAR16 path[512];
-    if (!root || !image_path(path, sizeof path / sizeof path[0]))
+    static CHAR16 wide[512];
+    static char path[1024];
+    if (!image_path(wide, sizeof wide / sizeof wide[0]))
         return false;
-    if (EFI_ERROR(root->Open(root, &h, path, EFI_FILE_MODE_READ, 0)))
+    fw_name_to_utf8(wide, path, sizeof path);
+    uint64_t file_size;
+    plat_file *f = plat_open(path, &file_size);
+    if (!f)
         return false;
     static uint8_t head[HEAD_BYTES];
-    uint8_t *table = NULL;
+    size_t head_len = file_size < sizeof head ? (size_t)file_size : sizeof head;
     uint32_t offset, size;
     bool found = false;
-    UINTN head_len = sizeof head;
-    if (!EFI_ERROR(h->Read(h, &head_len, head)) && pe_cert_table(head, head_len, &offset, &size) &&
-        size <= MAX_CERT_TABLE && !EFI_ERROR(fw_bs->AllocatePool(EfiLoaderData, size, (void **)&table))) {
-        found = read_at(h, offset, table, size) && pe_signer_name(table, size, out, cap);
-        fw_bs->FreePool(table);
+    if (plat_read(f, 0, head, head_len) && pe_cert_table(head, head_len, &offset, &size) &&
+        size <= MAX_CERT_TABLE) {
+        uint8_t *table = plat_alloc(size);
+        found = table && plat_read(f, offset, table, size) && pe_signer_name(table, size, out, cap);
+        plat_free(table);
     }
-    h->Close(h);
+    plat_close(f);
     return found;
 }
