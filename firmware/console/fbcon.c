@@ -315,7 +315,7 @@ bool fbcon_init(fbcon *c, uint32_t *pixels, unsigned width, unsigned height, uns
                 size_t cells_cap, unsigned scale)
 {
     *c = (fbcon){ .pixels = pixels, .width = width, .height = height, .pitch = pitch, .cells = cells,
-                  .cells_cap = cells_cap, .scale = 1, .cursor_shown = true };
+                  .cells_cap = cells_cap, .scale = 0 /* none yet */, .cursor_shown = true };
     if (pitch < width || !fits(c, 1))
         return false;
     c->cols = width / FONT_CELL_WIDTH;
@@ -334,6 +334,9 @@ unsigned fbcon_set_scale(fbcon *c, unsigned scale)
         scale = MAX_SCALE;
     while (scale > 1 && !fits(c, scale))
         scale--;
+    /* font_scale=auto at boot asks again for the scale init chose: no relayout, no redraw. */
+    if (scale == c->scale)
+        return scale;
     unsigned cols = c->width / (FONT_CELL_WIDTH * scale), rows = c->height / (FONT_HEIGHT * scale);
     /* Keep the newest lines (those up to the cursor's), each cut to the new
      * width. Rows move towards lower indices when the grid shrinks (copy

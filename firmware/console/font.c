@@ -96,6 +96,13 @@ font_glyph font_lookup(uint32_t cp)
 
 unsigned font_advance(uint32_t cp)
 {
-    font_glyph g = font_lookup(cp);
-    return g.combining ? 0 : g.cells;
+    /* Only the block's width and combining bits: no glyph offset to count (the line editor
+     * asks this for every character of the line on every redraw). */
+    const uint8_t *blk = cp <= 0xffff ? block(cp / BLOCK) : NULL;
+    unsigned low = cp % BLOCK;
+    if (!blk || !bit(blk, low))
+        return cp == REPLACEMENT ? 1 : font_advance(REPLACEMENT);
+    if (bit(blk + 2 * BITMAP_BYTES, low))
+        return 0;
+    return bit(blk + BITMAP_BYTES, low) ? 2 : 1;
 }

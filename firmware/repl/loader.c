@@ -317,7 +317,7 @@ static bool is_gguf(const char *path)
     return gguf;
 }
 
-/* GGUF goes through llmbm_model_load, which reads the header by ranges and
+/* GGUF goes through llmbm_model_read, which reads the header by ranges and
  * then only the tensor data (parsing a whole in-memory image would copy
  * it). No bar then, but the same budget check and a rate at the end. */
 static bool read_gguf(repl_state *st, const char *found, llmbm_model *m, loaded_model *prev, bool show)

@@ -7,15 +7,11 @@
 #include "selftest.h"
 #include "text.h"
 
-/* font_scale= as last applied: repl.cfg at boot, then after any /set. */
-static const char *font_scale_applied;
-
-static void font_scale_apply(repl_state *st)
+void font_scale_apply(repl_state *st)
 {
-    const char *text = cfg_get(&st->cfg, CFG_FONT_SCALE);
-    if (text == font_scale_applied || !st->sys->set_font_scale)
+    if (!st->sys->set_font_scale)
         return;
-    font_scale_applied = text;
+    const char *text = cfg_get(&st->cfg, CFG_FONT_SCALE);
     uint64_t scale = 0;
     if (!txt_eq_nocase(text, "auto"))
         txt_parse_u64(text, &scale);  /* the choices are 1..8 */
@@ -138,10 +134,8 @@ void repl_execute(repl_state *st, char *line)
         p++;
     if (!*p)
         return;
-    if (*p == '/') {
+    if (*p == '/')
         command_run(st, p);
-        font_scale_apply(st);  /* after a /set font_scale */
-    } else {
+    else
         session_chat(st, p);
-    }
 }

@@ -224,6 +224,9 @@ void session_setting_changed(repl_state *st, int key)
     case CFG_CORES:
         cores_apply(st);
         break;
+    case CFG_FONT_SCALE:
+        font_scale_apply(st);
+        break;
     case CFG_ISA:
         set_isa(st);
         if (current)

@@ -46,6 +46,8 @@ bool line_interrupt_pending(const repl_sys *sys);
 
 /* repl.c: runs one line as typed at the prompt (a command or a chat line). */
 void repl_execute(repl_state *st, char *line);
+/* repl.c: hands font_scale= to the console (at boot, and on /set font_scale). */
+void font_scale_apply(repl_state *st);
 /* autorun.c: runs the lines of a file as if typed (/autorun, autorun=). */
 void autorun_file(repl_state *st, const char *path);
 
