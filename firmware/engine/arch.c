@@ -27,3 +27,39 @@ void llmbm_arch_list(char *buf, size_t cap) {
     for (size_t i = 0; i < sizeof arches / sizeof arches[0] && at < cap; i++)
         at += (size_t)eng_snprintf(buf + at, cap - at, i ? ", %s" : "%s", arches[i]->name);
 }
+
+static void key_of(char *buf, size_t cap, const llmbm_arch_keys *k, const char *suffix) {
+    eng_snprintf(buf, cap, "%s.%s", k->arch, suffix);
+}
+
+static int key_status(const llmbm_arch_keys *k, const char *key, gguf_status st, bool required, const char *type) {
+    if (st == GGUF_OK || (st == GGUF_MISSING && !required)) return 0;
+    if (st == GGUF_MISSING) return llmbm_fail(k->err, "%s: missing metadata key %s", k->name, key);
+    return llmbm_fail(k->err, "%s: metadata key %s is not %s", k->name, key, type);
+}
+
+int llmbm_arch_u32(const llmbm_arch_keys *k, const char *suffix, bool required, uint32_t def, uint32_t *out) {
+    char key[96];
+    key_of(key, sizeof key, k, suffix);
+    gguf_status st = gguf_get_u32(k->g, key, out);
+    if (st == GGUF_MISSING) *out = def;
+    return key_status(k, key, st, required, "an unsigned 32-bit integer");
+}
+
+int llmbm_arch_f32(const llmbm_arch_keys *k, const char *suffix, bool required, float def, float *out,
+                   bool *present) {
+    char key[96];
+    key_of(key, sizeof key, k, suffix);
+    gguf_status st = gguf_get_f32(k->g, key, out);
+    if (present) *present = st == GGUF_OK;
+    if (st == GGUF_MISSING) *out = def;
+    return key_status(k, key, st, required, "a float");
+}
+
+int llmbm_arch_bool(const llmbm_arch_keys *k, const char *suffix, bool def, bool *out) {
+    char key[96];
+    key_of(key, sizeof key, k, suffix);
+    gguf_status st = gguf_get_bool(k->g, key, out);
+    if (st == GGUF_MISSING) *out = def;
+    return key_status(k, key, st, false, "a bool");
+}

@@ -12,6 +12,23 @@
 #include "gguf.h"
 #include "model.h"
 
+/* Where an architecture reads its `{arch}.*` metadata keys, and where a bad
+ * key is reported (`name` is the file). */
+typedef struct llmbm_arch_keys {
+    const gguf_file *g;
+    const char *arch;
+    const char *name;
+    llmbm_err *err;
+} llmbm_arch_keys;
+
+/* `{arch}.suffix` into *out: def when absent, an error naming the key when it
+ * has another type or (required) is absent. `present` (may be NULL) says
+ * whether the file had it. */
+int llmbm_arch_u32(const llmbm_arch_keys *k, const char *suffix, bool required, uint32_t def, uint32_t *out);
+int llmbm_arch_f32(const llmbm_arch_keys *k, const char *suffix, bool required, float def, float *out,
+                   bool *present);
+int llmbm_arch_bool(const llmbm_arch_keys *k, const char *suffix, bool def, bool *out);
+
 typedef struct llmbm_arch {
     const char *name;          /* general.architecture */
     llmbm_rope_mode rope_mode; /* llama.cpp's rope type for the architecture */
@@ -26,8 +43,8 @@ typedef struct llmbm_arch {
     bool longrope;         /* rope_factors_short/long (phi3) */
     const char *features; /* what `llmbm info` says is special, "" for plain llama */
     /* Reads the architecture's own metadata keys into c (after the common
-     * ones); NULL when it has none. `name` is the file, for messages. */
-    int (*read_metadata)(const gguf_file *g, llmbm_config *c, const char *name, llmbm_err *err);
+     * ones); NULL when it has none. */
+    int (*read_metadata)(const llmbm_arch_keys *k, llmbm_config *c);
 } llmbm_arch;
 
 /* One per file in arch/: each architecture's row. */

@@ -25,35 +25,19 @@ typedef struct builder {
     float *aux_next;
 } builder;
 
-static void key_of(char *buf, size_t cap, const char *arch, const char *suffix) {
-    eng_snprintf(buf, cap, "%s.%s", arch, suffix);
+static llmbm_arch_keys keys_of(const builder *b) {
+    return (llmbm_arch_keys){ b->g, b->m->arch, b->name, b->err };
 }
 
-/* `{arch}.suffix` as u32; def when absent (required: absent is an error). */
+/* `{arch}.suffix` as u32 / f32 (arch.h). */
 static int arch_u32(builder *b, const char *suffix, bool required, uint32_t def, uint32_t *out) {
-    char key[96];
-    key_of(key, sizeof key, b->m->arch, suffix);
-    gguf_status st = gguf_get_u32(b->g, key, out);
-    if (st == GGUF_OK) return 0;
-    if (st == GGUF_MISSING && !required) {
-        *out = def;
-        return 0;
-    }
-    if (st == GGUF_MISSING) return llmbm_fail(b->err, "%s: missing metadata key %s", b->name, key);
-    return llmbm_fail(b->err, "%s: metadata key %s is not an unsigned 32-bit integer", b->name, key);
+    llmbm_arch_keys k = keys_of(b);
+    return llmbm_arch_u32(&k, suffix, required, def, out);
 }
 
 static int arch_f32(builder *b, const char *suffix, float def, float *out, bool *present) {
-    char key[96];
-    key_of(key, sizeof key, b->m->arch, suffix);
-    gguf_status st = gguf_get_f32(b->g, key, out);
-    if (present) *present = st == GGUF_OK;
-    if (st == GGUF_OK) return 0;
-    if (st == GGUF_MISSING) {
-        *out = def;
-        return 0;
-    }
-    return llmbm_fail(b->err, "%s: metadata key %s is not a float", b->name, key);
+    llmbm_arch_keys k = keys_of(b);
+    return llmbm_arch_f32(&k, suffix, false, def, out, present);
 }
 
 static int check_shape(builder *b, const gguf_tensor *t, const char *tname, uint64_t ne0, uint64_t ne1) {
@@ -171,7 +155,7 @@ static int read_arch(builder *b) {
  * llama3-style scaling arrives as the rope_freqs.weight tensor instead. */
 static int read_rope_scaling(builder *b, llmbm_config *c) {
     char key[96];
-    key_of(key, sizeof key, b->m->arch, "rope.scaling.type");
+    eng_snprintf(key, sizeof key, "%s.rope.scaling.type", b->m->arch);
     gguf_str type = {0, 0};
     gguf_status st = gguf_get_str(b->g, key, &type);
     if (st == GGUF_WRONG_TYPE) return llmbm_fail(b->err, "%s: metadata key %s is not a string", b->name, key);
@@ -225,7 +209,8 @@ static int read_config(builder *b, llmbm_config *c) {
     c->rope_mode = a->rope_mode;
     c->no_rope_every = a->no_rope_every;
     c->ffn_act = a->ffn_act;
-    if (a->read_metadata && a->read_metadata(b->g, c, b->name, b->err)) return -1;
+    llmbm_arch_keys keys = keys_of(b);
+    if (a->read_metadata && a->read_metadata(&keys, c)) return -1;
     /* The vocabulary is the tokenizer's token list; the embedding must match. */
     gguf_array toks;
     const gguf_tensor *emb = need_tensor(b, "token_embd.weight");

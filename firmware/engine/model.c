@@ -55,20 +55,24 @@ static void free_partial(llmbm_model *m) {
     eng_memset(m, 0, sizeof *m);
 }
 
+/* Closes g and fails when it holds no tensors: a vocabulary is not a model. */
+static int refuse_without_tensors(gguf_file *g, const char *name, llmbm_err *err) {
+    if (g->n_tensors) return 0;
+    gguf_close(g);
+    return llmbm_fail(err, "%s: a GGUF file without tensors (vocabulary only?): not a model", name);
+}
+
 int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char *name, llmbm_err *err) {
     llmbm_model m;
     eng_memset(&m, 0, sizeof m);
     const uint8_t *bytes = data;
     if (is_gguf(bytes, size)) {
         /* The reader copies the image while indexing it: a transient second
-         * copy. llmbm_model_load avoids it by reading only the header. */
+         * copy. llmbm_model_read avoids it by reading only the header. */
         gguf_file g;
         if (size > SIZE_MAX || gguf_parse_memory(&g, data, (size_t)size, name, err)) return -1;
         set_path(&m, name);
-        if (g.n_tensors == 0) {
-            gguf_close(&g);
-            return llmbm_fail(err, "%s: a GGUF file without tensors (vocabulary only?): not a model", name);
-        }
+        if (refuse_without_tensors(&g, name, err)) return -1;
         int rc = llmbm_gguf_model_build(&m, &g, (uint8_t *)data + g.data_offset, name, err);
         gguf_close(&g);
         if (rc) {
@@ -81,7 +85,6 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
     m.file_data = data;
     m.file_size = size;
     set_path(&m, name);
-    llmbm_model_relayout(&m);
     *model = m;
     return 0;
 }
@@ -95,15 +98,11 @@ static int load_gguf(llmbm_model *model, const char *path, llmbm_err *err) {
     if (gguf_open(&g, path, err)) return -1;
     llmbm_model m;
     eng_memset(&m, 0, sizeof m);
-    /* A file without tensors (a vocab-only GGUF) may end before the aligned
-     * start of its data section: there is no data then, not 2^64 bytes. The
-     * parser already refused a data section past the end when tensors
-     * point into it. */
-    uint64_t len = g.data_offset < g.file_size ? g.file_size - g.data_offset : 0;
-    if (g.n_tensors == 0) {
-        gguf_close(&g);
-        return llmbm_fail(err, "%s: a GGUF file without tensors (vocabulary only?): not a model", path);
-    }
+    /* Before sizing the data: a file without tensors (a vocab-only GGUF) may
+     * end before the aligned start of its data section. With tensors, the
+     * parser already refused a data section past the end. */
+    if (refuse_without_tensors(&g, path, err)) return -1;
+    uint64_t len = g.file_size - g.data_offset;
     void *data = len <= SIZE_MAX / 2 ? plat_alloc(len ? (size_t)len : 1) : 0;
     if (!data) {
         gguf_close(&g);
@@ -160,12 +159,6 @@ int llmbm_model_read(llmbm_model *model, const char *path, llmbm_err *err) {
         plat_free(data);
         return -1;
     }
-    return 0;
-}
-
-int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err) {
-    if (llmbm_model_read(model, path, err)) return -1;
-    llmbm_model_relayout(model);
     return 0;
 }
 

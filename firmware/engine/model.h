@@ -116,16 +116,13 @@ typedef struct llmbm_model {
     llmbm_quant_mix mix;
 } llmbm_model;
 
-/* Reads the file at `path` and parses it by its magic, with the matrices in
- * the layouts of the kernel level in use (llmbm_model_relayout). */
-int llmbm_model_load(llmbm_model *model, const char *path, llmbm_err *err);
-
-/* The same without the layouts: the matrices stay in their file types (a
- * Q4_0 token embedding is Q4_0P already) until llmbm_model_prepare or
- * llmbm_model_relayout, for callers that choose the kernel level first. */
+/* Reads the file at `path` and parses it by its magic. The matrices stay in
+ * their file types (a Q4_0 token embedding is Q4_0P already) until
+ * llmbm_model_prepare (model_prepare.h) chooses the kernel level and lays
+ * them out for it: every caller runs it before the first forward. */
 int llmbm_model_read(llmbm_model *model, const char *path, llmbm_err *err);
 
-/* Parses a model already in memory, with the layouts as llmbm_model_load. On success the model owns `data` (a
+/* Parses a model already in memory, as llmbm_model_read. On success the model owns `data` (a
  * plat_alloc block) and frees it in llmbm_model_free; on failure the caller
  * still owns it. `name` is used in messages. */
 int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char *name, llmbm_err *err);

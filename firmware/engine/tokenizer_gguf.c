@@ -1,6 +1,6 @@
 /* llmbm_tokenizer over a GGUF vocabulary. The vocab keeps token texts in the
  * gguf_file's metadata buffer, so the tokenizer owns its own gguf_file (only
- * the header region of the file: for a model loaded with llmbm_model_load
+ * the header region of the file: for a model loaded with llmbm_model_read
  * that is read a second time, a few MB at most for a 150k vocabulary, which
  * keeps the tokenizer's lifetime independent of the model's). */
 #include "tokenizer_gguf.h"

@@ -12,14 +12,11 @@
 
 #include "eng_math.h"
 
-static int read_gemma2(const gguf_file *g, llmbm_config *c, const char *name, llmbm_err *err) {
-    c->sliding_window = 4096;
-    c->attn_softcap = 50.0f;
-    c->final_softcap = 30.0f;
-    if (gguf_get_u32(g, "gemma2.attention.sliding_window", &c->sliding_window) == GGUF_WRONG_TYPE ||
-        gguf_get_f32(g, "gemma2.attn_logit_softcapping", &c->attn_softcap) == GGUF_WRONG_TYPE ||
-        gguf_get_f32(g, "gemma2.final_logit_softcapping", &c->final_softcap) == GGUF_WRONG_TYPE)
-        return llmbm_fail(err, "%s: a gemma2 sliding-window or soft-capping key has the wrong type", name);
+static int read_gemma2(const llmbm_arch_keys *k, llmbm_config *c) {
+    if (llmbm_arch_u32(k, "attention.sliding_window", false, 4096, &c->sliding_window) ||
+        llmbm_arch_f32(k, "attn_logit_softcapping", false, 50.0f, &c->attn_softcap, NULL) ||
+        llmbm_arch_f32(k, "final_logit_softcapping", false, 30.0f, &c->final_softcap, NULL))
+        return -1;
     c->swa_pattern = 2;
     c->rope_theta_swa = c->rope_theta;
     c->rope_freq_scale_swa = c->rope_freq_scale;

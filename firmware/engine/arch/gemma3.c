@@ -18,24 +18,15 @@
 
 #include "eng_math.h"
 
-static int f32_opt(const gguf_file *g, const char *key, float *out, const char *name, llmbm_err *err) {
-    gguf_status st = gguf_get_f32(g, key, out);
-    if (st == GGUF_WRONG_TYPE) return llmbm_fail(err, "%s: metadata key %s is not a float", name, key);
-    return 0;
-}
-
-static int read_gemma3(const gguf_file *g, llmbm_config *c, const char *name, llmbm_err *err) {
-    gguf_status st = gguf_get_u32(g, "gemma3.attention.sliding_window", &c->sliding_window);
-    if (st == GGUF_WRONG_TYPE)
-        return llmbm_fail(err, "%s: gemma3.attention.sliding_window is not an unsigned integer", name);
-    if (st == GGUF_OK && c->sliding_window > 0) {
+static int read_gemma3(const llmbm_arch_keys *k, llmbm_config *c) {
+    if (llmbm_arch_u32(k, "attention.sliding_window", false, 0, &c->sliding_window) ||
+        llmbm_arch_f32(k, "final_logit_softcapping", false, c->final_softcap, &c->final_softcap, NULL))
+        return -1;
+    if (c->sliding_window > 0) {
         c->swa_pattern = 6;
         c->rope_theta_swa = 10000.0f;
         c->rope_freq_scale_swa = 1.0f;
-    } else {
-        c->sliding_window = 0;
     }
-    if (f32_opt(g, "gemma3.final_logit_softcapping", &c->final_softcap, name, err)) return -1;
     c->embedding_scale = eng_sqrtf((float)c->dim);
     uint32_t scale_dim = c->n_layers == 62 ? c->dim / c->n_heads : c->head_size;
     c->attention_scale = 1.0f / eng_sqrtf((float)scale_dim);

@@ -13,13 +13,9 @@
  * do we. */
 #include "arch.h"
 
-static int read_phi3(const gguf_file *g, llmbm_config *c, const char *name, llmbm_err *err) {
-    c->rope_orig_ctx = c->seq_len;
-    c->rope_attn_factor = 1.0f;
-    if (gguf_get_u32(g, "phi3.rope.scaling.original_context_length", &c->rope_orig_ctx) == GGUF_WRONG_TYPE ||
-        gguf_get_f32(g, "phi3.rope.scaling.attn_factor", &c->rope_attn_factor) == GGUF_WRONG_TYPE)
-        return llmbm_fail(err, "%s: a phi3 rope scaling key has the wrong type", name);
-    return 0;
+static int read_phi3(const llmbm_arch_keys *k, llmbm_config *c) {
+    return llmbm_arch_u32(k, "rope.scaling.original_context_length", false, c->seq_len, &c->rope_orig_ctx) ||
+           llmbm_arch_f32(k, "rope.scaling.attn_factor", false, 1.0f, &c->rope_attn_factor, NULL);
 }
 
 const llmbm_arch llmbm_arch_phi3 = {
