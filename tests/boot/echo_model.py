@@ -13,6 +13,7 @@ from pathlib import Path
 
 import gguf
 import numpy as np
+from gpt2_bytes import gpt2_byte_chars
 
 from llmbm_build.gguf_models import write_gguf_model
 from llmbm_build.models import Llama2cConfig
@@ -22,21 +23,9 @@ DIM = 288
 HIDDEN = 32
 
 
-def _byte_chars() -> list[str]:
-    """GPT-2's bytes_to_unicode, indexed by byte."""
-    keep = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
-    out = {b: chr(b) for b in keep}
-    extra = 0
-    for b in range(256):
-        if b not in out:
-            out[b] = chr(256 + extra)
-            extra += 1
-    return [out[b] for b in range(256)]
-
-
 def write_echo_model(path: Path, words: list[str]) -> str:
     """Writes the model; returns the answer it gives to TRIGGER (the words, in order)."""
-    byte_chars = _byte_chars()
+    byte_chars = gpt2_byte_chars()
 
     def token(text: str) -> str:
         return "".join(byte_chars[b] for b in text.encode())

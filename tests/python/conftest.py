@@ -5,4 +5,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from testenv import build_dir, llmbm, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)
+from testenv import build_dir, llmbm, smollm2, source_dir, testdata  # noqa: E402, F401  (pytest fixtures)

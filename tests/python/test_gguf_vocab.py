@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from gpt2_bytes import gpt2_byte_chars
 
 import pretok_reference
 from llmbm_build import pretokenizers
@@ -203,18 +204,6 @@ def test_unicode_tables_current(source_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "unicode_tables.c"
     assert unicode_tables.main([str(out)]) == 0
     assert out.read_text() == committed
-
-
-def gpt2_byte_chars() -> list[str]:
-    """GPT-2's bytes_to_unicode, as a list indexed by byte."""
-    keep = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
-    out: dict[int, str] = {b: chr(b) for b in keep}
-    extra = 0
-    for b in range(256):
-        if b not in out:
-            out[b] = chr(256 + extra)
-            extra += 1
-    return [out[b] for b in range(256)]
 
 
 def write_bpe_vocab(path: Path, pre: str | int | None, bos: int | None = None) -> dict[str, int]:

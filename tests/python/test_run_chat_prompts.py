@@ -7,19 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from llmbm_build.default_model import DefaultModelMissing, default_model_path
-
 CHATML = "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
-
-
-@pytest.fixture(scope="module")
-def smollm2() -> Path:
-    try:
-        return default_model_path()
-    except DefaultModelMissing as exc:
-        pytest.fail(f"these tests need the default chat model: {exc}")
 
 
 def run(llmbm: Path, model: Path, *args: str) -> subprocess.CompletedProcess[str]:

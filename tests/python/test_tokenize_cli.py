@@ -13,38 +13,10 @@ from pathlib import Path
 
 import pytest
 
-SEP = "\n__ggml_vocab_test__\n"
-VOCABS = (
-    "deepseek-coder",
-    "falcon",
-    "gpt-2",
-    "llama-bpe",
-    "llama-spm",
-    "mpt",
-    "phi-3",
-    "qwen2",
-    "qwen35",
-    "refact",
-    "starcoder",
-)
+from test_gguf_vocab import VOCABS, read_inputs
 
 
-def read_inputs(path: Path) -> list[str]:
-    parts = path.read_bytes().decode().split(SEP)
-    if parts and parts[-1] == "":
-        parts.pop()
-    return parts
-
-
-def test_every_vocab_in_testdata_is_checked(testdata: Path) -> None:
-    files = testdata.glob("ggml-vocab-*.gguf")
-    found = {p.name.removeprefix("ggml-vocab-").removesuffix(".gguf") for p in files}
-    assert found == set(VOCABS), (
-        f"vocabularies not checked here, or checked but missing: {found ^ set(VOCABS)}"
-    )
-
-
-@pytest.mark.parametrize("name", VOCABS)
+@pytest.mark.parametrize("name", VOCABS)  # kept complete by test_gguf_vocab
 def test_tokenize_vectors(llmbm: Path, testdata: Path, name: str) -> None:
     vocab = testdata / f"ggml-vocab-{name}.gguf"
     inputs = read_inputs(Path(f"{vocab}.inp"))
