@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from odd_template_model import write_odd_model
 
 from llmbm_build import BuildError
 from llmbm_build.image import fat_name_problem
@@ -259,3 +260,12 @@ def test_release_carries_licences(tmp_path: Path, image: Path) -> None:
     assert lines["font-copyright.txt"] == hashlib.sha256(licence.read_bytes()).hexdigest()
     with pytest.raises(BuildError, match="not found"):
         package(image, "9.9.9", out, {"x.txt": tmp_path / "missing"})
+
+
+def test_image_carries_the_derived_template(tmp_path: Path, testdata: Path, inputs: dict[str, Path]) -> None:
+    """NAME.tpl, derived from the model's Jinja template (llmbm_build.chat_template), beside it."""
+    model = write_odd_model(tmp_path, testdata)
+    result = build(tmp_path, "t.img", "--efi", str(inputs["efi"]), "--model", str(model))
+    assert result.returncode == 0, result.stderr
+    tpl = mtool(tmp_path / "t.img", "mtype", "::/odd.tpl")
+    assert "user_prefix=[[USER]] \n" in tpl and "assistant_prefix=[[ASSISTANT]] \n" in tpl, tpl

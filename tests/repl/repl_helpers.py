@@ -43,6 +43,14 @@ def link_model(volume: Path, source: Path, name: str) -> Path:
     return target
 
 
+def stories_volume(volume: Path, testdata: Path) -> None:
+    """The stick most scenarios use: stories260K.bin (under its own name, as the image build
+    stores it), tok512.bin as tokenizer.bin, repl.cfg loading the model."""
+    link_model(volume, testdata / "stories260K.bin", "stories260K.bin")
+    copy_file(volume, testdata / "tok512.bin", "tokenizer.bin")
+    (volume / "repl.cfg").write_text("model=stories260K.bin\n")
+
+
 def copy_file(volume: Path, source: Path, name: str) -> Path:
     volume.mkdir(parents=True, exist_ok=True)
     target = volume / name

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from boot_helpers import PROMPT, Boot
 from gen_helpers import parse_answer
-from repl_helpers import copy_file, link_model, run_repl
+from repl_helpers import run_repl, stories_volume
 
 TURNS = [f"Tell me about the cat number {i}." for i in range(50)]
 EARLY = 5  # turns before the first memory reading
@@ -33,11 +33,9 @@ COMMANDS = [
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory, llmbm: Path, testdata: Path) -> Boot:
     vol = tmp_path_factory.mktemp("repl-context")
-    link_model(vol, testdata / "stories260K.bin", "stories2.bin")
-    copy_file(vol, testdata / "tok512.bin", "tokenizer.bin")
+    stories_volume(vol, testdata)
     with (vol / "big.bin").open("wb") as handle:
         handle.truncate(BIG_MB << 20)  # sparse: content never matters, the size is refused first
-    (vol / "repl.cfg").write_text("model=stories2.bin\n")
     return run_repl(llmbm, vol, COMMANDS, "--memory", "256")
 
 
@@ -49,7 +47,7 @@ def test_model_bigger_than_memory_is_refused_with_numbers(session: Boot) -> None
     reply = session.reply("/load big.bin")
     assert re.search(r"big\.bin: does not fit in memory: the weights alone are 300\.0 MB", reply), reply
     assert re.search(r"largest free memory block is [\d.]+ MB \([\d.]+ MB free in total\)", reply), reply
-    assert "stories2.bin stays loaded" in reply, reply
+    assert "stories260K.bin stays loaded" in reply, reply
 
 
 def test_small_context_is_set(session: Boot) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from boot_helpers import Boot
 from gen_helpers import host_run, host_steps, parse_answer
-from repl_helpers import copy_file, link_model, run_repl
+from repl_helpers import link_model, run_repl, stories_volume
 
 GREEDY_PROMPT = "Once upon a time"
 SAMPLED_PROMPT = "One day, Lily went to the park"
@@ -28,7 +28,7 @@ COMMANDS = [
     "/set top_p 0.9",
     f"/set seed {SEED}",
     SAMPLED_PROMPT,
-    "/model_info stories2.bin",
+    "/model_info stories260K.bin",
     "/model_info trunc.bin",
     "/load trunc.bin",
     "/load garbage.bin",
@@ -46,7 +46,7 @@ COMMANDS = [
     "/reset",
     "/ctx",
     "/set template raw",
-    "/load models/stories2.gguf",
+    "/load models/stories260K-q8_0-mix.gguf",
     GGUF_PROMPT,
     "/unload",
     "are you there?",
@@ -57,23 +57,21 @@ COMMANDS = [
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory, llmbm: Path, testdata: Path) -> Boot:
     vol = tmp_path_factory.mktemp("repl-generate")
-    link_model(vol, testdata / "stories260K.bin", "stories2.bin")
-    link_model(vol / "models", testdata / GGUF, "stories2.gguf")
-    copy_file(vol, testdata / "tok512.bin", "tokenizer.bin")
+    stories_volume(vol, testdata)
+    link_model(vol / "models", testdata / GGUF, GGUF)
     data = (testdata / "stories260K.bin").read_bytes()
     (vol / "trunc.bin").write_bytes(data[: len(data) // 3])
     (vol / "garbage.bin").write_bytes(b"this is not a model file, just text. " * 200)
-    (vol / "repl.cfg").write_text("model=stories2.bin\n")
     return run_repl(llmbm, vol, COMMANDS)
 
 
 def test_autoloads_the_model_from_repl_cfg(session: Boot) -> None:
     banner = session.banner
-    assert "Loading stories2.bin (model= in repl.cfg line 1)" in banner, banner
+    assert "Loading stories260K.bin (model= in repl.cfg line 1)" in banner, banner
     assert re.search(r"\[#+\] 100%  1\.0 MB of 1\.0 MB  [\d.]+ MB/s", banner), banner
-    assert "Loaded stories2.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner, (
-        banner
-    )
+    assert (
+        "Loaded stories260K.bin: llama2.c legacy (fp32)" in banner and "tokenizer tokenizer.bin" in banner
+    ), banner
 
 
 def test_greedy_completion_equals_llmbm_run(session: Boot, llmbm: Path, testdata: Path) -> None:
@@ -94,7 +92,7 @@ def test_seeded_sampled_completion_equals_llmbm_run(session: Boot, llmbm: Path, 
 
 
 def test_model_info_describes_without_loading(session: Boot) -> None:
-    reply = session.reply("/model_info stories2.bin")
+    reply = session.reply("/model_info stories260K.bin")
     assert "format: llama2.c legacy (fp32)" in reply and "vocab_size: 512" in reply, reply
     assert re.search(r"needs [\d.]+ (MB|KB) = weights", reply) and "verdict: fits at ctx 512" in reply, reply
     bad = session.reply("/model_info trunc.bin")
@@ -104,7 +102,7 @@ def test_model_info_describes_without_loading(session: Boot) -> None:
 def test_corrupt_models_are_refused_and_the_old_one_stays(session: Boot) -> None:
     for name in ("trunc.bin", "garbage.bin"):
         reply = session.reply(f"/load {name}")
-        assert name in reply and "Not loaded; stories2.bin stays loaded." in reply, reply
+        assert name in reply and "Not loaded; stories260K.bin stays loaded." in reply, reply
     assert "nothere.bin: no such file" in session.reply("/load nothere.bin")
     assert "/model_info" in session.reply("/help")
 
@@ -127,8 +125,10 @@ def test_chat_turns_through_a_template(session: Boot) -> None:
 
 
 def test_gguf_from_models_dir_equals_llmbm_run(session: Boot, llmbm: Path, testdata: Path) -> None:
-    loaded = session.reply("/load models/stories2.gguf")
-    assert "Loaded models/stories2.gguf: GGUF" in loaded and "tokenizer from the GGUF file" in loaded, loaded
+    loaded = session.reply("/load models/stories260K-q8_0-mix.gguf")
+    assert (
+        "Loaded models/stories260K-q8_0-mix.gguf: GGUF" in loaded and "tokenizer from the GGUF file" in loaded
+    ), loaded
     answer = parse_answer(session.reply(GGUF_PROMPT))
     assert answer.reason == "max_tokens" and answer.answer_tokens == MAX_TOKENS, answer
     steps = host_steps(answer.prompt_tokens, MAX_TOKENS)
@@ -137,7 +137,7 @@ def test_gguf_from_models_dir_equals_llmbm_run(session: Boot, llmbm: Path, testd
 
 def test_reset_and_unload(session: Boot) -> None:
     assert "Conversation cleared." in session.reply("/reset")
-    assert "Unloaded models/stories2.gguf." in session.reply("/unload")
+    assert "Unloaded models/stories260K-q8_0-mix.gguf." in session.reply("/unload")
     assert "No model is loaded" in session.reply("are you there?")
 
 

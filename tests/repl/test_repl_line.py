@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from boot_helpers import Boot
 from gen_helpers import parse_answer
-from repl_helpers import CTRL_C, ESC, copy_file, link_model, run_repl
+from repl_helpers import CTRL_C, ESC, run_repl, stories_volume
 
 MAX_TOKENS = 400
 LONG = "You are a storyteller who " + "always " * 20 + "ends well."  # > 80 columns
@@ -44,9 +44,7 @@ COMMANDS = [
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory, llmbm: Path, testdata: Path) -> Boot:
     vol = tmp_path_factory.mktemp("repl-line")
-    link_model(vol, testdata / "stories260K.bin", "stories2.bin")
-    copy_file(vol, testdata / "tok512.bin", "tokenizer.bin")
-    (vol / "repl.cfg").write_text("model=stories2.bin\n")
+    stories_volume(vol, testdata)
     return run_repl(llmbm, vol, COMMANDS)
 
 

@@ -1,8 +1,7 @@
 """A model whose chat template the firmware does not know: NAME.tpl (derived by
 llmbm_build.chat_template, as the image build does) beside it makes template=auto chat with
 exactly what the Jinja template renders; `llmbm run --chat` uses the same file. A broken .tpl
-is reported by line and not used. (Moved here from the boot suite; the boot suite's image test
-still checks that the image carries the .tpl.)"""
+is reported by line and not used. (tests/python/test_image.py checks that the image carries the .tpl.)"""
 
 from __future__ import annotations
 
@@ -14,15 +13,11 @@ from pathlib import Path
 import pytest
 from boot_helpers import Boot
 from gen_helpers import parse_answer
+from odd_template_model import TEMPLATE, write_odd_model
 from repl_helpers import run_repl
 
 from llmbm_build.chat_template import Renderer
 
-# No family marker the firmware knows (<|im_start|>, [INST], ...): only the .tpl can chat.
-TEMPLATE = (
-    "{% for m in messages %}[[{{ m.role | upper }}]] {{ m.content }} [[/{{ m.role | upper }}]]\n{% endfor %}"
-    "{% if add_generation_prompt %}[[ASSISTANT]] {% endif %}"
-)
 MESSAGE = "Once upon a time"
 BAD_TPL = "version=1\nsystem=yes\nuser_prefix=\\q\nuser_suffix=x\nassistant_prefix=y\nassistant_suffix=z\n"
 LINES = ["/set temp 0", "/set max_tokens 4", MESSAGE, "/load bad.gguf", "/shutdown"]
@@ -31,15 +26,7 @@ LINES = ["/set temp 0", "/set max_tokens 4", MESSAGE, "/load bad.gguf", "/shutdo
 @pytest.fixture(scope="module")
 def volume(tmp_path_factory: pytest.TempPathFactory, testdata: Path) -> Path:
     vol = tmp_path_factory.mktemp("repl-tpl")
-    jinja = vol / "odd.jinja"
-    jinja.write_text(TEMPLATE)
-    model = vol / "odd.gguf"
-    subprocess.run(
-        [sys.executable, "-m", "llmbm_build.gguf_models", str(model), "--dim", "64", "--hidden-dim", "128",
-         "--n-layers", "2", "--n-heads", "4", "--n-kv-heads", "2", "--seq-len", "128",
-         "--tokenizer-from", str(testdata / "stories260K-f32.gguf"), "--chat-template", str(jinja)],
-        check=True,
-    )  # fmt: skip
+    model = write_odd_model(vol, testdata)
     subprocess.run([sys.executable, "-m", "llmbm_build.chat_template", str(model)], check=True)
     (vol / "bad.gguf").symlink_to(model)
     (vol / "bad.tpl").write_text(BAD_TPL)
