@@ -1,16 +1,21 @@
 #include "transformer.h"
 
 #include "eng_math.h"
+#include "matmul.h"
 #include "ops.h"
 #include "platform.h"
 
-static size_t max_scratch(const llmbm_model *m) {
-    size_t best = llmbm_matvec_scratch_bytes(&m->classifier);
+#define LAYER_WEIGHTS(L) {&(L)->wq, &(L)->wk, &(L)->wv, &(L)->wo, &(L)->w1, &(L)->w2, &(L)->w3}
+
+static size_t max_scratch(const llmbm_model *m, uint32_t batch) {
+    size_t best = llmbm_matmul_scratch_bytes(&m->classifier, batch);
     for (uint32_t l = 0; l < m->config.n_layers; l++) {
         const llmbm_layer *L = &m->layers[l];
-        const llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
+        const llmbm_weight *ws[] = LAYER_WEIGHTS(L);
         for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
-            size_t b = llmbm_matvec_scratch_bytes(ws[i]);
+            size_t b = llmbm_matmul_scratch_bytes(ws[i], batch);
+            size_t one = llmbm_matvec_scratch_bytes(ws[i]);
+            if (one > b) b = one;
             if (b > best) best = b;
         }
     }
@@ -24,7 +29,7 @@ static int check_types(const llmbm_model *m, llmbm_err *err) {
                           llmbm_type_name(llmbm_type_supported(emb->type) ? cls->type : emb->type));
     for (uint32_t l = 0; l < m->config.n_layers; l++) {
         const llmbm_layer *L = &m->layers[l];
-        const llmbm_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3};
+        const llmbm_weight *ws[] = LAYER_WEIGHTS(L);
         for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++)
             if (!llmbm_type_supported(ws[i]->type))
                 return llmbm_fail(err, "%s: weight type %s (layer %u) has no kernel in this build", m->path,
@@ -33,22 +38,62 @@ static int check_types(const llmbm_model *m, llmbm_err *err) {
     return 0;
 }
 
-int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint32_t ctx_len, llmbm_err *err) {
+/* The run state's slots, in floats, each rounded up to 16 floats (64 bytes). */
+enum { S_X, S_XB, S_XB2, S_Q, S_HB, S_HB2, S_ATT, S_LOGITS, S_KEYS, S_VALUES, S_ROPE, S_SCRATCH, S_COUNT };
+
+static void run_shape(const llmbm_model *model, const llmbm_run_params *p, uint32_t *ctx_len, uint32_t *batch) {
+    const llmbm_config *c = &model->config;
+    *ctx_len = p->ctx_len == 0 || p->ctx_len > c->seq_len ? c->seq_len : p->ctx_len;
+    *batch = p->batch ? p->batch : LLMBM_DEFAULT_BATCH;
+    if (*batch > *ctx_len) *batch = *ctx_len;
+}
+
+static void slot_sizes(const llmbm_model *model, uint32_t ctx_len, uint32_t batch, bool all_logits,
+                       uint64_t sizes[S_COUNT]) {
+    const llmbm_config *c = &model->config;
+    uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size, q_dim = (uint64_t)c->n_heads * c->head_size;
+    uint64_t xb_len = q_dim > c->dim ? q_dim : c->dim; /* attention output, then FFN output */
+    uint64_t b = batch;
+    sizes[S_X] = b * c->dim;
+    sizes[S_XB] = b * xb_len;
+    sizes[S_XB2] = b * c->dim;
+    sizes[S_Q] = b * q_dim;
+    sizes[S_HB] = b * c->hidden_dim;
+    sizes[S_HB2] = b * c->hidden_dim;
+    sizes[S_ATT] = (uint64_t)c->n_heads * ctx_len;
+    sizes[S_LOGITS] = (all_logits ? b : 1) * c->vocab_size;
+    sizes[S_KEYS] = sizes[S_VALUES] = (uint64_t)c->n_layers * ctx_len * kv_dim;
+    sizes[S_ROPE] = b * 2ull * c->head_size;
+    sizes[S_SCRATCH] = (max_scratch(model, batch) + 3) / 4;
+}
+
+static uint64_t total_floats(const uint64_t sizes[S_COUNT]) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < S_COUNT; i++) total += (sizes[i] + 15) / 16 * 16;
+    return total;
+}
+
+uint64_t llmbm_transformer_state_bytes(const llmbm_model *model, const llmbm_run_params *params) {
+    uint32_t ctx_len, batch;
+    run_shape(model, params, &ctx_len, &batch);
+    uint64_t sizes[S_COUNT];
+    slot_sizes(model, ctx_len, batch, params->all_logits, sizes);
+    return total_floats(sizes) * sizeof(float);
+}
+
+int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, const llmbm_run_params *params,
+                           llmbm_err *err) {
     const llmbm_config *c = &model->config;
     eng_memset(tf, 0, sizeof *tf);
     if (check_types(model, err)) return -1;
-    if (ctx_len == 0 || ctx_len > c->seq_len) ctx_len = c->seq_len;
-    uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size, q_dim = (uint64_t)c->n_heads * c->head_size;
-    /* Sizes in floats, each rounded up to 16 floats (64 bytes). */
-    uint64_t xb_len = q_dim > c->dim ? q_dim : c->dim; /* attention output, then FFN output */
-    uint64_t sizes[] = {c->dim, xb_len, c->dim, q_dim, c->hidden_dim, c->hidden_dim,
-                        (uint64_t)c->n_heads * ctx_len, c->vocab_size,
-                        (uint64_t)c->n_layers * ctx_len * kv_dim, (uint64_t)c->n_layers * ctx_len * kv_dim,
-                        2ull * c->head_size, (max_scratch(model) + 3) / 4};
-    float **slots[] = {&tf->x, &tf->xb, &tf->xb2, &tf->q, &tf->hb, &tf->hb2, &tf->att, &tf->logits,
-                       &tf->key_cache, &tf->value_cache, &tf->rope, (float **)&tf->scratch};
-    uint64_t total = 0;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += (sizes[i] + 15) / 16 * 16;
+    uint32_t ctx_len, batch;
+    run_shape(model, params, &ctx_len, &batch);
+    uint64_t sizes[S_COUNT];
+    slot_sizes(model, ctx_len, batch, params->all_logits, sizes);
+    float **slots[S_COUNT] = {&tf->x,      &tf->xb,        &tf->xb2,       &tf->q,
+                              &tf->hb,     &tf->hb2,       &tf->att,       &tf->logits,
+                              &tf->key_cache, &tf->value_cache, &tf->rope, (float **)&tf->scratch};
+    uint64_t total = total_floats(sizes);
     if (total > (uint64_t)SIZE_MAX / 8)
         return llmbm_fail(err, "%s: run state too large", model->path);
     float *block = plat_alloc((size_t)total * sizeof(float));
@@ -56,17 +101,24 @@ int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint
         return llmbm_fail(err, "%s: out of memory for the run state (%llu MiB at context %u)", model->path,
                           (unsigned long long)(total * 4 >> 20), ctx_len);
     float *p = block;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    for (size_t i = 0; i < S_COUNT; i++) {
         *slots[i] = p;
         p += (sizes[i] + 15) / 16 * 16;
     }
     tf->block = block;
     tf->model = model;
     tf->ctx_len = ctx_len;
+    tf->batch = batch;
+    tf->all_logits = params->all_logits;
     /* as llama.cpp: the long factors when the context exceeds the original one */
     tf->rope_freqs =
         model->rope_freqs_long && ctx_len > c->rope_orig_ctx ? model->rope_freqs_long : model->rope_freqs;
     return 0;
+}
+
+int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint32_t ctx_len, llmbm_err *err) {
+    llmbm_run_params p = {ctx_len, 0, false};
+    return llmbm_transformer_open(tf, model, &p, err);
 }
 
 void llmbm_transformer_free(llmbm_transformer *tf) {
@@ -74,121 +126,210 @@ void llmbm_transformer_free(llmbm_transformer *tf) {
     eng_memset(tf, 0, sizeof *tf);
 }
 
-/* One layer's attention, split across cores by head: each head writes only
- * its own slices of xb and att, so the result is the same on any core count. */
+/* The widths of the batch rows. */
+typedef struct shape {
+    size_t dim, hs, hidden, kv_dim, q_dim, xb_len, kv_mul;
+} shape;
+
+static shape shape_of(const llmbm_config *c) {
+    shape s;
+    s.dim = c->dim;
+    s.hs = c->head_size;
+    s.hidden = c->hidden_dim;
+    s.kv_dim = (size_t)c->n_kv_heads * s.hs;
+    s.q_dim = (size_t)c->n_heads * s.hs;
+    s.xb_len = s.q_dim > s.dim ? s.q_dim : s.dim;
+    s.kv_mul = c->n_heads / c->n_kv_heads;
+    return s;
+}
+
+/* One layer's attention for the batch, split across cores by head: each head
+ * writes only its own slices of xb and att, and goes through the batch's
+ * tokens in order, each reading the keys and values up to its own position,
+ * so the result is the same on any core count and any batch size. */
 typedef struct attention_job {
     llmbm_transformer *tf;
-    size_t layer_off, kv_dim, kv_mul, hs;
-    uint32_t pos;
-    uint32_t first;  /* oldest position attended to (a sliding window's start, else 0) */
-    float softcap;   /* 0: none */
+    shape s;
+    size_t layer_off;
+    uint32_t pos, n;   /* the batch: positions pos .. pos+n-1 */
+    uint32_t window;   /* a sliding-window layer's width, else 0 */
+    float softcap;     /* 0: none */
 } attention_job;
 
 static void attention_heads(void *ctx, size_t begin, size_t end) {
     const attention_job *j = ctx;
     llmbm_transformer *tf = j->tf;
+    size_t hs = j->s.hs, kv_dim = j->s.kv_dim;
     for (size_t h = begin; h < end; h++) {
-        size_t kv_off = j->layer_off + (h / j->kv_mul) * j->hs + (size_t)j->first * j->kv_dim;
-        if (j->softcap != 0.0f)
-            llmbm_attention_head_capped(tf->xb + h * j->hs, tf->att + h * tf->ctx_len, tf->q + h * j->hs,
-                                        tf->key_cache + kv_off, tf->value_cache + kv_off, j->kv_dim, j->hs,
-                                        (size_t)(j->pos - j->first) + 1, j->softcap);
-        else
-            llmbm_attention_head(tf->xb + h * j->hs, tf->att + h * tf->ctx_len, tf->q + h * j->hs,
-                                 tf->key_cache + kv_off, tf->value_cache + kv_off, j->kv_dim, j->hs,
-                                 (int)(j->pos - j->first));
+        for (uint32_t t = 0; t < j->n; t++) {
+            uint32_t pos = j->pos + t;
+            /* a local layer sees its window: positions pos - window + 1 .. pos */
+            uint32_t first = j->window && pos >= j->window ? pos + 1 - j->window : 0;
+            size_t kv_off = j->layer_off + (h / j->s.kv_mul) * hs + (size_t)first * kv_dim;
+            float *out = tf->xb + t * j->s.xb_len + h * hs, *att = tf->att + h * tf->ctx_len;
+            const float *q = tf->q + t * j->s.q_dim + h * hs;
+            if (j->softcap != 0.0f)
+                llmbm_attention_head_capped(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off, kv_dim,
+                                            hs, (size_t)(pos - first) + 1, j->softcap);
+            else
+                llmbm_attention_head(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off, kv_dim, hs,
+                                     (int)(pos - first));
+        }
     }
 }
 
-float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_err *err) {
+/* out rows (stride out_stride) = w . x rows (stride x_stride) for n tokens;
+ * one token takes the one-token path, whose bits llmbm_matmul reproduces. */
+static int mat(llmbm_transformer *tf, float *out, size_t out_stride, const llmbm_weight *w, const float *x,
+               size_t x_stride, uint32_t n) {
+    if (n == 1) return llmbm_matvec(out, w, x, tf->scratch);
+    return llmbm_matmul(out, out_stride, w, x, x_stride, n, tf->scratch);
+}
+
+/* RoPE's angles for each batch position, shared by every layer (and head):
+ * row t holds the global angles, then the sliding-window layers' (gemma). */
+static void rope_tables(llmbm_transformer *tf, uint32_t pos, uint32_t n) {
+    const llmbm_config *c = &tf->model->config;
+    size_t hs = c->head_size;
+    for (uint32_t t = 0; t < n; t++) {
+        float *cs = tf->rope + (size_t)t * 2 * hs;
+        int p = (int)(pos + t);
+        if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
+            llmbm_rope_table(cs, hs, p, c->rope_theta);
+            continue;
+        }
+        llmbm_rope_ggml_table(cs, c->rope_dim, p, c->rope_theta, c->rope_freq_scale, tf->rope_freqs);
+        /* ggml's rope multiplies cos and sin by the attention factor (mscale) */
+        if (c->rope_attn_factor != 0.0f && c->rope_attn_factor != 1.0f)
+            llmbm_scale(cs, c->rope_attn_factor, c->rope_dim);
+        if (c->swa_pattern)
+            llmbm_rope_ggml_table(cs + hs, c->rope_dim, p, c->rope_theta_swa, c->rope_freq_scale_swa, 0);
+    }
+}
+
+/* Biases, Q/K norms, RoPE and the q scale of token t's q row and k row. */
+static void shape_qk(llmbm_transformer *tf, const llmbm_layer *L, float *q, float *k, float *v, uint32_t t,
+                     float q_scale) {
+    const llmbm_config *c = &tf->model->config;
+    shape s = shape_of(c);
+    if (L->bq) llmbm_add(q, L->bq, s.q_dim);
+    if (L->bk) llmbm_add(k, L->bk, s.kv_dim);
+    if (L->bv) llmbm_add(v, L->bv, s.kv_dim);
+    if (L->q_norm) {
+        for (size_t h = 0; h < c->n_heads; h++) llmbm_rmsnorm(q + h * s.hs, q + h * s.hs, L->q_norm, s.hs, c->norm_eps);
+        for (size_t h = 0; h < c->n_kv_heads; h++)
+            llmbm_rmsnorm(k + h * s.hs, k + h * s.hs, L->k_norm, s.hs, c->norm_eps);
+    }
+    const float *cs = tf->rope + (size_t)t * 2 * s.hs;
+    if (L->no_rope) {
+        /* NoPE layer: positions reach it only through the causal mask */
+    } else if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
+        llmbm_rope(q, s.q_dim, k, s.kv_dim, s.hs, cs);
+    } else {
+        if (L->local) cs += s.hs;
+        int neox = c->rope_mode == LLMBM_ROPE_NEOX;
+        llmbm_rope_ggml(q, c->n_heads, s.hs, c->rope_dim, cs, neox);
+        llmbm_rope_ggml(k, c->n_kv_heads, s.hs, c->rope_dim, cs, neox);
+    }
+    if (q_scale != 1.0f) llmbm_scale(q, q_scale, s.q_dim);
+}
+
+/* A block's output (rows of out, stride out_stride): post-norm, residual
+ * scale, added to the residual stream. */
+static void add_residual(llmbm_transformer *tf, float *out, size_t out_stride, const float *post_norm, uint32_t n) {
+    const llmbm_config *c = &tf->model->config;
+    for (uint32_t t = 0; t < n; t++) {
+        float *o = out + t * out_stride, *x = tf->x + (size_t)t * c->dim;
+        if (post_norm) llmbm_rmsnorm(o, o, post_norm, c->dim, c->norm_eps);
+        if (c->residual_scale != 0.0f) llmbm_scale(o, c->residual_scale, c->dim);
+        llmbm_add(x, o, c->dim);
+    }
+}
+
+static int layer(llmbm_transformer *tf, uint32_t l, uint32_t pos, uint32_t n, float q_scale) {
     const llmbm_model *m = tf->model;
     const llmbm_config *c = &m->config;
-    if (token < 0 || (uint32_t)token >= c->vocab_size) {
-        llmbm_fail(err, "token id %d is outside the vocabulary (%u)", (int)token, c->vocab_size);
+    const llmbm_layer *L = &m->layers[l];
+    shape s = shape_of(c);
+    size_t loff = (size_t)l * tf->ctx_len * s.kv_dim;
+    float *k = tf->key_cache + loff + (size_t)pos * s.kv_dim;
+    float *v = tf->value_cache + loff + (size_t)pos * s.kv_dim;
+    for (uint32_t t = 0; t < n; t++)
+        llmbm_rmsnorm(tf->xb + t * s.xb_len, tf->x + t * s.dim, L->rms_att, s.dim, c->norm_eps);
+    if (mat(tf, tf->q, s.q_dim, &L->wq, tf->xb, s.xb_len, n) || mat(tf, k, s.kv_dim, &L->wk, tf->xb, s.xb_len, n) ||
+        mat(tf, v, s.kv_dim, &L->wv, tf->xb, s.xb_len, n))
+        return -1;
+    for (uint32_t t = 0; t < n; t++)
+        shape_qk(tf, L, tf->q + t * s.q_dim, k + t * s.kv_dim, v + t * s.kv_dim, t, q_scale);
+    attention_job job = {tf, s, loff, pos, n, L->local ? c->sliding_window : 0, c->attn_softcap};
+    /* a head reads up to pos+n keys and values of hs floats per batch token */
+    uint64_t head_bytes = (uint64_t)n * ((uint64_t)pos + n) * s.hs * 2 * sizeof(float);
+    plat_parallel_for(c->n_heads, llmbm_share_grain(head_bytes), attention_heads, &job);
+    if (mat(tf, tf->xb2, s.dim, &L->wo, tf->xb, s.xb_len, n)) return -1;
+    add_residual(tf, tf->xb2, s.dim, L->post_attn_norm, n);
+    for (uint32_t t = 0; t < n; t++)
+        llmbm_rmsnorm(tf->xb + t * s.xb_len, tf->x + t * s.dim, L->rms_ffn, s.dim, c->norm_eps);
+    if (mat(tf, tf->hb, s.hidden, &L->w1, tf->xb, s.xb_len, n) ||
+        mat(tf, tf->hb2, s.hidden, &L->w3, tf->xb, s.xb_len, n))
+        return -1;
+    for (uint32_t t = 0; t < n; t++) {
+        float *hb = tf->hb + t * s.hidden, *hb2 = tf->hb2 + t * s.hidden;
+        if (c->ffn_act == LLMBM_FFN_GELU_TANH)
+            llmbm_gelu_mul(hb, hb2, s.hidden);
+        else
+            llmbm_silu_mul(hb, hb2, s.hidden);
+    }
+    if (mat(tf, tf->xb, s.xb_len, &L->w2, tf->hb, s.hidden, n)) return -1;
+    add_residual(tf, tf->xb, s.xb_len, L->post_ffn_norm, n);
+    return 0;
+}
+
+float *llmbm_forward_batch(llmbm_transformer *tf, const int32_t *tokens, uint32_t n, uint32_t pos, llmbm_err *err) {
+    const llmbm_model *m = tf->model;
+    const llmbm_config *c = &m->config;
+    if (n == 0 || n > tf->batch) {
+        llmbm_fail(err, "a batch of %u tokens (this run state takes 1 to %u)", n, tf->batch);
         return 0;
     }
-    if (pos >= tf->ctx_len) {
-        llmbm_fail(err, "position %u is past the context length %u", pos, tf->ctx_len);
+    if (pos >= tf->ctx_len || n > tf->ctx_len - pos) {
+        llmbm_fail(err, "position %u is past the context length %u", pos + n - 1, tf->ctx_len);
         return 0;
     }
-    size_t dim = c->dim, hs = c->head_size, hidden = c->hidden_dim;
-    size_t kv_dim = (size_t)c->n_kv_heads * hs, q_dim = (size_t)c->n_heads * hs;
-    size_t kv_mul = c->n_heads / c->n_kv_heads;
-    float *x = tf->x;
-    if (llmbm_weight_row(x, &m->token_embedding, (uint32_t)token)) goto no_kernel;
-    if (c->embedding_scale != 0.0f) llmbm_scale(x, c->embedding_scale, dim);
+    for (uint32_t t = 0; t < n; t++)
+        if (tokens[t] < 0 || (uint32_t)tokens[t] >= c->vocab_size) {
+            llmbm_fail(err, "token id %d is outside the vocabulary (%u)", (int)tokens[t], c->vocab_size);
+            return 0;
+        }
+    size_t dim = c->dim, hs = c->head_size;
+    for (uint32_t t = 0; t < n; t++) {
+        float *x = tf->x + t * dim;
+        if (llmbm_weight_row(x, &m->token_embedding, (uint32_t)tokens[t])) goto no_kernel;
+        if (c->embedding_scale != 0.0f) llmbm_scale(x, c->embedding_scale, dim);
+    }
     /* llmbm_attention_head divides q.k by sqrt(head_size); another scale is
      * applied to q first. */
     float q_scale = c->attention_scale != 0.0f ? c->attention_scale * eng_sqrtf((float)hs) : 1.0f;
-    /* RoPE's angles for this position, shared by every layer (and head) */
-    int neox = c->rope_mode == LLMBM_ROPE_NEOX;
-    if (c->rope_mode == LLMBM_ROPE_LLAMA2C)
-        llmbm_rope_table(tf->rope, hs, (int)pos, c->rope_theta);
-    else
-        llmbm_rope_ggml_table(tf->rope, c->rope_dim, (int)pos, c->rope_theta, c->rope_freq_scale, tf->rope_freqs);
-    /* ggml's rope multiplies cos and sin by the attention factor (mscale) */
-    if (c->rope_attn_factor != 0.0f && c->rope_attn_factor != 1.0f)
-        llmbm_scale(tf->rope, c->rope_attn_factor, c->rope_dim);
-    /* sliding-window layers' own angles (gemma), in the slot's second half */
-    float *rope_local = tf->rope + hs;
-    if (c->swa_pattern)
-        llmbm_rope_ggml_table(rope_local, c->rope_dim, (int)pos, c->rope_theta_swa, c->rope_freq_scale_swa, 0);
-    for (uint32_t l = 0; l < c->n_layers; l++) {
-        const llmbm_layer *L = &m->layers[l];
-        size_t loff = (size_t)l * tf->ctx_len * kv_dim;
-        float *k = tf->key_cache + loff + (size_t)pos * kv_dim;
-        float *v = tf->value_cache + loff + (size_t)pos * kv_dim;
-        llmbm_rmsnorm(tf->xb, x, L->rms_att, dim, c->norm_eps);
-        if (llmbm_matvec(tf->q, &L->wq, tf->xb, tf->scratch) || llmbm_matvec(k, &L->wk, tf->xb, tf->scratch) ||
-            llmbm_matvec(v, &L->wv, tf->xb, tf->scratch))
-            goto no_kernel;
-        if (L->bq) llmbm_add(tf->q, L->bq, q_dim);
-        if (L->bk) llmbm_add(k, L->bk, kv_dim);
-        if (L->bv) llmbm_add(v, L->bv, kv_dim);
-        if (L->q_norm) {
-            for (size_t h = 0; h < c->n_heads; h++)
-                llmbm_rmsnorm(tf->q + h * hs, tf->q + h * hs, L->q_norm, hs, c->norm_eps);
-            for (size_t h = 0; h < c->n_kv_heads; h++)
-                llmbm_rmsnorm(k + h * hs, k + h * hs, L->k_norm, hs, c->norm_eps);
-        }
-        if (L->no_rope) {
-            /* NoPE layer: positions reach it only through the causal mask */
-        } else if (c->rope_mode == LLMBM_ROPE_LLAMA2C) {
-            llmbm_rope(tf->q, q_dim, k, kv_dim, hs, tf->rope);
-        } else {
-            const float *cs = L->local ? rope_local : tf->rope;
-            llmbm_rope_ggml(tf->q, c->n_heads, hs, c->rope_dim, cs, neox);
-            llmbm_rope_ggml(k, c->n_kv_heads, hs, c->rope_dim, cs, neox);
-        }
-        if (q_scale != 1.0f) llmbm_scale(tf->q, q_scale, q_dim);
-        /* a local layer sees its window: positions pos - window + 1 .. pos */
-        uint32_t first = L->local && pos >= c->sliding_window ? pos + 1 - c->sliding_window : 0;
-        attention_job job = {tf, loff, kv_dim, kv_mul, hs, pos, first, c->attn_softcap};
-        /* a head reads pos-first+1 keys and values of hs floats */
-        plat_parallel_for(c->n_heads, llmbm_share_grain(((uint64_t)(pos - first) + 1) * hs * 2 * sizeof(float)),
-                          attention_heads, &job);
-        if (llmbm_matvec(tf->xb2, &L->wo, tf->xb, tf->scratch)) goto no_kernel;
-        if (L->post_attn_norm) llmbm_rmsnorm(tf->xb2, tf->xb2, L->post_attn_norm, dim, c->norm_eps);
-        if (c->residual_scale != 0.0f) llmbm_scale(tf->xb2, c->residual_scale, dim);
-        llmbm_add(x, tf->xb2, dim);
-        llmbm_rmsnorm(tf->xb, x, L->rms_ffn, dim, c->norm_eps);
-        if (llmbm_matvec(tf->hb, &L->w1, tf->xb, tf->scratch) || llmbm_matvec(tf->hb2, &L->w3, tf->xb, tf->scratch))
-            goto no_kernel;
-        if (c->ffn_act == LLMBM_FFN_GELU_TANH)
-            llmbm_gelu_mul(tf->hb, tf->hb2, hidden);
-        else
-            llmbm_silu_mul(tf->hb, tf->hb2, hidden);
-        if (llmbm_matvec(tf->xb, &L->w2, tf->hb, tf->scratch)) goto no_kernel;
-        if (L->post_ffn_norm) llmbm_rmsnorm(tf->xb, tf->xb, L->post_ffn_norm, dim, c->norm_eps);
-        if (c->residual_scale != 0.0f) llmbm_scale(tf->xb, c->residual_scale, dim);
-        llmbm_add(x, tf->xb, dim);
+    rope_tables(tf, pos, n);
+    for (uint32_t l = 0; l < c->n_layers; l++)
+        if (layer(tf, l, pos, n, q_scale)) goto no_kernel;
+    /* Logits of the last token, or of every token with all_logits. */
+    uint32_t first = tf->all_logits ? 0 : n - 1;
+    for (uint32_t t = first; t < n; t++) {
+        float *x = tf->x + t * dim;
+        llmbm_rmsnorm(x, x, m->rms_final, dim, c->norm_eps);
     }
-    llmbm_rmsnorm(x, x, m->rms_final, dim, c->norm_eps);
-    if (llmbm_matvec(tf->logits, &m->classifier, x, tf->scratch)) goto no_kernel;
-    if (c->logit_scale != 0.0f) llmbm_scale(tf->logits, 1.0f / c->logit_scale, c->vocab_size);
-    if (c->final_softcap != 0.0f) llmbm_softcap(tf->logits, c->final_softcap, c->vocab_size);
-    return tf->logits;
+    if (mat(tf, tf->logits, c->vocab_size, &m->classifier, tf->x + first * dim, dim, n - first)) goto no_kernel;
+    for (uint32_t t = 0; t < n - first; t++) {
+        float *lg = tf->logits + (size_t)t * c->vocab_size;
+        if (c->logit_scale != 0.0f) llmbm_scale(lg, 1.0f / c->logit_scale, c->vocab_size);
+        if (c->final_softcap != 0.0f) llmbm_softcap(lg, c->final_softcap, c->vocab_size);
+    }
+    return tf->logits + (size_t)(n - 1 - first) * c->vocab_size;
 no_kernel:
     llmbm_fail(err, "%s: a weight type has no kernel in this build", m->path);
     return 0;
+}
+
+float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_err *err) {
+    return llmbm_forward_batch(tf, &token, 1, pos, err);
 }

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "gguf.h"
-#include "transformer.h"
+#include "session.h"
 
 static void write_stdout(void *ctx, const char *text, size_t len) {
     (void)ctx;
@@ -113,45 +113,69 @@ int cmd_tokenize(int argc, char **argv) {
 }
 
 /* One line per position: the logits after feeding ids[0..pos], printed with
- * 9 significant digits so float32 values round-trip exactly. */
+ * 9 significant digits so float32 values round-trip exactly. The ids are
+ * computed in batches of -b (default the engine's): the lines are the same
+ * bits for every batch size. */
+static void print_logits(void *ctx, uint32_t pos, const float *logits) {
+    (void)pos;
+    uint32_t vocab = *(const uint32_t *)ctx;
+    for (uint32_t v = 0; v < vocab; v++) printf(v ? " %.9g" : "%.9g", (double)logits[v]);
+    printf("\n");
+}
+
 int cmd_logits(int argc, char **argv) {
+    long long batch = 0;
+    if (argc >= 2 && !strcmp(argv[0], "-b")) {
+        if (!cli_parse_long("-b", argv[1], &batch)) return CLI_USAGE;
+        if (batch < 1 || batch > 4096) {
+            cli_error("-b must be between 1 and 4096");
+            return CLI_USAGE;
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2) {
-        cli_error("usage: llmbm logits MODEL TOKEN_ID...");
+        cli_error("usage: llmbm logits [-b BATCH] MODEL TOKEN_ID...");
         return CLI_USAGE;
     }
     llmbm_model model;
-    llmbm_transformer tf;
+    llmbm_session sess;
     llmbm_err err;
     if (!cli_load_model(argv[0], &model)) return CLI_ERROR;
     int rc = CLI_ERROR;
     uint32_t n = (uint32_t)(argc - 1);
+    int32_t *ids = NULL;
     if (n > model.config.seq_len) {
         cli_error("%u tokens exceed the model's seq_len %u", n, model.config.seq_len);
         goto out_model;
     }
-    if (llmbm_transformer_init(&tf, &model, n, &err)) {
-        cli_error("%s", err.msg);
+    ids = malloc((size_t)n * sizeof *ids);
+    if (!ids) {
+        cli_error("out of memory");
         goto out_model;
     }
     for (uint32_t pos = 0; pos < n; pos++) {
         long long id;
-        if (!cli_parse_long("TOKEN_ID", argv[pos + 1], &id)) goto out_tf;
+        if (!cli_parse_long("TOKEN_ID", argv[pos + 1], &id)) goto out_model;
         if (id < 0 || id >= model.config.vocab_size) {
             cli_error("token id %lld is outside the vocabulary (%u)", id, model.config.vocab_size);
-            goto out_tf;
+            goto out_model;
         }
-        float *logits = llmbm_forward(&tf, (int32_t)id, pos, &err);
-        if (!logits) {
-            cli_error("%s", err.msg);
-            goto out_tf;
-        }
-        for (uint32_t v = 0; v < model.config.vocab_size; v++) printf(v ? " %.9g" : "%.9g", (double)logits[v]);
-        printf("\n");
+        ids[pos] = (int32_t)id;
     }
-    rc = CLI_OK;
-out_tf:
-    llmbm_transformer_free(&tf);
+    llmbm_run_params params = {n, (uint32_t)batch, true};
+    if (llmbm_session_open(&sess, &model, NULL, &params, &err)) {
+        cli_error("%s", err.msg);
+        goto out_model;
+    }
+    uint32_t vocab = model.config.vocab_size;
+    sess.on_logits = print_logits;
+    sess.hook_ctx = &vocab;
+    if (llmbm_session_feed(&sess, ids, n, &err) < 0) cli_error("%s", err.msg);
+    else rc = CLI_OK;
+    llmbm_session_close(&sess);
 out_model:
+    free(ids);
     llmbm_model_free(&model);
     return rc;
 }

@@ -17,6 +17,7 @@ typedef struct run_opts {
     long long steps;
     long long seed;
     long long threads;
+    long long batch; /* tokens per forward pass; 0: the engine's default */
     llmbm_sampler_params sampling;
     bool print_ids;
     bool chat;
@@ -72,6 +73,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
         else if (!strcmp(a, "-s")) ok = cli_parse_long(a, v, &o->seed);
         else if (!strcmp(a, "-n")) ok = cli_parse_long(a, v, &o->steps);
         else if (!strcmp(a, "-T")) ok = cli_parse_long(a, v, &o->threads);
+        else if (!strcmp(a, "-b") || !strcmp(a, "--batch")) ok = cli_parse_long(a, v, &o->batch);
         else if (!strcmp(a, "--min-p")) ok = cli_parse_float(a, v, &o->sampling.min_p);
         else if (!strcmp(a, "--repeat-penalty")) ok = cli_parse_float(a, v, &o->sampling.repeat_penalty);
         else if (!strcmp(a, "--top-k") || !strcmp(a, "--repeat-last-n")) {
@@ -116,6 +118,10 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
     if (o->steps < 0) o->steps = 0;
     if (o->threads < 0) o->threads = 0; /* 0: every online CPU */
     if (o->threads > 1024) o->threads = 1024;
+    if (o->batch < 0 || o->batch > 4096) {
+        cli_error("-b must be between 1 and 4096 (0: the default, %u)", LLMBM_DEFAULT_BATCH);
+        return CLI_USAGE;
+    }
     o->sampling.seed = o->seed <= 0 ? (uint64_t)(unsigned)time(NULL) : (uint64_t)o->seed;
     return CLI_OK;
 }
@@ -154,7 +160,7 @@ int cmd_run(int argc, char **argv) {
 
     llmbm_model model;
     llmbm_tokenizer tok;
-    llmbm_transformer tf;
+    llmbm_session sess;
     llmbm_sampler sampler;
     llmbm_err err;
     int32_t *prompt = NULL;
@@ -163,7 +169,8 @@ int cmd_run(int argc, char **argv) {
     if (!cli_load_tokenizer(o.tokenizer_path, &model, &tok)) goto free_model;
     uint32_t seq_len = model.config.seq_len;
     uint32_t steps = (o.steps == 0 || o.steps > seq_len) ? seq_len : (uint32_t)o.steps;
-    if (llmbm_transformer_init(&tf, &model, steps, &err)) {
+    llmbm_run_params params = {steps, (uint32_t)o.batch, false};
+    if (llmbm_session_open(&sess, &model, &tok, &params, &err)) {
         cli_error("%s", err.msg);
         goto free_tok;
     }
@@ -181,23 +188,28 @@ int cmd_run(int argc, char **argv) {
      * what run.c prints, and what --print-ids lists. */
     print_ctx pc = {o.print_ids};
     llmbm_gen_stats st;
-    if (llmbm_generate(&tf, &tok, &sampler, prompt, n_prompt, steps, print_token, &pc, &st, &err)) {
+    uint64_t start = plat_now_us();
+    if (llmbm_generate(&sess, &sampler, prompt, n_prompt, steps, print_token, &pc, &st, &err)) {
         cli_error("%s", err.msg);
         goto free_prompt;
     }
     printf("\n");
     fflush(stdout);
-    double secs = st.end_us > st.first_token_us ? (double)(st.end_us - st.first_token_us) / 1e6 : 0.0;
-    double tps = st.positions > 1 && secs > 0 ? (double)(st.positions - 1) / secs : 0.0;
-    fprintf(stderr, "prompt tokens: %u, generated tokens: %u, %.2f tokens/s\n", st.prompt_tokens,
-            st.generated_tokens, tps);
+    /* The prompt is computed in batches, the answer token by token: two rates. */
+    double pp_secs = st.first_token_us > start ? (double)(st.first_token_us - start) / 1e6 : 0.0;
+    double tg_secs = st.end_us > st.first_token_us ? (double)(st.end_us - st.first_token_us) / 1e6 : 0.0;
+    uint32_t fed = st.positions > st.prompt_tokens ? st.prompt_tokens : st.positions;
+    uint32_t decoded = st.positions - fed;
+    fprintf(stderr, "prompt tokens: %u, generated tokens: %u, %.2f tokens/s (prompt: %.2f tokens/s)\n",
+            st.prompt_tokens, st.generated_tokens, tg_secs > 0 ? decoded / tg_secs : 0.0,
+            st.first_token_us && pp_secs > 0 ? fed / pp_secs : 0.0);
     rc = CLI_OK;
 free_prompt:
     free(prompt);
 free_sampler:
     llmbm_sampler_free(&sampler);
 free_tf:
-    llmbm_transformer_free(&tf);
+    llmbm_session_close(&sess);
 free_tok:
     llmbm_tokenizer_free(&tok);
 free_model:

@@ -21,7 +21,7 @@ static void usage(FILE *out) {
           "  info MODEL                          format, hyperparameters, tensors, memory\n"
           "  tokenize MODEL [-z TOKENIZER] TEXT  token ids (no BOS), space separated\n"
           "  bench MODEL [-n TOKENS] [-T THREADS] decode speed in tokens/s\n"
-          "  logits MODEL TOKEN_ID...            logits at every position (debugging, tests)\n"
+          "  logits [-b N] MODEL TOKEN_ID...     logits at every position, N tokens per pass (debugging, tests)\n"
           "  repl [DIR] [-m MODEL] [-T THREADS] [--memory MB]\n"
           "      the firmware's chat REPL with DIR (default .) as the boot volume: its repl.cfg, models,\n"
           "      /load ...; -m loads MODEL from anywhere; --memory caps the memory budget; with stdin not\n"
