@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "session.h"
+#include "eng_session.h"
 
 /* Called for every token after a leading BOS (for every token, the first
  * prompt token included, when the prompt does not start with BOS): `token`

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "gguf.h"
-#include "session.h"
+#include "eng_session.h"
 
 static void write_stdout(void *ctx, const char *text, size_t len) {
     (void)ctx;

@@ -57,7 +57,8 @@ int run_chat(const run_chat_opts *o) {
     }
     uint32_t seq_len = lm.model.config.seq_len;
     uint32_t ctx = o->steps == 0 || o->steps > seq_len ? seq_len : o->steps;
-    if (llmbm_transformer_init(&lm.tf, &lm.model, ctx, &err)) {
+    llmbm_run_params params = {ctx, 0, false};
+    if (llmbm_session_open(&lm.sess, &lm.model, &lm.tok, &params, &err)) {
         cli_error("%s", err.msg);
         goto free_tok;
     }

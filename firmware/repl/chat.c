@@ -9,11 +9,12 @@
  * reply reproducible and comparable with `llmbm run -s SEED`); seed=0
  * seeds once from the clock and carries the generator's state on.
  *
- * Chat mode keeps every token of the conversation in toks[], which mirrors
- * the KV cache position by position, so a new turn only feeds its own
- * tokens. When a turn would not fit, the oldest turns are dropped (BOS and
- * the system prompt stay) and the cache is recomputed from the end of the
- * system prompt: positions before it are unchanged. */
+ * Chat mode keeps every token of the conversation in the engine session
+ * (lm->sess), whose KV cache mirrors it position by position, so a new turn
+ * only feeds its own tokens, in batches. When a turn would not fit, the
+ * oldest turns are dropped (BOS and the system prompt stay): the session
+ * moves the kept turns' cache entries down and re-rotates their keys, so
+ * nothing is computed again. */
 #include "chat.h"
 
 #include "generate.h"
@@ -21,15 +22,16 @@
 #include "templates.h"
 #include "text.h"
 
-bool chat_init(chat *c, const loaded_model *lm)
+bool chat_init(chat *c, loaded_model *lm)
 {
     *c = (chat){ 0 };
+    c->sess = &lm->sess;
     c->cap = lm->ctx_len;
-    c->toks = plat_alloc((size_t)c->cap * sizeof *c->toks);
+    llmbm_session_reset(c->sess);
     /* A turn is at least two tokens (the message and one of the answer). */
     c->turn_start = plat_alloc(((size_t)c->cap / 2 + 1) * sizeof *c->turn_start);
     c->rng = plat_now_us() * 0x9e3779b97f4a7c15ull | 1;  /* never 0: xorshift would stick */
-    if (!c->toks || !c->turn_start) {
+    if (!c->turn_start) {
         txt_printf("out of memory for a context of %u tokens\n", c->cap);
         chat_free(c);
         return false;
@@ -39,14 +41,15 @@ bool chat_init(chat *c, const loaded_model *lm)
 
 void chat_free(chat *c)
 {
-    plat_free(c->toks);
     plat_free(c->turn_start);
     *c = (chat){ 0 };
 }
 
 void chat_reset(chat *c)
 {
-    c->n = c->n_fed = c->sys_end = c->n_turns = c->user_turns = 0;
+    if (c->sess)
+        llmbm_session_reset(c->sess);
+    c->sys_end = c->n_turns = c->user_turns = 0;
     c->started = false;
 }
 
@@ -130,6 +133,23 @@ static char *concat3(const char *a, const char *b, const char *c)
         return 0;
     txt_snprintf(s, la + lb + lc + 1, "%s%s%s", a, b, c);
     return s;
+}
+
+/* `text` encoded onto the end of the conversation; false when it does not
+ * fit (nothing is added then). The tokens are written in the session's free
+ * tail and appended in place. */
+static bool push_text(chat *c, const llmbm_tokenizer *tok, const char *text)
+{
+    llmbm_session *S = c->sess;
+    uint32_t got = encode(tok, text, S->tokens + S->n, S->cap - S->n);
+    llmbm_err err;
+    return got != UINT32_MAX && llmbm_session_append(S, S->tokens + S->n, got, &err) == 0;
+}
+
+static bool push_token(chat *c, int32_t token)
+{
+    llmbm_err err;
+    return llmbm_session_append(c->sess, &token, 1, &err) == 0;
 }
 
 /* ---- streaming with stop strings ---- */
@@ -229,9 +249,10 @@ static bool make_sampler(const repl_state *st, const loaded_model *lm, chat *c, 
     }
     /* The penalty window sees the conversation so far, as llmbm_generate
      * shows it the prompt. */
-    uint32_t from = c->n > p.repeat_last_n ? c->n - p.repeat_last_n : 0;
-    for (uint32_t i = from; i < c->n; i++)
-        llmbm_sampler_accept(s, c->toks[i]);
+    const llmbm_session *S = c->sess;
+    uint32_t from = S->n > p.repeat_last_n ? S->n - p.repeat_last_n : 0;
+    for (uint32_t i = from; i < S->n; i++)
+        llmbm_sampler_accept(s, S->tokens[i]);
     return true;
 }
 
@@ -248,55 +269,68 @@ static bool interrupt_pressed(const repl_state *st)
     return line_interrupt_pending(st->sys);
 }
 
+static bool interrupt_hook(void *ctx)
+{
+    return interrupt_pressed(ctx);
+}
+
 typedef enum stop_kind { STOP_MAX, STOP_TOKEN, STOP_STRING, STOP_FULL, STOP_INTERRUPT, STOP_ERROR } stop_kind;
 
 /* Feeds what the cache lacks, then samples and streams until a stop. */
 static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_template *t, int32_t *stop_token)
 {
+    llmbm_session *S = c->sess;
     llmbm_sampler s;
     if (!make_sampler(st, lm, c, &s))
         return STOP_ERROR;
     llmbm_err err;
     uint64_t t0 = plat_now_us();
-    uint32_t fed_from = c->n_fed;
-    float *logits = 0;
-    while (c->n_fed < c->n) {
-        logits = llmbm_forward(&lm->tf, c->toks[c->n_fed], c->n_fed, &err);
-        if (!logits) {
+    uint32_t fed_from = S->n_past;
+    /* A long prompt on a big model takes a while: Esc stops it between
+     * batches. What was computed stays valid; the next line feeds the rest. */
+    S->interrupt = interrupt_hook;
+    S->hook_ctx = st;
+    int fed = llmbm_session_eval(S, &err);
+    S->interrupt = 0;
+    if (fed != 0) {
+        if (fed < 0)
             txt_printf("%s\n", err.msg);
-            llmbm_sampler_free(&s);
-            return STOP_ERROR;
-        }
-        c->n_fed++;
-        /* A long prompt on a big model takes a while: let Esc stop it too.
-         * What was fed stays valid; the next line feeds the rest. */
-        if (c->n_fed % 16 == 0 && c->n_fed < c->n && interrupt_pressed(st)) {
+        else
             txt_printf(" [interrupted while reading the prompt]\n");
-            llmbm_sampler_free(&s);
-            return STOP_INTERRUPT;
-        }
+        llmbm_sampler_free(&s);
+        return fed < 0 ? STOP_ERROR : STOP_INTERRUPT;
     }
     uint64_t t1 = plat_now_us();
-    uint32_t n_prompt = c->n_fed - fed_from;
+    uint32_t n_prompt = S->n_past - fed_from;
     streamer sm = { t ? t->stops : 0, 0, { 0 }, 0 };
     while (t && sm.n_stops < 3 && t->stops[sm.n_stops])
         sm.n_stops++;
+    /* The engine's end of generation (BOS for llama2.c as in run.c,
+     * EOS/EOT for GGUF), EOS, and a template's one-token end markers. */
+    S->n_stops = 0;
+    if (lm->tok.eos_id >= 0)
+        S->stops[S->n_stops++] = lm->tok.eos_id;
+    for (unsigned k = 0; k < sm.n_stops; k++) {
+        int32_t id = llmbm_token_lookup(&lm->tok, t->stops[k], txt_len(t->stops[k]));
+        if (id >= 0)
+            S->stops[S->n_stops++] = id;
+    }
     uint64_t max = cfg_u64(st, CFG_MAX_TOKENS);
-    int32_t prev = c->toks[c->n - 1];
+    int32_t prev = S->tokens[S->n - 1];
     uint32_t gen = 0;
     stop_kind why = STOP_MAX;
     if (st->sys && st->sys->style)
         st->sys->style(REPL_STYLE_ANSWER);
-    while (logits && (max == 0 || gen < max)) {
-        int32_t next = llmbm_sample(&s, logits);
-        llmbm_sampler_accept(&s, next);
+    while (max == 0 || gen < max) {
+        int32_t next;
+        llmbm_step_result r = llmbm_session_step(S, &s, &next, &err);
+        if (r == LLMBM_STEP_ERROR) {
+            txt_printf("\n%s", err.msg);
+            why = STOP_ERROR;
+            break;
+        }
         gen++;
-        /* The engine's end of generation (BOS for llama2.c as in run.c,
-         * EOS/EOT for GGUF), EOS, and a template's one-token end marker. */
-        bool end = llmbm_token_is_eog(&lm->tok, next) || (lm->tok.eos_id >= 0 && next == lm->tok.eos_id);
-        for (unsigned k = 0; t && k < sm.n_stops && !end; k++)
-            end = llmbm_token_lookup(&lm->tok, t->stops[k], txt_len(t->stops[k])) == next;
-        if (end) {
+        if (r == LLMBM_STEP_END) {
             *stop_token = next;
             why = STOP_TOKEN;
             break;
@@ -304,32 +338,22 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
         const char *piece = llmbm_decode(&lm->tok, prev, next);
         bool hit = llmbm_piece_is_printable(piece) && stream_piece(&sm, piece);
         prev = next;
-        if (c->n >= c->cap) {
+        if (r == LLMBM_STEP_FULL) {
             /* Shown but not kept, like the last step of llama2.c's run. */
             why = STOP_FULL;
             break;
         }
-        c->toks[c->n++] = next;
         if (hit) {
             why = STOP_STRING;
             break;
         }
         if (max && gen == max)
-            break;  /* kept but not fed: the next turn feeds it */
+            break;  /* kept but not computed: the next turn feeds it */
         if (interrupt_pressed(st)) {
             why = STOP_INTERRUPT;
             break;
         }
-        logits = llmbm_forward(&lm->tf, next, c->n_fed, &err);
-        if (!logits) {
-            txt_printf("\n%s", err.msg);
-            why = STOP_ERROR;
-            break;
-        }
-        c->n_fed++;
     }
-    if (!logits && why == STOP_MAX)
-        why = STOP_FULL;
     stream_out(&sm, sm.len);
     if (st->sys && st->sys->style)
         st->sys->style(REPL_STYLE_MESSAGE);
@@ -351,7 +375,7 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     rate(pr, sizeof pr, n_prompt, t1 - t0);
     rate(gr, sizeof gr, gen, t2 - t1);
     txt_printf("%s\n-- prompt %u tokens, %s tok/s | answer %u tokens, %s tok/s | context %u/%u | %s\n",
-               why == STOP_INTERRUPT ? " [interrupted]" : "", n_prompt, pr, gen, gr, c->n, c->cap,
+               why == STOP_INTERRUPT ? " [interrupted]" : "", n_prompt, pr, gen, gr, S->n, c->cap,
                reasons[why]);
     return why;
 }
@@ -368,15 +392,14 @@ static void raw_line(repl_state *st, loaded_model *lm, chat *c, const char *line
         return;
     }
     size_t got = llmbm_encode(&lm->tok, line, true, false, buf);
-    if (got > c->cap || got == 0) {
+    llmbm_err err;
+    if (got > c->cap || got == 0 || llmbm_session_append(c->sess, buf, (uint32_t)got, &err)) {
         txt_printf("The prompt is %zu tokens; the context holds %u (/set ctx, or a shorter prompt).\n", got,
                    c->cap);
         plat_free(buf);
         chat_reset(c);
         return;
     }
-    for (size_t i = 0; i < got; i++)
-        c->toks[c->n++] = buf[i];
     plat_free(buf);
     int32_t stop_token = -1;
     answer(st, lm, c, 0, &stop_token);
@@ -387,14 +410,16 @@ static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const 
 {
     chat_reset(c);
     /* BOS as the model wants it (GGUF: only if add_bos_token). */
+    llmbm_session *S = c->sess;
     int32_t bos[4];
-    c->n = (uint32_t)llmbm_encode(&lm->tok, "", true, false, bos);
-    for (uint32_t i = 0; i < c->n; i++)
-        c->toks[i] = bos[i];
+    uint32_t n_bos = (uint32_t)llmbm_encode(&lm->tok, "", true, false, bos);
+    llmbm_err err;
+    llmbm_session_append(S, bos, n_bos, &err);
     const char *system = cfg_get(&st->cfg, CFG_SYSTEM);
     if (*system) {
         char *text = concat3(t->sys_pre, system, t->sys_post);
-        uint32_t got = text ? encode(&lm->tok, text, c->toks + c->n, c->cap - c->n - 1) : UINT32_MAX;
+        /* one token of room must stay for the first message */
+        uint32_t got = text ? encode(&lm->tok, text, S->tokens + S->n, S->cap - S->n - 1) : UINT32_MAX;
         plat_free(text);
         if (got == UINT32_MAX) {
             txt_printf("The system prompt does not fit in the context of %u tokens (/set ctx, or a shorter "
@@ -403,34 +428,39 @@ static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const 
             chat_reset(c);
             return false;
         }
-        c->n += got;
+        llmbm_session_append(S, S->tokens + S->n, got, &err);
     } else if (t->no_sys && *t->no_sys) {
         /* What the model's template writes without a system message. */
-        uint32_t got = encode(&lm->tok, t->no_sys, c->toks + c->n, c->cap - c->n - 1);
+        uint32_t got = encode(&lm->tok, t->no_sys, S->tokens + S->n, S->cap - S->n - 1);
         if (got == UINT32_MAX) {
             txt_printf("The template's default system text does not fit in the context of %u tokens.\n", c->cap);
             chat_reset(c);
             return false;
         }
-        c->n += got;
+        llmbm_session_append(S, S->tokens + S->n, got, &err);
     }
-    c->sys_end = c->n;
+    c->sys_end = S->n;
     c->started = true;
     return true;
 }
 
+/* Drops the oldest k turns (k == n_turns: every turn). The session shifts
+ * the kept turns' cache entries instead of computing them again. */
 static void drop_turns(chat *c, uint32_t k)
 {
-    uint32_t from = k < c->n_turns ? c->turn_start[k] : c->n;
+    llmbm_session *S = c->sess;
+    uint32_t from = k < c->n_turns ? c->turn_start[k] : S->n;
     uint32_t shift = from - c->sys_end;
-    for (uint32_t i = from; i < c->n; i++)
-        c->toks[i - shift] = c->toks[i];
-    c->n -= shift;
+    llmbm_err err;
+    if (llmbm_session_drop(S, c->sys_end, shift, &err)) {
+        txt_printf("%s\n", err.msg);
+        llmbm_session_truncate(S, c->sys_end);
+        c->n_turns = 0;
+        return;
+    }
     for (uint32_t i = k; i < c->n_turns; i++)
         c->turn_start[i - k] = c->turn_start[i] - shift;
     c->n_turns -= k;
-    if (c->n_fed > c->sys_end)
-        c->n_fed = c->sys_end;
 }
 
 /* If text starts with a <...> marker that is the single token `id`, what
@@ -476,40 +506,42 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
      * the context, so a long max_tokens does not wipe every turn. */
     uint64_t max = cfg_u64(st, CFG_MAX_TOKENS);
     uint32_t reserve = max == 0 || max > c->cap / 2 ? c->cap / 2 : (uint32_t)max;
+    llmbm_session *S = c->sess;
+    /* The oldest turns that must go for the message and its answer to fit. */
     uint32_t dropped = 0;
-    while (c->n_turns > 0 && c->n + n_seg + reserve > c->cap) {
-        drop_turns(c, 1);
+    while (dropped < c->n_turns && S->n - (c->turn_start[dropped] - c->sys_end) + n_seg + reserve > c->cap)
         dropped++;
+    if (dropped) {
+        uint64_t t0 = plat_now_us();
+        drop_turns(c, dropped);
+        uint64_t us = plat_now_us() - t0;
+        uint32_t moved = S->n_past > c->sys_end ? S->n_past - c->sys_end : 0;
+        txt_printf("(context full: dropped the oldest %u turn%s; the system prompt stays; %u kept tokens shifted in "
+                   "%llu.%llu ms, none computed again)\n",
+                   dropped, dropped == 1 ? "" : "s", moved, (unsigned long long)(us / 1000),
+                   (unsigned long long)(us % 1000 / 100));
     }
-    if (c->n + n_seg + 1 > c->cap)
-        drop_turns(c, c->n_turns);
-    if (dropped)
-        txt_printf("(context full: dropped the oldest %u turn%s; the system prompt stays; recomputing %u tokens)\n",
-                   dropped, dropped == 1 ? "" : "s", c->n - c->n_fed + n_seg);
-    c->turn_start[c->n_turns++] = c->n;
-    for (uint32_t i = 0; i < n_seg; i++)
-        c->toks[c->n++] = seg[i];
+    c->turn_start[c->n_turns++] = S->n;
+    llmbm_err err;
+    llmbm_session_append(S, seg, n_seg, &err); /* fits: the turns above made room */
     plat_free(seg);
     c->user_turns++;
 
     int32_t stop_token = -1;
     stop_kind why = answer(st, lm, c, t, &stop_token);
     /* Close the turn the way the template expects the next one to follow. */
-    if (why == STOP_TOKEN && c->n < c->cap) {
-        c->toks[c->n++] = stop_token;
+    if (why == STOP_TOKEN && push_token(c, stop_token)) {
         /* The template's end of turn may go on after the marker the model
          * wrote ("<|im_end|>" then "\n"): write the rest, so the next turn
          * follows the text the model's own template would have. */
         const char *rest = after_marker(&lm->tok, t->turn_end, stop_token);
-        uint32_t more = rest && *rest ? encode(&lm->tok, rest, c->toks + c->n, c->cap - c->n) : 0;
-        if (more != UINT32_MAX)
-            c->n += more;
-    } else if (why != STOP_STRING) {
-        if (t->eos_bos_between_turns && c->n < c->cap && lm->tok.eos_id >= 0)
-            c->toks[c->n++] = lm->tok.eos_id;
-        uint32_t end = *t->turn_end ? encode(&lm->tok, t->turn_end, c->toks + c->n, c->cap - c->n) : 0;
-        if (end != UINT32_MAX)
-            c->n += end;
+        if (rest && *rest)
+            push_text(c, &lm->tok, rest);
+    } else if (why != STOP_STRING && why != STOP_TOKEN) {
+        if (t->eos_bos_between_turns && lm->tok.eos_id >= 0)
+            push_token(c, lm->tok.eos_id);
+        if (*t->turn_end)
+            push_text(c, &lm->tok, t->turn_end);
     }
 }
 
@@ -563,7 +595,7 @@ void chat_line(repl_state *st, loaded_model *lm, chat *c, const char *line)
 void chat_show_ctx(const repl_state *st, const loaded_model *lm, const chat *c)
 {
     const chat_template *t = chat_template_for(st, lm);
-    txt_printf("context: %u of %u tokens used (%u in the KV cache)\n", c->n, c->cap, c->n_fed);
+    txt_printf("context: %u of %u tokens used (%u in the KV cache)\n", c->sess->n, c->cap, c->sess->n_past);
     if (!t) {
         txt_printf("template raw: each line is a completion prompt in a fresh context\n");
         return;

@@ -1,20 +1,18 @@
-/* The conversation with a loaded model (chat.c): its tokens, which are
- * exactly what the KV cache holds, the turns they divide into, and the
- * generation loop that streams an answer. */
+/* The conversation with a loaded model (chat.c): the turns its tokens (in
+ * the model's engine session, lm->sess) divide into, and the answer loop
+ * that streams a reply. */
 #pragma once
 
 #include "loader.h"
 
 typedef struct chat {
-    int32_t *toks;        /* toks[i] sits at KV cache position i */
+    llmbm_session *sess;  /* the tokens and their KV cache */
     uint32_t cap;         /* the context length */
-    uint32_t n;           /* tokens in the conversation */
-    uint32_t n_fed;       /* of those, how many the KV cache holds */
     uint32_t sys_end;     /* BOS and the system prompt: never dropped */
     uint32_t *turn_start; /* where each kept turn (user + answer) begins */
     uint32_t n_turns;
     uint32_t user_turns;  /* turns since the start, dropped ones included */
-    bool started;         /* BOS and the system prompt are in toks */
+    bool started;         /* BOS and the system prompt are in the session */
     bool raw_last;        /* the last line was a raw completion */
     uint64_t rng;         /* sampler state carried across answers (seed=0) */
     /* No stats line after an answer: the caller reports `last` itself
@@ -29,7 +27,7 @@ typedef struct chat {
 } chat;
 
 /* Sizes the buffers for lm's context. False (with a message) if memory is short. */
-bool chat_init(chat *c, const loaded_model *lm);
+bool chat_init(chat *c, loaded_model *lm);
 void chat_free(chat *c);
 /* Forgets the conversation; the next line starts from the system prompt. */
 void chat_reset(chat *c);

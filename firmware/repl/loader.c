@@ -6,7 +6,7 @@
  * (the weights are kept as stored, quantized, in one allocation), so a file
  * bigger than the largest free block is refused before a single block is
  * read. After parsing, the KV cache and activations for the chosen context
- * are known exactly (llmbm_model_state_bytes); with ctx=0 the context
+ * are known exactly (llmbm_session_state_bytes); with ctx=0 the context
  * shrinks until it fits, with an explicit ctx the load is refused. */
 #include "loader.h"
 
@@ -49,7 +49,8 @@ uint64_t loader_bytes(const loaded_model *lm)
 {
     if (!lm || !lm->loaded)
         return 0;
-    return lm->model.file_size + llmbm_model_state_bytes(&lm->model.config, lm->ctx_len);
+    llmbm_run_params params = { lm->ctx_len, 0, false };
+    return lm->model.file_size + llmbm_session_state_bytes(&lm->model, &params);
 }
 
 static bool has_dir(const char *path)
@@ -265,7 +266,7 @@ static void print_budget(const char *path, uint64_t weights, uint64_t state, uin
 bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
 {
     if (lm->ctx_len) {
-        llmbm_transformer_free(&lm->tf);
+        llmbm_session_close(&lm->sess);
         lm->ctx_len = 0;
     }
     const llmbm_config *c = &lm->model.config;
@@ -277,7 +278,8 @@ bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
     uint64_t total, largest;
     mem_now(st, &total, &largest);
     for (;;) {
-        uint64_t state = llmbm_model_state_bytes(c, ctx), extra = repl_extra_bytes(c, ctx);
+        llmbm_run_params params = { ctx, 0, false };
+        uint64_t state = llmbm_session_state_bytes(&lm->model, &params), extra = repl_extra_bytes(c, ctx);
         if (state + extra <= largest)
             break;
         if (!auto_ctx || ctx <= MIN_AUTO_CTX) {
@@ -291,7 +293,8 @@ bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
     if (auto_ctx && ctx < c->seq_len)
         txt_printf("Memory allows a context of %u tokens (the model's maximum is %u).\n", ctx, c->seq_len);
     llmbm_err err;
-    if (llmbm_transformer_init(&lm->tf, &lm->model, ctx, &err)) {
+    llmbm_run_params params = { ctx, 0, false };
+    if (llmbm_session_open(&lm->sess, &lm->model, &lm->tok, &params, &err)) {
         txt_printf("%s\n", err.msg);
         return false;
     }
@@ -425,7 +428,7 @@ void loader_unload(loaded_model *lm)
     if (!lm)
         return;
     if (lm->ctx_len)
-        llmbm_transformer_free(&lm->tf);
+        llmbm_session_close(&lm->sess);
     if (lm->tok.arena || lm->tok.gguf)
         llmbm_tokenizer_free(&lm->tok);
     llmbm_model_free(&lm->model);
@@ -466,7 +469,8 @@ void loader_info(repl_state *st, const char *path)
     uint64_t total, largest;
     mem_now(st, &total, &largest);
     /* The file is in memory now; count it as free again for the verdict. */
-    uint64_t state = llmbm_model_state_bytes(&m.config, ctx), extra = repl_extra_bytes(&m.config, ctx);
+    llmbm_run_params params = { ctx, 0, false };
+    uint64_t state = llmbm_session_state_bytes(&m, &params), extra = repl_extra_bytes(&m.config, ctx);
     print_budget(found, size, state, extra, ctx, largest + size, total + size);
     txt_printf("verdict: %s at ctx %u with the memory free now\n",
                size + state + extra + FILE_SLACK <= largest + size ? "fits" : "does not fit", ctx);

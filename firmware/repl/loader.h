@@ -4,6 +4,7 @@
 #pragma once
 
 #include "model.h"
+#include "eng_session.h"
 #include "session.h"
 #include "tokenizer.h"
 #include "transformer.h"
@@ -20,7 +21,7 @@ typedef struct loaded_model {
     bool loaded;
     llmbm_model model;
     llmbm_tokenizer tok;
-    llmbm_transformer tf;
+    llmbm_session sess; /* the run state: KV cache, token history */
     uint32_t ctx_len;
     char tok_source[96];  /* where the tokenizer came from, for messages */
     /* NAME.tpl from beside the model (templates.h), or NULL: template=auto

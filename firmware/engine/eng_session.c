@@ -1,4 +1,4 @@
-#include "session.h"
+#include "eng_session.h"
 
 #include "platform.h"
 
