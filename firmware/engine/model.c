@@ -187,6 +187,14 @@ uint64_t llmbm_model_weight_bytes(const llmbm_model *model) {
     return total;
 }
 
+uint64_t llmbm_model_decode_bytes(const llmbm_model *model) {
+    uint64_t total = llmbm_model_weight_bytes(model);
+    if (!model->config.shared_classifier) /* the embedding: one row per token */
+        total -= weight_bytes(&model->token_embedding) - weight_bytes(&model->token_embedding) /
+                                                             (model->token_embedding.rows ? model->token_embedding.rows : 1);
+    return total;
+}
+
 uint64_t llmbm_model_state_bytes(const llmbm_config *c, uint32_t seq_len) {
     uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size;

@@ -134,6 +134,9 @@ const char *llmbm_format_name(llmbm_format format);
 /* Bytes of the weights and of the run state (KV cache, activations) for a
  * context of seq_len tokens. */
 uint64_t llmbm_model_weight_bytes(const llmbm_model *model);
+/* Of those, the bytes one decoded token streams: every tensor once, but of an
+ * embedding that is not also the classifier only one row. */
+uint64_t llmbm_model_decode_bytes(const llmbm_model *model);
 uint64_t llmbm_model_state_bytes(const llmbm_config *config, uint32_t seq_len);
 
 /* Multi-line human-readable description (what `llmbm info` and the REPL's

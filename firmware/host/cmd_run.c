@@ -1,4 +1,4 @@
-/* `llmbm run` (llama2.c run's generate mode) and `llmbm bench`. */
+/* `llmbm run` (llama2.c run's generate mode). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,56 +215,4 @@ free_tok:
 free_model:
     llmbm_model_free(&model);
     return rc;
-}
-
-int cmd_bench(int argc, char **argv) {
-    const char *path = NULL;
-    long long n = 128, threads = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-            if (!cli_parse_long("-n", argv[++i], &n)) return CLI_USAGE;
-        } else if (!strcmp(argv[i], "-T") && i + 1 < argc) {
-            if (!cli_parse_long("-T", argv[++i], &threads)) return CLI_USAGE;
-        } else if (argv[i][0] != '-' && !path) {
-            path = argv[i];
-        } else {
-            cli_error("bench: unexpected argument '%s'", argv[i]);
-            return CLI_USAGE;
-        }
-    }
-    if (!path) {
-        cli_error("bench: missing MODEL");
-        return CLI_USAGE;
-    }
-    host_set_threads(threads < 1 ? 0u : threads > 1024 ? 1024u : (unsigned)threads);
-    llmbm_model model;
-    llmbm_transformer tf;
-    llmbm_err err;
-    if (!cli_load_model(path, &model)) return CLI_ERROR;
-    uint32_t seq_len = model.config.seq_len;
-    uint32_t steps = (n <= 0 || n > seq_len) ? seq_len : (uint32_t)n;
-    if (llmbm_transformer_init(&tf, &model, steps, &err)) {
-        cli_error("%s", err.msg);
-        llmbm_model_free(&model);
-        return CLI_ERROR;
-    }
-    /* Greedy decoding from BOS: realistic attention lengths, no tokenizer. */
-    int32_t token = LLMBM_TOKEN_BOS;
-    uint64_t start = plat_now_us();
-    for (uint32_t pos = 0; pos < steps; pos++) {
-        float *logits = llmbm_forward(&tf, token, pos, &err);
-        if (!logits) {
-            cli_error("%s", err.msg);
-            llmbm_transformer_free(&tf);
-            llmbm_model_free(&model);
-            return CLI_ERROR;
-        }
-        token = llmbm_sample_argmax(logits, model.config.vocab_size);
-    }
-    double secs = (double)(plat_now_us() - start) / 1e6;
-    printf("decode: %u tokens in %.3f s, %.2f tokens/s (threads %u)\n", steps, secs,
-           secs > 0 ? steps / secs : 0.0, host_get_threads());
-    llmbm_transformer_free(&tf);
-    llmbm_model_free(&model);
-    return CLI_OK;
 }

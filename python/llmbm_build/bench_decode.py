@@ -128,11 +128,12 @@ def read_bandwidth(kernels_bench: Path) -> float:
 
 def decode_speed(llmbm: Path, model: Path, n: int, threads: int) -> float:
     out = _run(
-        [str(llmbm), "bench", str(model), "-n", str(n), "-T", str(threads)], f"llmbm bench {model.name}"
+        [str(llmbm), "bench", str(model), "-p", "0", "-n", str(n), "-T", str(threads), "--json"],
+        f"llmbm bench {model.name}",
     )
-    m = re.search(r"([0-9.]+) tokens/s", out)
+    m = re.search(r'"test": "tg[0-9]+".*"tokens_per_s": ([0-9.]+)', out)
     if not m:
-        raise BuildError(f"llmbm bench {model.name}: no tokens/s in {out.strip()!r}")
+        raise BuildError(f"llmbm bench {model.name}: no tg row in {out.strip()!r}")
     return float(m.group(1))
 
 

@@ -261,7 +261,7 @@ def script(path: Path, body: str) -> None:
 
 def test_main_prints_the_table_and_writes_the_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     build = tmp_path / "build"
-    script(build / "llmbm", 'echo "decode: 64 tokens in 3.200 s, 20.00 tokens/s (threads 1)"')
+    script(build / "llmbm", """echo '{"threads": 1, "test": "tg64", "tokens": 64, "tokens_per_s": 20.000}'""")
     script(build / "kernels" / "x86_64" / "bench" / "kernels-bench", 'echo "# read_bandwidth_gbps,0.001"')
     models = tmp_path / "models"
     models.mkdir()

@@ -6,6 +6,7 @@ the text between the two `---` lines of each section, and run.c ends its output 
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -90,5 +91,20 @@ def test_info(build_dir: Path, testdata: Path) -> None:
 
 
 def test_bench(build_dir: Path, testdata: Path) -> None:
-    out = run_llmbm(build_dir, "bench", testdata / "stories260K.bin", "-n", "32").stdout.decode()
-    assert re.match(r"decode: 32 tokens in [0-9.]+ s, [0-9.]+ tokens/s", out), out
+    out = run_llmbm(
+        build_dir, "bench", testdata / "stories260K.bin", "-p", "16,40", "-n", "32"
+    ).stdout.decode()
+    for test in ("pp16", "pp40", "tg32"):
+        assert re.search(
+            rf"^\|\s+\d+ \|\s+{test}\s+\|\s+[0-9.]+ \|\s+[0-9.]+ \|\s+[0-9.]+% \|$", out, re.M
+        ), out
+    rows = [
+        json.loads(line)
+        for line in run_llmbm(
+            build_dir, "bench", testdata / "stories260K.bin", "-p", "8", "-n", "4", "--json"
+        )
+        .stdout.decode()
+        .splitlines()
+    ]
+    assert [r["test"] for r in rows] == ["pp8", "tg4"], rows
+    assert all(r["tokens_per_s"] > 0 and r["read_gbps"] > 0 for r in rows), rows
