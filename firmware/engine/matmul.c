@@ -59,6 +59,7 @@ typedef struct matmul_job {
     size_t act_stride;  /* bytes */
     void *act_buf;      /* where quantized activations go */
     llmbm_matvec_rows_fn rows;
+    llmbm_matmul_rows_fn many; /* the level's multi-token kernel, or NULL */
     size_t block_rows;
 } matmul_job;
 
@@ -69,12 +70,17 @@ static void quantize_tokens(void *ctx, size_t begin, size_t end) {
                                   (uint8_t *)job->act_buf + t * job->act_stride, job->w->cols);
 }
 
-/* [begin, end) counts row blocks; each block's weights stay in cache while every token runs over them. */
+/* [begin, end) counts row blocks; each block's weights stay in cache while every token runs over them: the
+ * level's matmul_rows, which reads each weight block once for several tokens, or else matvec_rows per token. */
 static void blocks_kernel(void *ctx, size_t begin, size_t end) {
     const matmul_job *job = ctx;
     for (size_t b = begin; b < end; b++) {
         size_t r0 = b * job->block_rows, r1 = r0 + job->block_rows;
         if (r1 > job->w->rows) r1 = job->w->rows;
+        if (job->many) {
+            job->many(job->w, job->act, job->act_stride, job->n_tok, job->out, job->out_stride, r0, r1);
+            continue;
+        }
         for (size_t t = 0; t < job->n_tok; t++)
             job->rows(job->w, job->act + t * job->act_stride, job->out + t * job->out_stride, r0, r1);
     }
@@ -114,8 +120,9 @@ int llmbm_matmul(float *out, size_t out_stride, const llmbm_weight *w, const flo
     }
     const llmbm_type_traits *tr = llmbm_type_traits_of(w->type);
     size_t row_bytes = llmbm_row_bytes(w->type, w->cols);
-    matmul_job job = {out, out_stride, w, x, x_stride, n_tok, llmbm_isa_table(), 0, 0, scratch, 0, 0};
+    matmul_job job = {out, out_stride, w, x, x_stride, n_tok, llmbm_isa_table(), 0, 0, scratch, 0, 0, 0};
     job.rows = llmbm_kernel_matvec_rows(job.k, w->type);
+    job.many = llmbm_kernel_matmul_rows(job.k, w->type);
     if (!job.rows || !row_bytes) return -1;
     if (act_is_f32(w->type)) {
         job.act = (const uint8_t *)x;
