@@ -141,33 +141,32 @@ static inline void mm_store_rows(float *out, size_t g, size_t row_begin, size_t 
     _mm512_mask_storeu_ps(out + g * 16, (__mmask16)(((1u << last) - 1) & ~((1u << first) - 1)), v);
 }
 
-/* The level's matmul_rows for an interleaved type t: per 16-row group (its
- * weights then stay in L1), the tokens MM_X16_TOKENS at a time, then the
- * rest in one shorter pass. */
-#define LLMBM_X16_MATMUL_ENTRY_POINTS(t, level)                                                                 \
+/* The level's matmul_rows for an interleaved type t: MM_X16_TOKENS tokens
+ * at a time (their activations stay in L1) over every group of the range
+ * (the caller's row block, in L2), then the rest in one shorter pass. */
+#define MM_X16_PASS(t, T)                                                                                \
+    for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                             \
+        __m512 acc[MM_X16_TOKENS];                                                                       \
+        mm_group_##t(groups + g * nb, act, act_stride, nb, acc, T);                                      \
+        for (int j = 0; j < T; ++j)                                                                      \
+            mm_store_rows(o + j * out_stride, g, row_begin, row_end, acc[j]);                            \
+    }
+#define LLMBM_X16_MATMUL_ENTRY_POINTS(t, level)                                                          \
     void LLMBM_KSYM(matmul_rows, t, level)(const llmbm_weight *w, const void *x_act, size_t act_stride,  \
                                            size_t n_tok, float *out, size_t out_stride, size_t row_begin,\
                                            size_t row_end)                                               \
     {                                                                                                    \
         const size_t nb = w->cols / LLMBM_X16_BLOCK_##t;                                                 \
         const block_##t *groups = w->data;                                                               \
-        for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                         \
-            __m512 acc[MM_X16_TOKENS];                                                                   \
-            size_t tok = 0;                                                                              \
-            for (; tok + MM_X16_TOKENS <= n_tok; tok += MM_X16_TOKENS) {                                 \
-                mm_group_##t(groups + g * nb, (const uint8_t *)x_act + tok * act_stride, act_stride, nb, \
-                             acc, MM_X16_TOKENS);                                                        \
-                for (int j = 0; j < MM_X16_TOKENS; ++j)                                                  \
-                    mm_store_rows(out + (tok + j) * out_stride, g, row_begin, row_end, acc[j]);          \
+        size_t tok = 0;                                                                                  \
+        for (; tok < n_tok; tok += MM_X16_TOKENS) {                                                      \
+            const uint8_t *act = (const uint8_t *)x_act + tok * act_stride;                              \
+            float *o = out + tok * out_stride;                                                           \
+            switch (n_tok - tok < MM_X16_TOKENS ? n_tok - tok : MM_X16_TOKENS) {                         \
+            case 1: MM_X16_PASS(t, 1) break;                                                             \
+            case 2: MM_X16_PASS(t, 2) break;                                                             \
+            case 3: MM_X16_PASS(t, 3) break;                                                             \
+            default: MM_X16_PASS(t, MM_X16_TOKENS) break;                                                \
             }                                                                                            \
-            const void *rest = (const uint8_t *)x_act + tok * act_stride;                                \
-            switch (n_tok - tok) {                                                                       \
-            case 3: mm_group_##t(groups + g * nb, rest, act_stride, nb, acc, 3); break;                  \
-            case 2: mm_group_##t(groups + g * nb, rest, act_stride, nb, acc, 2); break;                  \
-            case 1: mm_group_##t(groups + g * nb, rest, act_stride, nb, acc, 1); break;                  \
-            default: break;                                                                              \
-            }                                                                                            \
-            for (size_t j = 0; tok + j < n_tok; ++j)                                                     \
-                mm_store_rows(out + (tok + j) * out_stride, g, row_begin, row_end, acc[j]);              \
         }                                                                                                \
     }

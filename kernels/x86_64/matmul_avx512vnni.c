@@ -5,6 +5,8 @@
 #include "vec_dot_avx512_body.h"
 #include "vec_dot_avx512_x16.h"
 #include "matmul_avx512_x16.h"
+#include "matmul_avx512_q8_0.h"
 
 LLMBM_X16_MATMUL_ENTRY_POINTS(q4_0x16, LLMBM_AVX512_SUFFIX)
 LLMBM_X16_MATMUL_ENTRY_POINTS(q4_Kx16, LLMBM_AVX512_SUFFIX)
+LLMBM_Q8_0_MATMUL_ENTRY_POINTS(q8_0, LLMBM_AVX512_SUFFIX)
