@@ -13,6 +13,8 @@ typedef void llmbm_quantize_row_kernel(const float *x, void *dst, size_t n);
 typedef float llmbm_vec_dot_kernel(const void *w_row, const void *x_act, size_t n);
 typedef void llmbm_matvec_rows_kernel(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
                                       size_t row_end);
+typedef void llmbm_matmul_rows_kernel(const llmbm_weight *w, const void *x_act, size_t act_stride, size_t n_tok,
+                                      float *out, size_t out_stride, size_t row_begin, size_t row_end);
 typedef void llmbm_attn_scores_kernel(float *att, const float *q, const float *k, size_t stride, size_t head_size,
                                       size_t n_t, float scale);
 typedef void llmbm_attn_accum_kernel(float *out, const float *att, const float *v, size_t stride, size_t head_size,
@@ -40,6 +42,18 @@ typedef llmbm_vec_dot_kernel *llmbm_vec_dot_fn;
  * llmbm_row_bytes(type, cols) != 0, data holding rows * that many bytes):
  * kernels do not re-check on the hot path. */
 typedef llmbm_matvec_rows_kernel *llmbm_matvec_rows_fn;
+
+/* matvec_rows for n_tok activations at once (prompt processing): out[t *
+ * out_stride + r] = row r of w . (x_act + t * act_stride bytes) for r in
+ * [row_begin, row_end), t < n_tok, each result bit for bit what the same
+ * level's matvec_rows gives for that token (the same integer sums, the same
+ * float operations in the same order), while each weight block is loaded and
+ * unpacked once for all the tokens. The generator enforces the "same level":
+ * a level inherits a lower level's matmul_rows only together with its
+ * matvec_rows for the type ([identical_to] in manifest.toml); elsewhere the
+ * slot is NULL and the engine loops matvec_rows over the tokens. Row ranges
+ * of interleaved types are whole groups. */
+typedef llmbm_matmul_rows_kernel *llmbm_matmul_rows_fn;
 
 /* Attention scores of one head over a cache of element type f32 (the table
  * slot): att[t] = (sum over i = 0..head_size-1, in order, of q[i] * k_t[i]) /

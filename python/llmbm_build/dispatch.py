@@ -68,6 +68,9 @@ class Manifest:
     levels: tuple[Level, ...]
     kernels: tuple[Kernel, ...]
     types: tuple[str, ...]  # every type any kernel handles, in manifest order
+    # op -> the op whose results it must reproduce bit for bit ([identical_to]): an entry of the op is kept
+    # only where the other op's entry for the type comes from the same level
+    identical_to: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,24 @@ def load_manifest(path: Path) -> Manifest:
                 )
         levels.append(level)
 
+    identical_to: dict[str, str] = {}
+    for op, other in r.get(data, "identical_to", dict, "top level", default={}).items():
+        if op not in ops or other not in ops or op == other:
+            raise r.fail(f"identical_to.{op}", f"needs two different ops of [ops], not {op!r} and {other!r}")
+        identical_to[op] = other
+    provided = {(k.op, k.type, k.level) for k in kernels}
+    for k in kernels:
+        other = identical_to.get(k.op)
+        if other and (other, k.type, k.level) not in provided:
+            # the kernel can only be checked against (and be identical to) its own level's one
+            raise r.fail(
+                f"kernels ({k.op} {k.type} at {k.level})",
+                f"{k.op} must reproduce {other} of its own level, "
+                f"and level {k.level!r} has no {other} for {k.type!r}",
+            )
+
     types = tuple(dict.fromkeys(k.type for k in kernels))
-    return Manifest(path, tuple(cpuid), xcr0, ops, tuple(levels), tuple(kernels), types)
+    return Manifest(path, tuple(cpuid), xcr0, ops, tuple(levels), tuple(kernels), types, identical_to)
 
 
 def resolve_tables(manifest: Manifest) -> list[Table]:
@@ -226,6 +245,12 @@ def resolve_tables(manifest: Manifest) -> list[Table]:
         for k in manifest.kernels:
             if k.level == level.name:
                 entries[k.op][k.type] = (k.symbol, k.level)
+        for op, other in manifest.identical_to.items():
+            # an inherited kernel reproduces the lower level's `other`, not this level's: leave the slot
+            # empty (NULL) where the two come from different levels; the caller loops over `other` instead
+            for t, (_, provider) in list(entries[op].items()):
+                if entries[other].get(t, ("", ""))[1] != provider:
+                    del entries[op][t]
         cpuid_mask = sum(1 << cpuid_index[n] for n in level.cpuid)
         xcr0_mask = sum(1 << manifest.xcr0[n] for n in level.xcr0)
         tables.append(Table(level, index, cpuid_mask, xcr0_mask, entries))

@@ -269,3 +269,54 @@ def test_freestanding_symbols(build_dir: Path) -> None:
     allowed = {"memcpy", "memset", "_GLOBAL_OFFSET_TABLE_"}
     foreign = {s for s in undefined if not s.startswith("llmbm_")} - allowed
     assert not foreign, f"freestanding kernels call {sorted(foreign)}"
+
+
+MATMUL_OPS = CPUID.replace(
+    'matvec_rows = "mat-vec"\n',
+    'matvec_rows = "mat-vec"\nmatmul_rows = "mat-mul"\n\n[identical_to]\nmatmul_rows = "matvec_rows"\n',
+)
+MATMUL_KERNELS = """
+[[kernels]]
+op = "matvec_rows"
+level = "scalar"
+source = "x.c"
+types = ["q4_0", "q8_0"]
+[[kernels]]
+op = "matmul_rows"
+level = "scalar"
+source = "x.c"
+types = ["q4_0", "q8_0"]
+[[kernels]]
+op = "matvec_rows"
+level = "avx2"
+source = "x.c"
+types = ["q4_0"]
+"""
+
+
+def test_identical_op_inherited_only_with_its_pair(tmp_path: Path) -> None:
+    """A level that has its own matvec_rows for a type must not carry a lower level's matmul_rows for it: that
+    one reproduces the lower level's mat-vec, not this level's."""
+    tables = resolve_tables(load_manifest(write_manifest(tmp_path, MATMUL_OPS + LEVELS + MATMUL_KERNELS)))
+    by_level = {t.level.name: t.entries["matmul_rows"] for t in tables}
+    assert by_level["scalar"] == {
+        "q4_0": ("llmbm_matmul_rows_q4_0_scalar", "scalar"),
+        "q8_0": ("llmbm_matmul_rows_q8_0_scalar", "scalar"),
+    }
+    assert by_level["sse2"] == by_level["scalar"]  # both ops inherited together
+    assert by_level["avx2"] == {"q8_0": ("llmbm_matmul_rows_q8_0_scalar", "scalar")}  # q4_0: own matvec_rows
+    assert by_level["avx512"] == by_level["avx2"]  # stays empty above, where matvec_rows comes from avx2
+    header, source = render(load_manifest(write_manifest(tmp_path, MATMUL_OPS + LEVELS + MATMUL_KERNELS)))
+    assert "llmbm_kernel_matmul_rows(" in header
+
+
+def test_identical_op_needs_its_pair_at_its_level(tmp_path: Path) -> None:
+    extra = '[[kernels]]\nop = "matmul_rows"\nlevel = "sse2"\nsource = "x.c"\ntypes = ["q4_0"]\n'
+    with pytest.raises(BuildError, match="level 'sse2' has no matvec_rows for 'q4_0'"):
+        load_manifest(write_manifest(tmp_path, MATMUL_OPS + LEVELS + MATMUL_KERNELS + extra))
+
+
+def test_identical_to_names_ops(tmp_path: Path) -> None:
+    bad = MATMUL_OPS.replace('matmul_rows = "matvec_rows"', 'matmul_rows = "matvec"')
+    with pytest.raises(BuildError, match="identical_to.matmul_rows"):
+        load_manifest(write_manifest(tmp_path, bad + LEVELS + MATMUL_KERNELS))
