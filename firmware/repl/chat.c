@@ -20,6 +20,7 @@
 #include "platform.h"
 #include "templates.h"
 #include "text.h"
+#include "think.h"
 
 bool chat_init(chat *c, const loaded_model *lm)
 {
@@ -139,11 +140,12 @@ typedef struct streamer {
     unsigned n_stops;
     char pending[512];
     size_t len;
+    think_stage *think; /* what is shown goes through it */
 } streamer;
 
 static void stream_out(streamer *s, size_t n)
 {
-    plat_write(s->pending, n);
+    think_write(s->think, s->pending, n);
     for (size_t i = n; i < s->len; i++)
         s->pending[i - n] = s->pending[i];
     s->len -= n;
@@ -155,13 +157,13 @@ static bool stream_piece(streamer *s, const char *piece)
 {
     size_t plen = txt_len(piece);
     if (!s->n_stops) {
-        plat_write(piece, plen);
+        think_write(s->think, piece, plen);
         return false;
     }
     if (s->len + plen > sizeof s->pending)
         stream_out(s, s->len);
     if (plen > sizeof s->pending) {
-        plat_write(piece, plen);
+        think_write(s->think, piece, plen);
         return false;
     }
     for (size_t i = 0; i < plen; i++)
@@ -175,7 +177,7 @@ static bool stream_piece(streamer *s, const char *piece)
             while (j < sl && s->pending[at + j] == stop[j])
                 j++;
             if (j == sl) {
-                plat_write(s->pending, at);
+                think_write(s->think, s->pending, at);
                 s->len = 0;
                 return true;
             }
@@ -278,7 +280,9 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     }
     uint64_t t1 = plat_now_us();
     uint32_t n_prompt = c->n_fed - fed_from;
-    streamer sm = { t ? t->stops : 0, 0, { 0 }, 0 };
+    think_stage th;
+    think_begin(&th, st, t);
+    streamer sm = { t ? t->stops : 0, 0, { 0 }, 0, &th };
     while (t && sm.n_stops < 3 && t->stops[sm.n_stops])
         sm.n_stops++;
     uint64_t max = cfg_u64(st, CFG_MAX_TOKENS);
@@ -331,6 +335,7 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     if (!logits && why == STOP_MAX)
         why = STOP_FULL;
     stream_out(&sm, sm.len);
+    think_end(&th);
     if (st->sys && st->sys->style)
         st->sys->style(REPL_STYLE_MESSAGE);
     uint64_t t2 = plat_now_us();
@@ -456,7 +461,7 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     bool has_system = *cfg_get(&st->cfg, CFG_SYSTEM) != 0;
     bool first = c->user_turns == 0;
     const char *pre = first && has_system && t->sys_in_first_user ? "" : t->user_pre;
-    char *text = concat3(pre, line, t->user_post);
+    char *text = concat3(pre, line, think_user_post(st, t));
     uint32_t room = c->cap - c->sys_end;
     int32_t *seg = plat_alloc((size_t)room * sizeof *seg);
     uint32_t n_seg = 0;
@@ -493,6 +498,7 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     c->user_turns++;
 
     int32_t stop_token = -1;
+    uint32_t answer_start = c->n;
     stop_kind why = answer(st, lm, c, t, &stop_token);
     /* Close the turn the way the template expects the next one to follow. */
     if (why == STOP_TOKEN && c->n < c->cap) {
@@ -511,6 +517,7 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
         if (end != UINT32_MAX)
             c->n += end;
     }
+    think_forget(st, lm, t, c, answer_start);
 }
 
 /* template=auto: the family the model's own chat template belongs to
@@ -522,27 +529,7 @@ static const chat_template *auto_template(const loaded_model *lm)
      * build time beat recognising a family by its markers. */
     if (lm->file_template)
         return lm->file_template;
-    const char *jinja = llmbm_tokenizer_chat_template(&lm->tok);
-    if (!jinja)
-        return 0;
-    static const struct {
-        const char *marker, *name;
-    } families[] = {
-        { "<|im_start|>", "chatml" },      { "<|start_header_id|>", "llama3" }, { "<start_of_turn>", "gemma" },
-        { "<|end|>", "phi3" },             { "<|user|>", "zephyr" },            { "[INST]", "llama2" },
-    };
-    for (unsigned i = 0; i < sizeof families / sizeof families[0]; i++) {
-        const char *m = families[i].marker;
-        size_t ml = txt_len(m);
-        for (const char *p = jinja; *p; p++) {
-            size_t j = 0;
-            while (j < ml && p[j] == m[j])
-                j++;
-            if (j == ml)
-                return template_find(families[i].name);
-        }
-    }
-    return 0;
+    return template_from_jinja(llmbm_tokenizer_chat_template(&lm->tok));
 }
 
 const chat_template *chat_template_for(const repl_state *st, const loaded_model *lm)
