@@ -391,11 +391,17 @@ static void raw_line(repl_state *st, loaded_model *lm, chat *c, const char *line
 static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const chat_template *t)
 {
     chat_reset(c);
-    /* BOS as the model wants it (GGUF: only if add_bos_token). */
-    int32_t bos[4];
-    c->n = (uint32_t)llmbm_encode(&lm->tok, "", true, false, bos);
-    for (uint32_t i = 0; i < c->n; i++)
-        c->toks[i] = bos[i];
+    /* BOS when the tokenizer adds one (GGUF: add_bos_token; probed on
+     * text, since llmbm_encode gives "" a BOS regardless, for generation's
+     * sake) or the template writes it (Gemma, SmolLM2); Qwen's does
+     * neither (its bos is <|endoftext|>). */
+    int32_t with[16], without[16]; /* llmbm_encode_capacity(1) is 14 */
+    size_t n_with = llmbm_encode(&lm->tok, "a", true, false, with);
+    size_t n_without = llmbm_encode(&lm->tok, "a", false, false, without);
+    if (n_with > n_without)
+        c->toks[c->n++] = with[0];
+    else if (t->writes_bos && lm->tok.bos_id >= 0)
+        c->toks[c->n++] = lm->tok.bos_id;
     const char *system = cfg_get(&st->cfg, CFG_SYSTEM);
     if (*system) {
         char *text = concat3(t->sys_pre, system, t->sys_post);

@@ -345,6 +345,7 @@ static bool tpl_parse(tpl_block *b, char *text, char *post, size_t post_cap)
     }
     b->t.turn_end = val[K_ASST_POST];
     b->t.no_sys = val[K_NO_SYS];
+    b->t.writes_bos = val[K_BOS] && txt_eq(val[K_BOS], "1");
     return true;
 }
 

@@ -33,6 +33,10 @@ typedef struct chat_template {
     /* Written instead of the system block when there is no system prompt
      * (Qwen's and Llama 3's default system text); NULL: nothing. */
     const char *no_sys;
+    /* The template writes bos_token as text (a .tpl's bos=1): the
+     * conversation starts with BOS even when the tokenizer adds none
+     * (SmolLM2's BOS is its <|im_start|>). */
+    bool writes_bos;
     /* A thinking model's generation prompt (user_post) with thinking turned
      * off (think=off), as its Jinja writes it for enable_thinking=false;
      * NULL: the template has no such switch. */
