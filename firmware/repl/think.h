@@ -36,9 +36,9 @@ void think_end(think_stage *th);
 
 /* Once a turn is closed (its end-of-turn tokens written): drops the
  * reasoning of the answer that starts at toks[answer_start] as the
- * template does to past turns (t->think_history), and with think=off the
- * empty think block of the prompt, which the template writes only for the
- * turn being generated (so does DeepSeek-R1 with its opening <think>). The KV cache is re-fed from the first dropped
- * token on the next turn. */
+ * template does to past turns (t->think_history), and what the generation
+ * prompt wrote that a past turn does not have: think=off's empty think
+ * block, DeepSeek-R1's opening <think>. The KV cache is re-fed from the
+ * first dropped token on the next turn. */
 void think_forget(const repl_state *st, const loaded_model *lm, const chat_template *t, chat *c,
                   uint32_t answer_start);

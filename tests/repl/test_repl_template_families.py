@@ -47,6 +47,7 @@ def families(testdata: Path) -> dict[str, Family]:
     llama3 = ("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")
     gemma = ("<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>")
     thinking = ("<think>", THOUGHT, "</think>", "\n\n", "The", " answer", ".")
+    deepseek = ("<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>")
     # name, Jinja file, markers, bos, eos, the generation prompt's last token, answer, end of turn
     rows = [
         ("chatml", "Qwen-Qwen2.5-7B-Instruct", chatml, "", "<|im_end|>", "\n", PLAIN, "<|im_end|>"),
@@ -61,9 +62,12 @@ def families(testdata: Path) -> dict[str, Family]:
         ("mistral", "mistralai-Mistral-Nemo-Instruct-2407", ("<s>", "</s>", "[INST]", "[/INST]"), "<s>",
          "</s>", "[/INST]", PLAIN, "</s>"),
         ("qwen3", "qwen3", chatml, "", "<|im_end|>", "\n", thinking, "<|im_end|>"),
+        # Its generation prompt opens the think block: the answer starts inside it.
+        ("deepseek", "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", deepseek, deepseek[0], deepseek[1], "\n",
+         thinking[1:], deepseek[1]),
     ]  # fmt: skip
     return {
-        name: Family(name, _jinja(testdata, f"{file}.jinja"), *rest, thinks=name == "qwen3")  # type: ignore[arg-type]
+        name: Family(name, _jinja(testdata, f"{file}.jinja"), *rest, thinks=name in ("qwen3", "deepseek"))  # type: ignore[arg-type]
         for name, file, *rest in rows
     }
 
@@ -76,7 +80,9 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.family}-{self.source}" + (f"-{self.think}" if self.family == "qwen3" else "")
+        return f"{self.family}-{self.source}" + (
+            f"-{self.think}" if self.family in ("qwen3", "deepseek") else ""
+        )
 
 
 # Llama 3's built-in template has no date header and Mistral's built-in [INST] differs from
@@ -90,6 +96,7 @@ CASES = [
     Case("llama3", "tpl"),
     Case("mistral", "tpl"),
     *(Case("qwen3", s, think) for s in ("tpl", "builtin") for think in ("show", "hide", "off")),
+    *(Case("deepseek", "tpl", think) for think in ("show", "hide")),  # no switch to turn it off
 ]
 
 SHOWN = {
@@ -188,8 +195,9 @@ def test_the_prompt_is_what_the_jinja_template_renders(chat: Chat, llmbm: Path) 
     assert f"prompt tokens: {len(prompt)}," in run.stderr, (run.stderr, prompt)
     answer = parse_answer(chat.reply)
     assert answer.prompt_tokens == len(prompt), (chat.reply, prompt)
-    if chat.case.think != "off":
-        # Nothing of the prompt is dropped after the answer: it is the conversation's start.
+    if chat.case.think != "off" and chat.case.family != "deepseek":
+        # Nothing of the prompt is dropped after the answer: it is the conversation's start
+        # (think=off's empty block and DeepSeek-R1's opening <think> are, as in the template).
         assert _conversation(run)[: len(prompt)] == prompt, (run.stderr, prompt)
 
 
