@@ -113,6 +113,7 @@ class Chat:
     model: Path
     reply: str  # what the REPL printed for MESSAGE
     ctx: str  # what /ctx printed after it
+    model_info: str  # what /model_info printed for the model
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +139,18 @@ def chat(request: pytest.FixtureRequest, models: dict[str, Path], testdata: Path
         assert text is not None
         model.with_suffix(".tpl").write_text(text)
     (vol / "repl.cfg").write_text(f"model={model.name}\n")
-    lines = ["/set temp 0", f"/set system {SYSTEM}", f"/set think {case.think}", MESSAGE, "/ctx", "/shutdown"]
+    info = f"/model_info {model.name}"
+    lines = [
+        "/set temp 0",
+        f"/set system {SYSTEM}",
+        f"/set think {case.think}",
+        MESSAGE,
+        "/ctx",
+        info,
+        "/shutdown",
+    ]
     session = run_repl(llmbm, vol, lines)
-    return Chat(case, family, model, session.reply(MESSAGE), session.reply("/ctx"))
+    return Chat(case, family, model, session.reply(MESSAGE), session.reply("/ctx"), session.reply(info))
 
 
 def _renderer(f: Family) -> Renderer:
@@ -176,15 +186,20 @@ def _conversation(run: subprocess.CompletedProcess[str]) -> list[int]:
     return [int(t) for t in line.split(":")[1].split()]
 
 
-def test_the_template_in_use_is_named(chat: Chat, llmbm: Path) -> None:
+def test_info_and_model_info_name_the_template(chat: Chat, llmbm: Path) -> None:
     info = subprocess.run([str(llmbm), "info", str(chat.model)], capture_output=True, text=True, check=True)
     line = next(x for x in info.stdout.splitlines() if x.startswith("chat template: "))
+    # Beside the architecture and its features.
+    assert "\narchitecture: llama\nfeatures: " in info.stdout and info.stdout.index(
+        "features: "
+    ) < info.stdout.index(line), info.stdout
     if chat.case.source == "tpl":
         assert line.startswith(f"chat template: {chat.model.stem}.tpl (the .tpl beside the model"), line
     else:
         builtin = "gemma" if chat.case.family == "gemma3" else chat.case.family  # one template for both
         assert line.startswith(f"chat template: {builtin} (built-in, recognised"), line
     assert ("thinking can be turned off" in line) == (chat.case.family == "qwen3"), line
+    assert line + "\n" in chat.model_info, (line, chat.model_info)  # /model_info says the same
 
 
 def test_the_prompt_is_what_the_jinja_template_renders(chat: Chat, llmbm: Path) -> None:
