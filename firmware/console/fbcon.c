@@ -12,6 +12,7 @@ const uint32_t fbcon_palette[FBCON_COLORS] = {
     [FBCON_PROMPT] = 0x0060d070,  /* green */
     [FBCON_INPUT] = 0x00ffffff,   /* white */
     [FBCON_ANSWER] = 0x00ffd878,  /* warm yellow */
+    [FBCON_THINK] = 0x00807458,   /* the answer's yellow, dimmed */
 };
 
 unsigned fbcon_auto_scale(unsigned width, unsigned height)

@@ -27,6 +27,7 @@ typedef enum fbcon_color {
     FBCON_PROMPT,
     FBCON_INPUT,    /* what the user types */
     FBCON_ANSWER,   /* the model's words */
+    FBCON_THINK,    /* its reasoning, dimmed */
     FBCON_COLORS,
 } fbcon_color;
 

@@ -101,6 +101,17 @@ llmbm_step_result llmbm_session_step(llmbm_session *s, llmbm_sampler *sampler, i
     return LLMBM_STEP_TOKEN;
 }
 
+int llmbm_session_erase(llmbm_session *s, uint32_t from, uint32_t count, llmbm_err *err) {
+    if (from > s->n || count > s->n - from)
+        return llmbm_fail(err, "cannot erase tokens %u..%u of a history of %u", from, from + count, s->n);
+    if (count == 0) return 0;
+    if (s->n_past > from) s->n_past = from;
+    for (uint32_t i = from + count; i < s->n; i++) s->tokens[i - count] = s->tokens[i];
+    s->n -= count;
+    s->logits = 0;
+    return 0;
+}
+
 int llmbm_session_drop(llmbm_session *s, uint32_t from, uint32_t count, llmbm_err *err) {
     if (from > s->n || count > s->n - from)
         return llmbm_fail(err, "cannot drop tokens %u..%u of a history of %u", from, from + count, s->n);

@@ -75,6 +75,10 @@ typedef enum llmbm_step_result {
  * generation or the context is full. */
 llmbm_step_result llmbm_session_step(llmbm_session *s, llmbm_sampler *sampler, int32_t *token, llmbm_err *err);
 
+/* Removes tokens [from, from + count) of the history; the cache keeps only
+ * the positions before `from` (what follows is computed again when needed). */
+int llmbm_session_erase(llmbm_session *s, uint32_t from, uint32_t count, llmbm_err *err);
+
 /* Context shift: drops tokens [from, from + count) of the history; the
  * computed tokens after them keep their cache entries, moved down with their
  * keys re-rotated to the new positions (no recomputation). */

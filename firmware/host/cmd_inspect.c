@@ -4,12 +4,20 @@
 #include <string.h>
 
 #include "cli.h"
-#include "gguf.h"
 #include "eng_session.h"
+#include "gguf.h"
+#include "templates.h"
 
 static void write_stdout(void *ctx, const char *text, size_t len) {
     (void)ctx;
     fwrite(text, 1, len, stdout);
+}
+
+/* The template the REPL's template=auto picks, and where it comes from. */
+static void print_template(const char *path, const llmbm_tokenizer *tok) {
+    char line[320];
+    template_describe_auto(path, tok, line, sizeof line);
+    printf("chat template: %s\n", line);
 }
 
 /* A GGUF file without tensors (llama.cpp's ggml-vocab-*.gguf): no model to
@@ -30,7 +38,7 @@ static int info_vocab_only(const char *path) {
     }
     printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(&tok), tok.vocab_size,
            (int)tok.bos_id, (int)tok.eos_id);
-    printf("chat template: %s\n", llmbm_tokenizer_chat_template(&tok) ? "present" : "absent");
+    print_template(path, &tok);
     printf("no tensors: a vocabulary-only file (tokenize works, run does not)\n");
     llmbm_tokenizer_free(&tok);
     return CLI_OK;
@@ -56,7 +64,7 @@ int cmd_info(int argc, char **argv) {
         }
         printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(&tok), tok.vocab_size,
                (int)tok.bos_id, (int)tok.eos_id);
-        printf("chat template: %s\n", llmbm_tokenizer_chat_template(&tok) ? "present" : "absent");
+        print_template(model.path, &tok);
         llmbm_tokenizer_free(&tok);
     }
     llmbm_model_free(&model);

@@ -58,6 +58,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
             {"-t", "temp"}, {"-p", "top_p"}, {"--top-k", "top_k"}, {"--min-p", "min_p"},
             {"--repeat-penalty", "repeat_penalty"}, {"--repeat-last-n", "repeat_last_n"},
             {"--template", "template"}, {"--system", "system"}, {"--max-tokens", "max_tokens"},
+            {"--think", "think"},
         };
         for (size_t k = 0; k < sizeof chat_keys / sizeof chat_keys[0]; k++) {
             if (!strcmp(a, chat_keys[k].opt) && o->chat_opts.n_settings < RUN_CHAT_MAX_SETTINGS) {
@@ -65,7 +66,9 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
                 o->chat_opts.settings[o->chat_opts.n_settings++][1] = v;
             }
         }
-        if (!strcmp(a, "--template") || !strcmp(a, "--system") || !strcmp(a, "--max-tokens")) continue;
+        if (!strcmp(a, "--template") || !strcmp(a, "--system") || !strcmp(a, "--max-tokens") ||
+            !strcmp(a, "--think"))
+            continue;
         if (!strcmp(a, "-z")) o->tokenizer_path = v;
         else if (!strcmp(a, "-i")) o->prompt = v;
         else if (!strcmp(a, "-t")) ok = cli_parse_float(a, v, &o->sampling.temperature);
@@ -102,15 +105,12 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
     if (!o->chat && o->chat_opts.n_settings) {
         for (int k = 0; k < o->chat_opts.n_settings; k++) {
             const char *key = o->chat_opts.settings[k][0];
-            if (!strcmp(key, "template") || !strcmp(key, "system") || !strcmp(key, "max_tokens")) {
+            if (!strcmp(key, "template") || !strcmp(key, "system") || !strcmp(key, "max_tokens") ||
+                !strcmp(key, "think")) {
                 cli_error("--%s needs --chat", !strcmp(key, "max_tokens") ? "max-tokens" : key);
                 return CLI_USAGE;
             }
         }
-    }
-    if (o->chat && o->print_ids) {
-        cli_error("--print-ids does not go with --chat");
-        return CLI_USAGE;
     }
     /* run.c's parameter fix-ups. */
     if (o->sampling.temperature < 0.0f) o->sampling.temperature = 0.0f;
@@ -155,6 +155,7 @@ int cmd_run(int argc, char **argv) {
         o.chat_opts.message = o.prompt;
         o.chat_opts.steps = (uint32_t)(o.steps > 0xffffffffll ? 0xffffffffu : o.steps);
         o.chat_opts.seed = o.sampling.seed;
+        o.chat_opts.print_ids = o.print_ids;
         return run_chat(&o.chat_opts);
     }
 

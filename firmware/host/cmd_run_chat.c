@@ -9,7 +9,9 @@
  * checked by the REPL's own settings parser. -n keeps run's meaning, the
  * positions available, prompt included; --max-tokens caps the answer as the
  * REPL's max_tokens does (default 0: until the model ends its turn). stdout
- * gets the answer only; the stats go to stderr. */
+ * gets the answer only; the stats go to stderr, and with --print-ids the
+ * conversation's token ids, for tests that compare them with a rendering of
+ * the model's Jinja template. */
 #include <stdio.h>
 
 #include "chat.h"
@@ -83,6 +85,11 @@ int run_chat(const run_chat_opts *o) {
         fprintf(stderr, "template %s | prompt tokens: %u, generated tokens: %u, %.2f tokens/s | stop: %s\n",
                 t->name, c.last.prompt_tokens, c.last.answer_tokens,
                 secs > 0 ? (double)c.last.answer_tokens / secs : 0.0, c.last.reason);
+        if (o->print_ids) {
+            fputs("conversation tokens:", stderr);
+            for (uint32_t i = 0; i < c.sess->n; i++) fprintf(stderr, " %d", (int)c.sess->tokens[i]);
+            fputs("\n", stderr);
+        }
         rc = CLI_OK;
     }
     chat_free(&c);

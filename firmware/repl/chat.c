@@ -21,6 +21,7 @@
 #include "platform.h"
 #include "templates.h"
 #include "text.h"
+#include "think.h"
 
 bool chat_init(chat *c, loaded_model *lm)
 {
@@ -159,11 +160,12 @@ typedef struct streamer {
     unsigned n_stops;
     char pending[512];
     size_t len;
+    think_stage *think; /* what is shown goes through it */
 } streamer;
 
 static void stream_out(streamer *s, size_t n)
 {
-    plat_write(s->pending, n);
+    think_write(s->think, s->pending, n);
     for (size_t i = n; i < s->len; i++)
         s->pending[i - n] = s->pending[i];
     s->len -= n;
@@ -175,13 +177,13 @@ static bool stream_piece(streamer *s, const char *piece)
 {
     size_t plen = txt_len(piece);
     if (!s->n_stops) {
-        plat_write(piece, plen);
+        think_write(s->think, piece, plen);
         return false;
     }
     if (s->len + plen > sizeof s->pending)
         stream_out(s, s->len);
     if (plen > sizeof s->pending) {
-        plat_write(piece, plen);
+        think_write(s->think, piece, plen);
         return false;
     }
     for (size_t i = 0; i < plen; i++)
@@ -195,7 +197,7 @@ static bool stream_piece(streamer *s, const char *piece)
             while (j < sl && s->pending[at + j] == stop[j])
                 j++;
             if (j == sl) {
-                plat_write(s->pending, at);
+                think_write(s->think, s->pending, at);
                 s->len = 0;
                 return true;
             }
@@ -302,7 +304,9 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     }
     uint64_t t1 = plat_now_us();
     uint32_t n_prompt = S->n_past - fed_from;
-    streamer sm = { t ? t->stops : 0, 0, { 0 }, 0 };
+    think_stage th;
+    think_begin(&th, st, t);
+    streamer sm = { t ? t->stops : 0, 0, { 0 }, 0, &th };
     while (t && sm.n_stops < 3 && t->stops[sm.n_stops])
         sm.n_stops++;
     /* The engine's end of generation (BOS for llama2.c as in run.c,
@@ -355,6 +359,7 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
         }
     }
     stream_out(&sm, sm.len);
+    think_end(&th);
     if (st->sys && st->sys->style)
         st->sys->style(REPL_STYLE_MESSAGE);
     uint64_t t2 = plat_now_us();
@@ -409,12 +414,19 @@ static void raw_line(repl_state *st, loaded_model *lm, chat *c, const char *line
 static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const chat_template *t)
 {
     chat_reset(c);
-    /* BOS as the model wants it (GGUF: only if add_bos_token). */
+    /* BOS when the tokenizer adds one (GGUF: add_bos_token; probed on
+     * text, since llmbm_encode gives "" a BOS regardless, for generation's
+     * sake) or the template writes it (Gemma, SmolLM2); Qwen's does
+     * neither (its bos is <|endoftext|>). */
     llmbm_session *S = c->sess;
-    int32_t bos[4];
-    uint32_t n_bos = (uint32_t)llmbm_encode(&lm->tok, "", true, false, bos);
     llmbm_err err;
-    llmbm_session_append(S, bos, n_bos, &err);
+    int32_t with[16], without[16]; /* llmbm_encode_capacity(1) is 14 */
+    size_t n_with = llmbm_encode(&lm->tok, "a", true, false, with);
+    size_t n_without = llmbm_encode(&lm->tok, "a", false, false, without);
+    if (n_with > n_without)
+        push_token(c, with[0]);
+    else if (t->writes_bos && lm->tok.bos_id >= 0)
+        push_token(c, lm->tok.bos_id);
     const char *system = cfg_get(&st->cfg, CFG_SYSTEM);
     if (*system) {
         char *text = concat3(t->sys_pre, system, t->sys_post);
@@ -486,7 +498,7 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     bool has_system = *cfg_get(&st->cfg, CFG_SYSTEM) != 0;
     bool first = c->user_turns == 0;
     const char *pre = first && has_system && t->sys_in_first_user ? "" : t->user_pre;
-    char *text = concat3(pre, line, t->user_post);
+    char *text = concat3(pre, line, think_user_post(st, t));
     uint32_t room = c->cap - c->sys_end;
     int32_t *seg = plat_alloc((size_t)room * sizeof *seg);
     uint32_t n_seg = 0;
@@ -528,6 +540,7 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     c->user_turns++;
 
     int32_t stop_token = -1;
+    uint32_t answer_start = S->n;
     stop_kind why = answer(st, lm, c, t, &stop_token);
     /* Close the turn the way the template expects the next one to follow. */
     if (why == STOP_TOKEN && push_token(c, stop_token)) {
@@ -543,6 +556,7 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
         if (*t->turn_end)
             push_text(c, &lm->tok, t->turn_end);
     }
+    think_forget(st, lm, t, c, answer_start);
 }
 
 /* template=auto: the family the model's own chat template belongs to
@@ -554,27 +568,7 @@ static const chat_template *auto_template(const loaded_model *lm)
      * build time beat recognising a family by its markers. */
     if (lm->file_template)
         return lm->file_template;
-    const char *jinja = llmbm_tokenizer_chat_template(&lm->tok);
-    if (!jinja)
-        return 0;
-    static const struct {
-        const char *marker, *name;
-    } families[] = {
-        { "<|im_start|>", "chatml" },      { "<|start_header_id|>", "llama3" }, { "<start_of_turn>", "gemma" },
-        { "<|end|>", "phi3" },             { "<|user|>", "zephyr" },            { "[INST]", "llama2" },
-    };
-    for (unsigned i = 0; i < sizeof families / sizeof families[0]; i++) {
-        const char *m = families[i].marker;
-        size_t ml = txt_len(m);
-        for (const char *p = jinja; *p; p++) {
-            size_t j = 0;
-            while (j < ml && p[j] == m[j])
-                j++;
-            if (j == ml)
-                return template_find(families[i].name);
-        }
-    }
-    return 0;
+    return template_from_jinja(llmbm_tokenizer_chat_template(&lm->tok));
 }
 
 const chat_template *chat_template_for(const repl_state *st, const loaded_model *lm)

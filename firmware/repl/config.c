@@ -24,8 +24,11 @@ typedef struct spec {
 static const spec specs[CFG_COUNT] = {
     [CFG_MODEL] = { "model", K_STRING, "", 0, 0, 0 },
     [CFG_TOKENIZER] = { "tokenizer", K_STRING, "", 0, 0, 0 },
-    [CFG_TEMPLATE] = { "template", K_CHOICE, "auto", "auto|raw|llama2|chatml|zephyr|llama3|phi3|gemma", 0, 0 },
+    [CFG_TEMPLATE] = { "template", K_CHOICE, "auto", "auto|raw|llama2|chatml|qwen3|zephyr|llama3|phi3|phi4|phi4mini|gemma", 0, 0 },
     [CFG_SYSTEM] = { "system", K_STRING, "", 0, 0, 0 },
+    /* A thinking model's <think>...</think>: shown dimmed, hidden, or turned
+     * off in the prompt (think.c). */
+    [CFG_THINK] = { "think", K_CHOICE, "show", "show|hide|off", 0, 0 },
     [CFG_TEMP] = { "temp", K_FLOAT, "1.0", 0, 0, 100 },
     [CFG_TOP_P] = { "top_p", K_FLOAT, "0.9", 0, 0, 1 },
     [CFG_TOP_K] = { "top_k", K_UINT, "0", 0, 0, 0 },

@@ -17,6 +17,7 @@ typedef enum cfg_key {
     CFG_TOKENIZER,
     CFG_TEMPLATE,
     CFG_SYSTEM,
+    CFG_THINK,
     CFG_TEMP,
     CFG_TOP_P,
     CFG_TOP_K,

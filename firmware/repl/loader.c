@@ -448,6 +448,20 @@ static void describe_write(void *ctx, const char *text, size_t len)
     plat_write(text, len);
 }
 
+/* The chat template template=auto would use (templates.c says which and
+ * from where); GGUF only, from its metadata. */
+static void describe_template(const char *path, const llmbm_model *m)
+{
+    llmbm_tokenizer tok;
+    llmbm_err err;
+    bool have = m->format == LLMBM_FORMAT_GGUF && !llmbm_tokenizer_from_gguf(&tok, path, m->config.vocab_size, &err);
+    char line[320];
+    template_describe_auto(path, have ? &tok : 0, line, sizeof line);
+    txt_printf("chat template: %s\n", line);
+    if (have)
+        llmbm_tokenizer_free(&tok);
+}
+
 void loader_info(repl_state *st, const char *path)
 {
     char found[260];
@@ -463,6 +477,7 @@ void loader_info(repl_state *st, const char *path)
     llmbm_model_describe(&m, describe_write, &d);
     if (d.last != '\n')
         txt_printf("\n");
+    describe_template(found, &m);
     uint32_t ctx = cfg_ctx(st);
     if (ctx == 0 || ctx > m.config.seq_len)
         ctx = m.config.seq_len;

@@ -39,6 +39,7 @@ typedef enum repl_style {
     REPL_STYLE_PROMPT,
     REPL_STYLE_INPUT,    /* the line being typed */
     REPL_STYLE_ANSWER,   /* the model's words */
+    REPL_STYLE_THINK,    /* a thinking model's reasoning: dimmed (think.c) */
 } repl_style;
 
 typedef struct repl_sys {

@@ -7,6 +7,7 @@
 
 #include "platform.h"
 #include "text.h"
+#include "tokenizer.h"
 
 static const chat_template templates[] = {
     {
@@ -57,6 +58,41 @@ static const chat_template templates[] = {
         .stops = { "<|end|>", "<|user|>", "<|endoftext|>" },
     },
     {
+        /* ChatML with a thinking switch: Qwen3's Jinja writes an empty
+         * think block for enable_thinking=false and drops past turns'
+         * reasoning. */
+        .name = "qwen3",
+        .sys_pre = "<|im_start|>system\n",
+        .sys_post = "<|im_end|>\n",
+        .user_pre = "<|im_start|>user\n",
+        .user_post = "<|im_end|>\n<|im_start|>assistant\n",
+        .turn_end = "<|im_end|>\n",
+        .stops = { "<|im_end|>", "<|im_start|>" },
+        .user_post_no_think = "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+        .think_history = THINK_HISTORY_DROP,
+    },
+    {
+        /* Phi-4 (14B): ChatML markers with <|im_sep|> after the role and no
+         * newlines. */
+        .name = "phi4",
+        .sys_pre = "<|im_start|>system<|im_sep|>",
+        .sys_post = "<|im_end|>",
+        .user_pre = "<|im_start|>user<|im_sep|>",
+        .user_post = "<|im_end|><|im_start|>assistant<|im_sep|>",
+        .turn_end = "<|im_end|>",
+        .stops = { "<|im_end|>", "<|im_start|>" },
+    },
+    {
+        /* Phi-4-mini: Phi-3's markers without the newlines. */
+        .name = "phi4mini",
+        .sys_pre = "<|system|>",
+        .sys_post = "<|end|>",
+        .user_pre = "<|user|>",
+        .user_post = "<|end|><|assistant|>",
+        .turn_end = "<|end|>",
+        .stops = { "<|end|>", "<|user|>", "<|endoftext|>" },
+    },
+    {
         /* Gemma has no system role: the prompt opens the first user turn. */
         .name = "gemma",
         .sys_pre = "<start_of_turn>user\n",
@@ -77,6 +113,67 @@ const chat_template *template_find(const char *name)
     return 0;
 }
 
+static bool contains(const char *text, const char *needle)
+{
+    size_t nl = txt_len(needle);
+    for (const char *p = text; *p; p++) {
+        size_t j = 0;
+        while (j < nl && p[j] == needle[j])
+            j++;
+        if (j == nl)
+            return true;
+    }
+    return false;
+}
+
+const chat_template *template_from_jinja(const char *jinja)
+{
+    /* First match wins: the more specific marker sets come first (Phi-4
+     * and Qwen3 are ChatML plus something; Phi-4-mini is Phi-3 with
+     * tools and no newlines). */
+    static const struct {
+        const char *marker, *also, *name;
+    } families[] = {
+        { "<|im_sep|>", 0, "phi4" },
+        { "<|im_start|>", "</think>", "qwen3" },
+        { "<|im_start|>", 0, "chatml" },
+        { "<|start_header_id|>", 0, "llama3" },
+        { "<start_of_turn>", 0, "gemma" },
+        { "<|end|>", "<|tool|>", "phi4mini" },
+        { "<|end|>", 0, "phi3" },
+        { "<|user|>", 0, "zephyr" },
+        { "[INST]", 0, "llama2" },
+    };
+    if (!jinja)
+        return 0;
+    for (unsigned i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (contains(jinja, families[i].marker) && (!families[i].also || contains(jinja, families[i].also)))
+            return template_find(families[i].name);
+    return 0;
+}
+
+void template_describe_auto(const char *model_path, const llmbm_tokenizer *tok, char *out, size_t cap)
+{
+    const char *jinja = tok ? llmbm_tokenizer_chat_template(tok) : 0;
+    const chat_template *family = template_from_jinja(jinja);
+    chat_template *file = template_file_load(model_path);
+    if (file) {
+        txt_snprintf(out, cap, "%s (the .tpl beside the model, derived from its Jinja at image build time)%s%s%s",
+                     file->name, family ? "; family " : "", family ? family->name : "",
+                     file->user_post_no_think ? "; thinking can be turned off" : "");
+        plat_free(file);
+    } else if (family) {
+        txt_snprintf(out, cap, "%s (built-in, recognised in the GGUF's Jinja template)%s", family->name,
+                     family->user_post_no_think ? "; thinking can be turned off" : "");
+    } else if (jinja) {
+        txt_snprintf(out, cap,
+                     "none: the GGUF's Jinja template is of a family the firmware does not know and there is "
+                     "no .tpl beside the model (raw completion; python3 -m llmbm_build.chat_template makes one)");
+    } else {
+        txt_snprintf(out, cap, "none: the model carries no chat template (raw completion)");
+    }
+}
+
 /* ---- NAME.tpl: a template derived from the model's Jinja template ----
  *
  * key=value lines (llmbm_build.chat_template writes them); '#' starts a
@@ -89,17 +186,19 @@ const chat_template *template_find(const char *name)
 #define TPL_MAX_BYTES (64u * 1024u)
 
 enum { K_VERSION, K_SYSTEM, K_BOS, K_NO_SYS, K_SYS_PRE, K_SYS_POST, K_USER_PRE, K_USER_POST, K_ASST_PRE,
-       K_ASST_POST, K_ASST_HIST, K_STOP, K_COUNT };
+       K_ASST_POST, K_ASST_HIST, K_ASST_NO_THINK, K_THINK_HISTORY, K_STOP, K_COUNT };
 static const char *const tpl_keys[K_COUNT] = {
     "version", "system", "bos", "no_system", "system_prefix", "system_suffix", "user_prefix", "user_suffix",
-    "assistant_prefix", "assistant_suffix", "assistant_history_prefix", "stop",
+    "assistant_prefix", "assistant_suffix", "assistant_history_prefix", "assistant_prefix_no_think",
+    "think_history", "stop",
 };
 
 typedef struct tpl_block {
     chat_template t;
     char name[48];
     /* The file's text, unescaped in place, then user_post (user_suffix +
-     * assistant_prefix) built after it. */
+     * assistant_prefix), user_post_no_think and user_post_history built
+     * after it. */
     char text[];
 } tpl_block;
 
@@ -216,18 +315,37 @@ static bool tpl_parse(tpl_block *b, char *text, char *post, size_t post_cap)
         txt_printf("%s: system=%s: yes, folded or no expected\n", b->name, val[K_SYSTEM]);
         ok = false;
     }
+    static const char *const histories[] = { "keep", "drop", "drop_tag" };
+    unsigned history = 0;
+    while (val[K_THINK_HISTORY] && history < 3 && !txt_eq(val[K_THINK_HISTORY], histories[history]))
+        history++;
+    if (history == 3) {
+        txt_printf("%s: think_history=%s: keep, drop or drop_tag expected\n", b->name, val[K_THINK_HISTORY]);
+        ok = false;
+    }
     if (!ok)
         return false;
+    b->t.think_history = (think_history)history;
     b->t.name = b->name;
     b->t.sys_pre = val[K_SYS_PRE] ? val[K_SYS_PRE] : "";
     b->t.sys_post = val[K_SYS_POST] ? val[K_SYS_POST] : "";
     /* Without a system block of its own the prompt opens the first user turn. */
     b->t.sys_in_first_user = !txt_eq(val[K_SYSTEM], "yes");
     b->t.user_pre = val[K_USER_PRE];
-    txt_snprintf(post, post_cap, "%s%s", val[K_USER_POST], val[K_ASST_PRE]);
+    size_t used = txt_snprintf(post, post_cap, "%s%s", val[K_USER_POST], val[K_ASST_PRE]) + 1;
     b->t.user_post = post;
+    if (val[K_ASST_NO_THINK]) {
+        txt_snprintf(post + used, post_cap - used, "%s%s", val[K_USER_POST], val[K_ASST_NO_THINK]);
+        b->t.user_post_no_think = post + used;
+        used += txt_len(post + used) + 1;
+    }
+    if (val[K_ASST_HIST] && *val[K_ASST_HIST]) {
+        txt_snprintf(post + used, post_cap - used, "%s%s", val[K_USER_POST], val[K_ASST_HIST]);
+        b->t.user_post_history = post + used;
+    }
     b->t.turn_end = val[K_ASST_POST];
     b->t.no_sys = val[K_NO_SYS];
+    b->t.writes_bos = val[K_BOS] && txt_eq(val[K_BOS], "1");
     return true;
 }
 
@@ -258,8 +376,9 @@ chat_template *template_file_load(const char *model_path)
         plat_close(f);
         return 0;
     }
-    /* text + NUL, then room for user_post: at most the whole text again. */
-    size_t n = (size_t)size, post_cap = n + 1;
+    /* text + NUL, then room for user_post, user_post_no_think and
+     * user_post_history: each at most the whole text again. */
+    size_t n = (size_t)size, post_cap = 3 * (n + 1);
     tpl_block *b = plat_alloc(sizeof *b + n + 1 + post_cap);
     if (!b) {
         plat_close(f);

@@ -35,6 +35,7 @@ SYS = "LLMBMSYSTEMTEXT"
 U1 = "LLMBMUSERONE"
 A1 = "LLMBMASSISTANTONE"
 U2 = "LLMBMUSERTWO"
+THOUGHT = "LLMBMTHOUGHT"
 
 TPL_VERSION = 1
 MAX_STOPS = 3  # the firmware's chat_template holds three stop strings
@@ -57,6 +58,12 @@ class Derived:
     # (DeepSeek-R1 opens generation with <think>); the firmware keeps what it generated.
     assistant_history_prefix: str
     stops: list[str] = field(default_factory=list)
+    # A thinking model's generation prompt with enable_thinking=false (Qwen3: an empty think
+    # block); "" when the template has no such switch.
+    assistant_prefix_no_think: str = ""
+    # What the template writes for a past answer's <think>...</think>: "keep" it, "drop" it
+    # with the newlines after it (Qwen3), or "drop_tag" (through </think>; DeepSeek-R1).
+    think_history: str = "keep"
 
 
 class TemplateRaised(Exception):
@@ -95,13 +102,15 @@ class Renderer:
         self.bos_token = bos_token
         self.eos_token = eos_token
 
-    def render(self, messages: list[dict[str, str]], add_generation_prompt: bool) -> str:
+    def render(self, messages: list[dict[str, str]], add_generation_prompt: bool, **extra: Any) -> str:
+        """extra: template variables such as enable_thinking (Qwen3)."""
         try:
             return self.template.render(
                 messages=messages,
                 add_generation_prompt=add_generation_prompt,
                 bos_token=self.bos_token,
                 eos_token=self.eos_token,
+                **extra,
             )
         except TemplateRaised:
             raise
@@ -173,6 +182,7 @@ def derive(r: Renderer) -> Derived:
     no_system = prelude[len(r.bos_token) :] if bos else prelude
 
     system, sys_prefix, sys_suffix = _derive_system(r, user_prefix, after_u1, bos)
+    no_think, think_history = _derive_thinking(r, user_suffix, assistant_prefix, two)
     stops: list[str] = []
     for stop in (assistant_suffix.strip(), user_prefix.strip()):
         if stop and stop not in stops and len(stops) < MAX_STOPS:
@@ -189,7 +199,28 @@ def derive(r: Renderer) -> Derived:
         assistant_suffix=assistant_suffix,
         assistant_history_prefix=history_prefix if history_prefix != assistant_prefix else "",
         stops=stops,
+        assistant_prefix_no_think=no_think,
+        think_history=think_history,
     )
+
+
+def _derive_thinking(r: Renderer, user_suffix: str, assistant_prefix: str, two: str) -> tuple[str, str]:
+    """(generation prompt with enable_thinking=false or "", think_history). two: the rendering
+    of user, assistant, user with the generation prompt."""
+    off = r.render([_msg("user", U1)], True, enable_thinking=False)
+    after = _split(off, U1)[1]
+    no_think = ""
+    if after.startswith(user_suffix) and after[len(user_suffix) :] != assistant_prefix:
+        no_think = after[len(user_suffix) :]
+    thought = f"<think>\n{THOUGHT}\n</think>\n\n{A1}"
+    with_thought = r.render([_msg("user", U1), _msg("assistant", thought), _msg("user", U2)], True)
+    if THOUGHT in with_thought:
+        return no_think, "keep"
+    if with_thought == two:
+        return no_think, "drop"
+    if with_thought == two.replace(A1, "\n\n" + A1):
+        return no_think, "drop_tag"
+    raise BuildError("chat template rewrites a past answer's <think> block unlike anything the firmware does")
 
 
 def _derive_system(r: Renderer, user_prefix: str, after_u1: str, bos: bool) -> tuple[str, str, str]:
@@ -214,17 +245,21 @@ def _derive_system(r: Renderer, user_prefix: str, after_u1: str, bos: bool) -> t
     return "folded", before, between
 
 
-def assemble(d: Derived, system: str, turns: list[tuple[str, str | None]], history: bool = True) -> str:
+def assemble(
+    d: Derived, system: str, turns: list[tuple[str, str | None]], history: bool = True, no_think: bool = False
+) -> str:
     """The text the firmware writes (firmware/repl/chat.c, after BOS) for a system prompt ("" for
     none) and turns of (user, answer); an answer of None ends the text with the generation
     prompt. history: answered turns use the template's history form of the assistant prefix (as
-    the template renders them) instead of the generation prompt (as the firmware keeps them)."""
+    the template renders them) instead of the generation prompt (as the firmware keeps them).
+    no_think: the generation prompt of think=off."""
     out = [d.system_prefix + system + d.system_suffix if system else d.no_system]
     for i, (user, answer) in enumerate(turns):
         folded = i == 0 and system and d.system != "yes"
         out.append(("" if folded else d.user_prefix) + user + d.user_suffix)
         if answer is None:
-            out.append(d.assistant_prefix)
+            off = no_think and d.assistant_prefix_no_think
+            out.append(d.assistant_prefix_no_think if off else d.assistant_prefix)
         else:
             prefix = (
                 d.assistant_history_prefix if history and d.assistant_history_prefix else d.assistant_prefix
@@ -269,6 +304,9 @@ def tpl_text(d: Derived, source: str) -> str:
         "assistant_history_prefix",
     ):
         lines.append(f"{key}={escape(getattr(d, key))}")
+    if d.assistant_prefix_no_think:
+        lines.append(f"assistant_prefix_no_think={escape(d.assistant_prefix_no_think)}")
+    lines.append(f"think_history={d.think_history}")
     lines += [f"stop={escape(s)}" for s in d.stops]
     return "\n".join(lines) + "\n"
 

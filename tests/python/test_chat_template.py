@@ -13,10 +13,14 @@ from llmbm_build.chat_template import Derived, Renderer, assemble, derive, escap
 SYSTEM = "You are terse."
 TURNS = [("Hello there.", "Hi! How can I help?"), ("What is 2+2?", None)]
 
+FIXTURES = Path(__file__).resolve().parents[1] / "chat_templates"  # Qwen3, Gemma 3, Phi-4, Phi-4-mini
+
 BOS_EOS = {
     "Qwen": ("", "<|im_end|>"),
+    "qwen3": ("", "<|im_end|>"),
+    "phi4": ("<|endoftext|>", "<|endoftext|>"),
     "deepseek": ("<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"),
-    "gemma": ("<bos>", "<eos>"),
+    "gemma": ("<bos>", "<eos>"),  # Gemma 2 and 3
     "Llama-3": ("<|begin_of_text|>", "<|eot_id|>"),
     "Phi-3": ("<s>", "<|endoftext|>"),
     "Mistral": ("<s>", "</s>"),
@@ -26,7 +30,9 @@ BOS_EOS = {
 def _templates(testdata: Path) -> list[Path]:
     found = sorted((testdata / "chat-templates").glob("*.jinja"))
     assert found, f"no chat templates in {testdata / 'chat-templates'}"
-    return found
+    fixtures = sorted(FIXTURES.glob("*.jinja"))
+    assert len(fixtures) == 4, fixtures
+    return found + fixtures
 
 
 def _renderer(path: Path) -> Renderer:
@@ -87,7 +93,13 @@ def test_llama3(testdata):
 
 
 def test_system_role_kinds(testdata):
-    assert _derived(testdata, "gemma").system == "no"  # raises on a system message
+    assert _derived(testdata, "gemma").system == "no"  # Gemma 2 raises on a system message
+    gemma3 = derive(_renderer(FIXTURES / "gemma3.jinja"))  # Gemma 3 folds it into the first user turn
+    assert (gemma3.system, gemma3.system_prefix, gemma3.system_suffix) == (
+        "folded",
+        "<start_of_turn>user\n",
+        "\n\n",
+    )
     assert _derived(testdata, "Mistral").system == "folded"  # written inside a user turn
     assert _derived(testdata, "Phi-3").system == "yes"
 
@@ -96,6 +108,42 @@ def test_generation_prompt_that_differs_from_history(testdata):
     d = _derived(testdata, "DeepSeek")
     assert d.assistant_prefix == "<｜Assistant｜><think>\n"
     assert d.assistant_history_prefix == "<｜Assistant｜>"
+
+
+def test_qwen3_thinking(testdata):
+    """think=off's generation prompt is what enable_thinking=false renders; a past answer's
+    reasoning is dropped with the newlines after it."""
+    path = FIXTURES / "qwen3.jinja"
+    r = _renderer(path)
+    d = derive(r)
+    assert d.assistant_prefix == "<|im_start|>assistant\n"
+    assert d.assistant_prefix_no_think == "<|im_start|>assistant\n<think>\n\n</think>\n\n"
+    assert d.think_history == "drop"
+    first = [(TURNS[0][0], None)]
+    expected = r.render(_messages(SYSTEM, first), True, enable_thinking=False)
+    assert assemble(d, SYSTEM, first, no_think=True) == expected
+    thought = "<think>\nLet me see.\n</think>\n\n" + TURNS[0][1]
+    rendered = r.render(_messages(SYSTEM, [(TURNS[0][0], thought), TURNS[1]]), True)
+    assert assemble(d, SYSTEM, [TURNS[0], TURNS[1]]) == rendered  # the reasoning is gone
+    tpl = tpl_text(d, "q.gguf")
+    assert "assistant_prefix_no_think=<|im_start|>assistant\\n<think>\\n\\n</think>\\n\\n\n" in tpl, tpl
+    assert "think_history=drop\n" in tpl, tpl
+
+
+def test_think_history_kinds(testdata):
+    assert _derived(testdata, "DeepSeek").think_history == "drop_tag"  # keeps the newlines after </think>
+    for name in ("Qwen2.5", "gemma", "Llama-3.2", "Phi-3"):
+        d = _derived(testdata, name)
+        assert (d.think_history, d.assistant_prefix_no_think) == ("keep", ""), name
+
+
+def test_phi4_and_phi4_mini():
+    d = derive(_renderer(FIXTURES / "phi4.jinja"))
+    assert (d.user_prefix, d.user_suffix) == ("<|im_start|>user<|im_sep|>", "<|im_end|>")
+    assert (d.assistant_prefix, d.assistant_suffix) == ("<|im_start|>assistant<|im_sep|>", "<|im_end|>")
+    d = derive(_renderer(FIXTURES / "phi4-mini.jinja"))
+    assert (d.system_prefix, d.system_suffix) == ("<|system|>", "<|end|>")
+    assert (d.user_prefix, d.user_suffix, d.assistant_prefix) == ("<|user|>", "<|end|>", "<|assistant|>")
 
 
 def test_tpl_file_escapes():

@@ -107,7 +107,7 @@ def test_info_summary(build_dir: Path, testdata: Path) -> None:
         "quant mix:",
         "q5_0 x",
         "tokenizer: gguf llama (SentencePiece)",
-        "chat template: absent",
+        "chat template: none: the model carries no chat template",
         "kernels: ",
     ):
         assert needle in out, needle

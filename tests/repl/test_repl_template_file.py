@@ -19,7 +19,10 @@ from repl_helpers import run_repl
 from llmbm_build.chat_template import Renderer
 
 MESSAGE = "Once upon a time"
-BAD_TPL = "version=1\nsystem=yes\nuser_prefix=\\q\nuser_suffix=x\nassistant_prefix=y\nassistant_suffix=z\n"
+BAD_TPL = (
+    "version=1\nsystem=yes\nuser_prefix=\\q\nuser_suffix=x\nassistant_prefix=y\nassistant_suffix=z\n"
+    "think_history=sometimes\n"
+)
 LINES = ["/set temp 0", "/set max_tokens 4", MESSAGE, "/load bad.gguf", "/shutdown"]
 
 
@@ -77,6 +80,7 @@ def test_run_chat_uses_the_same_tpl(session: Boot, llmbm: Path, volume: Path) ->
 def test_bad_tpl_is_reported_and_not_used(session: Boot) -> None:
     reply = session.reply("/load bad.gguf")
     assert "bad.tpl line 3: user_prefix: bad escape" in reply, reply
+    assert "bad.tpl: think_history=sometimes: keep, drop or drop_tag expected" in reply, reply
     assert "bad.tpl: not used" in reply, reply
     assert "Template auto: raw completion" in reply, reply
 
