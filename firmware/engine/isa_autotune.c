@@ -98,7 +98,7 @@ static double time_matvec(const llmbm_kernel_table *k, llmbm_type layout, uint32
 
 /* Adds w's share of a token, computed as `layout`, to the level's estimate. */
 static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
-    if (c->failed || w->type == LLMBM_F32 || w->type == LLMBM_AK42_Q8) return;
+    if (c->failed || w->type == LLMBM_AK42_Q8) return;
     const llmbm_type_traits *tr = llmbm_type_traits_of(layout);
     llmbm_matvec_rows_fn matvec = llmbm_kernel_matvec_rows(c->k, layout);
     llmbm_quantize_row_fn quantize = tr->vec_dot_type == LLMBM_F32 ? 0 : llmbm_kernel_quantize_row(c->k, tr->vec_dot_type);
@@ -122,7 +122,7 @@ static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
 
 static void add_matrix(void *ctx, llmbm_weight *w) {
     tune_ctx *c = ctx;
-    if (w->type != LLMBM_F32 && w->type != LLMBM_AK42_Q8)
+    if (w->type != LLMBM_AK42_Q8)
         add_weight(c, w, llmbm_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows));
 }
 

@@ -5,16 +5,17 @@
 #include "kernels_api.h"
 #include "platform.h"
 
-/* GGUF block types (and f16/bf16) run on the selected kernel table; F32 and
- * llama2.c's AK42_Q8 keep the loops below, whose float order is run.c's. */
+/* Every GGUF type, F32 included, runs on the selected kernel table (F32 at
+ * every level in run.c's float order: kernels/x86_64/matvec_f32_*.c); only
+ * llama2.c's AK42_Q8 keeps the loop below, runq.c's. */
 static bool uses_table(llmbm_type type) {
-    if (type == LLMBM_F32 || type == LLMBM_AK42_Q8) return false;
+    if (type == LLMBM_AK42_Q8) return false;
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
     return tr && tr->is_weight;
 }
 
 int llmbm_type_supported(llmbm_type type) {
-    if (type == LLMBM_F32 || type == LLMBM_AK42_Q8) return 1;
+    if (type == LLMBM_AK42_Q8) return 1;
     if (!uses_table(type)) return 0;
     const llmbm_kernel_table *k = llmbm_isa_table();
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
@@ -115,18 +116,6 @@ static void groups_kernel(void *ctx, size_t begin, size_t end) {
     job->rows(job->w, job->x_act, job->out, begin * g, end * g);
 }
 
-static void rows_f32(void *ctx, size_t begin, size_t end) {
-    const matvec_job *job = ctx;
-    size_t n = job->w->cols;
-    const float *wdata = job->w->data;
-    for (size_t r = begin; r < end; r++) {
-        const float *row = wdata + r * n;
-        float val = 0.0f;
-        for (size_t j = 0; j < n; j++) val += row[j] * job->x[j];
-        job->out[r] = val;
-    }
-}
-
 static void rows_ak42_q8(void *ctx, size_t begin, size_t end) {
     const matvec_job *job = ctx;
     size_t n = job->w->cols, gs = job->w->group_size;
@@ -160,7 +149,6 @@ size_t llmbm_share_grain(uint64_t bytes_per_index) {
 int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch) {
     matvec_job job = {out, w, x, {0, 0}, 0, 0};
     switch (w->type) {
-    case LLMBM_F32: plat_parallel_for(w->rows, llmbm_share_grain((uint64_t)w->cols * 4), rows_f32, &job); return 0;
     case LLMBM_AK42_Q8:
         job.act = q8_act_layout(scratch, w->cols, w->group_size);
         quantize_q8_act(&job.act, x, w->cols, w->group_size);
