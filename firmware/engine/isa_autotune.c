@@ -249,7 +249,10 @@ bool llmbm_autotune_measure(llmbm_model *m, llmbm_autotune *out) {
         /* A classifier sharing the embedding's bytes keeps its layout (read
          * a row at a time too) at every level, yet is a mat-vec per token. */
         if (m->classifier.data && m->classifier.data == m->token_embedding.data)
-            add_weight(&c, &m->classifier, m->classifier.type);
+            add_weight(&c, &m->classifier,
+                       llmbm_layout_base(m->classifier.type) == LLMBM_F32
+                           ? llmbm_matrix_layout(k, LLMBM_F32, m->classifier.rows) /* follows the layers' */
+                           : m->classifier.type);
         double rest_time = c.failed ? -1.0 : rest_ps(k, &m->config, rest, &n_rest);
         if (c.failed || rest_time < 0) {
             out->not_measured = "no memory for the test data";

@@ -34,6 +34,7 @@ const char *llmbm_type_name(llmbm_type type) {
     case LLMBM_Q4_0P: return "q4_0p";
     case LLMBM_Q4_KX16: return "q4_Kx16";
     case LLMBM_Q4_0X16: return "q4_0x16";
+    case LLMBM_F32X16: return "f32x16";
     case LLMBM_Q4_1: return "q4_1";
     case LLMBM_Q5_0: return "q5_0";
     case LLMBM_Q5_1: return "q5_1";
@@ -181,6 +182,14 @@ int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
     case LLMBM_F32: {
         const float *src = (const float *)w->data + base;
         for (size_t i = 0; i < n; i++) out[i] = src[i];
+        return 0;
+    }
+    case LLMBM_F32X16: {
+        /* a shared embedding/classifier interleaved for the mat-vec: row r
+         * is every 16th float of its group, from lane r % 16 */
+        const float *src = (const float *)w->data + (size_t)(row / LLMBM_X16_ROWS) * LLMBM_X16_ROWS * n +
+                           row % LLMBM_X16_ROWS;
+        for (size_t i = 0; i < n; i++) out[i] = src[i * LLMBM_X16_ROWS];
         return 0;
     }
     case LLMBM_AK42_Q8: {

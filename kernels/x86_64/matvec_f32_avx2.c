@@ -75,3 +75,20 @@ void llmbm_matvec_rows_f32_avx2(const llmbm_weight *w, const void *x_act, float 
     if (r < row_end)
         llmbm_matvec_rows_f32_sse2(w, x_act, out, r, row_end);
 }
+
+/* F32x16 (quant_formats.h): the same sums from contiguous loads, no transpose. */
+#define VEC __m256
+#define VEC_LANES 8
+#define VEC_ZERO() _mm256_setzero_ps()
+#define VEC_LOAD(p) _mm256_loadu_ps(p)
+#define VEC_SET1(f) _mm256_set1_ps(f)
+#define VEC_ADD(a, b) _mm256_add_ps(a, b)
+#define VEC_MUL(a, b) _mm256_mul_ps(a, b)
+#define VEC_STORE(p, v) _mm256_storeu_ps(p, v)
+#include "matvec_f32x16.h"
+
+void llmbm_matvec_rows_f32x16_avx2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                   size_t row_end)
+{
+    f32x16_rows(w, x_act, out, row_begin, row_end);
+}

@@ -67,3 +67,21 @@ void llmbm_matvec_rows_f32_avx512(const llmbm_weight *w, const void *x_act, floa
     if (r < row_end)
         llmbm_matvec_rows_f32_avx2(w, x_act, out, r, row_end);
 }
+
+/* F32x16 (quant_formats.h): one 64-byte load is element j of a group's 16
+ * rows, so a lane is a row and nothing is shuffled. */
+#define VEC __m512
+#define VEC_LANES 16
+#define VEC_ZERO() _mm512_setzero_ps()
+#define VEC_LOAD(p) _mm512_loadu_ps(p)
+#define VEC_SET1(f) _mm512_set1_ps(f)
+#define VEC_ADD(a, b) _mm512_add_ps(a, b)
+#define VEC_MUL(a, b) _mm512_mul_ps(a, b)
+#define VEC_STORE(p, v) _mm512_storeu_ps(p, v)
+#include "matvec_f32x16.h"
+
+void llmbm_matvec_rows_f32x16_avx512(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                     size_t row_end)
+{
+    f32x16_rows(w, x_act, out, row_begin, row_end);
+}

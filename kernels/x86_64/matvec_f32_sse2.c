@@ -67,3 +67,20 @@ void llmbm_matvec_rows_f32_sse2(const llmbm_weight *w, const void *x_act, float 
     if (r < row_end)
         llmbm_matvec_rows_f32_scalar(w, x_act, out, r, row_end);
 }
+
+/* F32x16 (quant_formats.h): the same sums from contiguous loads, no transpose. */
+#define VEC __m128
+#define VEC_LANES 4
+#define VEC_ZERO() _mm_setzero_ps()
+#define VEC_LOAD(p) _mm_loadu_ps(p)
+#define VEC_SET1(f) _mm_set1_ps(f)
+#define VEC_ADD(a, b) _mm_add_ps(a, b)
+#define VEC_MUL(a, b) _mm_mul_ps(a, b)
+#define VEC_STORE(p, v) _mm_storeu_ps(p, v)
+#include "matvec_f32x16.h"
+
+void llmbm_matvec_rows_f32x16_sse2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
+                                   size_t row_end)
+{
+    f32x16_rows(w, x_act, out, row_begin, row_end);
+}
