@@ -98,7 +98,7 @@ static double time_matvec(const llmbm_kernel_table *k, llmbm_type layout, uint32
 
 /* Adds w's share of a token, computed as `layout`, to the level's estimate. */
 static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
-    if (c->failed || w->type == LLMBM_F32 || w->type == LLMBM_AK42_Q8) return;
+    if (c->failed || w->type == LLMBM_AK42_Q8) return;
     const llmbm_type_traits *tr = llmbm_type_traits_of(layout);
     llmbm_matvec_rows_fn matvec = llmbm_kernel_matvec_rows(c->k, layout);
     llmbm_quantize_row_fn quantize = tr->vec_dot_type == LLMBM_F32 ? 0 : llmbm_kernel_quantize_row(c->k, tr->vec_dot_type);
@@ -122,7 +122,7 @@ static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
 
 static void add_matrix(void *ctx, llmbm_weight *w) {
     tune_ctx *c = ctx;
-    if (w->type != LLMBM_F32 && w->type != LLMBM_AK42_Q8)
+    if (w->type != LLMBM_AK42_Q8)
         add_weight(c, w, llmbm_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows));
 }
 
@@ -249,7 +249,10 @@ bool llmbm_autotune_measure(llmbm_model *m, llmbm_autotune *out) {
         /* A classifier sharing the embedding's bytes keeps its layout (read
          * a row at a time too) at every level, yet is a mat-vec per token. */
         if (m->classifier.data && m->classifier.data == m->token_embedding.data)
-            add_weight(&c, &m->classifier, m->classifier.type);
+            add_weight(&c, &m->classifier,
+                       llmbm_layout_base(m->classifier.type) == LLMBM_F32
+                           ? llmbm_matrix_layout(k, LLMBM_F32, m->classifier.rows) /* follows the layers' */
+                           : m->classifier.type);
         double rest_time = c.failed ? -1.0 : rest_ps(k, &m->config, rest, &n_rest);
         if (c.failed || rest_time < 0) {
             out->not_measured = "no memory for the test data";

@@ -24,6 +24,10 @@ typedef enum llmbm_type {
     /* Q4_0 matrices with 16 rows interleaved the same way; the id is one of
      * ggml's retired repacked Q4_0 types (Q4_0_4_4), refused in files. */
     LLMBM_Q4_0X16 = 31,
+    /* F32 matrices with 16 rows interleaved (quant_formats.h), so a SIMD
+     * lane sums one row in run.c's order from contiguous loads; the id is
+     * ggml's retired Q4_0_4_8, refused in files. */
+    LLMBM_F32X16 = 32,
     LLMBM_Q4_1 = 3,
     LLMBM_Q5_0 = 6,
     LLMBM_Q5_1 = 7,

@@ -291,7 +291,7 @@ static void describe_gguf(text_sink *s, const llmbm_model *m) {
 }
 
 static bool is_relaid(llmbm_type t) {
-    return t == LLMBM_Q4_0P || t == LLMBM_Q4_0X16 || t == LLMBM_Q4_KX16;
+    return t == LLMBM_Q4_0P || t == LLMBM_Q4_0X16 || t == LLMBM_Q4_KX16 || t == LLMBM_F32X16;
 }
 
 /* Whether the loader re-laid out any matrix (gguf_model.c), which the

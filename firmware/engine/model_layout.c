@@ -8,7 +8,10 @@
 #include "platform.h"
 
 llmbm_type llmbm_matrix_layout(const llmbm_kernel_table *k, llmbm_type file_type, uint32_t rows) {
-    const llmbm_type x16 = file_type == LLMBM_Q4_K ? LLMBM_Q4_KX16 : file_type == LLMBM_Q4_0 ? LLMBM_Q4_0X16 : file_type;
+    const llmbm_type x16 = file_type == LLMBM_Q4_K   ? LLMBM_Q4_KX16
+                           : file_type == LLMBM_Q4_0 ? LLMBM_Q4_0X16
+                           : file_type == LLMBM_F32  ? LLMBM_F32X16
+                                                     : file_type;
     const llmbm_type fallback = file_type == LLMBM_Q4_0 ? LLMBM_Q4_0P : file_type;
     if (x16 == file_type) return file_type;
     const llmbm_kernel_table *scalar = llmbm_kernels_select(LLMBM_ISA_SCALAR);
@@ -50,13 +53,26 @@ typedef struct relayout_ctx {
 
 static void relayout_one(void *ctx, llmbm_weight *w) {
     relayout_ctx *c = ctx;
-    if (w->type == LLMBM_F32 || w->type == LLMBM_AK42_Q8) return;
+    if (w->type == LLMBM_AK42_Q8) return;
     llmbm_type want = llmbm_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows);
     if (want != w->type && rewrite(w, want)) c->rewritten++;
+}
+
+/* An F32 classifier sharing the embedding's bytes (llama2.c's shared
+ * weights; a fifth of stories110M's bytes) is interleaved with it: the
+ * embedding's row lookup reads either layout (llmbm_weight_row). Block types
+ * keep their embedding layout, which is read a row at a time. */
+static void relayout_shared_f32(relayout_ctx *c, llmbm_model *m) {
+    llmbm_weight *emb = &m->token_embedding;
+    if (!m->classifier.data || m->classifier.data != emb->data || llmbm_layout_base(emb->type) != LLMBM_F32) return;
+    llmbm_type want = llmbm_matrix_layout(c->k, LLMBM_F32, emb->rows);
+    if (want != emb->type && rewrite(emb, want)) c->rewritten++;
+    m->classifier.type = emb->type;
 }
 
 unsigned llmbm_model_relayout(llmbm_model *m) {
     relayout_ctx c = {llmbm_isa_table(), 0};
     llmbm_model_for_each_matvec(m, relayout_one, &c);
+    relayout_shared_f32(&c, m);
     return c.rewritten;
 }

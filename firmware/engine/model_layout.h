@@ -13,6 +13,8 @@ struct llmbm_kernel_table;
  *   Q4_0 -> Q4_0x16 if rows fill whole 16-row groups and `k` has a SIMD
  *           kernel for it, else Q4_0P (every level has kernels for it);
  *   Q4_K -> Q4_Kx16 on the same condition, else Q4_K;
+ *   F32  -> F32x16 on the same condition, else F32 (an F32 classifier that
+ *           shares the embedding's bytes follows too: llmbm_model_relayout);
  *   anything else stays as it is.
  * The reference (scalar) kernels of the interleaved layouts are slower than
  * those of the plain types, hence "a SIMD kernel". */

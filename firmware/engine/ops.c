@@ -5,16 +5,17 @@
 #include "kernels_api.h"
 #include "platform.h"
 
-/* GGUF block types (and f16/bf16) run on the selected kernel table; F32 and
- * llama2.c's AK42_Q8 keep the loops below, whose float order is run.c's. */
+/* Every GGUF type, F32 included, runs on the selected kernel table (F32 at
+ * every level in run.c's float order: kernels/x86_64/matvec_f32_*.c); only
+ * llama2.c's AK42_Q8 keeps the loop below, runq.c's. */
 static bool uses_table(llmbm_type type) {
-    if (type == LLMBM_F32 || type == LLMBM_AK42_Q8) return false;
+    if (type == LLMBM_AK42_Q8) return false;
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
     return tr && tr->is_weight;
 }
 
 int llmbm_type_supported(llmbm_type type) {
-    if (type == LLMBM_F32 || type == LLMBM_AK42_Q8) return 1;
+    if (type == LLMBM_AK42_Q8) return 1;
     if (!uses_table(type)) return 0;
     const llmbm_kernel_table *k = llmbm_isa_table();
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
@@ -33,6 +34,7 @@ const char *llmbm_type_name(llmbm_type type) {
     case LLMBM_Q4_0P: return "q4_0p";
     case LLMBM_Q4_KX16: return "q4_Kx16";
     case LLMBM_Q4_0X16: return "q4_0x16";
+    case LLMBM_F32X16: return "f32x16";
     case LLMBM_Q4_1: return "q4_1";
     case LLMBM_Q5_0: return "q5_0";
     case LLMBM_Q5_1: return "q5_1";
@@ -115,18 +117,6 @@ static void groups_kernel(void *ctx, size_t begin, size_t end) {
     job->rows(job->w, job->x_act, job->out, begin * g, end * g);
 }
 
-static void rows_f32(void *ctx, size_t begin, size_t end) {
-    const matvec_job *job = ctx;
-    size_t n = job->w->cols;
-    const float *wdata = job->w->data;
-    for (size_t r = begin; r < end; r++) {
-        const float *row = wdata + r * n;
-        float val = 0.0f;
-        for (size_t j = 0; j < n; j++) val += row[j] * job->x[j];
-        job->out[r] = val;
-    }
-}
-
 static void rows_ak42_q8(void *ctx, size_t begin, size_t end) {
     const matvec_job *job = ctx;
     size_t n = job->w->cols, gs = job->w->group_size;
@@ -160,7 +150,6 @@ size_t llmbm_share_grain(uint64_t bytes_per_index) {
 int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch) {
     matvec_job job = {out, w, x, {0, 0}, 0, 0};
     switch (w->type) {
-    case LLMBM_F32: plat_parallel_for(w->rows, llmbm_share_grain((uint64_t)w->cols * 4), rows_f32, &job); return 0;
     case LLMBM_AK42_Q8:
         job.act = q8_act_layout(scratch, w->cols, w->group_size);
         quantize_q8_act(&job.act, x, w->cols, w->group_size);
@@ -193,6 +182,14 @@ int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
     case LLMBM_F32: {
         const float *src = (const float *)w->data + base;
         for (size_t i = 0; i < n; i++) out[i] = src[i];
+        return 0;
+    }
+    case LLMBM_F32X16: {
+        /* a shared embedding/classifier interleaved for the mat-vec: row r
+         * is every 16th float of its group, from lane r % 16 */
+        const float *src = (const float *)w->data + (size_t)(row / LLMBM_X16_ROWS) * LLMBM_X16_ROWS * n +
+                           row % LLMBM_X16_ROWS;
+        for (size_t i = 0; i < n; i++) out[i] = src[i * LLMBM_X16_ROWS];
         return 0;
     }
     case LLMBM_AK42_Q8: {

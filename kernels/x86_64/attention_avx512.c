@@ -8,9 +8,10 @@
 
 #include "kernels_attention.h"
 
-void llmbm_attn_scores_f32_avx512(float *att, const float *q, const float *k, size_t stride, size_t head_size,
+void llmbm_attn_scores_f32_avx512(float *att, const float *q, const void *k_cache, size_t stride, size_t head_size,
                                   size_t n_t, float scale)
 {
+    const float *k = k_cache;
     /* the gather's offsets are int32 */
     if (stride > (size_t)INT32_MAX / 16) {
         llmbm_attn_scores_f32_scalar(att, q, k, stride, head_size, n_t, scale);
@@ -33,9 +34,10 @@ void llmbm_attn_scores_f32_avx512(float *att, const float *q, const float *k, si
         llmbm_attn_scores_f32_avx2(att + t, q, k + t * stride, stride, head_size, n_t - t, scale);
 }
 
-void llmbm_attn_accum_f32_avx512(float *out, const float *att, const float *v, size_t stride, size_t head_size,
+void llmbm_attn_accum_f32_avx512(float *out, const float *att, const void *v_cache, size_t stride, size_t head_size,
                                  size_t n_t)
 {
+    const float *v = v_cache;
     size_t i = 0;
     /* 64 outputs (a whole 64-wide head) stay in registers over all timesteps */
     for (; i + 64 <= head_size; i += 64) {

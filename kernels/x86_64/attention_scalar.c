@@ -3,9 +3,10 @@
  * is what keeps the engine's tokens identical to run.c and across levels. */
 #include "kernels_attention.h"
 
-void llmbm_attn_scores_f32_scalar(float *att, const float *q, const float *k, size_t stride, size_t head_size,
+void llmbm_attn_scores_f32_scalar(float *att, const float *q, const void *k_cache, size_t stride, size_t head_size,
                                   size_t n_t, float scale)
 {
+    const float *k = k_cache;
     for (size_t t = 0; t < n_t; ++t) {
         const float *kt = k + t * stride;
         float score = 0.0f;
@@ -15,9 +16,10 @@ void llmbm_attn_scores_f32_scalar(float *att, const float *q, const float *k, si
     }
 }
 
-void llmbm_attn_accum_f32_scalar(float *out, const float *att, const float *v, size_t stride, size_t head_size,
+void llmbm_attn_accum_f32_scalar(float *out, const float *att, const void *v_cache, size_t stride, size_t head_size,
                                  size_t n_t)
 {
+    const float *v = v_cache;
     for (size_t i = 0; i < head_size; ++i)
         out[i] = 0.0f;
     for (size_t t = 0; t < n_t; ++t) {

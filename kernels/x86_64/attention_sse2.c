@@ -14,9 +14,10 @@
 
 #include "kernels_attention.h"
 
-void llmbm_attn_scores_f32_sse2(float *att, const float *q, const float *k, size_t stride, size_t head_size,
+void llmbm_attn_scores_f32_sse2(float *att, const float *q, const void *k_cache, size_t stride, size_t head_size,
                                 size_t n_t, float scale)
 {
+    const float *k = k_cache;
     const __m128 vscale = _mm_set1_ps(scale);
     size_t t = 0;
     for (; t + 4 <= n_t; t += 4) {
@@ -40,9 +41,10 @@ void llmbm_attn_scores_f32_sse2(float *att, const float *q, const float *k, size
         llmbm_attn_scores_f32_scalar(att + t, q, k + t * stride, stride, head_size, n_t - t, scale);
 }
 
-void llmbm_attn_accum_f32_sse2(float *out, const float *att, const float *v, size_t stride, size_t head_size,
+void llmbm_attn_accum_f32_sse2(float *out, const float *att, const void *v_cache, size_t stride, size_t head_size,
                                size_t n_t)
 {
+    const float *v = v_cache;
     size_t i = 0;
     /* 16 outputs stay in registers over all timesteps */
     for (; i + 16 <= head_size; i += 16) {

@@ -15,10 +15,11 @@ typedef void llmbm_matvec_rows_kernel(const llmbm_weight *w, const void *x_act, 
                                       size_t row_end);
 typedef void llmbm_matmul_rows_kernel(const llmbm_weight *w, const void *x_act, size_t act_stride, size_t n_tok,
                                       float *out, size_t out_stride, size_t row_begin, size_t row_end);
-typedef void llmbm_attn_scores_kernel(float *att, const float *q, const float *k, size_t stride, size_t head_size,
+typedef void llmbm_attn_scores_kernel(float *att, const float *q, const void *k, size_t stride, size_t head_size,
                                       size_t n_t, float scale);
-typedef void llmbm_attn_accum_kernel(float *out, const float *att, const float *v, size_t stride, size_t head_size,
+typedef void llmbm_attn_accum_kernel(float *out, const float *att, const void *v, size_t stride, size_t head_size,
                                      size_t n_t);
+typedef void llmbm_kv_store_kernel(const float *x, void *dst, size_t n);
 typedef void llmbm_silu_mul_kernel(float *hb, const float *hb2, size_t n);
 typedef void llmbm_softmax_kernel(float *x, size_t n);
 typedef void llmbm_rms_scale_kernel(float *o, const float *x, const float *weight, float scale, size_t n);
@@ -55,16 +56,34 @@ typedef llmbm_matvec_rows_kernel *llmbm_matvec_rows_fn;
  * of interleaved types are whole groups. */
 typedef llmbm_matmul_rows_kernel *llmbm_matmul_rows_fn;
 
-/* Attention scores of one head over a cache of element type f32 (the table
- * slot): att[t] = (sum over i = 0..head_size-1, in order, of q[i] * k_t[i]) /
- * scale for t < n_t, where k_t = k + t * stride. Every level gives the scalar
- * loop's bits: SIMD levels put timesteps in lanes, never split the i sum. */
+/* Attention scores of one head over a KV cache whose element type is the
+ * table slot (f32, f16 or q8_0): att[t] = (sum over i = 0..head_size-1, in
+ * order, from 0.0f, of q[i] * k_t[i]) / scale for t < n_t, a rounded multiply
+ * then a rounded add. k_t is the row starting `t * stride` ELEMENTS of the
+ * cache type after k, and k_t[i] its element i as f32: the value itself
+ * (f32), llmbm_fp16_to_f32 (f16), or (float)qs[j] * fp16_to_f32(d) of its
+ * block (q8_0, ggml's dequantize_row_q8_0). So the cache type changes the
+ * stored values, never the order of the sums. Every level gives the scalar
+ * loop's bits: SIMD levels put timesteps in lanes, never split the i sum.
+ * q8_0: head_size and stride must be multiples of 32 and k must point at a
+ * block (SIMD levels run the scalar loop when head_size is not a multiple).
+ * No alignment is required; q stays f32 (it is not quantized). */
 typedef llmbm_attn_scores_kernel *llmbm_attn_scores_fn;
 
-/* The weighted sum of one head's values: out[i] = 0, then out[i] += att[t] *
- * v_t[i] for t = 0..n_t-1 in order (v_t = v + t * stride), a rounded multiply
- * then a rounded add, never an FMA. SIMD levels put i in lanes. */
+/* The weighted sum of one head's values over a cache of the slot's type
+ * (element i of v_t as for attn_scores): out[i] = 0, then out[i] += att[t] *
+ * v_t[i] for t = 0..n_t-1 in order (v_t `t * stride` elements after v), a
+ * rounded multiply then a rounded add, never an FMA. SIMD levels put i in
+ * lanes. q8_0: the same conditions as attn_scores. */
 typedef llmbm_attn_accum_kernel *llmbm_attn_accum_fn;
+
+/* One f32 head-row (n elements) into the KV cache's type (the slot): f32 a
+ * copy; f16 llmbm_f32_to_fp16 per element (round to nearest even, F16C's
+ * and ggml's conversion; NaN stays a quiet NaN with its payload's top bits);
+ * q8_0 the activation quantizer (quantize_row, ggml's quantize_row_q8_0_ref
+ * bytes), n a multiple of 32. dst needs llmbm_row_bytes(type, n) bytes, no
+ * alignment. Every level writes the scalar level's bytes. */
+typedef llmbm_kv_store_kernel *llmbm_kv_store_fn;
 
 /* The element-wise loops of a decode step (kernels/x86_64/eltwise_*.c, slot
  * F32). Every level returns the scalar level's bits: lanes do the scalar

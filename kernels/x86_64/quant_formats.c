@@ -17,6 +17,9 @@ static const llmbm_type_traits type_traits[] = {
                        .vec_dot_type = LLMBM_Q8_K, .is_weight = true, .group_rows = LLMBM_X16_ROWS},
     [LLMBM_Q4_0X16] = {.name = "q4_0x16", .block_size = LLMBM_QK4_0, .block_bytes = sizeof(block_q4_0),
                        .vec_dot_type = LLMBM_Q8_0, .is_weight = true, .group_rows = LLMBM_X16_ROWS},
+    /* not a ggml type: F32 with 16 rows interleaved (quant_formats.h) */
+    [LLMBM_F32X16] = {.name = "f32x16", .block_size = 1, .block_bytes = 4, .vec_dot_type = LLMBM_F32,
+                      .is_weight = true, .group_rows = LLMBM_X16_ROWS},
     TRAITS(LLMBM_Q4_1, "q4_1", LLMBM_QK4_1, sizeof(block_q4_1), LLMBM_Q8_1, true),
     TRAITS(LLMBM_Q5_0, "q5_0", LLMBM_QK5_0, sizeof(block_q5_0), LLMBM_Q8_0, true),
     TRAITS(LLMBM_Q5_1, "q5_1", LLMBM_QK5_1, sizeof(block_q5_1), LLMBM_Q8_1, true),
@@ -142,6 +145,7 @@ llmbm_type llmbm_layout_base(llmbm_type layout)
     case LLMBM_Q4_0P:
     case LLMBM_Q4_0X16: return LLMBM_Q4_0;
     case LLMBM_Q4_KX16: return LLMBM_Q4_K;
+    case LLMBM_F32X16: return LLMBM_F32;
     default: return layout;
     }
 }
@@ -150,6 +154,25 @@ size_t llmbm_relayout_scratch_bytes(llmbm_type layout, uint64_t cols)
 {
     const llmbm_type_traits *t = llmbm_type_traits_of(layout);
     return t ? t->group_rows * llmbm_row_bytes(llmbm_layout_base(layout), cols) : 0;
+}
+
+/* 16 rows of n floats (src) -> F32x16 (dst): element j of row k at j * 16 + k. */
+static void f32x16_from_f32(void *dst, const void *src, size_t n)
+{
+    const uint32_t *s = src; /* bit patterns: a NaN's payload survives too */
+    uint32_t *d = dst;
+    for (size_t j = 0; j < n; ++j)
+        for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
+            d[j * LLMBM_X16_ROWS + k] = s[k * n + j];
+}
+
+static void f32_from_f32x16(void *dst, const void *src, size_t n)
+{
+    const uint32_t *s = src;
+    uint32_t *d = dst;
+    for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
+        for (size_t j = 0; j < n; ++j)
+            d[k * n + j] = s[j * LLMBM_X16_ROWS + k];
 }
 
 void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch)
@@ -165,6 +188,8 @@ void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, v
             llmbm_q4_0x16_from_q4_0(p, scratch, nb);
         else if (layout == LLMBM_Q4_KX16)
             llmbm_q4_kx16_from_q4_k(p, scratch, nb);
+        else if (layout == LLMBM_F32X16)
+            f32x16_from_f32(p, scratch, nb);
     }
 }
 
@@ -200,6 +225,8 @@ void llmbm_relayout_back(void *data, size_t rows, uint64_t cols, llmbm_type layo
             for (size_t row = 0; row < unit_rows; ++row)
                 for (size_t i = 0; i < nb; ++i)
                     llmbm_q4_k_from_q4_kx16(&out[row * nb + i], &g[i], (int)row);
+        } else if (layout == LLMBM_F32X16) {
+            f32_from_f32x16(p, scratch, nb);
         }
     }
 }

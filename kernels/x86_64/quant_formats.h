@@ -134,6 +134,12 @@ typedef struct {
     uint8_t qs[4][16][4];
 } block_q4_0x16;
 
+/* F32x16: 16 consecutive F32 rows of n elements interleaved, element j of
+ * row k at float j * 16 + k of the group, so one 64-byte load is element j
+ * of all 16 rows and lane k sums row k in the scalar (run.c) order with no
+ * shuffle. A matrix is its 16-row groups one after another (row r's group at
+ * float (r / 16) * 16 * n); the bytes are the plain rows', permuted. */
+
 typedef struct {
     llmbm_fp16 d;
     llmbm_fp16 dmin;

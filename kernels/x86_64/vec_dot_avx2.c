@@ -26,16 +26,6 @@
         acc0 = _mm256_fmadd_ps(load8(i), _mm256_loadu_ps(x + i), acc0);                         \
     float sum = simd_hsum_ps(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)))
 
-static inline float dot_f32(const void *w_row, const void *x_act, size_t n)
-{
-    const float *w = w_row, *x = x_act;
-#define LOAD_F32(i) _mm256_loadu_ps(w + (i))
-    FLOAT_DOT(LOAD_F32);
-    for (; i < n; ++i)
-        sum += w[i] * x[i];
-    return sum;
-}
-
 static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
 {
     const llmbm_fp16 *w = w_row;
@@ -185,7 +175,6 @@ static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_ac
 
 /* ---- entry points ---------------------------------------------------------- */
 
-LLMBM_DOT_ENTRY_POINTS(f32, avx2)
 LLMBM_DOT_ENTRY_POINTS(f16, avx2)
 LLMBM_DOT_ENTRY_POINTS(bf16, avx2)
 LLMBM_ROWS_ENTRY_POINTS(q8_0, avx2)

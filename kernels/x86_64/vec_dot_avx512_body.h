@@ -77,14 +77,6 @@ static inline __m512i load_2x256(const void *a, const void *b)
     }                                                                                             \
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)))
 
-static inline float dot_f32(const void *w_row, const void *x_act, size_t n)
-{
-    const float *w = w_row, *x = x_act;
-#define LOAD_F32(i) _mm512_loadu_ps(w + (i))
-#define TAIL_F32(m, i) _mm512_maskz_loadu_ps(m, w + (i))
-    FLOAT_DOT_512(LOAD_F32, TAIL_F32);
-}
-
 static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
 {
     const llmbm_fp16 *w = w_row;

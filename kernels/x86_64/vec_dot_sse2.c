@@ -32,26 +32,7 @@ static inline __m128i dot_i8_32(__m128i w0, __m128i w1, __m128i y0, __m128i y1)
                           _mm_madd_epi16(widen_lo(w1), widen_lo(y1)), _mm_madd_epi16(widen_hi(w1), widen_hi(y1)));
 }
 
-/* ---- float weights ------------------------------------------------------------ */
-
-static inline float dot_f32(const void *w_row, const void *x_act, size_t n)
-{
-    const float *w = w_row, *x = x_act;
-    __m128 a0 = _mm_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(w + i), _mm_loadu_ps(x + i)));
-        a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_loadu_ps(w + i + 4), _mm_loadu_ps(x + i + 4)));
-        a2 = _mm_add_ps(a2, _mm_mul_ps(_mm_loadu_ps(w + i + 8), _mm_loadu_ps(x + i + 8)));
-        a3 = _mm_add_ps(a3, _mm_mul_ps(_mm_loadu_ps(w + i + 12), _mm_loadu_ps(x + i + 12)));
-    }
-    for (; i + 4 <= n; i += 4)
-        a0 = _mm_add_ps(a0, _mm_mul_ps(_mm_loadu_ps(w + i), _mm_loadu_ps(x + i)));
-    float sum = hsum_ps(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)));
-    for (; i < n; ++i)
-        sum += w[i] * x[i];
-    return sum;
-}
+/* ---- half weights (F32 rows are matvec_f32_sse2.c: each row's sum stays sequential) ---- */
 
 static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
 {
@@ -129,7 +110,6 @@ static inline float dot_q4_0p(const void *w_row, const void *x_act, size_t n)
     return hsum_ps(acc);
 }
 
-LLMBM_DOT_ENTRY_POINTS(f32, sse2)
 LLMBM_DOT_ENTRY_POINTS(f16, sse2)
 LLMBM_DOT_ENTRY_POINTS(q8_0, sse2)
 LLMBM_DOT_ENTRY_POINTS(q4_0, sse2)

@@ -108,3 +108,19 @@ def test_bench(build_dir: Path, testdata: Path) -> None:
     ]
     assert [r["test"] for r in rows] == ["pp8", "tg4"], rows
     assert all(r["tokens_per_s"] > 0 and r["read_gbps"] > 0 for r in rows), rows
+
+
+@pytest.mark.parametrize("isa", ["scalar", "sse2", "avx2", "avx512"])
+def test_reference_text_at_every_level(build_dir: Path, testdata: Path, isa: str) -> None:
+    """F32 mat-vecs (plain and the 16-row interleaved layout), attention and the element-wise loops
+    are exact at every kernel level, so each forced level prints run.c's text (section 2: temperature
+    1.0, top-p 0.9 sampling, where one changed logit bit would show sooner or later; section 3: greedy
+    with a prompt)."""
+    info = run_llmbm(build_dir, "info", testdata / "stories260K.bin", "--isa", isa, check=False)
+    if info.returncode != 0:
+        pytest.skip(f"this CPU does not run the {isa} level: {info.stderr.decode().strip()}")
+    assert "f32x16" in info.stdout.decode() or isa == "scalar"
+    for section in (2, 3):
+        cmd, expected = reference_section(testdata, section)
+        out = run_llmbm(build_dir, *cli_args(cmd, testdata), "--isa", isa).stdout.decode("utf-8")
+        assert out == expected + "\n", f"{isa}, section {section}"
