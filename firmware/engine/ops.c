@@ -299,18 +299,18 @@ void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim
     }
 }
 
-void llmbm_attention_head(float *out, float *att, const float *q, const float *k, const float *v,
+void llmbm_attention_head(float *out, float *att, const float *q, const void *k, const void *v, llmbm_type kv_type,
                           size_t stride, size_t head_size, int pos) {
     /* Scores and the weighted sum run on the kernel table (attn_scores /
-     * attn_accum, slot F32: the cache's type). Every level computes run.c's
-     * exact floats (kernels/x86_64/attention_*.c), so the ISA level never
-     * changes a token. The softmax between them is a table op too (above). */
+     * attn_accum, slot: the cache's type). Every level computes the scalar
+     * loops' exact floats (kernels/x86_64/attention_*.c), so the ISA level
+     * never changes a token. The softmax between them is a table op too. */
     const llmbm_kernel_table *k_table = llmbm_isa_table();
     float scale = eng_sqrtf((float)head_size);
     size_t n_t = (size_t)pos + 1;
-    llmbm_kernel_attn_scores(k_table, LLMBM_F32)(att, q, k, stride, head_size, n_t, scale);
+    llmbm_kernel_attn_scores(k_table, kv_type)(att, q, k, stride, head_size, n_t, scale);
     llmbm_kernel_softmax(k_table, LLMBM_F32)(att, n_t);
-    llmbm_kernel_attn_accum(k_table, LLMBM_F32)(out, att, v, stride, head_size, n_t);
+    llmbm_kernel_attn_accum(k_table, kv_type)(out, att, v, stride, head_size, n_t);
 }
 
 void llmbm_gelu_mul(float *hb, const float *hb2, size_t n) {
@@ -325,13 +325,13 @@ void llmbm_softcap(float *x, float cap, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = cap * eng_tanhf(x[i] / cap);
 }
 
-void llmbm_attention_head_capped(float *out, float *att, const float *q, const float *k, const float *v,
-                                 size_t stride, size_t head_size, size_t n_t, float cap) {
+void llmbm_attention_head_capped(float *out, float *att, const float *q, const void *k, const void *v,
+                                 llmbm_type kv_type, size_t stride, size_t head_size, size_t n_t, float cap) {
     const llmbm_kernel_table *k_table = llmbm_isa_table();
-    llmbm_kernel_attn_scores(k_table, LLMBM_F32)(att, q, k, stride, head_size, n_t, eng_sqrtf((float)head_size));
+    llmbm_kernel_attn_scores(k_table, kv_type)(att, q, k, stride, head_size, n_t, eng_sqrtf((float)head_size));
     llmbm_softcap(att, cap, n_t);
     llmbm_kernel_softmax(k_table, LLMBM_F32)(att, n_t);
-    llmbm_kernel_attn_accum(k_table, LLMBM_F32)(out, att, v, stride, head_size, n_t);
+    llmbm_kernel_attn_accum(k_table, kv_type)(out, att, v, stride, head_size, n_t);
 }
 
 void llmbm_scale(float *x, float s, size_t n) {

@@ -60,11 +60,11 @@ void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim
 void llmbm_silu_mul(float *hb, const float *hb2, size_t n);
 
 /* Attention for one head: att[t] = q.k_t / sqrt(head_size) for t <= pos,
- * softmax, then out = sum_t att[t] * v_t. Keys/values for position t start
- * at k + t*stride (likewise v). */
-void llmbm_attention_head(float *out, float *att, const float *q, const float *k, const float *v,
+ * softmax, then out = sum_t att[t] * v_t. The cache holds elements of
+ * kv_type (f32, f16 or q8_0); keys/values for position t start `t * stride`
+ * elements after k (likewise v). */
+void llmbm_attention_head(float *out, float *att, const float *q, const void *k, const void *v, llmbm_type kv_type,
                           size_t stride, size_t head_size, int pos);
-
 /* hb[i] = gelu(hb[i]) * hb2[i], ggml's tanh approximation of GELU. */
 void llmbm_gelu_mul(float *hb, const float *hb2, size_t n);
 
@@ -73,8 +73,8 @@ void llmbm_softcap(float *x, float cap, size_t n);
 
 /* llmbm_attention_head over n_t positions with the scores soft-capped
  * (llmbm_softcap) between scaling and softmax. */
-void llmbm_attention_head_capped(float *out, float *att, const float *q, const float *k, const float *v,
-                                 size_t stride, size_t head_size, size_t n_t, float cap);
+void llmbm_attention_head_capped(float *out, float *att, const float *q, const void *k, const void *v,
+                                 llmbm_type kv_type, size_t stride, size_t head_size, size_t n_t, float cap);
 
 /* x[i] *= s. */
 void llmbm_scale(float *x, float s, size_t n);

@@ -1,6 +1,8 @@
 #include "transformer.h"
 
 #include "eng_math.h"
+#include "isa.h"
+#include "kernels_api.h"
 #include "matmul.h"
 #include "ops.h"
 #include "platform.h"
@@ -39,7 +41,36 @@ static int check_types(const llmbm_model *m, llmbm_err *err) {
 }
 
 /* The run state's slots, in floats, each rounded up to 16 floats (64 bytes). */
-enum { S_X, S_XB, S_XB2, S_Q, S_HB, S_HB2, S_ATT, S_LOGITS, S_KEYS, S_VALUES, S_ROPE, S_SCRATCH, S_COUNT };
+enum { S_X, S_XB, S_XB2, S_Q, S_HB, S_HB2, S_ATT, S_LOGITS, S_KEYS, S_VALUES, S_KNEW, S_VNEW, S_ROPE, S_SCRATCH,
+       S_COUNT };
+
+const char *llmbm_kv_type_name(llmbm_kv_type t) {
+    static const char *const names[] = {"auto", "f32", "f16", "q8_0"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+int llmbm_kv_type_parse(const char *name, llmbm_kv_type *out) {
+    for (int t = LLMBM_KV_AUTO; t <= LLMBM_KV_Q8_0; t++) {
+        const char *n = llmbm_kv_type_name((llmbm_kv_type)t);
+        size_t i = 0;
+        while (n[i] && n[i] == name[i]) i++;
+        if (!n[i] && !name[i]) {
+            *out = (llmbm_kv_type)t;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+llmbm_kv_type llmbm_kv_type_for(const llmbm_model *model, llmbm_kv_type want) {
+    if (want == LLMBM_KV_AUTO) want = model->format == LLMBM_FORMAT_GGUF ? LLMBM_KV_F16 : LLMBM_KV_F32;
+    if (want == LLMBM_KV_Q8_0 && model->config.head_size % 32) want = LLMBM_KV_F16;
+    return want;
+}
+
+static llmbm_type kv_elem_type(llmbm_kv_type t) {
+    return t == LLMBM_KV_F16 ? LLMBM_F16 : t == LLMBM_KV_Q8_0 ? LLMBM_Q8_0 : LLMBM_F32;
+}
 
 static void run_shape(const llmbm_model *model, const llmbm_run_params *p, uint32_t *ctx_len, uint32_t *batch) {
     const llmbm_config *c = &model->config;
@@ -49,7 +80,7 @@ static void run_shape(const llmbm_model *model, const llmbm_run_params *p, uint3
 }
 
 static void slot_sizes(const llmbm_model *model, uint32_t ctx_len, uint32_t batch, bool all_logits,
-                       uint64_t sizes[S_COUNT]) {
+                       llmbm_kv_type kv_type, uint64_t sizes[S_COUNT]) {
     const llmbm_config *c = &model->config;
     uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size, q_dim = (uint64_t)c->n_heads * c->head_size;
     uint64_t xb_len = q_dim > c->dim ? q_dim : c->dim; /* attention output, then FFN output */
@@ -62,7 +93,9 @@ static void slot_sizes(const llmbm_model *model, uint32_t ctx_len, uint32_t batc
     sizes[S_HB2] = b * c->hidden_dim;
     sizes[S_ATT] = (uint64_t)c->n_heads * ctx_len;
     sizes[S_LOGITS] = (all_logits ? b : 1) * c->vocab_size;
-    sizes[S_KEYS] = sizes[S_VALUES] = (uint64_t)c->n_layers * ctx_len * kv_dim;
+    uint64_t row_bytes = llmbm_row_bytes(kv_elem_type(llmbm_kv_type_for(model, kv_type)), kv_dim);
+    sizes[S_KEYS] = sizes[S_VALUES] = ((uint64_t)c->n_layers * ctx_len * row_bytes + 3) / 4;
+    sizes[S_KNEW] = sizes[S_VNEW] = b * kv_dim;
     sizes[S_ROPE] = b * 2ull * c->head_size;
     sizes[S_SCRATCH] = (max_scratch(model, batch) + 3) / 4;
 }
@@ -77,7 +110,7 @@ uint64_t llmbm_transformer_state_bytes(const llmbm_model *model, const llmbm_run
     uint32_t ctx_len, batch;
     run_shape(model, params, &ctx_len, &batch);
     uint64_t sizes[S_COUNT];
-    slot_sizes(model, ctx_len, batch, params->all_logits, sizes);
+    slot_sizes(model, ctx_len, batch, params->all_logits, params->kv_type, sizes);
     return total_floats(sizes) * sizeof(float);
 }
 
@@ -89,10 +122,11 @@ int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, cons
     uint32_t ctx_len, batch;
     run_shape(model, params, &ctx_len, &batch);
     uint64_t sizes[S_COUNT];
-    slot_sizes(model, ctx_len, batch, params->all_logits, sizes);
-    float **slots[S_COUNT] = {&tf->x,      &tf->xb,        &tf->xb2,       &tf->q,
-                              &tf->hb,     &tf->hb2,       &tf->att,       &tf->logits,
-                              &tf->key_cache, &tf->value_cache, &tf->rope, (float **)&tf->scratch};
+    slot_sizes(model, ctx_len, batch, params->all_logits, params->kv_type, sizes);
+    float *keys, *values;
+    float **slots[S_COUNT] = {&tf->x,   &tf->xb,     &tf->xb2,     &tf->q,    &tf->hb,
+                              &tf->hb2, &tf->att,    &tf->logits,  &keys,     &values,
+                              &tf->k_new, &tf->v_new, &tf->rope,   (float **)&tf->scratch};
     uint64_t total = total_floats(sizes);
     if (total > (uint64_t)SIZE_MAX / 8)
         return llmbm_fail(err, "%s: run state too large", model->path);
@@ -106,6 +140,11 @@ int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, cons
         p += (sizes[i] + 15) / 16 * 16;
     }
     tf->block = block;
+    tf->key_cache = (uint8_t *)keys;
+    tf->value_cache = (uint8_t *)values;
+    tf->kv_type = llmbm_kv_type_for(model, params->kv_type);
+    tf->kv_elem = kv_elem_type(tf->kv_type);
+    tf->kv_row_bytes = llmbm_row_bytes(tf->kv_elem, (size_t)c->n_kv_heads * c->head_size);
     tf->model = model;
     tf->ctx_len = ctx_len;
     tf->batch = batch;
@@ -117,7 +156,7 @@ int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, cons
 }
 
 int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint32_t ctx_len, llmbm_err *err) {
-    llmbm_run_params p = {ctx_len, 0, false};
+    llmbm_run_params p = {ctx_len, 0, false, LLMBM_KV_AUTO};
     return llmbm_transformer_open(tf, model, &p, err);
 }
 
@@ -150,7 +189,8 @@ static shape shape_of(const llmbm_config *c) {
 typedef struct attention_job {
     llmbm_transformer *tf;
     shape s;
-    size_t layer_off;
+    size_t layer_off;  /* bytes */
+    size_t head_bytes; /* one KV head's elements, in bytes */
     uint32_t pos, n;   /* the batch: positions pos .. pos+n-1 */
     uint32_t window;   /* a sliding-window layer's width, else 0 */
     float softcap;     /* 0: none */
@@ -165,15 +205,15 @@ static void attention_heads(void *ctx, size_t begin, size_t end) {
             uint32_t pos = j->pos + t;
             /* a local layer sees its window: positions pos - window + 1 .. pos */
             uint32_t first = j->window && pos >= j->window ? pos + 1 - j->window : 0;
-            size_t kv_off = j->layer_off + (h / j->s.kv_mul) * hs + (size_t)first * kv_dim;
+            size_t kv_off = j->layer_off + (size_t)first * tf->kv_row_bytes + j->head_bytes * (h / j->s.kv_mul);
             float *out = tf->xb + t * j->s.xb_len + h * hs, *att = tf->att + h * tf->ctx_len;
             const float *q = tf->q + t * j->s.q_dim + h * hs;
             if (j->softcap != 0.0f)
-                llmbm_attention_head_capped(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off, kv_dim,
-                                            hs, (size_t)(pos - first) + 1, j->softcap);
+                llmbm_attention_head_capped(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off,
+                                            tf->kv_elem, kv_dim, hs, (size_t)(pos - first) + 1, j->softcap);
             else
-                llmbm_attention_head(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off, kv_dim, hs,
-                                     (int)(pos - first));
+                llmbm_attention_head(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off, tf->kv_elem,
+                                     kv_dim, hs, (int)(pos - first));
         }
     }
 }
@@ -251,20 +291,25 @@ static int layer(llmbm_transformer *tf, uint32_t l, uint32_t pos, uint32_t n, fl
     const llmbm_config *c = &m->config;
     const llmbm_layer *L = &m->layers[l];
     shape s = shape_of(c);
-    size_t loff = (size_t)l * tf->ctx_len * s.kv_dim;
-    float *k = tf->key_cache + loff + (size_t)pos * s.kv_dim;
-    float *v = tf->value_cache + loff + (size_t)pos * s.kv_dim;
+    size_t loff = (size_t)l * tf->ctx_len * tf->kv_row_bytes;
+    float *k = tf->k_new, *v = tf->v_new;
     for (uint32_t t = 0; t < n; t++)
         llmbm_rmsnorm(tf->xb + t * s.xb_len, tf->x + t * s.dim, L->rms_att, s.dim, c->norm_eps);
     if (mat(tf, tf->q, s.q_dim, &L->wq, tf->xb, s.xb_len, n) || mat(tf, k, s.kv_dim, &L->wk, tf->xb, s.xb_len, n) ||
         mat(tf, v, s.kv_dim, &L->wv, tf->xb, s.xb_len, n))
         return -1;
-    for (uint32_t t = 0; t < n; t++)
+    llmbm_kv_store_fn store = llmbm_kernel_kv_store(llmbm_isa_table(), tf->kv_elem);
+    for (uint32_t t = 0; t < n; t++) {
         shape_qk(tf, L, tf->q + t * s.q_dim, k + t * s.kv_dim, v + t * s.kv_dim, t, q_scale);
-    attention_job job = {tf, s, loff, pos, n, L->local ? c->sliding_window : 0, c->attn_softcap};
+        size_t row = loff + (size_t)(pos + t) * tf->kv_row_bytes;
+        store(k + t * s.kv_dim, tf->key_cache + row, s.kv_dim);
+        store(v + t * s.kv_dim, tf->value_cache + row, s.kv_dim);
+    }
+    size_t head_bytes = llmbm_row_bytes(tf->kv_elem, s.hs);
+    attention_job job = {tf, s, loff, head_bytes, pos, n, L->local ? c->sliding_window : 0, c->attn_softcap};
     /* a head reads up to pos+n keys and values of hs floats per batch token */
-    uint64_t head_bytes = (uint64_t)n * ((uint64_t)pos + n) * s.hs * 2 * sizeof(float);
-    plat_parallel_for(c->n_heads, llmbm_share_grain(head_bytes), attention_heads, &job);
+    uint64_t head_reads = (uint64_t)n * ((uint64_t)pos + n) * head_bytes * 2;
+    plat_parallel_for(c->n_heads, llmbm_share_grain(head_reads), attention_heads, &job);
     if (mat(tf, tf->xb2, s.dim, &L->wo, tf->xb, s.xb_len, n)) return -1;
     add_residual(tf, tf->xb2, s.dim, L->post_attn_norm, n);
     for (uint32_t t = 0; t < n; t++)

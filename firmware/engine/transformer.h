@@ -15,11 +15,25 @@
 #include "eng_util.h"
 #include "model.h"
 
+/* The KV cache's element type. auto: f32 for llama2.c checkpoints (their
+ * outputs stay run.c's, token for token), f16 for GGUF models (half the
+ * memory, as llama.cpp's default). q8_0 needs a head size that is a
+ * multiple of 32; other models get f16 instead. */
+typedef enum llmbm_kv_type { LLMBM_KV_AUTO, LLMBM_KV_F32, LLMBM_KV_F16, LLMBM_KV_Q8_0 } llmbm_kv_type;
+
+/* "auto", "f32", "f16", "q8_0". */
+const char *llmbm_kv_type_name(llmbm_kv_type t);
+/* The inverse; -1 for an unknown name. */
+int llmbm_kv_type_parse(const char *name, llmbm_kv_type *out);
+/* What `want` becomes for this model (never auto). */
+llmbm_kv_type llmbm_kv_type_for(const llmbm_model *model, llmbm_kv_type want);
+
 /* How a run state is sized. */
 typedef struct llmbm_run_params {
     uint32_t ctx_len;   /* positions the KV cache holds; 0 or above seq_len: seq_len */
     uint32_t batch;     /* most tokens per forward pass; 0: LLMBM_DEFAULT_BATCH */
     bool all_logits;    /* keep every batch position's logits (perplexity), not just the last's */
+    llmbm_kv_type kv_type;
 } llmbm_run_params;
 
 #define LLMBM_DEFAULT_BATCH 32u
@@ -36,7 +50,11 @@ typedef struct llmbm_transformer {
     float *hb, *hb2;     /* hidden_dim */
     float *att;          /* n_heads*ctx_len: one head's scores, reused across the batch */
     float *logits;       /* vocab_size (batch * vocab_size with all_logits) */
-    float *key_cache, *value_cache; /* n_layers*ctx_len*kv_dim */
+    llmbm_kv_type kv_type;          /* resolved: never auto */
+    llmbm_type kv_elem;             /* the cache's element type as a kernel slot */
+    size_t kv_row_bytes;            /* one position's keys (kv_dim elements) */
+    uint8_t *key_cache, *value_cache; /* n_layers*ctx_len rows of kv_row_bytes */
+    float *k_new, *v_new;           /* batch * kv_dim: this batch's keys and values before they are stored */
     float *rope; /* batch * 2*head_size: RoPE's (cos, sin) at each token's position; GGUF modes use
                   * head_size for the global angles and the rest for sliding-window layers' */
     void *scratch;                  /* llmbm_matvec / llmbm_matmul scratch */

@@ -6,6 +6,10 @@
 
 #include "model.h"
 #include "tokenizer.h"
+#include "transformer.h"
+
+/* --kv-type, for every command's run state (default auto). */
+extern llmbm_kv_type cli_kv_type;
 
 /* Exit codes: 0 success, 1 bad input or runtime error, 2 usage error. */
 enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };

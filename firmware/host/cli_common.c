@@ -8,6 +8,8 @@
 #include "platform.h"
 #include "model_prepare.h"
 
+llmbm_kv_type cli_kv_type = LLMBM_KV_AUTO;
+
 void cli_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

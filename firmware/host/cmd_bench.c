@@ -159,7 +159,7 @@ int cmd_bench(int argc, char **argv) {
         llmbm_model_free(&model);
         return CLI_USAGE;
     }
-    llmbm_run_params params = {ctx, (uint32_t)o.batch, false};
+    llmbm_run_params params = {ctx, (uint32_t)o.batch, false, cli_kv_type};
     llmbm_session s;
     llmbm_sampler greedy;
     llmbm_sampler_params sp = llmbm_sampler_defaults();

@@ -171,7 +171,7 @@ int cmd_logits(int argc, char **argv) {
         }
         ids[pos] = (int32_t)id;
     }
-    llmbm_run_params params = {n, (uint32_t)batch, true};
+    llmbm_run_params params = {n, (uint32_t)batch, true, cli_kv_type};
     if (llmbm_session_open(&sess, &model, NULL, &params, &err)) {
         cli_error("%s", err.msg);
         goto out_model;

@@ -170,7 +170,7 @@ int cmd_run(int argc, char **argv) {
     if (!cli_load_tokenizer(o.tokenizer_path, &model, &tok)) goto free_model;
     uint32_t seq_len = model.config.seq_len;
     uint32_t steps = (o.steps == 0 || o.steps > seq_len) ? seq_len : (uint32_t)o.steps;
-    llmbm_run_params params = {steps, (uint32_t)o.batch, false};
+    llmbm_run_params params = {steps, (uint32_t)o.batch, false, cli_kv_type};
     if (llmbm_session_open(&sess, &model, &tok, &params, &err)) {
         cli_error("%s", err.msg);
         goto free_tok;

@@ -59,7 +59,7 @@ int run_chat(const run_chat_opts *o) {
     }
     uint32_t seq_len = lm.model.config.seq_len;
     uint32_t ctx = o->steps == 0 || o->steps > seq_len ? seq_len : o->steps;
-    llmbm_run_params params = {ctx, 0, false};
+    llmbm_run_params params = {ctx, 0, false, cli_kv_type};
     if (llmbm_session_open(&lm.sess, &lm.model, &lm.tok, &params, &err)) {
         cli_error("%s", err.msg);
         goto free_tok;

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "isa.h"
+#include "transformer.h"
 
 static void usage(FILE *out) {
     fputs("usage: llmbm COMMAND [MODEL] [options]\n"
@@ -31,6 +32,8 @@ static void usage(FILE *out) {
           "\n"
           "every command takes --isa LEVEL: auto (the default) times each kernel level the CPU has on the\n"
           "model and uses the fastest; scalar, sse2, avx2, ... force one. stderr says which (Kernels: ...)\n"
+          "and --kv-type auto|f32|f16|q8_0: the KV cache's element type (auto: f16 for GGUF models, f32\n"
+          "for llama2.c checkpoints, which keeps them token-exact with run.c)\n"
           "MODEL is a llama2.c .bin (tokenizer from -z) or a GGUF file (tokenizer inside)\n",
           out);
 }
@@ -60,6 +63,14 @@ int main(int argc, char **argv) {
                 cli_error("%s", err.msg);
                 return CLI_USAGE;
             }
+            continue;
+        }
+        if (!strcmp(argv[i], "--kv-type")) {
+            if (i + 1 >= argc || llmbm_kv_type_parse(argv[i + 1], &cli_kv_type)) {
+                cli_error("option --kv-type needs auto, f32, f16 or q8_0");
+                return CLI_USAGE;
+            }
+            i++;
             continue;
         }
         argv[kept++] = argv[i];

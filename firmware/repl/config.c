@@ -38,6 +38,9 @@ static const spec specs[CFG_COUNT] = {
     [CFG_SEED] = { "seed", K_UINT, "0", 0, 0, 0 },
     [CFG_MAX_TOKENS] = { "max_tokens", K_UINT, "256", 0, 0, 0 },
     [CFG_CTX] = { "ctx", K_UINT, "0", 0, 0, 0 },
+    /* The KV cache's element type (transformer.h llmbm_kv_type): auto is
+     * f16 for GGUF models, f32 for llama2.c checkpoints. */
+    [CFG_KV_TYPE] = { "kv_type", K_CHOICE, "auto", "auto|f32|f16|q8_0", 0, 0 },
     [CFG_ISA] = { "isa", K_CHOICE, "auto", "auto|scalar|sse2|avx2|avx512|avx512vnni", 0, 0 },
     [CFG_CORES] = { "cores", K_UINT, "0", 0, 0, 0 },
     [CFG_AUTORUN] = { "autorun", K_STRING, "", 0, 0, 0 },

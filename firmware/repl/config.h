@@ -27,6 +27,7 @@ typedef enum cfg_key {
     CFG_SEED,
     CFG_MAX_TOKENS,
     CFG_CTX,
+    CFG_KV_TYPE,
     CFG_ISA,
     CFG_CORES,
     CFG_AUTORUN,

@@ -49,7 +49,7 @@ uint64_t loader_bytes(const loaded_model *lm)
 {
     if (!lm || !lm->loaded)
         return 0;
-    llmbm_run_params params = { lm->ctx_len, 0, false };
+    llmbm_run_params params = { lm->ctx_len, 0, false, lm->sess.tf.kv_type };
     return lm->model.file_size + llmbm_session_state_bytes(&lm->model, &params);
 }
 
@@ -258,9 +258,16 @@ static void print_budget(const char *path, uint64_t weights, uint64_t state, uin
     txt_size(n, sizeof n, weights + state + extra);
     txt_size(l, sizeof l, largest);
     txt_size(t, sizeof t, total);
-    txt_printf("%s: needs %s = weights %s + KV cache and run state %s (ctx %u) + scratch %s; "
+    txt_printf("%s: needs %s = weights %s + KV cache and run state %s (ctx %u, kv_type as set) + scratch %s; "
                "largest free block %s, %s free in total\n",
                path, n, w, s, ctx, x, l, t);
+}
+
+static llmbm_kv_type cfg_kv_type(repl_state *st)
+{
+    llmbm_kv_type t = LLMBM_KV_AUTO;
+    llmbm_kv_type_parse(cfg_get(&st->cfg, CFG_KV_TYPE), &t); /* config.c allows only valid names */
+    return t;
 }
 
 bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
@@ -278,7 +285,7 @@ bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
     uint64_t total, largest;
     mem_now(st, &total, &largest);
     for (;;) {
-        llmbm_run_params params = { ctx, 0, false };
+        llmbm_run_params params = { ctx, 0, false, cfg_kv_type(st) };
         uint64_t state = llmbm_session_state_bytes(&lm->model, &params), extra = repl_extra_bytes(c, ctx);
         if (state + extra <= largest)
             break;
@@ -293,7 +300,7 @@ bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
     if (auto_ctx && ctx < c->seq_len)
         txt_printf("Memory allows a context of %u tokens (the model's maximum is %u).\n", ctx, c->seq_len);
     llmbm_err err;
-    llmbm_run_params params = { ctx, 0, false };
+    llmbm_run_params params = { ctx, 0, false, cfg_kv_type(st) };
     if (llmbm_session_open(&lm->sess, &lm->model, &lm->tok, &params, &err)) {
         txt_printf("%s\n", err.msg);
         return false;
@@ -405,9 +412,11 @@ bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_mod
     const llmbm_config *c = &out->model.config;
     char sz[32];
     txt_size(sz, sizeof sz, loader_bytes(out));
-    txt_printf("Loaded %s: %s, dim %u, %u layers, vocab %u, context %u; tokenizer %s; %s in memory; %llu ms\n",
+    txt_printf("Loaded %s: %s, dim %u, %u layers, vocab %u, context %u (%s KV cache); tokenizer %s; %s in memory; "
+               "%llu ms\n",
                found, llmbm_format_name(out->model.format), c->dim, c->n_layers, c->vocab_size, out->ctx_len,
-               out->tok_source, sz, (unsigned long long)((plat_now_us() - t0) / 1000));
+               llmbm_kv_type_name(out->sess.tf.kv_type), out->tok_source, sz,
+               (unsigned long long)((plat_now_us() - t0) / 1000));
     return true;
 }
 
@@ -484,7 +493,7 @@ void loader_info(repl_state *st, const char *path)
     uint64_t total, largest;
     mem_now(st, &total, &largest);
     /* The file is in memory now; count it as free again for the verdict. */
-    llmbm_run_params params = { ctx, 0, false };
+    llmbm_run_params params = { ctx, 0, false, cfg_kv_type(st) };
     uint64_t state = llmbm_session_state_bytes(&m, &params), extra = repl_extra_bytes(&m.config, ctx);
     print_budget(found, size, state, extra, ctx, largest + size, total + size);
     txt_printf("verdict: %s at ctx %u with the memory free now\n",

@@ -194,10 +194,12 @@ void session_setting_changed(repl_state *st, int key)
 {
     switch (key) {
     case CFG_CTX:
+    case CFG_KV_TYPE:
         if (current) {
             uint32_t old = current->ctx_len;
-            uint64_t want = 0;
-            txt_parse_u64(cfg_get(&st->cfg, CFG_CTX), &want);
+            uint64_t want = old;
+            if (key == CFG_CTX)
+                txt_parse_u64(cfg_get(&st->cfg, CFG_CTX), &want);
             chat_free(&conversation);
             bool ok = loader_set_ctx(st, current, want > 0xffffffffu ? 0xffffffffu : (uint32_t)want);
             if (!ok) {
@@ -210,7 +212,8 @@ void session_setting_changed(repl_state *st, int key)
                 st->model_loaded = false;
                 return;
             }
-            txt_printf("Context: %u tokens; conversation cleared.\n", current->ctx_len);
+            txt_printf("Context: %u tokens, KV cache %s; conversation cleared.\n", current->ctx_len,
+                       llmbm_kv_type_name(current->sess.tf.kv_type));
         }
         break;
     case CFG_TEMPLATE:

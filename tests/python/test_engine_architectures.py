@@ -42,7 +42,8 @@ def llama_cpp() -> None:
 
 
 def engine_logits(build_dir: Path, path: Path, tokens: list[int]) -> np.ndarray:
-    out = run_llmbm(build_dir, "logits", path, *map(str, tokens)).stdout.decode()
+    # llama.cpp runs with an f32 KV cache here (llama_cpp_run.py), so ours is f32 too
+    out = run_llmbm(build_dir, "--kv-type", "f32", "logits", path, *map(str, tokens)).stdout.decode()
     return np.array([[float(v) for v in line.split()] for line in out.splitlines()])
 
 

@@ -117,8 +117,11 @@ class GgufReference(ReferenceModel):
                 vec[h * hs + half : (h + 1) * hs] = a * sin + b * cos
 
 
-def engine_logits(build_dir: Path, path: Path, *extra: str) -> F64:
-    out = run_llmbm(build_dir, *extra, "logits", path, *map(str, TOKENS)).stdout.decode()
+def engine_logits(build_dir: Path, path: Path, *extra: str, kv_type: str = "f32") -> F64:
+    """The engine's logits; the reference keeps K and V in float, hence an f32 KV cache."""
+    out = run_llmbm(
+        build_dir, *extra, "--kv-type", kv_type, "logits", path, *map(str, TOKENS)
+    ).stdout.decode()
     return np.array([[float(v) for v in line.split()] for line in out.splitlines()])
 
 
@@ -139,3 +142,20 @@ def test_forward_matches_reference(build_dir: Path, tmp_path: Path, arch: str, t
     # sums differently (their Q8_1 sum term differs at the 1e-3 level).
     scalar = engine_logits(build_dir, path, "--isa", "scalar")
     assert np.abs(scalar - want).max() <= rel * np.abs(want).max()
+
+
+@pytest.mark.parametrize("kv_type", ["f16", "q8_0"])
+def test_kv_cache_types_stay_close(build_dir: Path, tmp_path: Path, kv_type: str) -> None:
+    """An f16 or q8_0 KV cache rounds each stored key and value once (to 11 significant bits, or
+    to a 1/127 step of its 32-element block): the logits stay near the f32 cache's."""
+    config = Llama2cConfig(**{**CONFIG.__dict__, "shared_classifier": False})
+    path = tmp_path / "llama-q8_0.gguf"
+    model = write_gguf_model(path, config, "llama", QT.Q8_0, seed=3)
+    want = GgufReference(model, QT.Q8_0).logits(TOKENS)
+    f32 = engine_logits(build_dir, path)
+    got = engine_logits(build_dir, path, kv_type=kv_type)
+    scale = np.abs(want).max()
+    err, base = np.abs(got - want).max() / scale, np.abs(f32 - want).max() / scale
+    print(f"{kv_type}: {err:.2e} of the largest logit from the reference (f32 cache: {base:.2e})")
+    assert 0 < np.abs(got - f32).max(), "the cache type changed nothing: was it applied?"
+    assert err <= (2e-2 if kv_type == "f16" else 5e-2), (kv_type, err, base)

@@ -4,7 +4,8 @@
   token at a time, on every kernel level this CPU has and for several weight types;
 * a context shift (llmbm_session_drop) re-rotates the kept keys exactly where a fresh pass puts
   them: the first layer's cache (keys depend only on token and position there) matches a fresh
-  feed of the kept tokens to rounding, its values bit for bit. Deeper layers differ by design (the
+  feed of the kept tokens to rounding (plus one rounding to the cache's type for f16 and q8_0),
+  its values bit for bit. Deeper layers differ by design (the
   kept tokens were computed with the dropped ones in view), so greedy continuations may part; the
   checker prints both for the record.
 """
@@ -43,8 +44,12 @@ def _checker(build_dir: Path) -> Path:
     return path
 
 
-def _run(cmd: list[str], isa: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **({"LLMBM_CHECK_ISA": isa} if isa else {})}
+def _run(cmd: list[str], isa: str | None = None, kv: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        **({"LLMBM_CHECK_ISA": isa} if isa else {}),
+        **({"LLMBM_CHECK_KV": kv} if kv else {}),
+    }
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
 
 
@@ -84,12 +89,13 @@ def _turn_starts(ids: list[str], start_id: str) -> list[int]:
     return [i for i, t in enumerate(ids) if t == start_id]
 
 
-def test_shift_rotates_kept_keys_smollm2(build_dir: Path, llmbm: Path, smollm2: Path) -> None:
+@pytest.mark.parametrize("kv", ["f32", "f16", "q8_0"])
+def test_shift_rotates_kept_keys_smollm2(build_dir: Path, llmbm: Path, smollm2: Path, kv: str) -> None:
     ids = _ids(llmbm, smollm2, CHAT)
     starts = _turn_starts(ids, ids[0])  # <|im_start|>
     assert len(starts) == 5, ids
     keep, drop = starts[1], starts[3] - starts[1]  # the first user turn and its answer go
-    res = _run([str(_checker(build_dir)), "shift", str(smollm2), str(keep), str(drop), "16", *ids])
+    res = _run([str(_checker(build_dir)), "shift", str(smollm2), str(keep), str(drop), "16", *ids], kv=kv)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "keys differ by at most" in res.stdout and ": ok; values identical" in res.stdout, res.stdout
 

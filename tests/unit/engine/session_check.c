@@ -15,7 +15,8 @@
  *       context shift is the same approximation). It then decodes N greedy
  *       tokens from both and prints the two sequences and the largest logit
  *       difference at the first step, for the record.
- * LLMBM_CHECK_ISA=LEVEL forces a kernel level (else the measured one). */
+ * LLMBM_CHECK_ISA=LEVEL forces a kernel level (else the measured one);
+ * LLMBM_CHECK_KV=TYPE the shift check's KV cache type (default f32). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "eng_session.h"
 #include "isa.h"
+#include "kernels_api.h"
 #include "model.h"
 #include "model_prepare.h"
 #include "platform.h"
@@ -43,7 +45,7 @@ static int fail(const char *what, const llmbm_err *err) {
 }
 
 static float *all_logits(const llmbm_model *m, const int32_t *ids, uint32_t n, uint32_t batch) {
-    llmbm_run_params p = {n, batch, true};
+    llmbm_run_params p = {n, batch, true, LLMBM_KV_F32};
     llmbm_session s;
     llmbm_err err;
     capture c = {malloc((size_t)n * m->config.vocab_size * sizeof(float)), m->config.vocab_size};
@@ -105,7 +107,10 @@ static int greedy(llmbm_session *s, uint32_t n, int32_t *out, float *first_logit
 static int check_shift(const llmbm_model *m, const int32_t *ids, uint32_t n, uint32_t keep, uint32_t drop,
                        uint32_t steps) {
     uint32_t vocab = m->config.vocab_size;
-    llmbm_run_params p = {n + steps + 1, 0, false};
+    llmbm_kv_type kv = LLMBM_KV_F32;
+    const char *kv_name = getenv("LLMBM_CHECK_KV");
+    if (kv_name && llmbm_kv_type_parse(kv_name, &kv)) return fail(kv_name, NULL);
+    llmbm_run_params p = {n + steps + 1, 0, false, kv};
     llmbm_session a, b;
     llmbm_err err;
     int32_t *seq_a = malloc(steps * sizeof *seq_a), *seq_b = malloc(steps * sizeof *seq_b);
@@ -122,18 +127,29 @@ static int check_shift(const llmbm_model *m, const int32_t *ids, uint32_t n, uin
     for (uint32_t i = 0; i < n; i++)
         if (i < keep || i >= keep + drop) kept[nk++] = ids[i];
     if (llmbm_session_feed(&b, kept, nk, &err)) return fail("fresh feed", &err);
-    /* layer 0: the shifted cache against the fresh one */
-    size_t kv = (size_t)m->config.n_kv_heads * m->config.head_size * nk;
+    /* layer 0: the shifted cache against the fresh one, as floats */
+    size_t kv_dim = (size_t)m->config.n_kv_heads * m->config.head_size;
+    llmbm_dequantize_row_fn load = llmbm_kernel_dequantize_row(llmbm_isa_table(), a.tf.kv_elem);
+    float *ka = malloc(kv_dim * sizeof *ka), *kb = malloc(kv_dim * sizeof *kb);
+    if (!load || !ka || !kb) return fail("no dequantizer for the cache type", NULL);
     float kdiff = 0.0f, kmax = 0.0f;
-    for (size_t i = 0; i < kv; i++) {
-        float d = fabsf(a.tf.key_cache[i] - b.tf.key_cache[i]);
-        if (d > kdiff) kdiff = d;
-        if (fabsf(b.tf.key_cache[i]) > kmax) kmax = fabsf(b.tf.key_cache[i]);
+    for (uint32_t pos = 0; pos < nk; pos++) {
+        load(a.tf.key_cache + pos * a.tf.kv_row_bytes, ka, kv_dim);
+        load(b.tf.key_cache + pos * b.tf.kv_row_bytes, kb, kv_dim);
+        for (size_t i = 0; i < kv_dim; i++) {
+            if (fabsf(ka[i] - kb[i]) > kdiff) kdiff = fabsf(ka[i] - kb[i]);
+            if (fabsf(kb[i]) > kmax) kmax = fabsf(kb[i]);
+        }
     }
-    int values_same = memcmp(a.tf.value_cache, b.tf.value_cache, kv * sizeof(float)) == 0;
-    int keys_ok = kdiff <= 1e-5f * kmax;
-    printf("layer 0 after the shift: keys differ by at most %.3g (largest key %.3g): %s; values %s\n",
-           (double)kdiff, (double)kmax, keys_ok ? "ok" : "WRONG", values_same ? "identical" : "DIFFER");
+    free(ka), free(kb);
+    int values_same = memcmp(a.tf.value_cache, b.tf.value_cache, nk * a.tf.kv_row_bytes) == 0;
+    /* f32: rounding of the rotation; f16 and q8_0: one more rounding to the type */
+    float tol = a.tf.kv_type == LLMBM_KV_F32 ? 1e-5f : a.tf.kv_type == LLMBM_KV_F16 ? 2e-3f : 2e-2f;
+    int keys_ok = kdiff <= tol * kmax;
+    printf("layer 0 after the shift (%s cache): keys differ by at most %.3g (largest key %.3g, bound %.3g): %s; "
+           "values %s\n",
+           llmbm_kv_type_name(a.tf.kv_type), (double)kdiff, (double)kmax, (double)(tol * kmax),
+           keys_ok ? "ok" : "WRONG", values_same ? "identical" : "DIFFER");
     if (greedy(&a, steps, seq_a, la)) return 1;
     if (greedy(&b, steps, seq_b, lb)) return 1;
     float diff = 0.0f, top = 0.0f;
