@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from llmbm_build.dispatch import load_manifest
+from llmbm_build.dispatch import MAX_TYPE_SLOTS, load_manifest
 
 # ggml type ids (firmware/engine/kernels.h) and block geometry, plus q4_0p
 # q4_Kx16 and q4_0x16: our re-laid-out Q4_0 and Q4_K (quant_formats.h), which no
@@ -65,7 +65,7 @@ def row_bytes(t: str, n: int) -> int:
     return n // bs * bb
 
 
-_SLOTS = 32  # LLMBM_KERNEL_TYPE_SLOTS
+_SLOTS = MAX_TYPE_SLOTS  # LLMBM_KERNEL_TYPE_SLOTS, from the generator
 SOURCE_DIR = Path(os.environ.get("LLMBM_SOURCE_DIR") or Path(__file__).resolve().parents[2])
 MANIFEST = load_manifest(SOURCE_DIR / "kernels" / "x86_64" / "manifest.toml")
 # the table's function arrays follow the manifest's [ops] order
