@@ -103,13 +103,14 @@ def test_row_bytes_matches_file(kern: Kernels, vectors: dict, t: str) -> None:
 
 
 def test_row_bytes_unknown_type(kern: Kernels) -> None:
-    for tid in (16, 29, 32, 1000, -1):
+    for tid in (16, 29, 33, 1000, -1):
         assert kern.row_bytes(tid, 256) == 0, tid
-    # ids 4, 5 and 31 (retired in ggml) are our q4_0p, q4_Kx16 and q4_0x16:
-    # the bytes of Q4_0 and Q4_K rows in other orders
+    # ids 4, 5, 31 and 32 (retired in ggml) are our q4_0p, q4_Kx16, q4_0x16 and
+    # f32x16: the bytes of Q4_0, Q4_K and F32 rows in other orders
     assert kern.row_bytes(4, 256) == kern.row_bytes("q4_0", 256)
     assert kern.row_bytes(5, 256) == kern.row_bytes("q4_K", 256)
     assert kern.row_bytes(31, 256) == kern.row_bytes("q4_0", 256)
+    assert kern.row_bytes(32, 256) == kern.row_bytes("f32", 256)
     assert kern.row_bytes("f16", 7) == 14
 
 

@@ -144,7 +144,7 @@ static double read_bandwidth(const uint8_t *buf, size_t bytes, int reps, const l
 /* ---- 2. mat-vec per type and level ---------------------------------------- */
 
 static const llmbm_type bench_types[] = {LLMBM_Q4_0, LLMBM_Q4_0P, LLMBM_Q4_0X16, LLMBM_Q8_0, LLMBM_Q4_K, LLMBM_Q4_KX16,
-                                         LLMBM_Q6_K, LLMBM_F32,
+                                         LLMBM_Q6_K, LLMBM_F32, LLMBM_F32X16,
                                          LLMBM_F16,  LLMBM_Q4_1, LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q5_K,
                                          LLMBM_Q3_K, LLMBM_Q2_K, LLMBM_BF16};
 

@@ -92,6 +92,40 @@ int main(void) {
     }
     CHECK(supported >= 2 * 2 + 1); /* scalar and sse2 on every x86-64, each visited at least twice */
 
+    /* an F32 classifier sharing the embedding's bytes (llama2.c's shared
+     * weights) is interleaved with it, and the row lookup still returns the
+     * file's rows; back at scalar both are plain F32 again */
+    {
+        enum { VOCAB = 48 };
+        llmbm_model s;
+        memset(&s, 0, sizeof s);
+        s.config = m.config;
+        float *emb = plat_alloc(VOCAB * COLS * 4), *orig = malloc(VOCAB * COLS * 4), row[COLS];
+        for (size_t f = 0; f < VOCAB * COLS; f++) emb[f] = orig[f] = (float)(rand() % 2000 - 1000) / 256.0f;
+        s.token_embedding = (llmbm_weight){.type = LLMBM_F32, .rows = VOCAB, .cols = COLS, .data = emb};
+        s.classifier = s.token_embedding;
+        int simd_levels = 0;
+        for (int l = 1; l < 5; l++) {
+            llmbm_err err;
+            if (llmbm_isa_set(names[l], &err)) continue;
+            simd_levels++;
+            llmbm_model_relayout(&s);
+            CHECK_MSG(s.token_embedding.type == LLMBM_F32X16 && s.classifier.type == LLMBM_F32X16,
+                      "%s: shared f32 embedding is %s, classifier %s", names[l], llmbm_type_name(s.token_embedding.type),
+                      llmbm_type_name(s.classifier.type));
+            for (uint32_t r = 0; r < VOCAB; r++) {
+                CHECK(llmbm_weight_row(row, &s.token_embedding, r) == 0);
+                CHECK_MSG(memcmp(row, orig + (size_t)r * COLS, sizeof row) == 0, "%s: embedding row %u", names[l], r);
+            }
+        }
+        CHECK(simd_levels >= 1);
+        llmbm_isa_set("scalar", 0);
+        llmbm_model_relayout(&s);
+        CHECK(s.token_embedding.type == LLMBM_F32 && s.classifier.type == LLMBM_F32);
+        CHECK(memcmp(emb, orig, VOCAB * COLS * 4) == 0);
+        free(orig);
+    }
+
     /* the measurement under auto: its fastest is the smallest estimate */
     llmbm_isa_set("auto", 0);
     llmbm_autotune a;
