@@ -9,22 +9,13 @@
  * Anything unusual leaves us on one core, said once in the banner: no
  * protocol (old firmware), no APs, StartupAllAPs refusing, or an AP that
  * has not checked in within a timeout measured with the TSC. */
-#include "fw.h"
+#include "mp.h"
+
+#include "efi.h"
+#include "main.h"
 #include "mp_pool.h"
 #include "platform.h"
-
-/* EFI_MP_SERVICES_PROTOCOL (PI spec, vol. 2, "MP Services Protocol"):
- * gnu-efi does not define it. Member order is the spec's. */
-#define MP_SERVICES_GUID { 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
-typedef void(EFIAPI *ap_procedure)(void *arg);
-typedef struct mp_services mp_services;
-struct mp_services {
-    EFI_STATUS(EFIAPI *GetNumberOfProcessors)(mp_services *self, UINTN *total, UINTN *enabled);
-    void *GetProcessorInfo;
-    EFI_STATUS(EFIAPI *StartupAllAPs)(mp_services *self, ap_procedure procedure, BOOLEAN single_thread,
-                                      EFI_EVENT wait_event, UINTN timeout_us, void *arg, UINTN **failed_cpus);
-    void *StartupThisAP, *SwitchBSP, *EnableDisableAP, *WhoAmI;
-};
+#include "proto/mp_services.h"
 
 /* OVMF wakes parked APs in well under a millisecond, even under TCG; a
  * second covers slow real firmware without stalling a broken boot long. */
@@ -42,7 +33,7 @@ static void EFIAPI ignore_event(EFI_EVENT event, void *ctx)
     (void)ctx;
 }
 
-static void start_aps(mp_services *mp, unsigned aps)
+static void start_aps(EFI_MP_SERVICES_PROTOCOL *mp, unsigned aps)
 {
     /* Non-blocking mode needs an event; it is signalled only if all APs
      * return, which they do at mp_pool_stop. Nobody waits on it. */
@@ -73,8 +64,8 @@ static void start_aps(mp_services *mp, unsigned aps)
 
 void fw_mp_init(void)
 {
-    EFI_GUID guid = MP_SERVICES_GUID;
-    mp_services *mp = NULL;
+    EFI_GUID guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+    EFI_MP_SERVICES_PROTOCOL *mp = NULL;
     if (EFI_ERROR(fw_bs->LocateProtocol(&guid, NULL, (void **)&mp)) || !mp) {
         single_reason = "no MP Services protocol";
         return;
@@ -112,20 +103,4 @@ unsigned fw_mp_use_cores(unsigned limit)
 void fw_mp_stop(void)
 {
     mp_pool_stop(STOP_TIMEOUT_US);
-}
-
-unsigned fw_mp_cpu_id(void)
-{
-    /* The APIC ID from CPUID: the MP protocol's WhoAmI is a boot service
-     * and must not be called on an AP. Leaf 0xB has the full x2APIC ID;
-     * leaf 1 has the 8-bit initial APIC ID on older CPUs. */
-    uint32_t a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-    if (a >= 0xb) {
-        __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xb), "c"(0));
-        if (b != 0)  /* leaf 0xB is valid */
-            return d;
-    }
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-    return b >> 24;
 }

@@ -12,20 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Keys other than characters, as returned by repl_sys.read_key: values
- * beyond the last Unicode code point. */
-enum {
-    REPL_KEY_UP = 0x110000,
-    REPL_KEY_DOWN,
-    REPL_KEY_LEFT,
-    REPL_KEY_RIGHT,
-    REPL_KEY_HOME,
-    REPL_KEY_END,
-    REPL_KEY_DELETE,
-    REPL_KEY_ESC,
-    REPL_KEY_NONE,  /* no key, or one we don't use (function keys ...) */
-};
-
 typedef struct repl_dirent {
     const char *name;  /* UTF-8, without the directory */
     uint64_t size;
@@ -43,7 +29,7 @@ typedef enum repl_style {
 
 typedef struct repl_sys {
     /* Blocks until a key is pressed: a code point (CR = 13, LF = 10,
-     * backspace = 8 or 127, Ctrl-C = 3) or a REPL_KEY_* value. */
+     * backspace = 8 or 127, Ctrl-C = 3) or a REPL_KEY_* value (repl_keys.h). */
     int32_t (*read_key)(void);
     /* The same without waiting: REPL_KEY_NONE when no key is pending. For
      * Esc/Ctrl-C checks between generated tokens. */
