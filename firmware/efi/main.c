@@ -37,6 +37,20 @@ static void do_shutdown(void)
     fw_exit(0);
 }
 
+/* mp= and ap_timeout_ms= from repl.cfg: the APs start before repl_run
+ * reads the file (the banner counts them). */
+static fw_mp_options mp_options(void)
+{
+    fw_mp_options o = { false, 1000 }; /* repl.cfg's defaults, should peeking fail */
+    char value[24];
+    uint64_t ms;
+    if (repl_cfg_peek("mp", value, sizeof value))
+        o.off = txt_eq_nocase(value, "off");
+    if (repl_cfg_peek("ap_timeout_ms", value, sizeof value) && txt_parse_u64(value, &ms))
+        o.ap_timeout_ms = ms > 3600000 ? 3600000 : (unsigned)ms;
+    return o;
+}
+
 static void banner(void)
 {
     char mem[32];
@@ -70,7 +84,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     fw_bs->SetWatchdogTimer(0, 0, 0, NULL);
     fw_console_init();
     fw_timer_init();
-    fw_mp_init();
+    fw_mp_options mp = mp_options();
+    fw_mp_init(&mp);
     banner();
 
     static const repl_sys sys = {

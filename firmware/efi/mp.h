@@ -2,7 +2,15 @@
  * pool (mp_pool.c). */
 #pragma once
 
-void fw_mp_init(void);
+#include <stdbool.h>
+
+/* How efi_main wants the APs started (repl.cfg mp= and ap_timeout_ms=). */
+typedef struct fw_mp_options {
+    bool off;               /* mp=off: do not even look for MP Services */
+    unsigned ap_timeout_ms; /* how long the APs get to check in */
+} fw_mp_options;
+
+void fw_mp_init(const fw_mp_options *options);
 /* Enabled processors the firmware reports (BSP included). */
 unsigned fw_mp_total_cores(void);
 /* Cores plat_parallel_for uses now. */

@@ -79,5 +79,12 @@ typedef struct repl_sys {
  * the prompt loop until /reboot or /shutdown. */
 void repl_run(const repl_sys *sys) __attribute__((noreturn));
 
+/* For a platform that needs a setting before repl_run (the EFI layer starts
+ * the other cores before the banner: mp=, ap_timeout_ms=): the value /cfg
+ * would show for `key` from repl.cfg alone (the file's if valid, else the
+ * default), into out[cap]. Reads the file quietly: repl_run reports its
+ * problems. False for an unknown key or a value longer than cap. */
+bool repl_cfg_peek(const char *key, char *out, size_t cap);
+
 /* The exact prompt string; tests wait for it. */
 #define REPL_PROMPT "llmbm> "
