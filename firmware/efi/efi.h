@@ -24,13 +24,10 @@ typedef uint32_t UINT32;
 typedef uint64_t UINT64;
 typedef int16_t INT16;
 typedef int32_t INT32;
-typedef int64_t INT64;
 typedef uint64_t UINTN;
-typedef int64_t INTN;
 typedef uint8_t BOOLEAN;
 /* UCS-2; -fshort-wchar makes L"" literals arrays of it. */
 typedef uint16_t CHAR16;
-typedef void VOID;
 
 #define TRUE ((BOOLEAN)1)
 #define FALSE ((BOOLEAN)0)
@@ -57,7 +54,6 @@ typedef struct EFI_GUID {
 #define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5)
 #define EFI_NOT_READY (EFI_ERROR_BIT | 6)
 #define EFI_DEVICE_ERROR (EFI_ERROR_BIT | 7)
-#define EFI_NOT_FOUND (EFI_ERROR_BIT | 14)
 #define EFI_ABORTED (EFI_ERROR_BIT | 21)
 
 typedef struct EFI_TABLE_HEADER {

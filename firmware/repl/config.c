@@ -176,7 +176,7 @@ static void parse_line(repl_cfg *cfg, char *line, char *end, unsigned number)
         warn("warning: repl.cfg line %u: unknown key '%s' (ignored)\n", number, key);
     else
         warn("warning: repl.cfg line %u: bad value for %s: '%s' (%s); keeping %s\n", number, key, value, why,
-                   *cfg_get(cfg, cfg_find(key)) ? cfg_get(cfg, cfg_find(key)) : "(empty)");
+             *cfg_get(cfg, cfg_find(key)) ? cfg_get(cfg, cfg_find(key)) : "(empty)");
 }
 
 bool cfg_load(repl_cfg *cfg, const char *path)

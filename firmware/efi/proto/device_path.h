@@ -19,7 +19,6 @@ typedef struct EFI_DEVICE_PATH_PROTOCOL {
 #define MEDIA_FILEPATH_DP 0x04
 #define END_DEVICE_PATH_TYPE 0x7f
 #define END_ENTIRE_DEVICE_PATH_SUBTYPE 0xff
-#define END_INSTANCE_DEVICE_PATH_SUBTYPE 0x01
 
 /* Media / File Path node (10.3.5.4): a NUL-terminated UCS-2 path. */
 typedef struct FILEPATH_DEVICE_PATH {

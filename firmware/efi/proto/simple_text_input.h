@@ -4,7 +4,6 @@
 #include "../efi.h"
 
 /* Scan codes of the keys without a character (table 12.4). */
-#define SCAN_NULL 0x00
 #define SCAN_UP 0x01
 #define SCAN_DOWN 0x02
 #define SCAN_RIGHT 0x03
