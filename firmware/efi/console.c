@@ -15,15 +15,21 @@
  * variable (or, lacking it, of any text-output handle) has a UART node, the
  * firmware mirrors for us; otherwise we copy every byte to the first
  * EFI_SERIAL_IO_PROTOCOL handle, if there is one. */
-#include "fw.h"
+#include "console.h"
+
+#include "efi.h"
+#include "gop.h"
+#include "main.h"
 #include "platform.h"
-#include "repl.h"
+#include "proto/device_path.h"
+#include "proto/serial_io.h"
+#include "proto/simple_text_output.h"
 #include "text.h"
 
 static EFI_SERIAL_IO_PROTOCOL *mirror;
 
 /* A device path list (instances separated by END_INSTANCE nodes). */
-static bool path_has_uart(const EFI_DEVICE_PATH *dp, UINTN max_len)
+static bool path_has_uart(const EFI_DEVICE_PATH_PROTOCOL *dp, UINTN max_len)
 {
     const uint8_t *p = (const uint8_t *)dp, *end = p + max_len;
     while (p + 4 <= end) {
@@ -47,7 +53,7 @@ static bool conout_has_serial(void)
     UINTN size = sizeof buf;
     UINT32 attrs;
     if (!EFI_ERROR(fw_st->RuntimeServices->GetVariable(L"ConOut", &global, &attrs, &size, buf)))
-        return path_has_uart((const EFI_DEVICE_PATH *)buf, size);
+        return path_has_uart((const EFI_DEVICE_PATH_PROTOCOL *)buf, size);
 
     EFI_GUID text_out = EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID, dp_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
     UINTN count = 0;
@@ -56,7 +62,7 @@ static bool conout_has_serial(void)
         return false;
     bool found = false;
     for (UINTN i = 0; i < count && !found; i++) {
-        EFI_DEVICE_PATH *dp = NULL;
+        EFI_DEVICE_PATH_PROTOCOL *dp = NULL;
         if (!EFI_ERROR(fw_bs->HandleProtocol(handles[i], &dp_guid, (void **)&dp)) && dp)
             found = path_has_uart(dp, 1 << 16);
     }
@@ -204,7 +210,7 @@ unsigned fw_console_columns(void)
         return cols > 1000 ? 1000 : cols;
     }
     UINTN cols = 0, rows = 0;
-    SIMPLE_TEXT_OUTPUT_INTERFACE *out = fw_st->ConOut;
+    EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *out = fw_st->ConOut;
     if (!out->Mode || EFI_ERROR(out->QueryMode(out, (UINTN)out->Mode->Mode, &cols, &rows)) || cols < 20)
         return 80;
     return cols > 1000 ? 1000 : (unsigned)cols;

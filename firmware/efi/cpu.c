@@ -1,21 +1,19 @@
-/* CPU feature probing and enabling of the SIMD register state.
+/* Enabling the SIMD register state, and the CPU facts the banner and the
+ * MP code need.
  *
  * OVMF (and some real firmware) hands over with CR4.OSXSAVE clear and XCR0
  * holding only x87|SSE, so the first AVX instruction would fault (#UD). We
- * turn on exactly what CPUID says the CPU and XSAVE area support. */
-#include "fw.h"
+ * turn on exactly what CPUID says the CPU and XSAVE area support.
+ *
+ * Which CPUID bit means what is the kernels' table (manifest.toml, read by
+ * llmbm_cpu_features_detect): this file asks it rather than keeping its own,
+ * so the banner names the same level dispatch chooses. */
+#include "cpu.h"
 
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-}
-
-static uint64_t xgetbv(uint32_t index)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index));
-    return (uint64_t)hi << 32 | lo;
-}
+#include "cpu_detect.h"
+#include "efi.h"
+#include "kernel_dispatch.h"
+#include "main.h"
 
 static void xsetbv(uint32_t index, uint64_t value)
 {
@@ -26,17 +24,13 @@ static void xsetbv(uint32_t index, uint64_t value)
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_OSXSAVE (1ull << 18)
 
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM */
+#define XCR0_AVX512 (LLMBM_XCR0_OPMASK | LLMBM_XCR0_ZMM_HI256 | LLMBM_XCR0_HI16_ZMM)
 
 void fw_cpu_enable_simd(void)
 {
-    uint32_t r[4];
-    cpuid(1, 0, r);
-    bool has_xsave = r[2] & (1u << 26);
-    bool has_avx = r[2] & (1u << 28);
+    llmbm_cpu_features cpu;
+    llmbm_cpu_features_detect(&cpu);
+    bool has_xsave = cpu.cpuid & LLMBM_CPU_XSAVE;
 
     uint64_t cr4;
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
@@ -49,70 +43,55 @@ void fw_cpu_enable_simd(void)
     if (!has_xsave)
         return;
 
-    /* CPUID.(0xD,0).EAX: the XCR0 bits the XSAVE area can hold. */
-    cpuid(0xd, 0, r);
+    /* CPUID.(0xD,0).EDX:EAX: the XCR0 bits the XSAVE area can hold. */
+    uint32_t r[4];
+    llmbm_cpuid(0xd, 0, r);
     uint64_t supported = (uint64_t)r[3] << 32 | r[0];
-    uint64_t xcr0 = xgetbv(0) | XCR0_X87 | XCR0_SSE;
-    if (has_avx && (supported & XCR0_AVX))
-        xcr0 |= XCR0_AVX;
-    cpuid(7, 0, r);
-    bool has_avx512f = r[1] & (1u << 16);
-    if (has_avx512f && (xcr0 & XCR0_AVX) && (supported & XCR0_AVX512) == XCR0_AVX512)
+    uint64_t xcr0 = llmbm_xcr0_enabled() | LLMBM_XCR0_X87 | LLMBM_XCR0_SSE;
+    if ((cpu.cpuid & LLMBM_CPU_AVX) && (supported & LLMBM_XCR0_AVX))
+        xcr0 |= LLMBM_XCR0_AVX;
+    if ((cpu.cpuid & LLMBM_CPU_AVX512F) && (xcr0 & LLMBM_XCR0_AVX) && (supported & XCR0_AVX512) == XCR0_AVX512)
         xcr0 |= XCR0_AVX512;
     xsetbv(0, xcr0);
 }
 
-fw_simd fw_cpu_simd_level(void)
+const char *fw_cpu_simd_name(void)
 {
-    uint32_t r[4];
-    cpuid(1, 0, r);
-    bool osxsave = r[2] & (1u << 27);
-    bool avx = r[2] & (1u << 28), fma = r[2] & (1u << 12), f16c = r[2] & (1u << 29);
-    bool sse2 = r[3] & (1u << 26);
-    uint64_t xcr0 = osxsave ? xgetbv(0) : 0;
-    cpuid(0, 0, r);
-    uint32_t max_leaf = r[0];
-    uint32_t ebx7 = 0;
-    if (max_leaf >= 7) {
-        cpuid(7, 0, r);
-        ebx7 = r[1];
-    }
-    bool avx2 = ebx7 & (1u << 5);
-    bool avx512f = ebx7 & (1u << 16), avx512bw = ebx7 & (1u << 30);
-    bool ymm_on = (xcr0 & (XCR0_SSE | XCR0_AVX)) == (XCR0_SSE | XCR0_AVX);
-    /* Kernels at the AVX2 level also use FMA and F16C (every AVX2 CPU since
-     * Haswell has them); AVX-512 kernels need F and BW. */
-    if (ymm_on && avx && avx2 && fma && f16c) {
-        if (avx512f && avx512bw && (xcr0 & XCR0_AVX512) == XCR0_AVX512)
-            return FW_SIMD_AVX512;
-        return FW_SIMD_AVX2;
-    }
-    return sse2 ? FW_SIMD_SSE2 : FW_SIMD_SCALAR;
-}
-
-const char *fw_simd_name(fw_simd level)
-{
-    switch (level) {
-    case FW_SIMD_AVX512: return "AVX-512";
-    case FW_SIMD_AVX2: return "AVX2";
-    case FW_SIMD_SSE2: return "SSE2";
-    default: return "scalar";
-    }
+    llmbm_cpu_features cpu;
+    llmbm_cpu_features_detect(&cpu);
+    return llmbm_isa_level_name(llmbm_kernels_best_level(&cpu));
 }
 
 bool fw_cpu_is_qemu(void)
 {
-    uint32_t r[4];
-    cpuid(1, 0, r);
-    if (!(r[2] & (1u << 31)))  /* "hypervisor present" bit */
+    llmbm_cpu_features cpu;
+    llmbm_cpu_features_detect(&cpu);
+    if (!(cpu.cpuid & LLMBM_CPU_HYPERVISOR))
         return false;
-    cpuid(0x40000000, 0, r);
+    uint32_t r[4];
+    llmbm_cpuid(0x40000000, 0, r); /* the hypervisor's vendor leaf */
     char vendor[13];
     __builtin_memcpy(vendor + 0, &r[1], 4);
     __builtin_memcpy(vendor + 4, &r[2], 4);
     __builtin_memcpy(vendor + 8, &r[3], 4);
     vendor[12] = 0;
     return __builtin_memcmp(vendor, "TCGTCGTCGTCG", 12) == 0 || __builtin_memcmp(vendor, "KVMKVMKVM\0\0\0", 12) == 0;
+}
+
+unsigned fw_cpu_apic_id(void)
+{
+    /* The MP protocol's WhoAmI is a boot service and must not be called on
+     * an AP. Leaf 0xB has the full x2APIC ID; leaf 1 has the 8-bit initial
+     * APIC ID on older CPUs. */
+    uint32_t r[4];
+    llmbm_cpuid(0, 0, r);
+    if (r[0] >= 0xb) {
+        llmbm_cpuid(0xb, 0, r);
+        if (r[1] != 0) /* leaf 0xB is valid */
+            return r[3];
+    }
+    llmbm_cpuid(1, 0, r);
+    return r[1] >> 24;
 }
 
 void fw_exit(uint32_t status)

@@ -3,27 +3,31 @@
  *
  * "The boot volume" is the file system on the device the application was
  * loaded from (LoadedImage->DeviceHandle): the USB stick, or QEMU's disk. */
-#include "fw.h"
+#include "files.h"
+
+#include "efi.h"
+#include "main.h"
 #include "platform.h"
+#include "proto/file_system.h"
+#include "proto/loaded_image.h"
 #include "repl.h"
-#include "unicode_class.h"
 
 struct plat_file {
-    EFI_FILE_HANDLE handle;
+    EFI_FILE_PROTOCOL *handle;
     uint64_t size;
 };
 
-static EFI_FILE_HANDLE root;
+static EFI_FILE_PROTOCOL *root;
 static bool root_tried;
 
-EFI_FILE_HANDLE fw_boot_root(void)
+EFI_FILE_PROTOCOL *fw_boot_root(void)
 {
     if (root_tried)
         return root;
     root_tried = true;
     EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID, fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
-    EFI_LOADED_IMAGE *li = NULL;
-    EFI_FILE_IO_INTERFACE *fs = NULL;
+    EFI_LOADED_IMAGE_PROTOCOL *li = NULL;
+    EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs = NULL;
     if (EFI_ERROR(fw_bs->HandleProtocol(fw_image, &li_guid, (void **)&li)) || !li)
         return NULL;
     if (EFI_ERROR(fw_bs->HandleProtocol(li->DeviceHandle, &fs_guid, (void **)&fs)) || !fs)
@@ -69,7 +73,7 @@ static void *pool_alloc(UINTN size)
 }
 
 /* EFI_FILE_INFO for an open handle, grown until it fits; FreePool it. */
-static EFI_FILE_INFO *file_info(EFI_FILE_HANDLE h)
+static EFI_FILE_INFO *file_info(EFI_FILE_PROTOCOL *h)
 {
     EFI_GUID info_guid = EFI_FILE_INFO_ID;
     UINTN size = sizeof(EFI_FILE_INFO) + 256 * sizeof(CHAR16);
@@ -87,13 +91,13 @@ static EFI_FILE_INFO *file_info(EFI_FILE_HANDLE h)
     return NULL;
 }
 
-static EFI_FILE_HANDLE open_path(const char *path)
+static EFI_FILE_PROTOCOL *open_path(const char *path)
 {
-    EFI_FILE_HANDLE dir = fw_boot_root();
+    EFI_FILE_PROTOCOL *dir = fw_boot_root();
     static CHAR16 wpath[512];
     if (!dir || !to_efi_path(path, wpath, sizeof wpath / sizeof wpath[0]))
         return NULL;
-    EFI_FILE_HANDLE h = NULL;
+    EFI_FILE_PROTOCOL *h = NULL;
     if (EFI_ERROR(dir->Open(dir, &h, wpath, EFI_FILE_MODE_READ, 0)))
         return NULL;
     return h;
@@ -101,7 +105,7 @@ static EFI_FILE_HANDLE open_path(const char *path)
 
 plat_file *plat_open(const char *path, uint64_t *size_out)
 {
-    EFI_FILE_HANDLE h = open_path(path);
+    EFI_FILE_PROTOCOL *h = open_path(path);
     if (!h)
         return NULL;
     EFI_FILE_INFO *info = file_info(h);
@@ -149,12 +153,31 @@ void plat_close(plat_file *f)
     fw_bs->FreePool(f);
 }
 
+/* One UCS-2 code unit as UTF-8 (the inverse of to_efi_path's decoding);
+ * a lone surrogate is encoded like any other unit, as FAT stores it. */
+static size_t ucs2_to_utf8(CHAR16 c, uint8_t out[3])
+{
+    if (c < 0x80) {
+        out[0] = (uint8_t)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (uint8_t)(0xc0 | c >> 6);
+        out[1] = (uint8_t)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    out[0] = (uint8_t)(0xe0 | c >> 12);
+    out[1] = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+    out[2] = (uint8_t)(0x80 | (c & 0x3f));
+    return 3;
+}
+
 void fw_name_to_utf8(const CHAR16 *w, char *out, size_t cap)
 {
     size_t n = 0;
     for (; *w; w++) {
-        uint8_t enc[4];
-        size_t need = gguf_utf8_encode(*w, enc);
+        uint8_t enc[3];
+        size_t need = ucs2_to_utf8(*w, enc);
         if (n + need + 1 > cap) {
             if (n + 1 < cap)
                 out[n++] = '?';
@@ -168,12 +191,12 @@ void fw_name_to_utf8(const CHAR16 *w, char *out, size_t cap)
 
 bool fw_list_dir(const char *dir, repl_dir_fn fn, void *ctx)
 {
-    EFI_FILE_HANDLE root_dir = fw_boot_root();
+    EFI_FILE_PROTOCOL *root_dir = fw_boot_root();
     bool is_root = true;
     for (const char *p = dir; *p; p++)
         if (*p != '/' && *p != '\\')
             is_root = false;
-    EFI_FILE_HANDLE h = is_root ? root_dir : open_path(dir);
+    EFI_FILE_PROTOCOL *h = is_root ? root_dir : open_path(dir);
     if (!h)
         return false;
     h->SetPosition(h, 0);  /* restart the enumeration of a reused handle */

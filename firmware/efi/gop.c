@@ -14,10 +14,14 @@
  * pixel format, including PixelBltOnly, and never reads video memory, which
  * is uncached and very slow to read on real hardware; a scroll is a memmove
  * in RAM and one Blt of the screen. */
+#include "gop.h"
+
+#include "efi.h"
 #include "fbcon.h"
 #include "font.h"
-#include "fw.h"
+#include "main.h"
 #include "platform.h"
+#include "proto/graphics_output.h"
 #include "text.h"
 
 static EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;

@@ -9,8 +9,12 @@
  * LATER_KEY_WAIT_US: a terminal sends a character's bytes together, while
  * someone who really types "Ã" then "©" on a keyboard is slower than that;
  * the cost is that wait after typing a Latin-1 letter from U+00C2..U+00F4. */
-#include "fw.h"
-#include "repl.h"
+#include "keys.h"
+
+#include "efi.h"
+#include "main.h"
+#include "proto/simple_text_input.h"
+#include "repl_keys.h"
 
 #define LATER_KEY_WAIT_US 50000
 

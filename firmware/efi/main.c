@@ -1,9 +1,19 @@
 /* efi_main: bring the machine into the state the engine expects, print the
  * banner, hand over to the REPL. */
-#include "fw.h"
+#include "main.h"
+
+#include "console.h"
+#include "cpu.h"
+#include "efi.h"
+#include "files.h"
+#include "keys.h"
+#include "memory.h"
+#include "mp.h"
 #include "platform.h"
 #include "repl.h"
+#include "secure_boot.h"
 #include "text.h"
+#include "timer.h"
 
 #ifndef LLMBM_VERSION
 #define LLMBM_VERSION "unknown"
@@ -27,6 +37,20 @@ static void do_shutdown(void)
     fw_exit(0);
 }
 
+/* mp= and ap_timeout_ms= from repl.cfg: the APs start before repl_run
+ * reads the file (the banner counts them). */
+static fw_mp_options mp_options(void)
+{
+    fw_mp_options o = { false, 1000 }; /* repl.cfg's defaults, should peeking fail */
+    char value[24];
+    uint64_t ms;
+    if (repl_cfg_peek("mp", value, sizeof value))
+        o.off = txt_eq_nocase(value, "off");
+    if (repl_cfg_peek("ap_timeout_ms", value, sizeof value) && txt_parse_u64(value, &ms))
+        o.ap_timeout_ms = ms > 3600000 ? 3600000 : (unsigned)ms;
+    return o;
+}
+
 static void banner(void)
 {
     char mem[32];
@@ -34,7 +58,7 @@ static void banner(void)
     unsigned total = fw_mp_total_cores();
     txt_printf("\nllm-baremetal %s (UEFI x86_64)\n", LLMBM_VERSION);
     txt_printf("SIMD: %s | cores: %u (%u in use) | usable memory: %s | TSC: %u MHz\n",
-               fw_simd_name(fw_cpu_simd_level()), total, fw_mp_cores_in_use(), mem,
+               fw_cpu_simd_name(), total, fw_mp_cores_in_use(), mem,
                (unsigned)(fw_tsc_hz() / 1000000));
     if (fw_mp_single_reason())
         txt_printf("cores: running on one core: %s\n", fw_mp_single_reason());
@@ -60,7 +84,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     fw_bs->SetWatchdogTimer(0, 0, 0, NULL);
     fw_console_init();
     fw_timer_init();
-    fw_mp_init();
+    fw_mp_options mp = mp_options();
+    fw_mp_init(&mp);
     banner();
 
     static const repl_sys sys = {
@@ -71,7 +96,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         .reboot = do_reboot,
         .shutdown = do_shutdown,
         .use_cores = fw_mp_use_cores,
-        .core_id = fw_mp_cpu_id,
+        .core_id = fw_cpu_apic_id,
         .columns = fw_console_columns,
         /* efi_main's entry to repl_run: enabling SIMD, console, timer
          * calibration (20 ms), starting the other cores, the banner. */

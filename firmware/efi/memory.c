@@ -4,7 +4,10 @@
  * pool allocator of some firmware handles that badly. Each block starts with
  * a 64-byte header holding its page count (plat_free needs it) so the
  * caller's pointer stays 64-byte aligned. */
-#include "fw.h"
+#include "memory.h"
+
+#include "efi.h"
+#include "main.h"
 #include "platform.h"
 
 #define PAGE_SIZE 4096ull

@@ -8,27 +8,22 @@
  *
  * Anything unusual leaves us on one core, said once in the banner: no
  * protocol (old firmware), no APs, StartupAllAPs refusing, or an AP that
- * has not checked in within a timeout measured with the TSC. */
-#include "fw.h"
+ * has not checked in within a timeout measured with the TSC. repl.cfg can
+ * force the first and the last (mp=off, ap_timeout_ms=), so the boot tests
+ * reach those paths on a machine where everything works.
+ *
+ * The check-in timeout: OVMF wakes parked APs in well under a millisecond,
+ * even under TCG; the default second covers slow real firmware without
+ * stalling a broken boot long. */
+#include "mp.h"
+
+#include "efi.h"
+#include "main.h"
 #include "mp_pool.h"
 #include "platform.h"
+#include "proto/mp_services.h"
+#include "text.h"
 
-/* EFI_MP_SERVICES_PROTOCOL (PI spec, vol. 2, "MP Services Protocol"):
- * gnu-efi does not define it. Member order is the spec's. */
-#define MP_SERVICES_GUID { 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
-typedef void(EFIAPI *ap_procedure)(void *arg);
-typedef struct mp_services mp_services;
-struct mp_services {
-    EFI_STATUS(EFIAPI *GetNumberOfProcessors)(mp_services *self, UINTN *total, UINTN *enabled);
-    void *GetProcessorInfo;
-    EFI_STATUS(EFIAPI *StartupAllAPs)(mp_services *self, ap_procedure procedure, BOOLEAN single_thread,
-                                      EFI_EVENT wait_event, UINTN timeout_us, void *arg, UINTN **failed_cpus);
-    void *StartupThisAP, *SwitchBSP, *EnableDisableAP, *WhoAmI;
-};
-
-/* OVMF wakes parked APs in well under a millisecond, even under TCG; a
- * second covers slow real firmware without stalling a broken boot long. */
-#define CHECK_IN_TIMEOUT_US 1000000ull
 /* At /shutdown or /reboot the APs are asked back to the firmware; if one
  * does not come, the reset takes care of it anyway. */
 #define STOP_TIMEOUT_US 100000ull
@@ -42,7 +37,7 @@ static void EFIAPI ignore_event(EFI_EVENT event, void *ctx)
     (void)ctx;
 }
 
-static void start_aps(mp_services *mp, unsigned aps)
+static void start_aps(EFI_MP_SERVICES_PROTOCOL *mp, unsigned aps, unsigned timeout_ms)
 {
     /* Non-blocking mode needs an event; it is signalled only if all APs
      * return, which they do at mp_pool_stop. Nobody waits on it. */
@@ -58,25 +53,30 @@ static void start_aps(mp_services *mp, unsigned aps)
                                                   : "StartupAllAPs failed";
         return;
     }
-    uint64_t t0 = plat_now_us();
-    while (mp_pool_checked_in() < aps) {
-        if (plat_now_us() - t0 > CHECK_IN_TIMEOUT_US) {
-            /* The APs that did start spin on a generation that never
-             * changes: harmless, and they touch no job data. */
-            single_reason = "not every AP started within 1 s";
+    /* Check-ins count only inside the window, so ap_timeout_ms=0 counts none:
+     * the boot tests' way onto the path of an AP that never starts. */
+    uint64_t t0 = plat_now_us(), timeout_us = (uint64_t)timeout_ms * 1000;
+    while (plat_now_us() - t0 < timeout_us) {
+        if (mp_pool_checked_in() >= aps) {
+            mp_pool_enable(aps);
             return;
         }
         __asm__ volatile("pause" ::: "memory");
     }
-    mp_pool_enable(aps);
+    /* The APs that did start spin on a generation that never changes:
+     * harmless, and they touch no job data. */
+    static char why[64];
+    txt_snprintf(why, sizeof why, "not every AP started within %u ms", timeout_ms);
+    single_reason = why;
 }
 
-void fw_mp_init(void)
+void fw_mp_init(const fw_mp_options *options)
 {
-    EFI_GUID guid = MP_SERVICES_GUID;
-    mp_services *mp = NULL;
-    if (EFI_ERROR(fw_bs->LocateProtocol(&guid, NULL, (void **)&mp)) || !mp) {
-        single_reason = "no MP Services protocol";
+    EFI_GUID guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+    EFI_MP_SERVICES_PROTOCOL *mp = NULL;
+    /* mp=off takes the path of firmware without the protocol. */
+    if (options->off || EFI_ERROR(fw_bs->LocateProtocol(&guid, NULL, (void **)&mp)) || !mp) {
+        single_reason = options->off ? "mp=off in repl.cfg" : "no MP Services protocol";
         return;
     }
     UINTN total = 0, enabled = 0;
@@ -86,7 +86,7 @@ void fw_mp_init(void)
     }
     total_cores = (unsigned)enabled;
     if (enabled > 1)
-        start_aps(mp, (unsigned)enabled - 1);
+        start_aps(mp, (unsigned)enabled - 1, options->ap_timeout_ms);
 }
 
 unsigned fw_mp_total_cores(void)
@@ -112,20 +112,4 @@ unsigned fw_mp_use_cores(unsigned limit)
 void fw_mp_stop(void)
 {
     mp_pool_stop(STOP_TIMEOUT_US);
-}
-
-unsigned fw_mp_cpu_id(void)
-{
-    /* The APIC ID from CPUID: the MP protocol's WhoAmI is a boot service
-     * and must not be called on an AP. Leaf 0xB has the full x2APIC ID;
-     * leaf 1 has the 8-bit initial APIC ID on older CPUs. */
-    uint32_t a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-    if (a >= 0xb) {
-        __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xb), "c"(0));
-        if (b != 0)  /* leaf 0xB is valid */
-            return d;
-    }
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-    return b >> 24;
 }

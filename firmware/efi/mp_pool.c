@@ -15,8 +15,9 @@
  * range function computes an output element the same way on any core, so
  * results are bit-identical for any core count. Which AP takes which share
  * does not matter for the result; it is fixed by the order the APs checked in. */
-#include "fw.h"
 #include "mp_pool.h"
+
+#include "cpu.h"
 #include "platform.h"
 
 static inline void cpu_relax(void)

@@ -1,8 +1,9 @@
 /* The AP work pool (mp_pool.c), as seen by mp.c, which starts the APs. */
 #pragma once
 
-#include <efi.h>
 #include <stdint.h>
+
+#include "efi.h"
 
 /* The EFI_AP_PROCEDURE every AP runs; returns only after mp_pool_stop. */
 void EFIAPI mp_pool_ap_main(void *arg);

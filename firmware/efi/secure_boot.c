@@ -1,8 +1,14 @@
 /* Secure Boot for the banner: whether the firmware enforces it (the
  * SecureBoot and SetupMode global variables) and which certificate signed
  * the running binary (its own file's Authenticode table, signer.c). */
-#include "fw.h"
+#include "secure_boot.h"
+
+#include "efi.h"
+#include "files.h"
+#include "main.h"
 #include "platform.h"
+#include "proto/device_path.h"
+#include "proto/loaded_image.h"
 #include "signer.h"
 
 /* Headers of the binary are read up to here; the certificate table of a
@@ -33,11 +39,11 @@ const char *fw_secure_boot_state(void)
 static bool image_path(CHAR16 *out, size_t cap)
 {
     EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
-    EFI_LOADED_IMAGE *li = NULL;
+    EFI_LOADED_IMAGE_PROTOCOL *li = NULL;
     if (EFI_ERROR(fw_bs->HandleProtocol(fw_image, &li_guid, (void **)&li)) || !li || !li->FilePath)
         return false;
     size_t n = 0;
-    for (EFI_DEVICE_PATH *node = li->FilePath; node->Type != END_DEVICE_PATH_TYPE;) {
+    for (EFI_DEVICE_PATH_PROTOCOL *node = li->FilePath; node->Type != END_DEVICE_PATH_TYPE;) {
         size_t len = (size_t)node->Length[0] | (size_t)node->Length[1] << 8;
         if (len < 4)
             return false;
@@ -49,7 +55,7 @@ static bool image_path(CHAR16 *out, size_t cap)
                 out[n++] = name[i];
             }
         }
-        node = (EFI_DEVICE_PATH *)((uint8_t *)node + len);
+        node = (EFI_DEVICE_PATH_PROTOCOL *)((uint8_t *)node + len);
     }
     out[n] = 0;
     return n > 0;

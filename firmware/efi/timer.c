@@ -7,7 +7,10 @@
  * level measurement (isa_autotune.h) are timed to 1 us, plat_now_us's unit.
  * Time counts from efi_main's entry (fw_timer_mark_entry), so plat_now_us
  * is also how long the firmware has been running. */
-#include "fw.h"
+#include "timer.h"
+
+#include "efi.h"
+#include "main.h"
 #include "platform.h"
 
 static uint64_t tsc_hz = 1000000000ull;  /* used until calibrated: 1 GHz */

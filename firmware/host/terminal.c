@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "host_terminal.h"
-#include "repl.h"
+#include "repl_keys.h"
 
 /* How long a terminal may take to send the rest of an escape sequence. */
 #define ESC_WAIT_MS 30

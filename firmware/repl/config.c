@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "platform.h"
+#include "repl.h"
 #include "text.h"
 
 typedef enum kind { K_STRING, K_FLOAT, K_UINT, K_CHOICE } kind;
@@ -47,6 +48,10 @@ static const spec specs[CFG_COUNT] = {
     /* Pixels per font pixel on the framebuffer console; auto: 1 up to
      * 1080p-ish, 2 for 4K (firmware/console/fbcon.c fbcon_auto_scale). */
     [CFG_FONT_SCALE] = { "font_scale", K_CHOICE, "auto", "auto|1|2|3|4|5|6|7|8", 0, 0 },
+    /* Read by the EFI layer before the other cores start (repl_cfg_peek):
+     * off skips MP Services; ap_timeout_ms bounds the APs' check-in. */
+    [CFG_MP] = { "mp", K_CHOICE, "on", "on|off", 0, 0 },
+    [CFG_AP_TIMEOUT_MS] = { "ap_timeout_ms", K_UINT, "1000", 0, 0, 0 },
 };
 
 void cfg_init(repl_cfg *cfg)
@@ -143,6 +148,10 @@ static char *trim(char *b, char *e)
     return b;
 }
 
+/* repl_cfg_peek reads the file without a word: repl_run reports it. */
+static bool quiet;
+#define warn(...) (quiet ? (void)0 : (void)txt_printf(__VA_ARGS__))
+
 static void parse_line(repl_cfg *cfg, char *line, char *end, unsigned number)
 {
     char *text = trim(line, end);
@@ -152,7 +161,7 @@ static void parse_line(repl_cfg *cfg, char *line, char *end, unsigned number)
     while (*eq && *eq != '=')
         eq++;
     if (!*eq) {
-        txt_printf("warning: repl.cfg line %u: expected key=value, got '%s' (ignored)\n", number, text);
+        warn("warning: repl.cfg line %u: expected key=value, got '%s' (ignored)\n", number, text);
         return;
     }
     char *key = trim(text, eq);
@@ -163,17 +172,17 @@ static void parse_line(repl_cfg *cfg, char *line, char *end, unsigned number)
         value++;
     }
     if (!*key) {
-        txt_printf("warning: repl.cfg line %u: missing key before '=' (ignored)\n", number);
+        warn("warning: repl.cfg line %u: missing key before '=' (ignored)\n", number);
         return;
     }
     const char *why = "";
     if (cfg_set(cfg, key, value, CFG_FROM_FILE, number, &why))
         return;
     if (cfg_find(key) == CFG_COUNT)
-        txt_printf("warning: repl.cfg line %u: unknown key '%s' (ignored)\n", number, key);
+        warn("warning: repl.cfg line %u: unknown key '%s' (ignored)\n", number, key);
     else
-        txt_printf("warning: repl.cfg line %u: bad value for %s: '%s' (%s); keeping %s\n", number, key, value, why,
-                   *cfg_get(cfg, cfg_find(key)) ? cfg_get(cfg, cfg_find(key)) : "(empty)");
+        warn("warning: repl.cfg line %u: bad value for %s: '%s' (%s); keeping %s\n", number, key, value, why,
+             *cfg_get(cfg, cfg_find(key)) ? cfg_get(cfg, cfg_find(key)) : "(empty)");
 }
 
 bool cfg_load(repl_cfg *cfg, const char *path)
@@ -184,7 +193,7 @@ bool cfg_load(repl_cfg *cfg, const char *path)
         return false;
     char *text = size < (1ull << 30) ? plat_alloc((size_t)size + 1) : 0;
     if (!text || !plat_read(f, 0, text, (size_t)size)) {
-        txt_printf("warning: %s: cannot read %llu bytes; using defaults\n", path, (unsigned long long)size);
+        warn("warning: %s: cannot read %llu bytes; using defaults\n", path, (unsigned long long)size);
         plat_free(text);
         plat_close(f);
         return false;
@@ -222,4 +231,22 @@ void cfg_print(const repl_cfg *cfg)
                                                       : "default");
         txt_printf("%-15s %-24s %s\n", specs[i].name, *v->text ? v->text : "(none)", from);
     }
+}
+
+bool repl_cfg_peek(const char *key, char *out, size_t cap)
+{
+    cfg_key k = cfg_find(key);
+    if (k == CFG_COUNT)
+        return false;
+    repl_cfg cfg;
+    cfg_init(&cfg);
+    quiet = true;
+    cfg_load(&cfg, "repl.cfg");
+    quiet = false;
+    const char *value = cfg_get(&cfg, k);
+    bool fits = txt_len(value) < cap;
+    if (fits)
+        txt_snprintf(out, cap, "%s", value);
+    plat_free(cfg.file_text);
+    return fits;
 }

@@ -32,6 +32,8 @@ typedef enum cfg_key {
     CFG_CORES,
     CFG_AUTORUN,
     CFG_FONT_SCALE,
+    CFG_MP,
+    CFG_AP_TIMEOUT_MS,
     CFG_COUNT,
 } cfg_key;
 

@@ -14,6 +14,7 @@
 #include "line_edit.h"
 #include "line_view.h"
 #include "platform.h"
+#include "repl_keys.h"
 #include "session.h"
 #include "text.h"
 

@@ -1,7 +1,7 @@
 /* Line editing operations (see line_edit.h). */
 #include "line_edit.h"
 
-#include "repl.h"
+#include "repl_keys.h"
 #include "unicode_class.h"
 
 static bool is_cont(char c)

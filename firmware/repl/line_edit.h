@@ -34,7 +34,7 @@ typedef struct line_edit {
 /* buf holds cap bytes, draft draft_cap (a line that does not fit in draft,
  * or any line when draft is NULL, cannot be parked to browse the history). */
 void line_edit_init(line_edit *e, char *buf, size_t cap, char *draft, size_t draft_cap, history *hist);
-/* Applies one key (a code point or a REPL_KEY_* value from repl.h). */
+/* Applies one key (a code point or a REPL_KEY_* value from repl_keys.h). */
 line_result line_edit_key(line_edit *e, int32_t key);
 /* On LINE_ENTER: remembers the line in the history. */
 void line_edit_commit(line_edit *e);

@@ -12,20 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Keys other than characters, as returned by repl_sys.read_key: values
- * beyond the last Unicode code point. */
-enum {
-    REPL_KEY_UP = 0x110000,
-    REPL_KEY_DOWN,
-    REPL_KEY_LEFT,
-    REPL_KEY_RIGHT,
-    REPL_KEY_HOME,
-    REPL_KEY_END,
-    REPL_KEY_DELETE,
-    REPL_KEY_ESC,
-    REPL_KEY_NONE,  /* no key, or one we don't use (function keys ...) */
-};
-
 typedef struct repl_dirent {
     const char *name;  /* UTF-8, without the directory */
     uint64_t size;
@@ -44,7 +30,7 @@ typedef enum repl_style {
 
 typedef struct repl_sys {
     /* Blocks until a key is pressed: a code point (CR = 13, LF = 10,
-     * backspace = 8 or 127, Ctrl-C = 3) or a REPL_KEY_* value. */
+     * backspace = 8 or 127, Ctrl-C = 3) or a REPL_KEY_* value (repl_keys.h). */
     int32_t (*read_key)(void);
     /* The same without waiting: REPL_KEY_NONE when no key is pending. For
      * Esc/Ctrl-C checks between generated tokens. */
@@ -93,6 +79,13 @@ typedef struct repl_sys {
 /* Reads repl.cfg (reporting problems), prints the model status and runs
  * the prompt loop until /reboot or /shutdown. */
 void repl_run(const repl_sys *sys) __attribute__((noreturn));
+
+/* For a platform that needs a setting before repl_run (the EFI layer starts
+ * the other cores before the banner: mp=, ap_timeout_ms=): the value /cfg
+ * would show for `key` from repl.cfg alone (the file's if valid, else the
+ * default), into out[cap]. Reads the file quietly: repl_run reports its
+ * problems. False for an unknown key or a value longer than cap. */
+bool repl_cfg_peek(const char *key, char *out, size_t cap);
 
 /* The exact prompt string; tests wait for it. */
 #define REPL_PROMPT "llmbm> "

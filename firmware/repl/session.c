@@ -241,6 +241,10 @@ void session_setting_changed(repl_state *st, int key)
     case CFG_TOKENIZER:
         txt_printf("note: takes effect at the next /load.\n");
         break;
+    case CFG_MP:
+    case CFG_AP_TIMEOUT_MS:
+        txt_printf("note: read from repl.cfg at boot only (before the other cores start).\n");
+        break;
     default:
         break;
     }

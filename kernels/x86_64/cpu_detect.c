@@ -1,19 +1,21 @@
 /* CPUID/XGETBV probing for kernel selection. Freestanding inline asm, so the
  * EFI build needs no compiler intrinsics headers. The bits probed come from
  * the manifest (llmbm_cpuid_bits, generated). */
+#include "cpu_detect.h"
+
 #include "kernel_dispatch.h"
 
-static void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+void llmbm_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 {
     __asm__ volatile("cpuid" : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3]) : "a"(leaf), "c"(subleaf));
 }
 
 /* XCR0 is readable only when CR4.OSXSAVE is set (CPUID.1:ECX[27]);
  * otherwise xgetbv faults, and no XSAVE-managed state (AVX and up) is on. */
-static uint64_t enabled_xcr0(void)
+uint64_t llmbm_xcr0_enabled(void)
 {
     uint32_t regs[4];
-    cpuid(1, 0, regs);
+    llmbm_cpuid(1, 0, regs);
     if (!(regs[2] & (1u << 27)))
         return 0;
     uint32_t lo, hi;
@@ -24,9 +26,9 @@ static uint64_t enabled_xcr0(void)
 void llmbm_cpu_features_detect(llmbm_cpu_features *out)
 {
     uint32_t regs[4];
-    cpuid(0, 0, regs);
+    llmbm_cpuid(0, 0, regs);
     const uint32_t max_basic = regs[0];
-    cpuid(0x80000000u, 0, regs);
+    llmbm_cpuid(0x80000000u, 0, regs);
     const uint32_t max_ext = regs[0];
 
     out->cpuid = 0;
@@ -36,9 +38,9 @@ void llmbm_cpu_features_detect(llmbm_cpu_features *out)
         const uint32_t max = b->leaf >= 0x80000000u ? max_ext : max_basic;
         if (b->leaf > max)
             continue;
-        cpuid(b->leaf, b->subleaf, regs);
+        llmbm_cpuid(b->leaf, b->subleaf, regs);
         if (regs[b->reg] & (1u << b->bit))
             out->cpuid |= UINT64_C(1) << i;
     }
-    out->xcr0 = enabled_xcr0();
+    out->xcr0 = llmbm_xcr0_enabled();
 }

@@ -15,6 +15,8 @@ from pathlib import Path
 ANSI = re.compile(rb"\x1b\[[0-9;=?]*[A-Za-z]|\x1b[()][0-9A-Za-z]")
 PROMPT = "llmbm> "
 PARTITION_OFFSET = "1M"  # the ESP starts at 1 MiB (llmbm_build.image)
+# /selftest's verdict on plat_parallel_for (firmware/repl/selftest.c).
+SELFTEST_OK = re.compile(r"^selftest: parallel_for OK \((\d+) cores? used\)$", re.M)
 
 
 def make_image(efi: Path, output: Path, models: list[Path], cfg_example: Path | None = None) -> Path:
@@ -25,6 +27,14 @@ def make_image(efi: Path, output: Path, models: list[Path], cfg_example: Path | 
         cmd += ["--cfg-example", str(cfg_example)]
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 0, f"image build failed:\n{result.stdout}\n{result.stderr}"
+    return output
+
+
+def stories_image(efi: Path, output: Path, testdata: Path) -> Path:
+    """An image with stories260K.bin (its repl.cfg loads it at boot) and tok512.bin as the
+    root tokenizer.bin: the smallest model that chats."""
+    make_image(efi, output, [testdata / "stories260K.bin"])
+    image_add(output, testdata / "tok512.bin", "tokenizer.bin")
     return output
 
 
@@ -108,3 +118,10 @@ def size_text(size: int) -> str:
         tenths = (size * 10 + mib // 2) // mib
         return f"{tenths // 10}.{tenths % 10} MB"
     return f"{(size + 1023) // 1024} KB"
+
+
+def selftest_cores(reply: str) -> int:
+    """The cores /selftest says did the work."""
+    match = SELFTEST_OK.search(reply)
+    assert match, reply
+    return int(match.group(1))

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from boot_helpers import PROMPT, Boot, boot, image_add, image_read, image_write, make_image
+from boot_helpers import PROMPT, Boot, boot, image_read, image_write, selftest_cores, stories_image
 from gen_helpers import parse_answer
 
 GREEDY = "Once upon a time"
@@ -28,7 +28,6 @@ GENERATE = [
     "/set seed 42",
     SAMPLED,
 ]
-OK = re.compile(r"^selftest: parallel_for OK \((\d+) cores? used\)$", re.M)
 CHECKSUM = re.compile(r"^selftest: checksum ([0-9a-f]+)$", re.M)
 
 
@@ -37,8 +36,7 @@ def boots(
     tmp_path_factory: pytest.TempPathFactory, efi_binary: Path, testdata: Path, boot_tools: None
 ) -> dict[int, Boot]:
     tmp = tmp_path_factory.mktemp("boot-smp")
-    image = make_image(efi_binary, tmp / "smp.img", [testdata / "stories260K.bin"])
-    image_add(image, testdata / "tok512.bin", "tokenizer.bin")
+    image = stories_image(efi_binary, tmp / "smp.img", testdata)
     runs = {n: boot(image, ["/selftest", *GENERATE, "/shutdown"], tmp, smp=n) for n in (1, 2)}
     limited = tmp / "smp-cores1.img"
     limited.write_bytes(image.read_bytes())
@@ -56,12 +54,6 @@ def replies(run: Boot, command: str) -> list[str]:
             out.append(reply)
     assert out, f"{command!r} was never typed; console:\n{run.console}"
     return out
-
-
-def selftest_cores(reply: str) -> int:
-    match = OK.search(reply)
-    assert match, reply
-    return int(match.group(1))
 
 
 @pytest.mark.parametrize("smp", [1, 2, 4])

@@ -12,7 +12,7 @@
 #include "font.h"
 #include "line_edit.h"
 #include "line_view.h"
-#include "repl.h"
+#include "repl_keys.h"
 #include "unicode_class.h"
 
 #define W 320 /* 40 x 10 cells */

@@ -7,7 +7,7 @@
 #include "history.h"
 #include "line_edit.h"
 #include "line_view.h"
-#include "repl.h"
+#include "repl_keys.h"
 #include "unicode_class.h"
 
 #define L REPL_KEY_LEFT
