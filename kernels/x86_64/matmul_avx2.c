@@ -1,0 +1,205 @@
+/* The avx2 level's multi-token mat-muls of the interleaved layouts (Q4_0x16,
+ * Q4_Kx16): vec_dot_x16_avx2.c's kernels with each weight register loaded
+ * and its nibbles split once for T tokens. Per (row, token) the integer sums
+ * are exact and the float steps those of the one-token kernel in its order
+ * (per block: the half's term, then acc += term), so the results are that
+ * level's matvec_rows bit for bit. AVX2 has 16 vector registers, hence
+ * fewer tokens per pass than the AVX-512 kernels (more spilled here). */
+#include <immintrin.h>
+
+#include "matmul_kernels.h"
+#include "quant_formats.h"
+#include "row_entry_points.h"
+#include "simd_avx2.h"
+
+#define MM_TOKENS_MAX 3 /* tokens per pass: measured best 2 (Q4_0x16) and 3 (Q4_Kx16) */
+#define MM_TOKENS_q4_0x16 2
+#define MM_TOKENS_q4_Kx16 3
+#define MM_SUM_CAP 256 /* blocks whose -8 * sum(y) a pass keeps (rows up to 8192 elements) */
+
+typedef int32_t mm_sums[MM_TOKENS_MAX][MM_SUM_CAP];
+
+#define MM_ACT(type, act, stride, t, i) ((const type *)((const uint8_t *)(act) + (t) * (stride)) + (i))
+
+static inline int32_t mm_word(const int8_t *p)
+{
+    int32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+static inline int32_t mm_sum_q8_0(const block_q8_0 *y)
+{
+    const __m256i y32 = _mm256_loadu_si256((const __m256i *)y->qs);
+    return simd_hsum_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), y32), _mm256_set1_epi16(1)));
+}
+
+static inline __m256i six_bits(__m256i lo32, int nibble, __m256i hi32, int s)
+{
+    const __m256i low = nibble ? _mm256_srli_epi32(lo32, 4) : _mm256_and_si256(lo32, _mm256_set1_epi32(0xF));
+    const __m256i top = _mm256_and_si256(_mm256_srli_epi32(hi32, 2 * s), _mm256_set1_epi32(3));
+    return _mm256_or_si256(low, _mm256_slli_epi32(top, 4));
+}
+
+static inline __m256i bytes8(const uint8_t *p)
+{
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
+}
+
+static inline __attribute__((always_inline)) void mm_prep_q4_0x16(const void *act, size_t stride, size_t nb,
+                                                                  mm_sums sums, const int T)
+{
+    for (int t = 0; t < T; ++t)
+        for (size_t i = 0; i < nb && i < MM_SUM_CAP; ++i)
+            sums[t][i] = -8 * mm_sum_q8_0(MM_ACT(block_q8_0, act, stride, t, i));
+}
+
+static inline __attribute__((always_inline)) void mm_prep_q4_Kx16(const void *act, size_t stride, size_t nb,
+                                                                  mm_sums sums, const int T)
+{
+    (void)act, (void)stride, (void)nb, (void)sums, (void)T;
+}
+
+/* Group g of Q4_0x16 for T tokens: acc[t][h] holds rows 8h..8h+7 of token t. */
+static inline __attribute__((always_inline)) void mm_group_q4_0x16(const block_q4_0x16 *g, const void *act,
+                                                                   size_t stride, size_t nb, mm_sums sums,
+                                                                   __m256 (*acc)[2], const int T)
+{
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    for (int t = 0; t < T; ++t)
+        acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const block_q4_0x16 *b = &g[i];
+        prefetch_ahead(b, sizeof *b);
+        for (int h = 0; h < 2; ++h) {
+            __m256i sumi[MM_TOKENS_MAX];
+            for (int t = 0; t < T; ++t)
+                sumi[t] = _mm256_set1_epi32(i < MM_SUM_CAP ? sums[t][i]
+                                                           : -8 * mm_sum_q8_0(MM_ACT(block_q8_0, act, stride, t, i)));
+            for (int k = 0; k < 4; ++k) {
+                const __m256i raw = _mm256_loadu_si256((const __m256i *)b->qs[k][8 * h]);
+                const __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                for (int t = 0; t < T; ++t) {
+                    const block_q8_0 *y = MM_ACT(block_q8_0, act, stride, t, i);
+                    sumi[t] = _mm256_add_epi32(sumi[t], simd_dot_u8i8(lo, _mm256_set1_epi32(mm_word(y->qs + 4 * k))));
+                    sumi[t] = _mm256_add_epi32(sumi[t],
+                                               simd_dot_u8i8(hi, _mm256_set1_epi32(mm_word(y->qs + 16 + 4 * k))));
+                }
+            }
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)&b->d[8 * h]));
+            for (int t = 0; t < T; ++t) {
+                const block_q8_0 *y = MM_ACT(block_q8_0, act, stride, t, i);
+                const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(simd_fp16(y->d)));
+                acc[t][h] = _mm256_add_ps(acc[t][h], _mm256_mul_ps(d, _mm256_cvtepi32_ps(sumi[t])));
+            }
+        }
+    }
+}
+
+/* Group g of Q4_Kx16 for T tokens (k_block_term of vec_dot_x16_avx2.c per token). */
+static inline __attribute__((always_inline)) void mm_group_q4_Kx16(const block_q4_Kx16 *g, const void *act,
+                                                                   size_t stride, size_t nb, mm_sums sums,
+                                                                   __m256 (*acc)[2], const int T)
+{
+    (void)sums;
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    for (int t = 0; t < T; ++t)
+        acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const block_q4_Kx16 *b = &g[i];
+        prefetch_ahead(b, sizeof *b);
+        for (int h = 0; h < 2; ++h) {
+            __m256i isum[MM_TOKENS_MAX];
+            for (int t = 0; t < T; ++t)
+                isum[t] = _mm256_setzero_si256();
+            for (int c = 0; c < 4; ++c) {
+                __m256i sa[MM_TOKENS_MAX], sb[MM_TOKENS_MAX];
+                for (int t = 0; t < T; ++t)
+                    sa[t] = sb[t] = _mm256_setzero_si256();
+                for (int k = 0; k < 8; ++k) {
+                    const __m256i raw = _mm256_loadu_si256((const __m256i *)b->qs[c][k][8 * h]);
+                    const __m256i lo = _mm256_and_si256(raw, m4);
+                    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                    for (int t = 0; t < T; ++t) {
+                        const block_q8_K *y = MM_ACT(block_q8_K, act, stride, t, i);
+                        sa[t] = _mm256_add_epi32(sa[t],
+                                                 simd_dot_u8i8(lo, _mm256_set1_epi32(mm_word(y->qs + 64 * c + 4 * k))));
+                        sb[t] = _mm256_add_epi32(
+                            sb[t], simd_dot_u8i8(hi, _mm256_set1_epi32(mm_word(y->qs + 64 * c + 32 + 4 * k))));
+                    }
+                }
+                const __m256i lo32 = bytes8(&b->sc_lo[c][8 * h]), hi32 = bytes8(&b->sc_hi[c / 2][8 * h]);
+                const __m256i sc_a = six_bits(lo32, 0, hi32, (2 * c) % 4), sc_b = six_bits(lo32, 1, hi32, (2 * c + 1) % 4);
+                for (int t = 0; t < T; ++t) {
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(sa[t], sc_a));
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(sb[t], sc_b));
+                }
+            }
+            const __m256 d8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)&b->d[8 * h]));
+            const __m256 dmin8 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)&b->dmin[8 * h]));
+            for (int t = 0; t < T; ++t) {
+                const block_q8_K *y = MM_ACT(block_q8_K, act, stride, t, i);
+                __m256i msum = _mm256_setzero_si256();
+                for (int p = 0; p < 4; ++p) {
+                    const __m256i lo32 = bytes8(&b->mn_lo[p][8 * h]), hi32 = bytes8(&b->mn_hi[p / 2][8 * h]);
+                    const int32_t bs_a = y->bsums[4 * p] + y->bsums[4 * p + 1];
+                    const int32_t bs_b = y->bsums[4 * p + 2] + y->bsums[4 * p + 3];
+                    msum = _mm256_add_epi32(msum, _mm256_mullo_epi32(six_bits(lo32, 0, hi32, (2 * p) % 4),
+                                                                     _mm256_set1_epi32(bs_a)));
+                    msum = _mm256_add_epi32(msum, _mm256_mullo_epi32(six_bits(lo32, 1, hi32, (2 * p + 1) % 4),
+                                                                     _mm256_set1_epi32(bs_b)));
+                }
+                const __m256 dy = _mm256_set1_ps(y->d);
+                const __m256 dall = _mm256_mul_ps(d8, dy), dmin = _mm256_mul_ps(dmin8, dy);
+                acc[t][h] = _mm256_add_ps(acc[t][h], _mm256_sub_ps(_mm256_mul_ps(dall, _mm256_cvtepi32_ps(isum[t])),
+                                                                   _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(msum))));
+            }
+        }
+    }
+}
+
+static inline void mm_store_group(float *out, const __m256 acc[2], size_t g, size_t row_begin, size_t row_end)
+{
+    float v[16];
+    _mm256_storeu_ps(v, acc[0]);
+    _mm256_storeu_ps(v + 8, acc[1]);
+    for (size_t r = 0; r < 16; ++r)
+        if (g * 16 + r >= row_begin && g * 16 + r < row_end)
+            out[g * 16 + r] = v[r];
+}
+
+#define MM_X16_PASS(t, T)                                                                                \
+    mm_prep_##t(act, act_stride, nb, sums, T);                                                           \
+    for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                             \
+        __m256 acc[MM_TOKENS_MAX][2];                                                                    \
+        mm_group_##t(groups + g * nb, act, act_stride, nb, sums, acc, T);                                \
+        for (int j = 0; j < T; ++j)                                                                      \
+            mm_store_group(o + j * out_stride, acc[j], g, row_begin, row_end);                           \
+    }
+
+/* Tokens MM_TOKENS_t at a time over every group of the range (the caller's
+ * row block, in L2), the last pass shorter. */
+#define MM_BLOCK_q4_0x16 LLMBM_QK4_0 /* elements per block of each row */
+#define MM_BLOCK_q4_Kx16 LLMBM_QK_K
+#define LLMBM_X16_MATMUL_ENTRY_POINTS(t, level)                                                          \
+    void LLMBM_KSYM(matmul_rows, t, level)(const llmbm_weight *w, const void *x_act, size_t act_stride,  \
+                                           size_t n_tok, float *out, size_t out_stride, size_t row_begin,\
+                                           size_t row_end)                                               \
+    {                                                                                                    \
+        const size_t nb = w->cols / MM_BLOCK_##t;                                                        \
+        const block_##t *groups = w->data;                                                               \
+        mm_sums sums;                                                                                    \
+        for (size_t tok = 0; tok < n_tok; tok += MM_TOKENS_##t) {                                        \
+            const uint8_t *act = (const uint8_t *)x_act + tok * act_stride;                              \
+            float *o = out + tok * out_stride;                                                           \
+            switch (n_tok - tok < MM_TOKENS_##t ? n_tok - tok : MM_TOKENS_##t) {                         \
+            case 1: MM_X16_PASS(t, 1) break;                                                             \
+            case 2: MM_X16_PASS(t, 2) break;                                                             \
+            case 3: MM_X16_PASS(t, 3) break;                                                             \
+            default: break;                                                                              \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
+LLMBM_X16_MATMUL_ENTRY_POINTS(q4_0x16, avx2)
+LLMBM_X16_MATMUL_ENTRY_POINTS(q4_Kx16, avx2)
