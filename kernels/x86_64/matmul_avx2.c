@@ -1,6 +1,8 @@
 /* The avx2 level's multi-token mat-muls of the interleaved layouts (Q4_0x16,
  * Q4_Kx16): vec_dot_x16_avx2.c's kernels with each weight register loaded
- * and its nibbles split once for T tokens. Per (row, token) the integer sums
+ * and its nibbles split once for T tokens; and of the 32-element block types
+ * (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1): vec_dot_avx2.c's rows_<t> (ROWS_32) with
+ * each row's block unpacked once for T tokens. Per (row, token) the integer sums
  * are exact and the float steps those of the one-token kernel in its order
  * (per block: the half's term, then acc += term), so the results are that
  * level's matvec_rows bit for bit. AVX2 has 16 vector registers, hence
@@ -203,3 +205,147 @@ static inline void mm_store_group(float *out, const __m256 acc[2], size_t g, siz
 
 LLMBM_X16_MATMUL_ENTRY_POINTS(q4_0x16, avx2)
 LLMBM_X16_MATMUL_ENTRY_POINTS(q4_Kx16, avx2)
+
+/* ---- 32-element blocks: rows_<t> of vec_dot_avx2.c for T tokens ---------- */
+
+#define MM_R32_ROWS 4
+#define MM_R32_TOKENS 3 /* tokens per pass: 4 x 3 and 2 x 4 measured best of 2..4 x 2..4 */
+
+/* A row's block as the quants its int_dot_<t> multiplies (Q8_0: as stored, the sign trick per token). */
+static inline __m256i mm_w_q8_0(const block_q8_0 *w)
+{
+    return _mm256_loadu_si256((const __m256i *)w->qs);
+}
+
+static inline __m256i mm_w_q4_0(const block_q4_0 *w)
+{
+    return simd_nibbles_32(w->qs);
+}
+
+static inline __m256i mm_w_q4_1(const block_q4_1 *w)
+{
+    return simd_nibbles_32(w->qs);
+}
+
+static inline __m256i mm_q5_quants(const uint8_t *qs, const uint8_t *qh)
+{
+    return _mm256_or_si256(simd_nibbles_32(qs), _mm256_and_si256(simd_bits_to_bytes_32(qh), _mm256_set1_epi8(0x10)));
+}
+
+static inline __m256i mm_w_q5_0(const block_q5_0 *w)
+{
+    return mm_q5_quants(w->qs, w->qh);
+}
+
+static inline __m256i mm_w_q5_1(const block_q5_1 *w)
+{
+    return mm_q5_quants(w->qs, w->qh);
+}
+
+/* int_dot_<t> from the unpacked quants: offset_dot for a zero point k, else the plain dots. */
+static inline __m256i mm_offset_dot(__m256i q, __m256i qy, __m256i yk)
+{
+    return _mm256_madd_epi16(_mm256_sub_epi16(_mm256_maddubs_epi16(q, qy), yk), _mm256_set1_epi16(1));
+}
+#define MM_DOT_q8_0(q, qy, yk) ((void)(yk), simd_dot_i8(q, qy))
+#define MM_DOT_q4_0(q, qy, yk) mm_offset_dot(q, qy, yk)
+#define MM_DOT_q4_1(q, qy, yk) ((void)(yk), simd_dot_u8i8(q, qy))
+#define MM_DOT_q5_0(q, qy, yk) mm_offset_dot(q, qy, yk)
+#define MM_DOT_q5_1(q, qy, yk) ((void)(yk), simd_dot_u8i8(q, qy))
+
+static inline float mm_min_term(const void *w, const void *y)
+{
+    llmbm_fp16 m, sy;
+    __builtin_memcpy(&m, (const uint8_t *)w + 2, 2);
+    __builtin_memcpy(&sy, (const uint8_t *)y + 2, 2);
+    return simd_fp16(m) * simd_fp16(sy);
+}
+
+#define MM_ROWS_32(t, yblock, k, has_min)                                                                \
+    static inline __attribute__((always_inline)) void mm_rows_##t(const uint8_t *w0, size_t stride,      \
+                                                                  const yblock *const *y, size_t n,      \
+                                                                  float *out, size_t out_stride,         \
+                                                                  const int R, const int T)              \
+    {                                                                                                    \
+        __m256 acc[MM_R32_ROWS][MM_R32_TOKENS];                                                          \
+        float summ[MM_R32_ROWS][MM_R32_TOKENS];                                                          \
+        for (int r = 0; r < R; ++r)                                                                      \
+            for (int j = 0; j < T; ++j) {                                                                \
+                acc[r][j] = _mm256_setzero_ps();                                                         \
+                summ[r][j] = 0.0f;                                                                       \
+            }                                                                                            \
+        for (size_t i = 0; i < n / 32; ++i) {                                                            \
+            __m256i qy[MM_R32_TOKENS], yk[MM_R32_TOKENS];                                                \
+            float dy[MM_R32_TOKENS];                                                                     \
+            for (int j = 0; j < T; ++j) {                                                                \
+                qy[j] = _mm256_loadu_si256((const __m256i *)y[j][i].qs);                                 \
+                yk[j] = _mm256_maddubs_epi16(_mm256_set1_epi8(k), qy[j]);                                \
+                dy[j] = simd_fp16(y[j][i].d);                                                            \
+            }                                                                                            \
+            for (int r = 0; r < R; ++r) {                                                                \
+                const block_##t *w = (const block_##t *)(const void *)(w0 + (size_t)r * stride) + i;     \
+                if (R > 1)                                                                               \
+                    _mm_prefetch((const char *)w + 2 * MM_R32_ROWS * stride, _MM_HINT_T1);               \
+                const __m256i q = mm_w_##t(w);                                                           \
+                const float dw = simd_fp16(w->d);                                                        \
+                for (int j = 0; j < T; ++j) {                                                            \
+                    const __m256 d = _mm256_set1_ps(dw * dy[j]);                                         \
+                    acc[r][j] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(MM_DOT_##t(q, qy[j], yk[j])), acc[r][j]); \
+                    if (has_min)                                                                         \
+                        summ[r][j] += mm_min_term(w, &y[j][i]);                                          \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+        for (int r = 0; r < R; ++r)                                                                      \
+            for (int j = 0; j < T; ++j)                                                                  \
+                out[(size_t)j * out_stride + r] = simd_hsum_ps(acc[r][j]) + summ[r][j];                  \
+    }                                                                                                    \
+    static inline __attribute__((always_inline)) void mm_##t##_tokens(                                   \
+        const llmbm_weight *w, const yblock *const *y, float *out, size_t out_stride, size_t row_begin,   \
+        size_t row_end, const int T)                                                                     \
+    {                                                                                                    \
+        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
+        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
+        size_t r = row_begin;                                                                            \
+        for (; r + MM_R32_ROWS <= row_end; r += MM_R32_ROWS, row += MM_R32_ROWS * stride)                \
+            mm_rows_##t(row, stride, y, w->cols, out + r, out_stride, MM_R32_ROWS, T);                   \
+        for (; r < row_end; ++r, row += stride)                                                          \
+            mm_rows_##t(row, 0, y, w->cols, out + r, out_stride, 1, T);                                  \
+    }
+
+MM_ROWS_32(q8_0, block_q8_0, 0, 0)
+MM_ROWS_32(q4_0, block_q8_0, 8, 0)
+MM_ROWS_32(q4_1, block_q8_1, 0, 1)
+MM_ROWS_32(q5_0, block_q8_0, 16, 0)
+MM_ROWS_32(q5_1, block_q8_1, 0, 1)
+
+#define MM_ABLOCK_q8_0 block_q8_0
+#define MM_ABLOCK_q4_0 block_q8_0
+#define MM_ABLOCK_q4_1 block_q8_1
+#define MM_ABLOCK_q5_0 block_q8_0
+#define MM_ABLOCK_q5_1 block_q8_1
+
+#define LLMBM_ROWS32_MATMUL_ENTRY_POINTS(t, level)                                                       \
+    void LLMBM_KSYM(matmul_rows, t, level)(const llmbm_weight *w, const void *x_act, size_t act_stride,  \
+                                           size_t n_tok, float *out, size_t out_stride, size_t row_begin,\
+                                           size_t row_end)                                               \
+    {                                                                                                    \
+        for (size_t tok = 0; tok < n_tok; tok += MM_R32_TOKENS) {                                        \
+            const MM_ABLOCK_##t *y[MM_R32_TOKENS];                                                       \
+            const size_t T = n_tok - tok < MM_R32_TOKENS ? n_tok - tok : MM_R32_TOKENS;                  \
+            for (size_t j = 0; j < T; ++j)                                                               \
+                y[j] = (const MM_ABLOCK_##t *)(const void *)((const uint8_t *)x_act + (tok + j) * act_stride); \
+            float *o = out + tok * out_stride;                                                           \
+            if (T == MM_R32_TOKENS)                                                                      \
+                mm_##t##_tokens(w, y, o, out_stride, row_begin, row_end, MM_R32_TOKENS);                 \
+            else                                                                                         \
+                for (size_t j = 0; j < T; ++j)                                                           \
+                    mm_##t##_tokens(w, &y[j], o + j * out_stride, out_stride, row_begin, row_end, 1);    \
+        }                                                                                                \
+    }
+
+LLMBM_ROWS32_MATMUL_ENTRY_POINTS(q8_0, avx2)
+LLMBM_ROWS32_MATMUL_ENTRY_POINTS(q4_0, avx2)
+LLMBM_ROWS32_MATMUL_ENTRY_POINTS(q4_1, avx2)
+LLMBM_ROWS32_MATMUL_ENTRY_POINTS(q5_0, avx2)
+LLMBM_ROWS32_MATMUL_ENTRY_POINTS(q5_1, avx2)
