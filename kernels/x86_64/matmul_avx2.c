@@ -426,3 +426,68 @@ void llmbm_matmul_rows_q6_K_avx2(const llmbm_weight *w, const void *x_act, size_
         }
     }
 }
+
+/* ---- F16: dot_f16 of vec_dot_avx2.c for R rows x T tokens -------------------- */
+
+#define MM_F16_ROWS 1   /* R x T rows x tokens per pass, 4 accumulators each: */
+#define MM_F16_TOKENS 3 /* R * T <= 3 of the 16 registers; 1 x 3 measured best */
+
+static inline __attribute__((always_inline)) void mm_rows_f16(const llmbm_fp16 *w, size_t stride,
+                                                              const float *const *x, size_t n, float *out,
+                                                              size_t out_stride, const int R, const int T)
+{
+    __m256 a0[MM_F16_ROWS][MM_F16_TOKENS], a1[MM_F16_ROWS][MM_F16_TOKENS], a2[MM_F16_ROWS][MM_F16_TOKENS],
+        a3[MM_F16_ROWS][MM_F16_TOKENS];
+    for (int r = 0; r < R; ++r)
+        for (int t = 0; t < T; ++t)
+            a0[r][t] = a1[r][t] = a2[r][t] = a3[r][t] = _mm256_setzero_ps();
+#define MM_F16_W(r, i) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + (size_t)(r) * stride + (i))))
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int r = 0; r < R; ++r) {
+            const __m256 w0 = MM_F16_W(r, i), w1 = MM_F16_W(r, i + 8), w2 = MM_F16_W(r, i + 16),
+                         w3 = MM_F16_W(r, i + 24);
+            for (int t = 0; t < T; ++t) {
+                a0[r][t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + i), a0[r][t]);
+                a1[r][t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x[t] + i + 8), a1[r][t]);
+                a2[r][t] = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x[t] + i + 16), a2[r][t]);
+                a3[r][t] = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x[t] + i + 24), a3[r][t]);
+            }
+        }
+    for (; i + 8 <= n; i += 8)
+        for (int r = 0; r < R; ++r) {
+            const __m256 w0 = MM_F16_W(r, i);
+            for (int t = 0; t < T; ++t)
+                a0[r][t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + i), a0[r][t]);
+        }
+#undef MM_F16_W
+    for (int r = 0; r < R; ++r)
+        for (int t = 0; t < T; ++t) {
+            float sum =
+                simd_hsum_ps(_mm256_add_ps(_mm256_add_ps(a0[r][t], a1[r][t]), _mm256_add_ps(a2[r][t], a3[r][t])));
+            for (size_t j = i; j < n; ++j)
+                sum += simd_fp16(w[(size_t)r * stride + j]) * x[t][j];
+            out[(size_t)t * out_stride + r] = sum;
+        }
+}
+
+void llmbm_matmul_rows_f16_avx2(const llmbm_weight *w, const void *x_act, size_t act_stride, size_t n_tok,
+                                float *out, size_t out_stride, size_t row_begin, size_t row_end)
+{
+    const size_t stride = w->cols; /* elements */
+    const llmbm_fp16 *data = w->data;
+    for (size_t tok = 0; tok < n_tok; tok += MM_F16_TOKENS) {
+        const size_t T = n_tok - tok < MM_F16_TOKENS ? n_tok - tok : MM_F16_TOKENS;
+        const float *x[MM_F16_TOKENS];
+        for (size_t j = 0; j < T; ++j)
+            x[j] = (const float *)(const void *)((const uint8_t *)x_act + (tok + j) * act_stride);
+        float *o = out + tok * out_stride;
+        size_t r = row_begin;
+        if (T == MM_F16_TOKENS)
+            for (; r + MM_F16_ROWS <= row_end; r += MM_F16_ROWS)
+                mm_rows_f16(data + r * stride, stride, x, w->cols, o + r, out_stride, MM_F16_ROWS, MM_F16_TOKENS);
+        for (; r < row_end; ++r)
+            for (size_t j = 0; j < T; ++j)
+                mm_rows_f16(data + r * stride, stride, &x[j], w->cols, o + j * out_stride + r, out_stride, 1, 1);
+    }
+}

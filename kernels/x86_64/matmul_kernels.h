@@ -13,4 +13,5 @@ llmbm_matmul_rows_kernel llmbm_matmul_rows_q4_1_avx512, llmbm_matmul_rows_q5_0_a
 llmbm_matmul_rows_kernel llmbm_matmul_rows_q4_1_avx512vnni, llmbm_matmul_rows_q5_0_avx512vnni,
     llmbm_matmul_rows_q5_1_avx512vnni;
 llmbm_matmul_rows_kernel llmbm_matmul_rows_q8_0_avx2, llmbm_matmul_rows_q4_0_avx2, llmbm_matmul_rows_q4_1_avx2,
-    llmbm_matmul_rows_q5_0_avx2, llmbm_matmul_rows_q5_1_avx2, llmbm_matmul_rows_q6_K_avx2;
+    llmbm_matmul_rows_q5_0_avx2, llmbm_matmul_rows_q5_1_avx2, llmbm_matmul_rows_q6_K_avx2,
+    llmbm_matmul_rows_f16_avx2;

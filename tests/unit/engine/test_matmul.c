@@ -15,9 +15,9 @@
 
 enum { COLS = 512, X_PAD = 5, OUT_PAD = 3, AK42_GROUP = 32 };
 
-/* Rows of the float types may have any length: 216 = 3 * 64 + 16 + 8 reaches the 64-, 16-element and masked
- * tail steps of their kernels. */
-enum { ODD_COLS = 216 };
+/* Rows of the float types may have any length: 219 = 3 * 64 + 16 + 11 reaches every step of their kernels
+ * (AVX-512: 64, 16 elements, a masked tail; AVX2: 32, 8, a scalar tail). */
+enum { ODD_COLS = 219 };
 
 /* Rows past 8192 elements: kernels that keep per-block activation sums on the stack cover only that many. */
 enum { LONG_COLS = 8256 };
