@@ -15,7 +15,9 @@
 #include "matmul_kernels.h"
 #include "quant_formats.h"
 
-#define MM_X16_TOKENS 4 /* tokens per pass: their accumulators fill the register file */
+#define MM_X16_TOKENS 4 /* tokens per pass (at most; 5..8 measured no faster for Q4_0x16) */
+#define MM_TOKENS_q4_0x16 4
+#define MM_TOKENS_q4_Kx16 2
 
 /* The activation block i of token t. */
 #define MM_ACT(type, act, stride, t, i) ((const type *)((const uint8_t *)(act) + (t) * (stride)) + (i))
@@ -37,9 +39,31 @@ static inline int32_t mm_word(const int8_t *p)
     return v;
 }
 
+/* -8 * sum(y) of a Q8_0 block depends on the token alone, so a pass computes
+ * it once for every group of its range: sums[t][i] for blocks i < MM_SUM_CAP
+ * (4 KiB of stack: the firmware runs this on APs whose stacks are typically
+ * 32 KiB); blocks beyond (rows past 8192 elements) compute it where they use
+ * it. */
+#define MM_SUM_CAP 256
+typedef int32_t mm_sums[MM_X16_TOKENS][MM_SUM_CAP];
+
+static inline __attribute__((always_inline)) void mm_prep_q4_0x16(const void *act, size_t stride, size_t nb,
+                                                                  mm_sums sums, const int T)
+{
+    for (int t = 0; t < T; ++t)
+        for (size_t i = 0; i < nb && i < MM_SUM_CAP; ++i)
+            sums[t][i] = -8 * mm_sum_q8_0(MM_ACT(block_q8_0, act, stride, t, i));
+}
+
+static inline __attribute__((always_inline)) void mm_prep_q4_Kx16(const void *act, size_t stride, size_t nb,
+                                                                  mm_sums sums, const int T)
+{
+    (void)act, (void)stride, (void)nb, (void)sums, (void)T;
+}
+
 static inline __attribute__((always_inline)) void mm_group_q4_0x16(const block_q4_0x16 *g, const void *act,
-                                                                   size_t stride, size_t nb, __m512 *acc,
-                                                                   const int T)
+                                                                   size_t stride, size_t nb, mm_sums sums,
+                                                                   __m512 *acc, const int T)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF);
     for (int t = 0; t < T; ++t)
@@ -57,7 +81,8 @@ static inline __attribute__((always_inline)) void mm_group_q4_0x16(const block_q
         const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b->d));
         for (int t = 0; t < T; ++t) {
             const block_q8_0 *y = MM_ACT(block_q8_0, act, stride, t, i);
-            __m512i lo_sum = _mm512_set1_epi32(-8 * mm_sum_q8_0(y)), hi_sum = _mm512_setzero_si512();
+            const int32_t nsum = i < MM_SUM_CAP ? sums[t][i] : -8 * mm_sum_q8_0(y);
+            __m512i lo_sum = _mm512_set1_epi32(nsum), hi_sum = _mm512_setzero_si512();
             for (int k = 0; k < 4; ++k) {
                 lo_sum = dot_u8i8(lo_sum, lo[k], _mm512_set1_epi32(mm_word(y->qs + 4 * k)));
                 hi_sum = dot_u8i8(hi_sum, hi[k], _mm512_set1_epi32(mm_word(y->qs + 16 + 4 * k)));
@@ -70,9 +95,10 @@ static inline __attribute__((always_inline)) void mm_group_q4_0x16(const block_q
 }
 
 static inline __attribute__((always_inline)) void mm_group_q4_Kx16(const block_q4_Kx16 *g, const void *act,
-                                                                   size_t stride, size_t nb, __m512 *acc,
-                                                                   const int T)
+                                                                   size_t stride, size_t nb, mm_sums sums,
+                                                                   __m512 *acc, const int T)
 {
+    (void)sums;
     const __m512i m4 = _mm512_set1_epi8(0xF);
     for (int t = 0; t < T; ++t)
         acc[t] = _mm512_setzero_ps();
@@ -107,24 +133,28 @@ static inline __attribute__((always_inline)) void mm_group_q4_Kx16(const block_q
                 isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_add_epi32(sb[t][0], sb[t][1]), sc_b));
             }
         }
-        /* the mins, unpacked once for all the tokens */
-        __m512i mins[8];
+        /* the mins, unpacked once for all the tokens, sub-blocks 2p and 2p + 1 as the int16 halves of lane r,
+         * so that one vpmaddwd per pair adds min_2p * bsum_2p + min_2p+1 * bsum_2p+1 (mins < 64, bsum pairs
+         * within +-4096: exact, and integer sums do not depend on their order) */
+        __m512i mins[4];
         for (int p = 0; p < 4; ++p) {
             const __m512i lo32 = x16_bytes(b->mn_lo[p]), hi32 = x16_bytes(b->mn_hi[p / 2]);
-            mins[2 * p] = x16_six_bits(lo32, 0, hi32, (2 * p) % 4);
-            mins[2 * p + 1] = x16_six_bits(lo32, 1, hi32, (2 * p + 1) % 4);
+            mins[p] = _mm512_or_si512(x16_six_bits(lo32, 0, hi32, (2 * p) % 4),
+                                      _mm512_slli_epi32(x16_six_bits(lo32, 1, hi32, (2 * p + 1) % 4), 16));
         }
         const __m512 d16 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b->d));
         const __m512 dmin16 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b->dmin));
         for (int t = 0; t < T; ++t) {
             const block_q8_K *y = MM_ACT(block_q8_K, act, stride, t, i);
+            /* the 16 bsums summed in pairs: word p = bsum of sub-block p (two groups of 16) */
+            const __m256i bs = _mm256_loadu_si256((const __m256i *)y->bsums);
+            const __m256i pairs = _mm256_madd_epi16(bs, _mm256_set1_epi16(1)); /* int32 x 8 */
+            const __m256i words = _mm256_packs_epi32(pairs, pairs); /* int16, exact: |sum| <= 4096 */
+            int32_t pair[8]; /* pair[p] = [bsum 2p | bsum 2p+1] as int16 halves, p < 4 */
+            _mm256_storeu_si256((__m256i *)pair, _mm256_permute4x64_epi64(words, 0x88));
             __m512i msum = _mm512_setzero_si512();
-            for (int p = 0; p < 4; ++p) {
-                const int32_t bs_a = y->bsums[4 * p] + y->bsums[4 * p + 1];
-                const int32_t bs_b = y->bsums[4 * p + 2] + y->bsums[4 * p + 3];
-                msum = _mm512_add_epi32(msum, _mm512_mullo_epi32(mins[2 * p], _mm512_set1_epi32(bs_a)));
-                msum = _mm512_add_epi32(msum, _mm512_mullo_epi32(mins[2 * p + 1], _mm512_set1_epi32(bs_b)));
-            }
+            for (int p = 0; p < 4; ++p)
+                msum = madd16_acc(msum, mins[p], _mm512_set1_epi32(pair[p]));
             const __m512 dy = _mm512_set1_ps(y->d);
             const __m512 dall = _mm512_mul_ps(d16, dy), dmin = _mm512_mul_ps(dmin16, dy);
             acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(_mm512_mul_ps(dall, _mm512_cvtepi32_ps(isum[t])),
@@ -145,9 +175,10 @@ static inline void mm_store_rows(float *out, size_t g, size_t row_begin, size_t 
  * at a time (their activations stay in L1) over every group of the range
  * (the caller's row block, in L2), then the rest in one shorter pass. */
 #define MM_X16_PASS(t, T)                                                                                \
+    mm_prep_##t(act, act_stride, nb, sums, T);                                                           \
     for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                             \
         __m512 acc[MM_X16_TOKENS];                                                                       \
-        mm_group_##t(groups + g * nb, act, act_stride, nb, acc, T);                                      \
+        mm_group_##t(groups + g * nb, act, act_stride, nb, sums, acc, T);                                \
         for (int j = 0; j < T; ++j)                                                                      \
             mm_store_rows(o + j * out_stride, g, row_begin, row_end, acc[j]);                            \
     }
@@ -158,15 +189,17 @@ static inline void mm_store_rows(float *out, size_t g, size_t row_begin, size_t 
     {                                                                                                    \
         const size_t nb = w->cols / LLMBM_X16_BLOCK_##t;                                                 \
         const block_##t *groups = w->data;                                                               \
+        mm_sums sums;                                                                                    \
         size_t tok = 0;                                                                                  \
-        for (; tok < n_tok; tok += MM_X16_TOKENS) {                                                      \
+        for (; tok < n_tok; tok += MM_TOKENS_##t) {                                                      \
             const uint8_t *act = (const uint8_t *)x_act + tok * act_stride;                              \
             float *o = out + tok * out_stride;                                                           \
-            switch (n_tok - tok < MM_X16_TOKENS ? n_tok - tok : MM_X16_TOKENS) {                         \
+            switch (n_tok - tok < MM_TOKENS_##t ? n_tok - tok : MM_TOKENS_##t) {                         \
             case 1: MM_X16_PASS(t, 1) break;                                                             \
             case 2: MM_X16_PASS(t, 2) break;                                                             \
             case 3: MM_X16_PASS(t, 3) break;                                                             \
-            default: MM_X16_PASS(t, MM_X16_TOKENS) break;                                                \
+            case 4: MM_X16_PASS(t, 4) break;                                                             \
+            default: break;                                                                              \
             }                                                                                            \
         }                                                                                                \
     }

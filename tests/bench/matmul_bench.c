@@ -1,15 +1,15 @@
 /* matmul-bench: what batching buys prompt processing, per weight type, ISA level and thread count.
  *
  * One TinyLlama-1.1B-shaped layer (dim 2048, hidden 5632, 4 of 32 heads' worth of K/V rows: wq, wk, wv, wo,
- * w1, w3, w2 = 44 M weights) in each type, laid out as the loader would at that level (llmbm_matrix_layout),
+ * w1, w3, w2 = 44 M weights; --shape smollm2: SmolLM2-135M's, dim 576, hidden 1536, 3 of 9 heads, 30 layers) in each type, laid out as the loader would at that level (llmbm_matrix_layout),
  * random weights. For each batch size n it times the seven products for n tokens (each the best of --reps):
  *   n = 1 row "matvec": llmbm_matvec once per token, the one-token path prompts take today;
  *   other rows: llmbm_matmul over the n tokens.
- * It prints tokens/s through the layer, GFLOP/s (2 x weights x tokens / s), and "pp est": tokens/s of 22 such
- * layers, the weight products of a TinyLlama prompt alone (attention, norms and the last token's classifier
+ * It prints tokens/s through the layer, GFLOP/s (2 x weights x tokens / s), and "pp est": tokens/s of all the
+ * model's layers (22 for TinyLlama), the weight products of a TinyLlama prompt alone (attention, norms and the last token's classifier
  * are left out, so the real pp is somewhat lower). Noisy on a shared machine: compare rows of one run.
  *
- * Usage: matmul-bench [--types q4_0,...] [--levels avx2,...] [--threads 1,2] [--batches 1,32,128] [--reps N]
+ * Usage: matmul-bench [--shape tinyllama|smollm2] [--types q4_0,...] [--levels avx2,...] [--threads 1,2] [--batches 1,32,128] [--reps N]
  *                     [--block-kib N (llmbm_matmul_set_block_bytes)] */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -24,11 +24,20 @@
 #include "model_layout.h"
 #include "ops.h"
 
-enum { N_MATS = 7, LAYERS = 22, MAX_LIST = 16 };
+enum { N_MATS = 7, MAX_LIST = 16, MAX_DIM = 5632 };
 
-static const uint32_t shape[N_MATS][2] = {/* rows, cols */
-                                          {2048, 2048}, {256, 2048}, {256, 2048}, {2048, 2048},
-                                          {5632, 2048}, {5632, 2048}, {2048, 5632}};
+/* A layer's wq, wk, wv, wo, w1, w3, w2 as {rows, cols}, and the model's layer count. */
+typedef struct layer_shape {
+    const char *name;
+    uint32_t mats[N_MATS][2];
+    int layers;
+} layer_shape;
+
+static const layer_shape shapes[] = {
+    {"tinyllama", {{2048, 2048}, {256, 2048}, {256, 2048}, {2048, 2048}, {5632, 2048}, {5632, 2048}, {2048, 5632}}, 22},
+    {"smollm2", {{576, 576}, {192, 576}, {192, 576}, {576, 576}, {1536, 576}, {1536, 576}, {576, 1536}}, 30},
+};
+static const layer_shape *shape_in_use = &shapes[0];
 
 /* One thread: its CPU time, so the slices other processes take on a shared machine do not count (they hit
  * long runs, i.e. big batches, far more often than short ones, and best-of-N does not remove that). Several
@@ -111,6 +120,15 @@ int main(int argc, char **argv) {
                                                     : NULL;
         if (dst) snprintf(dst, 256, "%s", argv[i + 1]);
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--shape")) {
+            shape_in_use = NULL;
+            for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+                if (!strcmp(argv[i + 1], shapes[k].name)) shape_in_use = &shapes[k];
+            if (!shape_in_use) {
+                fprintf(stderr, "matmul-bench: unknown shape %s (tinyllama, smollm2)\n", argv[i + 1]);
+                return 2;
+            }
+        }
         else if (!strcmp(argv[i], "--block-kib")) llmbm_matmul_set_block_bytes((size_t)atoi(argv[i + 1]) * 1024);
         else {
             fprintf(stderr, "matmul-bench: unknown option %s (see the comment at the top of matmul_bench.c)\n",
@@ -125,10 +143,10 @@ int main(int argc, char **argv) {
     size_t max_n = 1;
     for (int b = 0; b < nb; b++)
         if ((size_t)atoi(batches[b]) > max_n) max_n = (size_t)atoi(batches[b]);
-    float *x = malloc(max_n * 5632 * sizeof(float)), *out = malloc(max_n * 5632 * sizeof(float));
-    for (size_t i = 0; i < max_n * 5632; i++) x[i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
+    float *x = malloc(max_n * MAX_DIM * sizeof(float)), *out = malloc(max_n * MAX_DIM * sizeof(float));
+    for (size_t i = 0; i < max_n * MAX_DIM; i++) x[i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
     double weights = 0;
-    for (int m = 0; m < N_MATS; m++) weights += (double)shape[m][0] * shape[m][1];
+    for (int m = 0; m < N_MATS; m++) weights += (double)shape_in_use->mats[m][0] * shape_in_use->mats[m][1];
     printf("%-6s %-10s %-8s %3s %6s %9s %8s %8s\n", "type", "level", "layout", "thr", "batch", "tok/s", "GFLOP/s",
            "pp est");
     for (int l = 0; l < nl; l++) {
@@ -146,7 +164,7 @@ int main(int argc, char **argv) {
             llmbm_weight w[N_MATS];
             size_t scratch_bytes = 0;
             for (int m = 0; m < N_MATS; m++) {
-                make_weight(&w[m], (llmbm_type)type, shape[m][0], shape[m][1]);
+                make_weight(&w[m], (llmbm_type)type, shape_in_use->mats[m][0], shape_in_use->mats[m][1]);
                 size_t s = llmbm_matmul_scratch_bytes(&w[m], max_n);
                 if (s > scratch_bytes) scratch_bytes = s;
             }
@@ -160,7 +178,7 @@ int main(int argc, char **argv) {
                     double best = layer_seconds(w, n, matvec, x, out, scratch, reps);
                     printf("%-6s %-10s %-8s %3s %6zu%s %9.1f %8.1f %8.1f\n", types[ti], levels[l],
                            llmbm_type_name(w[4].type), threads[th], n, matvec ? "mv" : "  ", n / best,
-                           2.0 * weights * n / best * 1e-9, n / best / LAYERS);
+                           2.0 * weights * n / best * 1e-9, n / best / shape_in_use->layers);
                     fflush(stdout);
                 }
             }

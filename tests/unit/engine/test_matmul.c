@@ -15,6 +15,13 @@
 
 enum { COLS = 512, X_PAD = 5, OUT_PAD = 3, AK42_GROUP = 32 };
 
+/* Rows of the float types may have any length: 219 = 3 * 64 + 16 + 11 reaches every step of their kernels
+ * (AVX-512: 64, 16 elements, a masked tail; AVX2: 32, 8, a scalar tail). */
+enum { ODD_COLS = 219 };
+
+/* Rows past 8192 elements: kernels that keep per-block activation sums on the stack cover only that many. */
+enum { LONG_COLS = 8256 };
+
 static const llmbm_type types[] = {
     LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_0P, LLMBM_Q4_0X16, LLMBM_Q4_1, LLMBM_Q5_0,
     LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K, LLMBM_Q4_K,  LLMBM_Q4_KX16, LLMBM_Q5_K, LLMBM_Q6_K,
@@ -27,18 +34,18 @@ static float frand(void) { return (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
 /* Random rows of `type` as the loader holds them: the file type's bytes, then its in-memory layout. Every fp16,
  * bf16 and f32 field of these blocks starts at an even offset, so clearing bit 6 of each odd byte keeps their
  * exponents below the top (finite scales, no NaN to hide a difference) while quants stay random. */
-static llmbm_weight make_weight(llmbm_type type, uint32_t rows) {
-    llmbm_weight w = {.type = type, .rows = rows, .cols = COLS};
+static llmbm_weight make_weight(llmbm_type type, uint32_t rows, uint32_t cols) {
+    llmbm_weight w = {.type = type, .rows = rows, .cols = cols};
     if (type == LLMBM_AK42_Q8) {
-        int8_t *q = malloc((size_t)rows * COLS);
-        float *s = malloc((size_t)rows * COLS / AK42_GROUP * sizeof(float));
-        for (size_t i = 0; i < (size_t)rows * COLS; i++) q[i] = (int8_t)(rand() % 255 - 127);
-        for (size_t i = 0; i < (size_t)rows * COLS / AK42_GROUP; i++) s[i] = frand() / 127.0f;
+        int8_t *q = malloc((size_t)rows * cols);
+        float *s = malloc((size_t)rows * cols / AK42_GROUP * sizeof(float));
+        for (size_t i = 0; i < (size_t)rows * cols; i++) q[i] = (int8_t)(rand() % 255 - 127);
+        for (size_t i = 0; i < (size_t)rows * cols / AK42_GROUP; i++) s[i] = frand() / 127.0f;
         w.data = q, w.scales = s, w.group_size = AK42_GROUP;
         return w;
     }
     llmbm_type base = llmbm_layout_base(type);
-    size_t bytes = llmbm_row_bytes(base, COLS) * rows;
+    size_t bytes = llmbm_row_bytes(base, cols) * rows;
     uint8_t *data = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
     if (type == LLMBM_F32) {
         for (size_t i = 0; i < bytes / 4; i++) ((float *)data)[i] = frand();
@@ -46,8 +53,8 @@ static llmbm_weight make_weight(llmbm_type type, uint32_t rows) {
         for (size_t i = 0; i < bytes; i++) data[i] = (uint8_t)(rand() & (i & 1 ? 0xBF : 0xFF));
     }
     if (type != base) {
-        void *scratch = malloc(llmbm_relayout_scratch_bytes(type, COLS));
-        llmbm_relayout(data, rows, COLS, type, scratch);
+        void *scratch = malloc(llmbm_relayout_scratch_bytes(type, cols));
+        llmbm_relayout(data, rows, cols, type, scratch);
         free(scratch);
     }
     w.data = data;
@@ -61,7 +68,7 @@ static void free_weight(llmbm_weight *w) {
 
 /* One (type, level, batch) case; returns whether every (row, token) matched. */
 static bool check_batch(const llmbm_weight *w, const char *level, size_t n_tok, const float *x) {
-    size_t x_stride = COLS + X_PAD, out_stride = w->rows + OUT_PAD;
+    size_t x_stride = w->cols + X_PAD, out_stride = w->rows + OUT_PAD;
     float *out = malloc(n_tok * out_stride * sizeof(float));
     float *ref = malloc(w->rows * sizeof(float));
     memset(out, 0xA5, n_tok * out_stride * sizeof(float)); /* the padding must keep these bytes */
@@ -75,8 +82,8 @@ static bool check_batch(const llmbm_weight *w, const char *level, size_t n_tok, 
         CHECK(llmbm_matvec(ref, w, x + t * x_stride, mv_scratch) == 0);
         for (uint32_t r = 0; r < w->rows; r++) {
             if (memcmp(&out[t * out_stride + r], &ref[r], sizeof(float)) == 0) continue;
-            CHECK_MSG(0, "%s %s batch %zu: token %zu row %u: matmul %.9g, matvec %.9g", level,
-                      llmbm_type_name(w->type), n_tok, t, r, out[t * out_stride + r], ref[r]);
+            CHECK_MSG(0, "%s %s cols %u batch %zu: token %zu row %u: matmul %.9g, matvec %.9g", level,
+                      llmbm_type_name(w->type), w->cols, n_tok, t, r, out[t * out_stride + r], ref[r]);
             ok = false;
             break;
         }
@@ -96,8 +103,8 @@ int main(void) {
     static const char *const levels[] = {"scalar", "sse2", "avx2", "avx512", "avx512vnni"};
     srand(13);
     size_t max_tok = batches[sizeof batches / sizeof batches[0] - 1];
-    float *x = malloc(max_tok * (COLS + X_PAD) * sizeof(float));
-    for (size_t i = 0; i < max_tok * (COLS + X_PAD); i++) x[i] = frand();
+    float *x = malloc(max_tok * (LONG_COLS + X_PAD) * sizeof(float));
+    for (size_t i = 0; i < max_tok * (LONG_COLS + X_PAD); i++) x[i] = frand();
     int levels_run = 0;
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         llmbm_err err;
@@ -110,14 +117,22 @@ int main(void) {
             /* interleaved layouts hold whole 16-row groups; the others end in a partial 4-row group */
             uint32_t rows = llmbm_type_traits_of(types[i]) && llmbm_type_traits_of(types[i])->group_rows > 1 ? 80 : 83;
             CHECK_MSG(llmbm_type_supported(types[i]), "%s: %s unsupported", levels[l], llmbm_type_name(types[i]));
-            llmbm_weight w = make_weight(types[i], rows);
-            /* 4 KiB blocks: many blocks per matrix, the last one partial */
-            llmbm_matmul_set_block_bytes(4096);
-            for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++)
-                if (!check_batch(&w, levels[l], batches[b], x)) break;
-            llmbm_matmul_set_block_bytes(0); /* the default: one block per core here */
-            check_batch(&w, levels[l], 7, x);
-            free_weight(&w);
+            bool any_length = types[i] == LLMBM_F32 || types[i] == LLMBM_F16 || types[i] == LLMBM_BF16;
+            for (int odd = 0; odd <= (int)any_length; odd++) {
+                llmbm_weight w = make_weight(types[i], rows, odd ? ODD_COLS : COLS);
+                /* 4 KiB blocks: many blocks per matrix, the last one partial */
+                llmbm_matmul_set_block_bytes(4096);
+                for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++)
+                    if (!check_batch(&w, levels[l], batches[b], x)) break;
+                llmbm_matmul_set_block_bytes(0); /* the default: one block per core here */
+                check_batch(&w, levels[l], 7, x);
+                free_weight(&w);
+            }
+            if (types[i] == LLMBM_Q4_0X16 || types[i] == LLMBM_Q8_0) {
+                llmbm_weight w = make_weight(types[i], 32, LONG_COLS);
+                check_batch(&w, levels[l], 5, x);
+                free_weight(&w);
+            }
         }
     }
     CHECK(levels_run >= 2); /* scalar and sse2 run on every x86-64 */
