@@ -1,14 +1,15 @@
 """Whole-model decode speed of synthetic GGUF models of real shapes, against the memory bandwidth.
 
     python3 -m llmbm_build.bench_decode BUILD_DIR [--png decode.png] [--shapes a,b] [--types a,b]
-        [-n 64] [-T 1] [--repeat 3] [--models-dir DIR]
+        [-n 64] [-p 128] [-T 1] [--repeat 3] [--models-dir DIR] [--history FILE]
     meson test -C BUILD_DIR --benchmark decode   # all shapes and types, --png BUILD_DIR/decode.png
 
 For each shape (TinyLlama-1.1B, Qwen2.5-0.5B) and weight type (Q4_0, Q8_0, Q4_K, Q6_K) it writes
 a random-weight model with ``llmbm_build.gguf_models`` into ``BUILD_DIR/bench-models`` (kept:
 a rerun reuses the file), runs ``BUILD_DIR/llmbm bench MODEL -n N -T T`` (the best of
 ``--repeat`` runs) and prints tokens/s,
-the weight bandwidth that implies (bytes read per token x tokens/s: decoding reads every tensor
+and the prompt-processing speed over ``-p`` tokens (the ``pp`` figure, batched), the weight
+bandwidth decoding implies (bytes read per token x tokens/s: decoding reads every tensor
 once per token, except an untied token embedding, of which it reads one row) and that as a
 percentage of this core's read bandwidth, which ``kernels-bench --types none`` measures in the
 same run. Random weights decode as fast as trained ones: the work per token does not depend on
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import gguf
 
-from llmbm_build import BuildError
+from llmbm_build import BuildError, bench_history
 from llmbm_build.bench_plot import PALETTE, PlotArea, draw_axis_lines, draw_value_grid, nice_step
 from llmbm_build.png_canvas import GLYPH_H, Canvas, Color
 
@@ -67,6 +68,7 @@ class Result:
     file_bytes: int
     bytes_per_token: int
     tokens_per_s: float
+    pp_tokens_per_s: float = 0.0  # prompt processing (batched), when measured
 
     @property
     def weight_gbps(self) -> float:
@@ -126,15 +128,20 @@ def read_bandwidth(kernels_bench: Path) -> float:
     return float(m.group(1))
 
 
-def decode_speed(llmbm: Path, model: Path, n: int, threads: int) -> float:
+def bench_speeds(llmbm: Path, model: Path, n: int, pp: int, threads: int) -> tuple[float, float]:
+    """(decode tokens/s over n tokens, prompt tokens/s over pp tokens; 0 when pp is 0)."""
     out = _run(
-        [str(llmbm), "bench", str(model), "-p", "0", "-n", str(n), "-T", str(threads), "--json"],
+        [str(llmbm), "bench", str(model), "-p", str(pp), "-n", str(n), "-T", str(threads), "--json"],
         f"llmbm bench {model.name}",
     )
-    m = re.search(r'"test": "tg[0-9]+".*"tokens_per_s": ([0-9.]+)', out)
-    if not m:
-        raise BuildError(f"llmbm bench {model.name}: no tg row in {out.strip()!r}")
-    return float(m.group(1))
+    speeds = {}
+    for test in ("tg", "pp"):
+        m = re.search(rf'"test": "{test}[0-9]+".*"tokens_per_s": ([0-9.]+)', out)
+        if m:
+            speeds[test] = float(m.group(1))
+    if "tg" not in speeds or (pp and "pp" not in speeds):
+        raise BuildError(f"llmbm bench {model.name}: no tg/pp rows in {out.strip()!r}")
+    return speeds["tg"], speeds.get("pp", 0.0)
 
 
 def format_table(results: list[Result], bandwidth: float, n: int, threads: int) -> str:
@@ -142,13 +149,13 @@ def format_table(results: list[Result], bandwidth: float, n: int, threads: int) 
         f"whole-model decode: {n} tokens from BOS, {threads} thread(s); "
         f"single-core read bandwidth {bandwidth:.2f} GB/s",
         f"{'model':<16} {'type':<5} {'file MB':>8} {'MB/token':>8} {'tok/s':>7} {'weight GB/s':>11} "
-        f"{'% of bw':>7}",
+        f"{'% of bw':>7} {'pp tok/s':>8}",
     ]
     for r in results:
         lines.append(
             f"{r.shape:<16} {r.type:<5} {r.file_bytes / 1e6:>8.0f} {r.bytes_per_token / 1e6:>8.0f} "
             f"{r.tokens_per_s:>7.2f} "
-            f"{r.weight_gbps:>11.2f} {r.pct_of(bandwidth):>6.1f}%"
+            f"{r.weight_gbps:>11.2f} {r.pct_of(bandwidth):>6.1f}% {r.pp_tokens_per_s:>8.1f}"
         )
     return "\n".join(lines)
 
@@ -193,7 +200,11 @@ def draw_chart(results: list[Result], bandwidth: float, n: int, threads: int) ->
                 continue
             bx, y = x0 + ti * slot, area.y_of(r.pct_of(bandwidth))
             canvas.rect(bx + 3, y, bx + slot - 3, area.bottom, type_color(ti))
-            above = (f"{r.pct_of(bandwidth):.1f}%", f"{r.tokens_per_s:.1f} tok/s")
+            above = (
+                f"{r.pct_of(bandwidth):.1f}%",
+                f"{r.tokens_per_s:.1f} tok/s",
+                f"pp {r.pp_tokens_per_s:.0f}",
+            )
             s = scale if max(canvas.text_width(t, scale) for t in above) <= slot else 1
             for li, text in enumerate(above):
                 ty = y - (len(above) - li) * (GLYPH_H * s + 4) - 2
@@ -246,6 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=64, help="tokens to decode per model (default 64)")
     ap.add_argument("-T", dest="threads", type=int, default=1, help="threads (default 1: per-core figures)")
     ap.add_argument(
+        "-p", dest="pp", type=int, default=128, help="prompt tokens for the pp figure (default 128; 0: none)"
+    )
+    ap.add_argument(
+        "--history",
+        type=Path,
+        help="append this run's figures to this JSON-lines file and flag any more than 10%% below the "
+        "median of its last 5 runs with the same settings (default BUILD_DIR/bench-history.jsonl)",
+    )
+    ap.add_argument(
         "--repeat",
         type=int,
         default=3,
@@ -281,10 +301,20 @@ def main(argv: list[str] | None = None) -> int:
         # (minutes of numpy) never overlaps a timed decode
         for shape, qtype in ((s, t) for s in shapes for t in types):
             path = ensure_model(models_dir, shape, qtype)
-            tps = max(decode_speed(llmbm, path, a.n, a.threads) for _ in range(max(1, a.repeat)))
-            results.append(Result(shape.name, qtype, path.stat().st_size, bytes_per_token(path), tps))
-            print(f"{path.name}: {tps:.2f} tokens/s", file=sys.stderr, flush=True)
+            runs = [bench_speeds(llmbm, path, a.n, a.pp, a.threads) for _ in range(max(1, a.repeat))]
+            tps, pps = max(r[0] for r in runs), max(r[1] for r in runs)
+            results.append(Result(shape.name, qtype, path.stat().st_size, bytes_per_token(path), tps, pps))
+            print(f"{path.name}: {tps:.2f} tokens/s, prompt {pps:.2f} tokens/s", file=sys.stderr, flush=True)
         print(format_table(results, bandwidth, a.n, a.threads))
+        history = a.history or build / "bench-history.jsonl"
+        settings = {"threads": a.threads, "n": a.n, "pp": a.pp}
+        figures = {f"{r.shape} {r.type} tg": r.tokens_per_s for r in results}
+        figures.update({f"{r.shape} {r.type} pp": r.pp_tokens_per_s for r in results if r.pp_tokens_per_s})
+        flagged = bench_history.regressions(bench_history.read(history), settings, figures)
+        bench_history.append(history, settings, figures)
+        for line in flagged:
+            print(f"REGRESSION {line}")
+        print(f"history: {history} ({len(flagged)} figure(s) flagged)")
         if a.png is not None:
             write_png(results, bandwidth, a.n, a.threads, a.png)
             print(f"wrote {a.png}")

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as QT
 
-from llmbm_build import bench_decode, png_canvas
+from llmbm_build import BuildError, bench_decode, bench_history, png_canvas
 from llmbm_build.bench_decode import YARDSTICK, Result, bytes_per_token, format_table, type_color, write_png
 from llmbm_build.gguf_models import write_gguf_model
 from llmbm_build.models import Llama2cConfig
@@ -261,8 +261,7 @@ def script(path: Path, body: str) -> None:
 
 def test_main_prints_the_table_and_writes_the_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     build = tmp_path / "build"
-    script(build / "llmbm", """echo '{"threads": 1, "test": "tg64", "tokens": 64, "tokens_per_s": 20.000}'""")
-    script(build / "kernels" / "x86_64" / "bench" / "kernels-bench", 'echo "# read_bandwidth_gbps,0.001"')
+    fake_bench(build, tg=20.0, pp=150.0)
     models = tmp_path / "models"
     models.mkdir()
     write_small(models / "tinyllama-1.1b-q8_0.gguf", untied=True)  # present, so not generated
@@ -272,7 +271,7 @@ def test_main_prints_the_table_and_writes_the_png(tmp_path: Path, capsys: pytest
     row = table_rows(capsys.readouterr().out.split("wrote")[0])[("tinyllama-1.1b", "q8_0")]
     per_token = Q8_EMBD + F32_Q + F32_NORM + Q8_ROW
     pct = 100 * per_token * 20 / 1e9 / 0.001  # a tiny model on a slow (made-up) core: ~47 %
-    assert row[6] == f"{pct:.1f}%"
+    assert row[6] == f"{pct:.1f}%" and row[7] == "150.0"
     img = Image(out.read_bytes())
     base, (y100, _) = axis_row(img), yardstick_rows(img)
     ((_, x0, x1),) = img.runs(base - 1, {type_color(0)})
@@ -280,12 +279,61 @@ def test_main_prints_the_table_and_writes_the_png(tmp_path: Path, capsys: pytest
     assert abs((base - top) - pct / 100 * (base - y100)) <= 1
 
 
+def fake_bench(build: Path, tg: float, pp: float) -> None:
+    """Stand-ins for llmbm bench (its --json rows) and kernels-bench."""
+    rows = [
+        f'{{"threads": 1, "test": "pp128", "tokens": 128, "tokens_per_s": {pp:.3f}}}',
+        f'{{"threads": 1, "test": "tg64", "tokens": 64, "tokens_per_s": {tg:.3f}}}',
+    ]
+    script(build / "llmbm", "\n".join(f"echo '{r}'" for r in rows))
+    script(build / "kernels" / "x86_64" / "bench" / "kernels-bench", 'echo "# read_bandwidth_gbps,0.001"')
+
+
+def test_main_keeps_a_history_and_flags_a_drop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build, models = tmp_path / "build", tmp_path / "models"
+    models.mkdir()
+    write_small(models / "tinyllama-1.1b-q8_0.gguf", untied=True)
+    argv = [str(build), "--shapes", "tinyllama-1.1b", "--types", "q8_0", "--models-dir", str(models)]
+    for tg, pp in ((20.0, 150.0), (21.0, 140.0), (19.5, 145.0)):
+        fake_bench(build, tg, pp)
+        assert bench_decode.main(argv) == 0
+    assert "REGRESSION" not in capsys.readouterr().out
+    fake_bench(build, tg=19.0, pp=100.0)  # tg within 10 % of the median 20.0, pp 31 % below 145
+    assert bench_decode.main(argv) == 0
+    out = capsys.readouterr().out
+    flagged = [line for line in out.splitlines() if line.startswith("REGRESSION")]
+    assert flagged == [
+        "REGRESSION tinyllama-1.1b q8_0 pp: 100.00 is 31% below the median 145.00 of its last 3 run(s)"
+    ]
+    assert len((build / "bench-history.jsonl").read_text().splitlines()) == 4
+    # another thread count is another series: nothing to compare with
+    assert bench_decode.main([*argv, "-T", "2"]) == 0
+    assert "REGRESSION" not in capsys.readouterr().out
+
+
+def test_history_refuses_a_broken_line(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text('{"figures": {"a": 1}}\nnot json\n')
+    with pytest.raises(BuildError, match=r"h.jsonl:2: not a JSON line"):
+        bench_history.read(path)
+
+
 def test_main_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         bench_decode.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for option in ("build_dir", "--shapes", "--types", "-n", "-T", "--models-dir", "--png"):
+    for option in (
+        "build_dir",
+        "--shapes",
+        "--types",
+        "-n",
+        "-p",
+        "-T",
+        "--models-dir",
+        "--png",
+        "--history",
+    ):
         assert option in text, option
     assert "decode.png" in text
 
