@@ -25,8 +25,10 @@ from llmbm_build.models import (
 
 # Shapes for stories260K's 512-token vocabulary: f32 as small as a model gets, and the
 # smallest rows the 32-element quant blocks allow.
-TINY_F32 = Llama2cConfig(dim=8, hidden_dim=16, n_layers=1, n_heads=2, n_kv_heads=1, vocab_size=512, seq_len=16)
-TINY_Q = Llama2cConfig(dim=32, hidden_dim=64, n_layers=1, n_heads=2, n_kv_heads=1, vocab_size=512, seq_len=16)
+ONE_LAYER = {"n_layers": 1, "n_heads": 2, "n_kv_heads": 1, "seq_len": 16}
+TINY_F32 = Llama2cConfig(dim=8, hidden_dim=16, vocab_size=512, **ONE_LAYER)
+TINY_Q = Llama2cConfig(dim=32, hidden_dim=64, vocab_size=512, **ONE_LAYER)
+QWEN_JINJA = "Qwen-Qwen2.5-7B-Instruct.jinja"
 
 
 def _testdata() -> Path:
@@ -86,9 +88,13 @@ def gguf_tokenizer_seeds(corpus: Path, files: Path) -> None:
 def _tiny_ggufs(out: Path) -> list[Path]:
     """A few one-layer GGUF models with stories260K's 512-token vocabulary and a chat template."""
     vocab = _testdata() / "stories260K-f32.gguf"
-    jinja = (_testdata() / "chat-templates" / "Qwen-Qwen2.5-7B-Instruct.jinja").read_text()
+    jinja = (_testdata() / "chat-templates" / QWEN_JINJA).read_text()
     made = []
-    shapes = (("tiny-f32", "llama", QT.F32, TINY_F32), ("tiny-q8", "qwen2", QT.Q8_0, TINY_Q), ("tiny-q4", "llama", QT.Q4_0, TINY_Q))
+    shapes = (
+        ("tiny-f32", "llama", QT.F32, TINY_F32),
+        ("tiny-q8", "qwen2", QT.Q8_0, TINY_Q),
+        ("tiny-q4", "llama", QT.Q4_0, TINY_Q),
+    )
     for name, arch, qtype, config in shapes:
         path = out / f"{name}.gguf"
         write_gguf_model(path, config, arch=arch, qtype=qtype, tokenizer_from=vocab, chat_template=jinja)
@@ -103,7 +109,7 @@ def gguf_model_seeds(corpus: Path, files: Path) -> None:
 
 
 def llama2c_seeds(corpus: Path, files: Path) -> None:
-    config = Llama2cConfig(dim=8, hidden_dim=16, n_layers=2, n_heads=2, n_kv_heads=1, vocab_size=40, seq_len=8)
+    config = Llama2cConfig(dim=8, hidden_dim=16, vocab_size=40, **{**ONE_LAYER, "n_layers": 2, "seq_len": 8})
     tok = tokenizer_bytes(synthetic_tokenizer(40, seed=1))
     for fmt in ("legacy", "v1", "v2"):
         model = checkpoint_bytes(config, random_weights(config, seed=2), fmt, group_size=4)
@@ -116,7 +122,8 @@ def cfg_seeds(corpus: Path, files: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "firmware" / "repl" / "repl.cfg.example"
     (corpus / "example.cfg").write_bytes(example.read_bytes())
     (corpus / "odd.cfg").write_bytes(
-        b'\xef\xbb\xbfmodel = models\\x.gguf\r\ntemp=0.5\n;c\nsystem="  hi  "\ntop_p=2\nnokey\n=v\nctx=99999999999999999999\n'
+        b'\xef\xbb\xbfmodel = models\\x.gguf\r\ntemp=0.5\n;c\nsystem="  hi  "\ntop_p=2\nnokey\n=v\n'
+        b"ctx=99999999999999999999\n"
         b"isa=avx2\ncores=3\nfont_scale=auto\nseed=-1\nmin_p=1e-3\nautorun=a.txt\nmax_tokens=0x10\n"
     )
 
@@ -128,7 +135,8 @@ def template_seeds(corpus: Path, files: Path) -> None:
         except Exception:  # a template that needs more than a plain conversation: no seed
             continue
         (corpus / f"{jinja.stem}.tpl").write_text(text)
-    (corpus / "escapes.tpl").write_bytes(b"version=1\nsystem=yes\nuser_prefix=\\x3c|u|\\x3e\\n\nstop=\\t\\\\\nbos=1\n")
+    escapes = b"version=1\nsystem=yes\nuser_prefix=\\x3c|u|\\x3e\\n\nstop=\\t\\\\\nbos=1\n"
+    (corpus / "escapes.tpl").write_bytes(escapes)
 
 
 def line_edit_seeds(corpus: Path, files: Path) -> None:
@@ -157,10 +165,10 @@ REPL_LINES = [
 
 
 def repl_seeds(corpus: Path, files: Path) -> None:
+    derived = derive(Renderer((_testdata() / "chat-templates" / QWEN_JINJA).read_text()))
     for path in _tiny_ggufs(files):
-        jinja_tpl = derive(Renderer((_testdata() / "chat-templates" / "Qwen-Qwen2.5-7B-Instruct.jinja").read_text()))
-        path.with_suffix(".tpl").write_text(tpl_text(jinja_tpl, path.name))
-    config = Llama2cConfig(dim=8, hidden_dim=16, n_layers=1, n_heads=2, n_kv_heads=1, vocab_size=40, seq_len=16)
+        path.with_suffix(".tpl").write_text(tpl_text(derived, path.name))
+    config = Llama2cConfig(dim=8, hidden_dim=16, vocab_size=40, **ONE_LAYER)
     (files / "tiny.bin").write_bytes(checkpoint_bytes(config, random_weights(config, seed=3), "v1"))
     (files / "tokenizer.bin").write_bytes(tokenizer_bytes(synthetic_tokenizer(40, seed=1)))
     (files / "run.txt").write_text("/ctx\nhello\n# comment\n/cfg\n")

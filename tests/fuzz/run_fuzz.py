@@ -70,7 +70,9 @@ def stats(output: str) -> dict[str, float]:
     return found
 
 
-def keep_minimized(exe: Path, work: Path, corpora: list[Path], max_len: int, seeds: set[str], target: str) -> int:
+def keep_minimized(
+    exe: Path, work: Path, corpora: list[Path], max_len: int, seeds: set[str], target: str
+) -> int:
     """Merges every corpus into a minimized one, then replaces the repository's corpus with its
     small files that are not seeds (regression-* files always stay). Returns the files kept."""
     merged = work / "merged"
