@@ -63,12 +63,19 @@ static uint32_t encode(const llmbm_tokenizer *tok, const char *text, int32_t *ou
     int32_t *buf = plat_alloc(llmbm_encode_capacity(len) * sizeof *buf);
     uint32_t n = 0;
     if (!chunk || !buf) {
+        txt_printf("out of memory encoding the message\n");
         n = UINT32_MAX;
         goto done;
     }
     if (tok->kind != LLMBM_TOK_LLAMA2C) {
         /* GGUF encoding parses special-token text itself. */
         size_t got = llmbm_encode(tok, text, false, false, buf);
+        if (!got && len) {
+            /* the GGUF encoder's out-of-memory result (tokenizer_gguf.c) */
+            txt_printf("out of memory encoding the message\n");
+            n = UINT32_MAX;
+            goto done;
+        }
         if (got > room) {
             n = UINT32_MAX;
             goto done;
@@ -462,6 +469,8 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     uint32_t n_seg = 0;
     if (t->eos_bos_between_turns && !first && seg && lm->tok.bos_id >= 0)
         seg[n_seg++] = lm->tok.bos_id;
+    if (!text || !seg)
+        txt_printf("out of memory for the message\n");
     uint32_t got = text && seg ? encode(&lm->tok, text, seg + n_seg, room - n_seg) : UINT32_MAX;
     plat_free(text);
     if (got == UINT32_MAX || n_seg + got + 1 > room) {
