@@ -37,8 +37,37 @@ ARTIFACT = re.compile(r"^(crash|leak|timeout|oom|slow-unit)-")
 def build(
     clang: str, harness: Path, sources: list[Path], includes: list[Path], libs: list[Path], out: Path
 ) -> None:
-    cmd = [clang, "-std=gnu11", "-g", "-O1", SANITIZE, "-fno-sanitize-recover=undefined", "-ffp-contract=off"]
-    cmd += [f"-I{d}" for d in includes] + [str(harness)] + [str(s) for s in sources] + ["-o", str(out)]
+    flags = ["-std=gnu11", "-g", "-O1", "-fno-sanitize-recover=undefined", "-ffp-contract=off"]
+    flags += [f"-I{d}" for d in includes]
+    # The engine's objects are shared by every harness: compiled once per source, flags and
+    # contents (the cache sits beside the harnesses' build directories).
+    cache = out.parent.parent / "objects"
+    cache.mkdir(exist_ok=True)
+    headers = hashlib.sha1()
+    for d in includes:
+        for h in sorted(d.glob("*.h")):
+            headers.update(h.read_bytes())
+    objects = []
+    for src in sources:
+        key = hashlib.sha1(
+            "\0".join([clang, *flags, str(src), headers.hexdigest()]).encode() + src.read_bytes()
+        ).hexdigest()[:16]
+        obj = cache / f"{src.stem}-{key}.o"
+        if not obj.exists():
+            tmp = obj.with_suffix(".tmp")
+            cmd = [
+                clang,
+                *flags,
+                "-fsanitize=fuzzer-no-link,address,undefined",
+                "-c",
+                str(src),
+                "-o",
+                str(tmp),
+            ]
+            subprocess.run(cmd, check=True)
+            tmp.rename(obj)
+        objects.append(obj)
+    cmd = [clang, *flags, SANITIZE, str(harness), *map(str, objects), "-o", str(out)]
     # Prebuilt (gcc, uninstrumented) libraries: the SIMD kernels need per-level -m flags
     # that one clang command line cannot give; the engine code around them is still fuzzed.
     for lib in libs:
