@@ -100,7 +100,13 @@ def stats(output: str) -> dict[str, float]:
 
 
 def keep_minimized(
-    exe: Path, work: Path, corpora: list[Path], max_len: int, seeds: set[str], target: str
+    exe: Path,
+    work: Path,
+    corpora: list[Path],
+    max_len: int,
+    seeds: set[str],
+    target: str,
+    env: dict[str, str],
 ) -> int:
     """Merges every corpus into a minimized one, then replaces the repository's corpus with its
     small files that are not seeds (regression-* files always stay). Returns the files kept."""
@@ -111,6 +117,7 @@ def keep_minimized(
         [str(exe), "-merge=1", f"-max_len={max_len}", str(merged), *map(str, corpora)],
         check=True,
         capture_output=True,
+        env=env,
     )
     repo = REPO_CORPUS / target
     repo.mkdir(parents=True, exist_ok=True)
@@ -191,7 +198,7 @@ def main() -> int:
     (work / "campaign.log").write_text(run.stdout + run.stderr)
     figures = stats(run.stderr)
     crashes = sorted(p.name for p in work.iterdir() if ARTIFACT.match(p.name))
-    kept = keep_minimized(exe, work, [found, *corpora], max_len, seeds, args.target)
+    kept = keep_minimized(exe, work, [found, *corpora], max_len, seeds, args.target, env)
     result = {
         "harness": args.target,
         "seconds": round(seconds, 1),
