@@ -9,6 +9,7 @@
 #include "platform.h"
 #include "templates.h"
 
+/* strlen walks each string to its NUL: ASan then proves it ends inside the block. */
 static size_t touch(const char *s) {
     return s ? strlen(s) : 0;
 }
@@ -20,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n = touch(t->name) + touch(t->sys_pre) + touch(t->sys_post) + touch(t->user_pre) +
                touch(t->user_post) + touch(t->turn_end) + touch(t->no_sys);
     for (int i = 0; i < 3; i++) n += touch(t->stops[i]);
-    /* A template whose user turn has no text around it cannot tell turns apart. */
-    (void)n;
+    static volatile size_t sink;
+    sink = n;
     plat_free(t);
     return 0;
 }
