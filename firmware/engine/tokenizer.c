@@ -174,6 +174,10 @@ static int32_t byte_token(const llmbm_tokenizer *t, unsigned char b) {
     return id < t->vocab_size ? (int32_t)id : 0;
 }
 
+bool llmbm_tokenizer_adds_bos(const llmbm_tokenizer *t) {
+    return t->kind == LLMBM_TOK_LLAMA2C || llmbm_gguf_adds_bos(t);
+}
+
 size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens) {
     if (t->kind != LLMBM_TOK_LLAMA2C) return llmbm_gguf_encode(t, text, bos, eos, tokens);
     size_t n = 0;

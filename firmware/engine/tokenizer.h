@@ -65,6 +65,9 @@ size_t llmbm_encode_capacity(size_t text_len);
  * add_bos_token says so (an empty result still gets BOS so that generation
  * has a first token); `eos` appends EOS. */
 size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens);
+/* Whether llmbm_encode(..., bos=true) starts a text with BOS: always for
+ * tokenizer.bin, as add_bos_token says for GGUF. */
+bool llmbm_tokenizer_adds_bos(const llmbm_tokenizer *t);
 
 /* The text of `token` following `prev_token` (run.c decode()): a leading
  * space is dropped after BOS, and "<0xNN>" pieces become that raw byte.

@@ -70,6 +70,11 @@ int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t exp
     return 0;
 }
 
+bool llmbm_gguf_adds_bos(const llmbm_tokenizer *t) {
+    const gguf_vocab *v = &t->gguf->vocab;
+    return v->add_bos && v->bos >= 0;
+}
+
 size_t llmbm_gguf_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens) {
     const gguf_vocab *v = &t->gguf->vocab;
     size_t len = eng_strlen(text), n = 0, got = 0;

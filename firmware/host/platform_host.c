@@ -30,6 +30,47 @@ typedef struct {
     size_t size;   /* as asked, rounded: for host_allocated_bytes */
 } block_header;
 
+/* Fault injection, for tests of what an allocation failure or a read error
+ * does (llmbm_build.fault_injection drives them):
+ *   LLMBM_FAIL_ALLOC=N   the N-th plat_alloc call (1-based) returns NULL
+ *   LLMBM_FAIL_READ=N    the N-th plat_read call returns false
+ *   LLMBM_FAULT_COUNT=1  at exit, stderr gets "llmbm faults: A allocations,
+ *                        R reads" (the counts a run reached, for choosing N)
+ * With any of them set, every block comes from malloc (no mmap for large
+ * ones) so that LeakSanitizer, in an ASan build, sees every block. */
+typedef struct {
+    bool on;
+    unsigned long long fail_alloc, fail_read;
+    unsigned long long allocs, reads;
+} fault_state;
+
+static fault_state faults;
+
+static void report_faults(void) {
+    fprintf(stderr, "llmbm faults: %llu allocations, %llu reads\n", __atomic_load_n(&faults.allocs, __ATOMIC_RELAXED),
+            __atomic_load_n(&faults.reads, __ATOMIC_RELAXED));
+}
+
+static unsigned long long env_count(const char *name) {
+    const char *v = getenv(name);
+    return v && *v ? strtoull(v, NULL, 10) : 0;
+}
+
+/* Read once, before the first allocation or read (constructor: before main). */
+__attribute__((constructor)) static void faults_init(void) {
+    faults.fail_alloc = env_count("LLMBM_FAIL_ALLOC");
+    faults.fail_read = env_count("LLMBM_FAIL_READ");
+    bool count = env_count("LLMBM_FAULT_COUNT") != 0;
+    faults.on = faults.fail_alloc || faults.fail_read || count;
+    if (count) atexit(report_faults);
+}
+
+/* True when this call is the one to fail. */
+static bool fault_now(unsigned long long *counter, unsigned long long fail_at) {
+    unsigned long long n = __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+    return n == fail_at;
+}
+
 /* Bytes in live plat_alloc blocks: `llmbm repl --memory` budgets against
  * it, and it is exact, so a leak shows as a changed number. */
 static size_t live_bytes;
@@ -56,9 +97,10 @@ static void *alloc_large(size_t rounded) {
 }
 
 void *plat_alloc(size_t size) {
+    if (faults.on && fault_now(&faults.allocs, faults.fail_alloc)) return NULL;
     size_t rounded = (size + 63) / 64 * 64;
     if (rounded < size || rounded > SIZE_MAX - HEADER) return NULL;
-    if (rounded >= LARGE_BLOCK) return alloc_large(rounded);
+    if (rounded >= LARGE_BLOCK && !faults.on) return alloc_large(rounded);
     uint8_t *base = aligned_alloc(64, HEADER + (rounded ? rounded : 64));
     if (!base) return NULL;
     memset(base + HEADER, 0, rounded);
@@ -106,6 +148,7 @@ plat_file *plat_open(const char *path, uint64_t *size_out) {
 }
 
 bool plat_read(plat_file *file, uint64_t offset, void *buf, size_t len) {
+    if (faults.on && fault_now(&faults.reads, faults.fail_read)) return false;
     char *p = buf;
     while (len > 0) {
         ssize_t n = pread(file->fd, p, len, (off_t)offset);

@@ -67,12 +67,19 @@ static uint32_t encode(const llmbm_tokenizer *tok, const char *text, int32_t *ou
     int32_t *buf = plat_alloc(llmbm_encode_capacity(len) * sizeof *buf);
     uint32_t n = 0;
     if (!chunk || !buf) {
+        txt_printf("out of memory encoding the message\n");
         n = UINT32_MAX;
         goto done;
     }
     if (tok->kind != LLMBM_TOK_LLAMA2C) {
         /* GGUF encoding parses special-token text itself. */
         size_t got = llmbm_encode(tok, text, false, false, buf);
+        if (!got && len) {
+            /* the GGUF encoder's out-of-memory result (tokenizer_gguf.c) */
+            txt_printf("out of memory encoding the message\n");
+            n = UINT32_MAX;
+            goto done;
+        }
         if (got > room) {
             n = UINT32_MAX;
             goto done;
@@ -414,17 +421,13 @@ static void raw_line(repl_state *st, loaded_model *lm, chat *c, const char *line
 static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const chat_template *t)
 {
     chat_reset(c);
-    /* BOS when the tokenizer adds one (GGUF: add_bos_token; probed on
-     * text, since llmbm_encode gives "" a BOS regardless, for generation's
-     * sake) or the template writes it (Gemma, SmolLM2); Qwen's does
-     * neither (its bos is <|endoftext|>). */
+    /* BOS when the tokenizer adds one (GGUF: add_bos_token) or the
+     * template writes it (Gemma, SmolLM2); Qwen's does neither (its bos is
+     * <|endoftext|>). */
     llmbm_session *S = c->sess;
     llmbm_err err;
-    int32_t with[16], without[16]; /* llmbm_encode_capacity(1) is 14 */
-    size_t n_with = llmbm_encode(&lm->tok, "a", true, false, with);
-    size_t n_without = llmbm_encode(&lm->tok, "a", false, false, without);
-    if (n_with > n_without)
-        push_token(c, with[0]);
+    if (llmbm_tokenizer_adds_bos(&lm->tok))
+        push_token(c, lm->tok.kind == LLMBM_TOK_LLAMA2C ? LLMBM_TOKEN_BOS : lm->tok.bos_id);
     else if (t->writes_bos && lm->tok.bos_id >= 0)
         push_token(c, lm->tok.bos_id);
     const char *system = cfg_get(&st->cfg, CFG_SYSTEM);
@@ -504,6 +507,8 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     uint32_t n_seg = 0;
     if (t->eos_bos_between_turns && !first && seg && lm->tok.bos_id >= 0)
         seg[n_seg++] = lm->tok.bos_id;
+    if (!text || !seg)
+        txt_printf("out of memory for the message\n");
     uint32_t got = text && seg ? encode(&lm->tok, text, seg + n_seg, room - n_seg) : UINT32_MAX;
     plat_free(text);
     if (got == UINT32_MAX || n_seg + got + 1 > room) {

@@ -69,15 +69,24 @@ static void load(repl_state *st, const char *path)
         txt_printf("Not loaded; no model is loaded now.\n");
         return;
     }
+    /* The new conversation's buffers before the old model goes: when they
+     * cannot be had, the old model and its conversation stay as they were. */
+    chat fresh;
+    if (!chat_init(&fresh, next)) {
+        loader_unload(next);
+        plat_free(next);
+        if (current)
+            txt_printf("Not loaded; %s stays loaded.\n", current->model.path);
+        else
+            txt_printf("Not loaded; no model is loaded now.\n");
+        st->model_loaded = current != 0;
+        return;
+    }
     if (current)
         drop_current();
     current = next;
+    conversation = fresh;
     st->model_loaded = true;
-    if (!chat_init(&conversation, current)) {
-        drop_current();
-        st->model_loaded = false;
-        return;
-    }
     describe_template(st);
 }
 

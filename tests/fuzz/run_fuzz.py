@@ -1,5 +1,11 @@
-"""Builds one libFuzzer harness with clang (ASan + UBSan), writes a seed corpus of synthetic
-files next to it, and fuzzes briefly. Run by `meson test --suite fuzz`.
+"""Builds one libFuzzer harness with clang (ASan + UBSan), writes its seed corpus (fuzz_seeds.py)
+beside the repository's corpus (tests/fuzz/corpus/HARNESS/), and fuzzes.
+
+`meson test --suite fuzz` runs each harness briefly with a fixed seed: every file of the
+repository's corpus (regression inputs of crashes found and fixed included) is replayed first.
+`--campaign-seconds S` (what scripts/fuzz runs) fuzzes for S seconds, then merges what it found
+into a minimized corpus and writes back to the repository the small files that add coverage;
+the figures (executions, coverage, crashes) go to --result as JSON.
 
 The meson project compiler is gcc, which has no libFuzzer, so this script calls clang itself.
 A missing clang is a failure, not a skip: the suite would otherwise pass without fuzzing.
@@ -8,93 +14,127 @@ A missing clang is a failure, not a skip: the suite would otherwise pass without
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
+import re
 import shutil
-import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from llmbm_build.models import (
-    Llama2cConfig,
-    checkpoint_bytes,
-    random_weights,
-    synthetic_tokenizer,
-    tokenizer_bytes,
-)
+from fuzz_seeds import SEEDERS
 
 SANITIZE = "-fsanitize=fuzzer,address,undefined"
+REPO_CORPUS = Path(__file__).resolve().parent / "corpus"
+# What the repository keeps per harness: files that add coverage, smallest first, within these.
+KEEP_FILE_BYTES = 4096
+KEEP_TOTAL_BYTES = 24 * 1024
+ARTIFACT = re.compile(r"^(crash|leak|timeout|oom|slow-unit)-")
 
 
 def build(
     clang: str, harness: Path, sources: list[Path], includes: list[Path], libs: list[Path], out: Path
 ) -> None:
-    cmd = [clang, "-std=gnu11", "-g", "-O1", SANITIZE, "-fno-sanitize-recover=undefined", "-ffp-contract=off"]
-    cmd += [f"-I{d}" for d in includes] + [str(harness)] + [str(s) for s in sources] + ["-o", str(out)]
+    flags = ["-std=gnu11", "-g", "-O1", "-fno-sanitize-recover=undefined", "-ffp-contract=off"]
+    flags += [f"-I{d}" for d in includes]
+    # The engine's objects are shared by every harness: compiled once per source, flags and
+    # contents (the cache sits beside the harnesses' build directories).
+    cache = out.parent.parent / "objects"
+    cache.mkdir(exist_ok=True)
+    headers = hashlib.sha1()
+    for d in includes:
+        for h in sorted(d.glob("*.h")):
+            headers.update(h.read_bytes())
+    objects = []
+    for src in sources:
+        key = hashlib.sha1(
+            "\0".join([clang, *flags, str(src), headers.hexdigest()]).encode() + src.read_bytes()
+        ).hexdigest()[:16]
+        obj = cache / f"{src.stem}-{key}.o"
+        if not obj.exists():
+            tmp = obj.with_suffix(".tmp")
+            cmd = [
+                clang,
+                *flags,
+                "-fsanitize=fuzzer-no-link,address,undefined",
+                "-c",
+                str(src),
+                "-o",
+                str(tmp),
+            ]
+            subprocess.run(cmd, check=True)
+            tmp.rename(obj)
+        objects.append(obj)
+    cmd = [clang, *flags, SANITIZE, str(harness), *map(str, objects), "-o", str(out)]
     # Prebuilt (gcc, uninstrumented) libraries: the SIMD kernels need per-level -m flags
     # that one clang command line cannot give; the engine code around them is still fuzzed.
     for lib in libs:
         cmd += [str(lib), f"-Wl,-rpath,{lib.parent}"]
+    cmd += ["-lpthread", "-lm"]
     subprocess.run(cmd, check=True)
 
 
-def checkpoint_seeds(corpus: Path) -> None:
-    configs = [
-        Llama2cConfig(dim=8, hidden_dim=16, n_layers=1, n_heads=2, n_kv_heads=1, vocab_size=8, seq_len=4),
-        Llama2cConfig(
-            dim=8,
-            hidden_dim=8,
-            n_layers=2,
-            n_heads=2,
-            n_kv_heads=2,
-            vocab_size=5,
-            seq_len=3,
-            shared_classifier=False,
-        ),
+def fuzzer_args(work: Path, max_len: int) -> list[str]:
+    return [
+        f"-max_len={max_len}",
+        # libFuzzer's default exit code for a crash is 77, which meson reads as "skipped".
+        "-error_exitcode=1",
+        "-timeout_exitcode=1",
+        "-timeout=10",
+        "-rss_limit_mb=2048",
+        f"-artifact_prefix={work}/",
     ]
-    for i, config in enumerate(configs):
-        weights = random_weights(config, seed=i)
-        for fmt in ("legacy", "v1", "v2"):
-            data = checkpoint_bytes(config, weights, fmt, group_size=4)
-            (corpus / f"{fmt}-{i}.bin").write_bytes(data)
-            (corpus / f"{fmt}-{i}-cut.bin").write_bytes(data[: len(data) // 2])
 
 
-def tokenizer_seeds(corpus: Path) -> None:
-    for vocab in (3, 40, 300):
-        tok = tokenizer_bytes(synthetic_tokenizer(vocab, seed=vocab))
-        for text in (b"", b"hello world", "h\xe9llo \U0001f999".encode(), b"\xff\x80 a"):
-            (corpus / f"v{vocab}-{len(text)}.bin").write_bytes(bytes([len(text)]) + text + tok)
-    (corpus / "neg-len.bin").write_bytes(b"\x00" + struct.pack("<ifi", 4, 0.0, -1))
+def stats(output: str) -> dict[str, float]:
+    """libFuzzer's -print_final_stats lines and its last coverage line."""
+    found: dict[str, float] = {}
+    for key, value in re.findall(r"^stat::(\w+):\s+(\d+)", output, re.M):
+        found[key] = float(value)
+    cov = re.findall(r"^#\d+\s+\w+\s+cov: (\d+) ft: (\d+)", output, re.M)
+    if cov:
+        found["cov"], found["ft"] = float(cov[-1][0]), float(cov[-1][1])
+    return found
 
 
-def gguf_seeds(corpus: Path) -> None:
-    # gguf_bytes (tests/python) writes hand-made GGUF files of every value type.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
-    import gguf_bytes
-
-    data = gguf_bytes.valid_file()
-    (corpus / "valid.gguf").write_bytes(data)
-    for cut in (8, 24, len(data) // 2, len(data) - 1):
-        (corpus / f"valid-cut{cut}.gguf").write_bytes(data[:cut])
-
-
-def gguf_tokenizer_seeds(corpus: Path) -> None:
-    # llama.cpp's tokenizer test inputs, each behind a mode byte (vocab,
-    # pre-tokenizer and flags; see fuzz_gguf_tokenizer.c).
-    testdata = Path(os.environ.get("LLMBM_TESTDATA") or os.environ["LLMBM_TESTDATA_DEFAULT"])
-    text = (testdata / "ggml-vocab-gpt-2.gguf.inp").read_text(encoding="utf-8")
-    for i, sample in enumerate(text.split("\n__ggml_vocab_test__\n")):
-        for mode in (0, 1, 3, 5, 7, 24, 25, 33, 35, 65, 97, 225):
-            (corpus / f"inp{i}-m{mode}.txt").write_bytes(bytes([mode]) + sample.encode())
-
-
-SEEDERS = {
-    "checkpoint": (checkpoint_seeds, 4096),
-    "tokenizer": (tokenizer_seeds, 4096),
-    "gguf": (gguf_seeds, 65536),
-    "gguf_tokenizer": (gguf_tokenizer_seeds, 4096),
-}
+def keep_minimized(
+    exe: Path,
+    work: Path,
+    corpora: list[Path],
+    max_len: int,
+    seeds: set[str],
+    target: str,
+    env: dict[str, str],
+) -> int:
+    """Merges every corpus into a minimized one, then replaces the repository's corpus with its
+    small files that are not seeds (regression-* files always stay). Returns the files kept."""
+    merged = work / "merged"
+    shutil.rmtree(merged, ignore_errors=True)
+    merged.mkdir()
+    subprocess.run(
+        [str(exe), "-merge=1", f"-max_len={max_len}", str(merged), *map(str, corpora)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    repo = REPO_CORPUS / target
+    repo.mkdir(parents=True, exist_ok=True)
+    for old in repo.iterdir():
+        if not old.name.startswith("regression-"):
+            old.unlink()
+    total = 0
+    kept = 0
+    for f in sorted(merged.iterdir(), key=lambda p: p.stat().st_size):
+        data = f.read_bytes()
+        digest = hashlib.sha1(data).hexdigest()
+        if digest in seeds or len(data) > KEEP_FILE_BYTES or total + len(data) > KEEP_TOTAL_BYTES:
+            continue
+        (repo / digest[:16]).write_bytes(data)
+        total += len(data)
+        kept += 1
+    return kept
 
 
 def main() -> int:
@@ -105,6 +145,8 @@ def main() -> int:
     ap.add_argument("--link", type=Path, action="append", default=[])
     ap.add_argument("--runs", type=int, default=500000)
     ap.add_argument("--max-total-time", type=int, default=15)
+    ap.add_argument("--campaign-seconds", type=int, default=0, help="fuzz this long and keep the corpus")
+    ap.add_argument("--result", type=Path, help="campaign figures as JSON")
     ap.add_argument("sources", type=Path, nargs="+")
     args = ap.parse_args()
     clang = shutil.which("clang")
@@ -116,8 +158,10 @@ def main() -> int:
         return 1
     harness = Path(__file__).resolve().parent / f"fuzz_{args.target}.c"
     work = args.out_dir / f"fuzz-{args.target}"
-    corpus = work / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
+    seeds_dir, files = work / "corpus", work / "files"
+    for d in (seeds_dir, files):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
     exe = work / f"fuzz_{args.target}"
     build(
         clang,
@@ -128,23 +172,51 @@ def main() -> int:
         exe,
     )
     seeder, max_len = SEEDERS[args.target]
-    seeder(corpus)
-    cmd = [
-        str(exe),
-        f"-runs={args.runs}",
-        f"-max_total_time={args.max_total_time}",
-        f"-max_len={max_len}",
-        # libFuzzer's default exit code for a crash is 77, which meson reads as "skipped".
-        "-error_exitcode=1",
-        # A fixed seed keeps CI repeatable; run the harness by hand with other seeds to explore.
-        "-seed=1",
-        "-timeout_exitcode=1",
-        "-rss_limit_mb=2048",
-        f"-artifact_prefix={work}/",
-        str(corpus),
-    ]
+    seeder(seeds_dir, files)
+    repo = REPO_CORPUS / args.target
+    corpora = [seeds_dir] + ([repo] if repo.is_dir() else [])
+    env = {**os.environ, "LLMBM_FUZZ_FILES": str(files)}
+    if not args.campaign_seconds:
+        # A fixed seed keeps CI repeatable; scripts/fuzz explores with others.
+        cmd = [str(exe), f"-runs={args.runs}", f"-max_total_time={args.max_total_time}", "-seed=1"]
+        cmd += fuzzer_args(work, max_len) + [str(c) for c in corpora]
+        print(" ".join(cmd), flush=True)
+        return subprocess.run(cmd, check=False, env=env).returncode
+
+    found = work / "found"  # new inputs land in the first corpus directory
+    found.mkdir(exist_ok=True)
+    for old in work.iterdir():
+        if ARTIFACT.match(old.name):
+            old.unlink()
+    seeds = {hashlib.sha1(p.read_bytes()).hexdigest() for p in seeds_dir.iterdir()}
+    cmd = [str(exe), f"-max_total_time={args.campaign_seconds}", "-print_final_stats=1"]
+    cmd += fuzzer_args(work, max_len) + [str(found), *map(str, corpora)]
     print(" ".join(cmd), flush=True)
-    return subprocess.run(cmd, check=False).returncode
+    start = time.monotonic()
+    run = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, errors="replace")
+    seconds = time.monotonic() - start
+    (work / "campaign.log").write_text(run.stdout + run.stderr)
+    figures = stats(run.stderr)
+    crashes = sorted(p.name for p in work.iterdir() if ARTIFACT.match(p.name))
+    kept = keep_minimized(exe, work, [found, *corpora], max_len, seeds, args.target, env)
+    result = {
+        "harness": args.target,
+        "seconds": round(seconds, 1),
+        "execs": int(figures.get("number_of_executed_units", 0)),
+        "execs_per_s": int(figures.get("average_exec_per_sec", 0)),
+        "cov": int(figures.get("cov", 0)),
+        "ft": int(figures.get("ft", 0)),
+        "new_units": int(figures.get("new_units_added", 0)),
+        "peak_rss_mb": int(figures.get("peak_rss_mb", 0)),
+        "crashes": crashes,
+        "status": run.returncode,
+        "corpus_kept": kept,
+        "log": str(work / "campaign.log"),
+    }
+    print(json.dumps(result), flush=True)
+    if args.result:
+        args.result.write_text(json.dumps(result) + "\n")
+    return 0 if not crashes and run.returncode == 0 else 1
 
 
 if __name__ == "__main__":

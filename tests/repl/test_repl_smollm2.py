@@ -8,6 +8,7 @@ keeps the conversation (KV cache, end-of-turn text) exactly as the template writ
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,15 @@ def session(llmbm: Path, volume: Path) -> Boot:
     return run_repl(llmbm, volume, LINES)
 
 
+def same_level(session: Boot) -> list[str]:
+    """`--isa` for the level the REPL measured and chose: llmbm run's own measurement may pick
+    another under load, and Q4_1 dots round differently across levels (within 1e-6, enough to
+    turn a near-tie greedy pick)."""
+    m = re.search(r"Kernels: (\w+)", session.banner)
+    assert m, session.banner
+    return ["--isa", m.group(1)]
+
+
 def test_the_model_loads_with_its_derived_template(session: Boot) -> None:
     banner = session.banner
     assert "Loaded smollm2.gguf: GGUF, dim 576, 30 layers, vocab 49152" in banner, banner
@@ -64,6 +74,7 @@ def test_first_answer_equals_run_chat(session: Boot, llmbm: Path, volume: Path) 
         "0",
         "--max-tokens",
         str(MAX_TOKENS),
+        *same_level(session),
     ]
     run = subprocess.run([*cmd, "-i", TURNS[0]], capture_output=True, text=True, check=True)
     assert run.stdout == answer.text + "\n", (run.stdout, answer.text)
@@ -90,7 +101,8 @@ def test_later_turns_continue_the_template_conversation(
     latest = answers[-1]
     steps = latest.context_used + 8  # room for everything the REPL generated
     run = subprocess.run(
-        [str(llmbm), "run", str(volume / "smollm2.gguf"), "-t", "0", "-n", str(steps), "-i", prompt],
+        [str(llmbm), "run", str(volume / "smollm2.gguf"), "-t", "0", "-n", str(steps), "-i", prompt]
+        + same_level(session),
         capture_output=True,
         text=True,
         check=True,
