@@ -22,6 +22,12 @@ static void usage(FILE *out) {
           "  tokenize MODEL [-z TOKENIZER] TEXT  token ids (no BOS), space separated\n"
           "  bench MODEL [-n TOKENS] [-T THREADS] decode speed in tokens/s\n"
           "  logits MODEL TOKEN_ID...            logits at every position (debugging, tests)\n"
+          "  perplexity MODEL -f TEXT [-c CTX] [-b BATCH] [-T THREADS] [--chunks N] [-z TOKENIZER]\n"
+          "             [--save-logits FILE] [--kl-base FILE]\n"
+          "      perplexity of TEXT in chunks of CTX tokens (default 512), each scored on its second half;\n"
+          "      --save-logits writes every scored position's log-probabilities; --kl-base FILE scores the\n"
+          "      tokens saved in FILE (no -f) and prints KL divergence, Δp and top-1 statistics against it.\n"
+          "      -b BATCH is accepted for the batched feed to come: today tokens go in one at a time\n"
           "  repl [DIR] [-m MODEL] [-T THREADS] [--memory MB]\n"
           "      the firmware's chat REPL with DIR (default .) as the boot volume: its repl.cfg, models,\n"
           "      /load ...; -m loads MODEL from anywhere; --memory caps the memory budget; with stdin not\n"
@@ -73,6 +79,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "logits")) return cmd_logits(argc - 2, argv + 2);
+    if (!strcmp(cmd, "perplexity")) return cmd_perplexity(argc - 2, argv + 2);
     if (!strcmp(cmd, "repl")) return cmd_repl(argc - 2, argv + 2, full_argv);
     cli_error("unknown command '%s'", cmd);
     usage(stderr);
