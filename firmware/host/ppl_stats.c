@@ -97,8 +97,9 @@ static void print_label(FILE *out, const char *label) {
     fprintf(out, "%s%*s: ", label, cols < 12 ? 12 - cols : 0, "");
 }
 
+/* KL values are printed with 9 decimals: a good kernel's are around 1e-4 .. 1e-2. */
 static void print_quantiles(FILE *out, const char *what, const double *x, size_t n, double scale, const char *unit,
-                            const double *levels, size_t n_levels) {
+                            int decimals, const double *levels, size_t n_levels) {
     double *sorted = malloc(n * sizeof *sorted);
     if (!sorted) return;
     memcpy(sorted, x, n * sizeof *sorted);
@@ -106,16 +107,16 @@ static void print_quantiles(FILE *out, const char *what, const double *x, size_t
     char label[32];
     snprintf(label, sizeof label, "Maximum %s", what);
     print_label(out, label);
-    fprintf(out, "%10.6f%s\n", sorted[n - 1] * scale, unit);
+    fprintf(out, "%*.*f%s\n", decimals + 4, decimals, sorted[n - 1] * scale, unit);
     for (size_t i = 0; i < n_levels; i++) {
         if (levels[i] == 0.5) snprintf(label, sizeof label, "Median  %s", what);
         else snprintf(label, sizeof label, "%4.1f%%   %s", levels[i] * 100, what);
         print_label(out, label);
-        fprintf(out, "%10.6f%s\n", quantile(sorted, n, levels[i]) * scale, unit);
+        fprintf(out, "%*.*f%s\n", decimals + 4, decimals, quantile(sorted, n, levels[i]) * scale, unit);
     }
     snprintf(label, sizeof label, "Minimum %s", what);
     print_label(out, label);
-    fprintf(out, "%10.6f%s\n", sorted[0] * scale, unit);
+    fprintf(out, "%*.*f%s\n", decimals + 4, decimals, sorted[0] * scale, unit);
     free(sorted);
 }
 
@@ -165,8 +166,8 @@ void ppl_stats_print(const ppl_stats *s, FILE *out) {
     mean_err(s->kl, n, &kl, &kl_e);
     static const double kl_levels[] = {0.999, 0.99, 0.95, 0.90, 0.5, 0.10, 0.05, 0.01, 0.001};
     fprintf(out, "\n====== KL divergence statistics ======\n");
-    fprintf(out, "Mean    KLD : %10.6f +/- %10.6f\n", kl, kl_e);
-    print_quantiles(out, "KLD", s->kl, n, 1, "", kl_levels, sizeof kl_levels / sizeof *kl_levels);
+    fprintf(out, "Mean    KLD : %12.9f +/- %12.9f\n", kl, kl_e);
+    print_quantiles(out, "KLD", s->kl, n, 1, "", 9, kl_levels, sizeof kl_levels / sizeof *kl_levels);
 
     double dp, dp_e;
     mean_err(s->dp, n, &dp, &dp_e);
@@ -182,7 +183,7 @@ void ppl_stats_print(const ppl_stats *s, FILE *out) {
     fprintf(out, "\n====== Token probability statistics ======\n");
     print_label(out, "Mean    Δp");
     fprintf(out, "%10.6f +/- %10.6f %%\n", 100 * dp, 100 * dp_e);
-    print_quantiles(out, "Δp", s->dp, n, 100, " %", dp_levels, sizeof dp_levels / sizeof *dp_levels);
+    print_quantiles(out, "Δp", s->dp, n, 100, " %", 6, dp_levels, sizeof dp_levels / sizeof *dp_levels);
     print_label(out, "RMS Δp");
     fprintf(out, "%10.6f +/- %10.6f %%\n", 100 * rms, 100 * rms_e);
     fprintf(out, "Same top p  : %10.6f +/- %10.6f %%\n", 100 * top, 100 * top_e);
