@@ -19,6 +19,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
+int cmd_perplexity(int argc, char **argv);
 /* full_argv: the whole command line, for /reboot's restart (NULL-terminated). */
 int cmd_repl(int argc, char **argv, char **full_argv);
 

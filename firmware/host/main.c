@@ -25,6 +25,12 @@ static void usage(FILE *out) {
           "  bench MODEL [-p 128,512] [-n 64] [-T 1,2] [-b BATCH] [-r REPEAT] [--json]\n"
           "                                      prompt (ppN) and decode (tgN) tokens/s, GB/s, %% of read bandwidth\n"
           "  logits [-b N] MODEL TOKEN_ID...     logits at every position, N tokens per pass (debugging, tests)\n"
+          "  perplexity MODEL -f TEXT [-c CTX] [-b BATCH] [-T THREADS] [--chunks N] [-z TOKENIZER]\n"
+          "             [--save-logits FILE] [--kl-base FILE]\n"
+          "      perplexity of TEXT in chunks of CTX tokens (default 512), each scored on its second half;\n"
+          "      --save-logits writes every scored position's log-probabilities; --kl-base FILE scores the\n"
+          "      tokens saved in FILE (no -f) and prints KL divergence, Δp and top-1 statistics against it.\n"
+          "      -b BATCH tokens per forward pass (default 32; every batch size gives the same bits)\n"
           "  repl [DIR] [-m MODEL] [-T THREADS] [--memory MB]\n"
           "      the firmware's chat REPL with DIR (default .) as the boot volume: its repl.cfg, models,\n"
           "      /load ...; -m loads MODEL from anywhere; --memory caps the memory budget; with stdin not\n"
@@ -86,6 +92,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "tokenize")) return cmd_tokenize(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
     if (!strcmp(cmd, "logits")) return cmd_logits(argc - 2, argv + 2);
+    if (!strcmp(cmd, "perplexity")) return cmd_perplexity(argc - 2, argv + 2);
     if (!strcmp(cmd, "repl")) return cmd_repl(argc - 2, argv + 2, full_argv);
     cli_error("unknown command '%s'", cmd);
     usage(stderr);
