@@ -157,7 +157,8 @@ def main() -> int:
         )
         return 1
     harness = Path(__file__).resolve().parent / f"fuzz_{args.target}.c"
-    work = args.out_dir / f"fuzz-{args.target}"
+    # A campaign works apart from the suite's runs, so the two can share a build directory.
+    work = args.out_dir / f"{'campaign' if args.campaign_seconds else 'fuzz'}-{args.target}"
     seeds_dir, files = work / "corpus", work / "files"
     for d in (seeds_dir, files):
         shutil.rmtree(d, ignore_errors=True)
