@@ -71,14 +71,22 @@ def test_ready_time_parts_add_up(session):
 
 
 def test_forced_level_relays_out_and_auto_measures_again(session, testdata):
+    loaded = re.search(r"Kernels: (\w+)", session.banner)
+    assert loaded, session.banner
     forced = session.reply("/set isa avx2")
     assert "Kernels: avx2 (forced, not measured)" in forced, forced
-    assert f"Re-laid out {REWRITTEN} matrices of {MODEL} for avx2" in forced, forced
+    if loaded.group(1) == "avx2":  # measured fastest at load (it can be, on a quiet host)
+        assert "Re-laid out" not in forced, forced
+    else:
+        assert f"Re-laid out {REWRITTEN} matrices of {MODEL} for avx2" in forced, forced
     assert "Kernels: avx2 (forced, not measured)" in session.reply("/cfg")
     again = session.reply("/set isa auto")
     choice = parse_measured(again)
     assert_fastest_chosen(choice)
-    assert f"Re-laid out {REWRITTEN} matrices of {MODEL} for {choice.chosen}" in again, again
+    if choice.chosen == "avx2":  # measured fastest under TCG too (it can be, on a quiet host)
+        assert "Re-laid out" not in again, again  # the matrices are already laid out for it
+    else:
+        assert f"Re-laid out {REWRITTEN} matrices of {MODEL} for {choice.chosen}" in again, again
 
 
 def test_tokens_do_not_depend_on_the_level(session, build_dir, testdata):

@@ -62,8 +62,12 @@ COMMANDS = [
     "/set template raw",
     "/set temp 0",
     "/set max_tokens 400",
+    # the scalar kernels for this answer: stories260K writes its 300-odd tokens in well under
+    # a second under TCG with the fastest level, sooner than a lone Esc reaches the REPL
+    "/set isa scalar",
     GREEDY,
-    "@key esc after 0.3",
+    "@key esc after 0.05",
+    "/set isa auto",
     # "/mxdelsq" becomes "/models" through Backspace, Left x4, ^H, o and Right x4 (the serial
     # terminal's escape sequences, decoded by OVMF's terminal driver into UEFI scan codes).
     "/mxdelsq\x7f\x1b[D\x1b[D\x1b[D\x1b[D\x08o\x1b[C\x1b[C\x1b[C\x1b[C",

@@ -10,6 +10,7 @@
 #include "line_edit.h"
 #include "repl.h"
 #include "session.h"
+#include "repl_keys.h"
 
 static const uint8_t *in;
 static size_t in_len, in_pos;

@@ -54,9 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llmbm_model_prepare(&model, &prep);
     llmbm_tokenizer tok;
     if (llmbm_tokenizer_load_file(&tok, TOKENIZER, model.config.vocab_size, &err) == 0) {
-        llmbm_transformer tf;
+        llmbm_session sess;
         uint32_t ctx = model.config.seq_len < 12 ? model.config.seq_len : 12;
-        if (llmbm_transformer_init(&tf, &model, ctx, &err) == 0) {
+        /* batches of 5: a prompt takes more than one, the answer one token each */
+        llmbm_run_params run = {ctx, 5, false, LLMBM_KV_AUTO};
+        if (llmbm_session_open(&sess, &model, &tok, &run, &err) == 0) {
             llmbm_sampler_params params = llmbm_sampler_defaults();
             params.temperature = 0;
             llmbm_sampler sampler;
@@ -67,10 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (n > llmbm_encode_capacity(sizeof prompt - 1)) __builtin_trap();
                 llmbm_gen_stats stats;
                 if (n && n < ctx)
-                    (void)llmbm_generate(&tf, &tok, &sampler, ids, (uint32_t)n, ctx, on_token, NULL, &stats, &err);
+                    (void)llmbm_generate(&sess, &sampler, ids, (uint32_t)n, ctx, on_token, NULL, &stats, &err);
                 llmbm_sampler_free(&sampler);
             }
-            llmbm_transformer_free(&tf);
+            llmbm_session_close(&sess);
         }
         llmbm_tokenizer_free(&tok);
     } else {

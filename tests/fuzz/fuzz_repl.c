@@ -15,6 +15,7 @@
 #include "platform.h"
 #include "selftest.h"
 #include "session.h"
+#include "repl_keys.h"
 
 static jmp_buf powered_off;
 
