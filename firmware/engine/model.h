@@ -1,7 +1,8 @@
 /* A loaded model, independent of its file format: hyperparameters plus every
  * weight as an llmbm_weight view into one buffer the model owns. Each format
- * (llama2.c here, GGUF later) has a parser that fills this struct; everything
- * after loading (transformer, CLI, REPL) sees only this. */
+ * (llama2.c checkpoints in llama2c.c, GGUF in gguf_model.c) has a parser that
+ * fills this struct; everything after loading (transformer, CLI, REPL) sees
+ * only this. */
 #pragma once
 
 #include <stdbool.h>
