@@ -4,9 +4,10 @@
  * file size). Only norms, biases and rope frequency factors are copied, into
  * a small f32 side buffer, because the engine reads those as plain floats and
  * files may store them as f16. Every tensor's shape and type is checked
- * against the config before anything runs. Once all of it passed, a Q4_0
- * token embedding is rewritten in place as Q4_0P (the same bytes in the
- * order the SIMD kernels stream fastest, quant_formats.h); the layouts of
+ * against the config before anything runs. Once all of it passed, the
+ * token embedding is rewritten in place in its type's layout of single rows
+ * if it has one (Q4_0 as Q4_0P: the same bytes in the order the SIMD
+ * kernels stream fastest, quant_formats.h); the layouts of
  * the other matrices depend on the kernel level (model_layout.h). */
 #include "gguf_model.h"
 
@@ -268,7 +269,7 @@ static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
 static void count_mix(llmbm_model *m, const gguf_file *g) {
     for (uint64_t i = 0; i < g->n_tensors; i++) {
         const gguf_tensor *t = &g->tensors[i];
-        uint32_t slot = t->type < LLMBM_TYPE_SLOTS ? t->type : LLMBM_TYPE_SLOTS - 1;
+        uint32_t slot = t->type < LLMBM_TYPE_COUNT ? t->type : LLMBM_TYPE_SLOTS - 1;
         m->mix.count[slot]++;
         m->mix.bytes[slot] += t->n_bytes;
         m->mix.n_params += t->n_elements;
@@ -276,19 +277,21 @@ static void count_mix(llmbm_model *m, const gguf_file *g) {
 }
 
 /* The token embedding is read a row at a time, so it never gets an
- * interleaved layout; a Q4_0 one becomes Q4_0P at every level. Without
- * memory for the scratch row it simply stays Q4_0, which every level
+ * interleaved layout; it takes its type's layout of single rows
+ * (llmbm_row_layout: a Q4_0 one becomes Q4_0P) at every level. Without
+ * memory for the scratch row it simply stays as stored, which every level
  * computes too. (The mat-vec matrices get their layouts afterwards, from
  * llmbm_model_relayout, once the kernel level is chosen.) */
-static void embedding_to_q4_0p(llmbm_model *m) {
+static void embedding_to_row_layout(llmbm_model *m) {
     llmbm_weight *w = &m->token_embedding;
-    if (w->type != LLMBM_Q4_0) return;
-    void *scratch = plat_alloc(llmbm_relayout_scratch_bytes(LLMBM_Q4_0P, w->cols));
+    const llmbm_type layout = llmbm_row_layout(w->type);
+    if (layout == w->type) return;
+    void *scratch = plat_alloc(llmbm_relayout_scratch_bytes(layout, w->cols));
     if (!scratch) return;
     /* the tensor data the model owns, viewed read-only by the weight */
-    llmbm_relayout((void *)(uintptr_t)w->data, w->rows, w->cols, LLMBM_Q4_0P, scratch);
+    llmbm_relayout((void *)(uintptr_t)w->data, w->rows, w->cols, layout, scratch);
     plat_free(scratch);
-    w->type = LLMBM_Q4_0P;
+    w->type = layout;
     /* A shared classifier is a copy of the embedding's view: same bytes. */
     if (m->classifier.data == w->data) m->classifier.type = w->type;
 }
@@ -320,6 +323,6 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
          vector(&b, "rope_factors_long.weight", c->rope_dim / 2, false, &m->rope_freqs_long)))
         return -1;
     count_mix(m, g);
-    embedding_to_q4_0p(m);
+    embedding_to_row_layout(m);
     return 0;
 }

@@ -123,7 +123,7 @@ static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
 static void add_matrix(void *ctx, llmbm_weight *w) {
     tune_ctx *c = ctx;
     if (w->type != LLMBM_AK42_Q8)
-        add_weight(c, w, llmbm_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows));
+        add_weight(c, w, llmbm_kernels_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows));
 }
 
 /* ---- the rest of a token: attention and the element-wise loops ---------- */
@@ -251,7 +251,7 @@ bool llmbm_autotune_measure(llmbm_model *m, llmbm_autotune *out) {
         if (m->classifier.data && m->classifier.data == m->token_embedding.data)
             add_weight(&c, &m->classifier,
                        llmbm_layout_base(m->classifier.type) == LLMBM_F32
-                           ? llmbm_matrix_layout(k, LLMBM_F32, m->classifier.rows) /* follows the layers' */
+                           ? llmbm_kernels_matrix_layout(k, LLMBM_F32, m->classifier.rows) /* follows the layers' */
                            : m->classifier.type);
         double rest_time = c.failed ? -1.0 : rest_ps(k, &m->config, rest, &n_rest);
         if (c.failed || rest_time < 0) {

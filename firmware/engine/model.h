@@ -90,8 +90,9 @@ typedef struct llmbm_layer {
     const float *post_attn_norm, *post_ffn_norm; /* dim each: RMSNorm of each block's output (gemma); NULL when absent */
 } llmbm_layer;
 
-/* Tensors per ggml type in a GGUF file (`llmbm info`'s quant mix). */
-#define LLMBM_TYPE_SLOTS 32
+/* Tensors per ggml type in a GGUF file (`llmbm info`'s quant mix): a slot
+ * per type id of the type table, and a last one for any other id. */
+#define LLMBM_TYPE_SLOTS (LLMBM_TYPE_COUNT + 1)
 typedef struct llmbm_quant_mix {
     uint32_t count[LLMBM_TYPE_SLOTS];
     uint64_t bytes[LLMBM_TYPE_SLOTS];

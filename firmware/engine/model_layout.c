@@ -7,18 +7,6 @@
 #include "kernels_api.h"
 #include "platform.h"
 
-llmbm_type llmbm_matrix_layout(const llmbm_kernel_table *k, llmbm_type file_type, uint32_t rows) {
-    const llmbm_type x16 = file_type == LLMBM_Q4_K   ? LLMBM_Q4_KX16
-                           : file_type == LLMBM_Q4_0 ? LLMBM_Q4_0X16
-                           : file_type == LLMBM_F32  ? LLMBM_F32X16
-                                                     : file_type;
-    const llmbm_type fallback = file_type == LLMBM_Q4_0 ? LLMBM_Q4_0P : file_type;
-    if (x16 == file_type) return file_type;
-    const llmbm_kernel_table *scalar = llmbm_kernels_select(LLMBM_ISA_SCALAR);
-    bool simd = llmbm_kernel_matvec_rows(k, x16) != llmbm_kernel_matvec_rows(scalar, x16);
-    return rows % LLMBM_X16_ROWS == 0 && simd ? x16 : fallback;
-}
-
 void llmbm_model_for_each_matvec(llmbm_model *m, llmbm_matrix_fn fn, void *ctx) {
     if (!m->layers) return;
     for (uint32_t l = 0; l < m->config.n_layers; l++) {
@@ -54,7 +42,7 @@ typedef struct relayout_ctx {
 static void relayout_one(void *ctx, llmbm_weight *w) {
     relayout_ctx *c = ctx;
     if (w->type == LLMBM_AK42_Q8) return;
-    llmbm_type want = llmbm_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows);
+    llmbm_type want = llmbm_kernels_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows);
     if (want != w->type && rewrite(w, want)) c->rewritten++;
 }
 
@@ -65,7 +53,7 @@ static void relayout_one(void *ctx, llmbm_weight *w) {
 static void relayout_shared_f32(relayout_ctx *c, llmbm_model *m) {
     llmbm_weight *emb = &m->token_embedding;
     if (!m->classifier.data || m->classifier.data != emb->data || llmbm_layout_base(emb->type) != LLMBM_F32) return;
-    llmbm_type want = llmbm_matrix_layout(c->k, LLMBM_F32, emb->rows);
+    llmbm_type want = llmbm_kernels_matrix_layout(c->k, LLMBM_F32, emb->rows);
     if (want != emb->type && rewrite(emb, want)) c->rewritten++;
     m->classifier.type = emb->type;
 }

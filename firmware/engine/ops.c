@@ -26,29 +26,9 @@ int llmbm_type_supported(llmbm_type type) {
 }
 
 const char *llmbm_type_name(llmbm_type type) {
-    switch (type) {
-    case LLMBM_F32: return "f32";
-    case LLMBM_F16: return "f16";
-    case LLMBM_BF16: return "bf16";
-    case LLMBM_Q4_0: return "q4_0";
-    case LLMBM_Q4_0P: return "q4_0p";
-    case LLMBM_Q4_KX16: return "q4_Kx16";
-    case LLMBM_Q4_0X16: return "q4_0x16";
-    case LLMBM_F32X16: return "f32x16";
-    case LLMBM_Q4_1: return "q4_1";
-    case LLMBM_Q5_0: return "q5_0";
-    case LLMBM_Q5_1: return "q5_1";
-    case LLMBM_Q8_0: return "q8_0";
-    case LLMBM_Q8_1: return "q8_1";
-    case LLMBM_Q2_K: return "q2_K";
-    case LLMBM_Q3_K: return "q3_K";
-    case LLMBM_Q4_K: return "q4_K";
-    case LLMBM_Q5_K: return "q5_K";
-    case LLMBM_Q6_K: return "q6_K";
-    case LLMBM_Q8_K: return "q8_K";
-    case LLMBM_AK42_Q8: return "ak42_q8";
-    }
-    return "unknown";
+    if (type == LLMBM_AK42_Q8) return "ak42_q8";
+    const llmbm_type_traits *tr = llmbm_type_traits_of(type);
+    return tr ? tr->name : "unknown";
 }
 
 /* ---- matrix-vector products -------------------------------------------- */

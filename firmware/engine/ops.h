@@ -29,6 +29,7 @@ int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row);
 
 /* True if llmbm_matvec/llmbm_weight_row support this type. */
 int llmbm_type_supported(llmbm_type type);
+/* ggml's name of a type (the type table's), "ak42_q8", or "unknown". */
 const char *llmbm_type_name(llmbm_type type);
 
 /* o = weight * (x / rms(x)), eps inside the square root. o may alias x. */

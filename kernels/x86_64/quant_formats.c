@@ -1,40 +1,35 @@
-/* The per-type table every kernel level and the engine's tensor validation
- * share: block geometry and the activation format each weight type's dot
- * product pairs with (ggml's vec_dot_type). */
+/* The per-type table every kernel level, the GGUF reader and the engine
+ * share, expanded from type_table.def: block geometry, the activation
+ * format each weight type's dot product pairs with (ggml's vec_dot_type),
+ * and the in-memory layouts with their conversions. */
 #include "quant_formats.h"
 
-#define TRAITS(id, nm, bs, bytes, vdt, w) \
-    [id] = { .name = nm, .block_size = bs, .block_bytes = bytes, .vec_dot_type = vdt, .is_weight = w, .group_rows = 1 }
-
+/* The table itself, from type_table.def. File-only types pair with no
+ * activation (LLMBM_TYPE_COUNT is no type); a layout has its base's
+ * geometry and activation. */
+#define FILE_TRAITS(id, NAME, nm, bs, bb, act, weight, kernels)                                                 \
+    [id] = {.name = nm, .block_size = bs, .block_bytes = bb, .vec_dot_type = act, .is_weight = weight,            \
+            .has_kernels = kernels, .in_files = true, .base = LLMBM_##NAME, .group_rows = 1},
+#define LLMBM_WEIGHT_TYPE(id, NAME, nm, bs, bb, ACT) FILE_TRAITS(id, NAME, nm, bs, bb, LLMBM_##ACT, true, true)
+#define LLMBM_ACT_TYPE(id, NAME, nm, bs, bb) FILE_TRAITS(id, NAME, nm, bs, bb, LLMBM_##NAME, false, true)
+#define LLMBM_FILE_TYPE(id, NAME, nm, bs, bb) FILE_TRAITS(id, NAME, nm, bs, bb, LLMBM_TYPE_COUNT, false, false)
+#define LLMBM_LAYOUT(id, NAME, nm, BASE, rows)                                                                  \
+    [id] = {.name = nm, .block_size = LLMBM_BLOCK_SIZE_##BASE, .block_bytes = LLMBM_BLOCK_BYTES_##BASE,          \
+            .vec_dot_type = (llmbm_type)LLMBM_ACT_OF_##BASE, .is_weight = true, .has_kernels = true,           \
+            .in_files = false,                                                                            \
+            .base = LLMBM_##BASE, .group_rows = rows},
 static const llmbm_type_traits type_traits[] = {
-    TRAITS(LLMBM_F32, "f32", 1, 4, LLMBM_F32, true),
-    TRAITS(LLMBM_F16, "f16", 1, 2, LLMBM_F32, true),
-    TRAITS(LLMBM_Q4_0, "q4_0", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
-    /* not a ggml type: Q4_0 rows in two planes (quant_formats.h) */
-    TRAITS(LLMBM_Q4_0P, "q4_0p", LLMBM_QK4_0, sizeof(block_q4_0), LLMBM_Q8_0, true),
-    /* not a ggml type: Q4_K with 16 rows interleaved (quant_formats.h) */
-    [LLMBM_Q4_KX16] = {.name = "q4_Kx16", .block_size = LLMBM_QK_K, .block_bytes = sizeof(block_q4_K),
-                       .vec_dot_type = LLMBM_Q8_K, .is_weight = true, .group_rows = LLMBM_X16_ROWS},
-    [LLMBM_Q4_0X16] = {.name = "q4_0x16", .block_size = LLMBM_QK4_0, .block_bytes = sizeof(block_q4_0),
-                       .vec_dot_type = LLMBM_Q8_0, .is_weight = true, .group_rows = LLMBM_X16_ROWS},
-    /* not a ggml type: F32 with 16 rows interleaved (quant_formats.h) */
-    [LLMBM_F32X16] = {.name = "f32x16", .block_size = 1, .block_bytes = 4, .vec_dot_type = LLMBM_F32,
-                      .is_weight = true, .group_rows = LLMBM_X16_ROWS},
-    TRAITS(LLMBM_Q4_1, "q4_1", LLMBM_QK4_1, sizeof(block_q4_1), LLMBM_Q8_1, true),
-    TRAITS(LLMBM_Q5_0, "q5_0", LLMBM_QK5_0, sizeof(block_q5_0), LLMBM_Q8_0, true),
-    TRAITS(LLMBM_Q5_1, "q5_1", LLMBM_QK5_1, sizeof(block_q5_1), LLMBM_Q8_1, true),
-    TRAITS(LLMBM_Q8_0, "q8_0", LLMBM_QK8_0, sizeof(block_q8_0), LLMBM_Q8_0, true),
-    /* Q8_1 and Q8_K exist as activation formats; ggml never stores weights
-     * in them, so the engine should refuse such tensors. */
-    TRAITS(LLMBM_Q8_1, "q8_1", LLMBM_QK8_1, sizeof(block_q8_1), LLMBM_Q8_1, false),
-    TRAITS(LLMBM_Q2_K, "q2_K", LLMBM_QK_K, sizeof(block_q2_K), LLMBM_Q8_K, true),
-    TRAITS(LLMBM_Q3_K, "q3_K", LLMBM_QK_K, sizeof(block_q3_K), LLMBM_Q8_K, true),
-    TRAITS(LLMBM_Q4_K, "q4_K", LLMBM_QK_K, sizeof(block_q4_K), LLMBM_Q8_K, true),
-    TRAITS(LLMBM_Q5_K, "q5_K", LLMBM_QK_K, sizeof(block_q5_K), LLMBM_Q8_K, true),
-    TRAITS(LLMBM_Q6_K, "q6_K", LLMBM_QK_K, sizeof(block_q6_K), LLMBM_Q8_K, true),
-    TRAITS(LLMBM_Q8_K, "q8_K", LLMBM_QK_K, sizeof(block_q8_K), LLMBM_Q8_K, false),
-    TRAITS(LLMBM_BF16, "bf16", 1, 2, LLMBM_F32, true),
+#include "type_table.def"
 };
+#undef FILE_TRAITS
+
+_Static_assert(sizeof type_traits / sizeof type_traits[0] == LLMBM_TYPE_COUNT,
+               "type_table.def must list its entries in increasing id order");
+
+/* The interleaved kernels are written for LLMBM_X16_ROWS rows per group. */
+#define LLMBM_LAYOUT(id, NAME, nm, BASE, rows)                                                                  \
+    _Static_assert((rows) == 1 || (rows) == LLMBM_X16_ROWS, nm ": group_rows must be 1 or LLMBM_X16_ROWS");
+#include "type_table.def"
 
 const llmbm_type_traits *llmbm_type_traits_of(llmbm_type type)
 {
@@ -44,10 +39,20 @@ const llmbm_type_traits *llmbm_type_traits_of(llmbm_type type)
     return t->name ? t : NULL;
 }
 
+llmbm_type llmbm_row_layout(llmbm_type type)
+{
+    for (unsigned id = 0; id < LLMBM_TYPE_COUNT; ++id) {
+        const llmbm_type_traits *t = &type_traits[id];
+        if (t->name && !t->in_files && t->base == type && t->group_rows == 1)
+            return (llmbm_type)id;
+    }
+    return type;
+}
+
 size_t llmbm_row_bytes(llmbm_type type, uint64_t cols)
 {
     const llmbm_type_traits *t = llmbm_type_traits_of(type);
-    if (!t || cols == 0 || cols % t->block_size != 0)
+    if (!t || !t->has_kernels || cols == 0 || cols % t->block_size != 0)
         return 0;
     const uint64_t blocks = cols / t->block_size;
     /* blocks <= 2^64 / 1 and block_bytes <= 292: guard the product */
@@ -141,13 +146,8 @@ void llmbm_q4_0_from_q4_0x16(block_q4_0 *dst, const block_q4_0x16 *src, int r)
 
 llmbm_type llmbm_layout_base(llmbm_type layout)
 {
-    switch (layout) {
-    case LLMBM_Q4_0P:
-    case LLMBM_Q4_0X16: return LLMBM_Q4_0;
-    case LLMBM_Q4_KX16: return LLMBM_Q4_K;
-    case LLMBM_F32X16: return LLMBM_F32;
-    default: return layout;
-    }
+    const llmbm_type_traits *t = llmbm_type_traits_of(layout);
+    return t ? t->base : layout;
 }
 
 size_t llmbm_relayout_scratch_bytes(llmbm_type layout, uint64_t cols)
@@ -156,45 +156,18 @@ size_t llmbm_relayout_scratch_bytes(llmbm_type layout, uint64_t cols)
     return t ? t->group_rows * llmbm_row_bytes(llmbm_layout_base(layout), cols) : 0;
 }
 
-/* 16 rows of n floats (src) -> F32x16 (dst): element j of row k at j * 16 + k. */
-static void f32x16_from_f32(void *dst, const void *src, size_t n)
+/* ---- the conversions of each layout (type_table.def's LLMBM_LAYOUT) -------
+ * relayout_NAME writes one unit (a row, or a group of group_rows rows) of
+ * the base type at `src`, nb blocks per row, as the layout at `dst`;
+ * relayout_back_NAME is its inverse. The two never overlap. */
+typedef void relayout_unit_fn(void *dst, const void *src, size_t nb);
+
+static void relayout_Q4_0P(void *dst, const void *src, size_t nb)
 {
-    const uint32_t *s = src; /* bit patterns: a NaN's payload survives too */
-    uint32_t *d = dst;
-    for (size_t j = 0; j < n; ++j)
-        for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
-            d[j * LLMBM_X16_ROWS + k] = s[k * n + j];
+    llmbm_q4_0p_from_q4_0(dst, src, nb);
 }
 
-static void f32_from_f32x16(void *dst, const void *src, size_t n)
-{
-    const uint32_t *s = src;
-    uint32_t *d = dst;
-    for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
-        for (size_t j = 0; j < n; ++j)
-            d[k * n + j] = s[j * LLMBM_X16_ROWS + k];
-}
-
-void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch)
-{
-    const size_t unit = llmbm_relayout_scratch_bytes(layout, cols), unit_rows = llmbm_type_traits_of(layout)->group_rows;
-    const size_t nb = (size_t)cols / llmbm_type_traits_of(layout)->block_size;
-    uint8_t *p = data;
-    for (size_t r = 0; r + unit_rows <= rows; r += unit_rows, p += unit) {
-        __builtin_memcpy(scratch, p, unit);
-        if (layout == LLMBM_Q4_0P)
-            llmbm_q4_0p_from_q4_0(p, scratch, nb);
-        else if (layout == LLMBM_Q4_0X16)
-            llmbm_q4_0x16_from_q4_0(p, scratch, nb);
-        else if (layout == LLMBM_Q4_KX16)
-            llmbm_q4_kx16_from_q4_k(p, scratch, nb);
-        else if (layout == LLMBM_F32X16)
-            f32x16_from_f32(p, scratch, nb);
-    }
-}
-
-/* Q4_0P back to Q4_0: the inverse of llmbm_q4_0p_from_q4_0. */
-static void q4_0_from_q4_0p(void *dst, const void *src, size_t nb)
+static void relayout_back_Q4_0P(void *dst, const void *src, size_t nb)
 {
     const uint8_t *scales = src, *quants = (const uint8_t *)src + 2 * nb;
     block_q4_0 *b = dst;
@@ -204,29 +177,83 @@ static void q4_0_from_q4_0p(void *dst, const void *src, size_t nb)
     }
 }
 
+static void relayout_Q4_0X16(void *dst, const void *src, size_t nb)
+{
+    llmbm_q4_0x16_from_q4_0(dst, src, nb);
+}
+
+static void relayout_back_Q4_0X16(void *dst, const void *src, size_t nb)
+{
+    const block_q4_0x16 *g = src;
+    block_q4_0 *out = dst;
+    for (size_t row = 0; row < LLMBM_X16_ROWS; ++row)
+        for (size_t i = 0; i < nb; ++i)
+            llmbm_q4_0_from_q4_0x16(&out[row * nb + i], &g[i], (int)row);
+}
+
+static void relayout_Q4_KX16(void *dst, const void *src, size_t nb)
+{
+    llmbm_q4_kx16_from_q4_k(dst, src, nb);
+}
+
+static void relayout_back_Q4_KX16(void *dst, const void *src, size_t nb)
+{
+    const block_q4_Kx16 *g = src;
+    block_q4_K *out = dst;
+    for (size_t row = 0; row < LLMBM_X16_ROWS; ++row)
+        for (size_t i = 0; i < nb; ++i)
+            llmbm_q4_k_from_q4_kx16(&out[row * nb + i], &g[i], (int)row);
+}
+
+/* 16 rows of n floats -> F32x16: element j of row k at j * 16 + k. Bit
+ * patterns, so a NaN's payload survives too. */
+static void relayout_F32X16(void *dst, const void *src, size_t n)
+{
+    const uint32_t *s = src;
+    uint32_t *d = dst;
+    for (size_t j = 0; j < n; ++j)
+        for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
+            d[j * LLMBM_X16_ROWS + k] = s[k * n + j];
+}
+
+static void relayout_back_F32X16(void *dst, const void *src, size_t n)
+{
+    const uint32_t *s = src;
+    uint32_t *d = dst;
+    for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
+        for (size_t j = 0; j < n; ++j)
+            d[k * n + j] = s[j * LLMBM_X16_ROWS + k];
+}
+
+static const struct {
+    relayout_unit_fn *to, *back;
+} relayouts[LLMBM_TYPE_COUNT] = {
+#define LLMBM_LAYOUT(id, NAME, nm, BASE, rows) [id] = {relayout_##NAME, relayout_back_##NAME},
+#include "type_table.def"
+};
+
+/* Each unit of `rows` rows at `data` copied to `scratch`, then converted
+ * back into place; nothing for a type that is not a layout. */
+static void convert_units(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch, bool back)
+{
+    const llmbm_type_traits *t = llmbm_type_traits_of(layout);
+    if (!t || t->in_files)
+        return;
+    relayout_unit_fn *convert = back ? relayouts[layout].back : relayouts[layout].to;
+    const size_t unit = llmbm_relayout_scratch_bytes(layout, cols), nb = (size_t)cols / t->block_size;
+    uint8_t *p = data;
+    for (size_t r = 0; r + t->group_rows <= rows; r += t->group_rows, p += unit) {
+        __builtin_memcpy(scratch, p, unit);
+        convert(p, scratch, nb);
+    }
+}
+
+void llmbm_relayout(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch)
+{
+    convert_units(data, rows, cols, layout, scratch, false);
+}
+
 void llmbm_relayout_back(void *data, size_t rows, uint64_t cols, llmbm_type layout, void *scratch)
 {
-    const size_t unit = llmbm_relayout_scratch_bytes(layout, cols), unit_rows = llmbm_type_traits_of(layout)->group_rows;
-    const size_t nb = (size_t)cols / llmbm_type_traits_of(layout)->block_size;
-    uint8_t *p = data;
-    for (size_t r = 0; r + unit_rows <= rows; r += unit_rows, p += unit) {
-        __builtin_memcpy(scratch, p, unit);
-        if (layout == LLMBM_Q4_0P) {
-            q4_0_from_q4_0p(p, scratch, nb);
-        } else if (layout == LLMBM_Q4_0X16) {
-            const block_q4_0x16 *g = scratch;
-            block_q4_0 *out = (block_q4_0 *)p;
-            for (size_t row = 0; row < unit_rows; ++row)
-                for (size_t i = 0; i < nb; ++i)
-                    llmbm_q4_0_from_q4_0x16(&out[row * nb + i], &g[i], (int)row);
-        } else if (layout == LLMBM_Q4_KX16) {
-            const block_q4_Kx16 *g = scratch;
-            block_q4_K *out = (block_q4_K *)p;
-            for (size_t row = 0; row < unit_rows; ++row)
-                for (size_t i = 0; i < nb; ++i)
-                    llmbm_q4_k_from_q4_kx16(&out[row * nb + i], &g[i], (int)row);
-        } else if (layout == LLMBM_F32X16) {
-            f32_from_f32x16(p, scratch, nb);
-        }
-    }
+    convert_units(data, rows, cols, layout, scratch, true);
 }

@@ -13,13 +13,14 @@
 
 #include "kernels.h"
 
-#define LLMBM_QK4_0 32
-#define LLMBM_QK4_1 32
-#define LLMBM_QK5_0 32
-#define LLMBM_QK5_1 32
-#define LLMBM_QK8_0 32
-#define LLMBM_QK8_1 32
-#define LLMBM_QK_K 256
+/* Block sizes as ggml names them, from the type table (type_table.def). */
+#define LLMBM_QK4_0 LLMBM_BLOCK_SIZE_Q4_0
+#define LLMBM_QK4_1 LLMBM_BLOCK_SIZE_Q4_1
+#define LLMBM_QK5_0 LLMBM_BLOCK_SIZE_Q5_0
+#define LLMBM_QK5_1 LLMBM_BLOCK_SIZE_Q5_1
+#define LLMBM_QK8_0 LLMBM_BLOCK_SIZE_Q8_0
+#define LLMBM_QK8_1 LLMBM_BLOCK_SIZE_Q8_1
+#define LLMBM_QK_K LLMBM_BLOCK_SIZE_Q4_K
 #define LLMBM_K_SCALE_SIZE 12
 
 typedef uint16_t llmbm_fp16;
@@ -164,20 +165,24 @@ typedef struct {
     int16_t bsums[LLMBM_QK_K / 16];
 } block_q8_K;
 
-_Static_assert(sizeof(block_q4_0) == 18, "block_q4_0 size");
-_Static_assert(sizeof(block_q4_1) == 20, "block_q4_1 size");
-_Static_assert(sizeof(block_q5_0) == 22, "block_q5_0 size");
-_Static_assert(sizeof(block_q5_1) == 24, "block_q5_1 size");
-_Static_assert(sizeof(block_q8_0) == 34, "block_q8_0 size");
-_Static_assert(sizeof(block_q8_1) == 36, "block_q8_1 size");
-_Static_assert(sizeof(block_q2_K) == 84, "block_q2_K size");
-_Static_assert(sizeof(block_q3_K) == 110, "block_q3_K size");
-_Static_assert(sizeof(block_q4_K) == 144, "block_q4_K size");
-_Static_assert(sizeof(block_q4_Kx16) == 16 * 144, "block_q4_Kx16 size");
-_Static_assert(sizeof(block_q4_0x16) == 16 * 18, "block_q4_0x16 size");
-_Static_assert(sizeof(block_q5_K) == 176, "block_q5_K size");
-_Static_assert(sizeof(block_q6_K) == 210, "block_q6_K size");
-_Static_assert(sizeof(block_q8_K) == 292, "block_q8_K size");
+/* The structs are the table's blocks (and the interleaved ones exactly the
+ * bytes of the blocks they replace). */
+#define LLMBM_ASSERT_BLOCK(NAME, block) _Static_assert(sizeof(block) == LLMBM_BLOCK_BYTES_##NAME, #block " size")
+LLMBM_ASSERT_BLOCK(Q4_0, block_q4_0);
+LLMBM_ASSERT_BLOCK(Q4_1, block_q4_1);
+LLMBM_ASSERT_BLOCK(Q5_0, block_q5_0);
+LLMBM_ASSERT_BLOCK(Q5_1, block_q5_1);
+LLMBM_ASSERT_BLOCK(Q8_0, block_q8_0);
+LLMBM_ASSERT_BLOCK(Q8_1, block_q8_1);
+LLMBM_ASSERT_BLOCK(Q2_K, block_q2_K);
+LLMBM_ASSERT_BLOCK(Q3_K, block_q3_K);
+LLMBM_ASSERT_BLOCK(Q4_K, block_q4_K);
+LLMBM_ASSERT_BLOCK(Q5_K, block_q5_K);
+LLMBM_ASSERT_BLOCK(Q6_K, block_q6_K);
+LLMBM_ASSERT_BLOCK(Q8_K, block_q8_K);
+#undef LLMBM_ASSERT_BLOCK
+_Static_assert(sizeof(block_q4_Kx16) == LLMBM_X16_ROWS * sizeof(block_q4_K), "block_q4_Kx16 size");
+_Static_assert(sizeof(block_q4_0x16) == LLMBM_X16_ROWS * sizeof(block_q4_0), "block_q4_0x16 size");
 
 /* ---- bit-exact conversions ------------------------------------------- */
 
@@ -293,20 +298,30 @@ static inline void llmbm_q3k_scales(const uint8_t *packed, int8_t out[16])
 
 /* ---- per-type facts ---------------------------------------------------- */
 
+/* One entry of type_table.def, as the kernels and the engine read it. */
 typedef struct llmbm_type_traits {
     const char *name;      /* ggml's name: "q4_0", "q4_K", ... */
     uint32_t block_size;   /* elements per block */
     uint32_t block_bytes;  /* bytes per block */
-    llmbm_type vec_dot_type; /* the activation format its dot pairs with */
-    bool is_weight;        /* a storage type the engine may meet in a model */
+    llmbm_type vec_dot_type; /* the activation format its dot pairs with;
+                              * LLMBM_TYPE_COUNT (none) for file-only types */
+    bool is_weight;        /* a weight type or layout the kernels compute with */
+    bool has_kernels;      /* some kernel takes it: all but the file-only types */
+    bool in_files;         /* a GGUF tensor may have it (every type but the layouts) */
+    llmbm_type base;       /* a layout's file type; the type itself otherwise */
     uint32_t group_rows;   /* 1, or the rows interleaved per group (Q4_Kx16):
                             * such a type has only matvec_rows, over whole groups */
 } llmbm_type_traits;
 
-/* NULL for ids that are not a ggml type this project knows. */
+/* NULL for ids that are not in the type table. */
 const llmbm_type_traits *llmbm_type_traits_of(llmbm_type type);
 
-/* Bytes of one row of `cols` elements, or 0 when the type is unknown or
+/* The layout of single rows (group_rows 1) made from file type `type`
+ * (Q4_0P for Q4_0), or `type` itself when the table has none: what a matrix
+ * read a row at a time (the token embedding) may be rewritten as. */
+llmbm_type llmbm_row_layout(llmbm_type type);
+
+/* Bytes of one row of `cols` elements, or 0 when no kernel takes the type or
  * `cols` is not a positive multiple of its block size (callers validate
  * tensors with this). */
 size_t llmbm_row_bytes(llmbm_type type, uint64_t cols);

@@ -22,11 +22,11 @@ from typing import Any
 
 import jinja2
 
-from llmbm_build import BuildError
+from llmbm_build import BuildError, type_table
+from llmbm_build.type_table import TypeTable
 
 REGISTERS = ("eax", "ebx", "ecx", "edx")
 IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-MAX_TYPE_SLOTS = 40  # ggml type ids used by kernels stay below this (f32x16 is 32)
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -71,6 +71,7 @@ class Manifest:
     # op -> the op whose results it must reproduce bit for bit ([identical_to]): an entry of the op is kept
     # only where the other op's entry for the type comes from the same level
     identical_to: dict[str, str]
+    type_table: TypeTable  # kernels/x86_64/type_table.def: the types kernels may name
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,9 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def load_manifest(path: Path) -> Manifest:
+def load_manifest(path: Path, types: TypeTable | None = None) -> Manifest:
     r = _Reader(path)
+    types = types or type_table.load()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
@@ -181,10 +183,10 @@ def load_manifest(path: Path) -> Manifest:
         source = r.get(spec, "source", str, where)
         extra_cpuid = r.names(spec, "cpuid", cpuid_names, where)
         extra_xcr0 = r.names(spec, "xcr0", xcr0, where)
-        types = r.get(spec, "types", list, where)
         symbol_fmt = r.get(spec, "symbol", str, where, default="llmbm_{op}_{type}_{level}")
-        for t in types:
+        for t in r.get(spec, "types", list, where):
             r.ident(t, where)
+            _check_type(r, types, t, where)
             key = (op, t, level)
             if key in seen:
                 raise r.fail(where, f"kernel {op}/{t} listed twice for level {level}")
@@ -231,8 +233,17 @@ def load_manifest(path: Path) -> Manifest:
                 f"and level {k.level!r} has no {other} for {k.type!r}",
             )
 
-    types = tuple(dict.fromkeys(k.type for k in kernels))
-    return Manifest(path, tuple(cpuid), xcr0, ops, tuple(levels), tuple(kernels), types, identical_to)
+    kernel_types = tuple(dict.fromkeys(k.type for k in kernels))
+    return Manifest(
+        path, tuple(cpuid), xcr0, ops, tuple(levels), tuple(kernels), kernel_types, identical_to, types
+    )
+
+
+def _check_type(r: _Reader, types: TypeTable, name: str, where: str) -> None:
+    if name not in types:
+        raise r.fail(where, f"type {name!r} is not in {types.path}")
+    if not types[name].has_kernels:
+        raise r.fail(where, f"type {name!r} is LLMBM_FILE_TYPE in {types.path}: no kernel takes it")
 
 
 def resolve_tables(manifest: Manifest) -> list[Table]:
@@ -269,6 +280,7 @@ def _environment() -> jinja2.Environment:
 
 def render(manifest: Manifest, header_name: str = "kernel_dispatch.h") -> tuple[str, str]:
     """Return the (header, source) texts."""
+    tables = resolve_tables(manifest)
     context = {
         "manifest_name": manifest.path.name,
         "header_name": header_name,
@@ -279,8 +291,13 @@ def render(manifest: Manifest, header_name: str = "kernel_dispatch.h") -> tuple[
         "levels": manifest.levels,
         "kernels": manifest.kernels,
         "types": manifest.types,
-        "tables": resolve_tables(manifest),
-        "type_slots": MAX_TYPE_SLOTS,
+        "tables": tables,
+        "layouts": {
+            t.level.name: type_table.layout_choices(
+                manifest.type_table, t.entries.get("matvec_rows", {}), manifest.levels[0].name
+            )
+            for t in tables
+        },
     }
     env = _environment()
     header = env.get_template("kernel_dispatch.h.j2").render(context)
@@ -293,9 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("manifest", type=Path)
     parser.add_argument("--out-c", type=Path, required=True)
     parser.add_argument("--out-h", type=Path, required=True)
+    parser.add_argument("--type-table", type=Path, default=type_table.DEFAULT_PATH)
     args = parser.parse_args(argv)
     try:
-        manifest = load_manifest(args.manifest)
+        manifest = load_manifest(args.manifest, type_table.load(args.type_table))
         header, source = render(manifest, args.out_h.name)
     except BuildError as err:
         print(f"dispatch: {err}", file=sys.stderr)

@@ -1,7 +1,7 @@
 /* matmul-bench: what batching buys prompt processing, per weight type, ISA level and thread count.
  *
  * One TinyLlama-1.1B-shaped layer (dim 2048, hidden 5632, 4 of 32 heads' worth of K/V rows: wq, wk, wv, wo,
- * w1, w3, w2 = 44 M weights; --shape smollm2: SmolLM2-135M's, dim 576, hidden 1536, 3 of 9 heads, 30 layers) in each type, laid out as the loader would at that level (llmbm_matrix_layout),
+ * w1, w3, w2 = 44 M weights; --shape smollm2: SmolLM2-135M's, dim 576, hidden 1536, 3 of 9 heads, 30 layers) in each type, laid out as the loader would at that level (llmbm_kernels_matrix_layout),
  * random weights. For each batch size n it times the seven products for n tokens (each the best of --reps):
  *   n = 1 row "matvec": llmbm_matvec once per token, the one-token path prompts take today;
  *   other rows: llmbm_matmul over the n tokens.
@@ -70,7 +70,7 @@ static void make_weight(llmbm_weight *w, llmbm_type type, uint32_t rows, uint32_
     size_t bytes = llmbm_row_bytes(type, cols) * rows;
     uint8_t *data = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
     for (size_t i = 0; i < bytes; i++) data[i] = (uint8_t)(rand() & (i & 1 ? 0xBF : 0xFF));
-    llmbm_type layout = llmbm_matrix_layout(llmbm_isa_table(), type, rows);
+    llmbm_type layout = llmbm_kernels_matrix_layout(llmbm_isa_table(), type, rows);
     if (layout != type) {
         void *scratch = malloc(llmbm_relayout_scratch_bytes(layout, cols));
         llmbm_relayout(data, rows, cols, layout, scratch);

@@ -11,30 +11,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from llmbm_build.dispatch import MAX_TYPE_SLOTS, load_manifest
+from llmbm_build import type_table
+from llmbm_build.dispatch import load_manifest
 
-# ggml type ids (firmware/engine/kernels.h) and block geometry, plus q4_0p
-# q4_Kx16 and q4_0x16: our re-laid-out Q4_0 and Q4_K (quant_formats.h), which no
-# file holds, so they are not in WEIGHT_TYPES (test_quant_vectors converts
+# The type table (kernels/x86_64/type_table.def): ggml type ids and block geometry of every
+# type, our in-memory layouts (q4_0p, q4_Kx16, q4_0x16, f32x16: quant_formats.h) included.
+# No file holds the layouts, so they are not in WEIGHT_TYPES (test_quant_vectors converts
 # ggml's rows to test them).
-TYPE_IDS: dict[str, int] = {
-    "f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q8_1": 9,
-    "q4_0p": 4, "q4_Kx16": 5, "q4_0x16": 31,
-    "q2_K": 10, "q3_K": 11, "q4_K": 12, "q5_K": 13, "q6_K": 14, "q8_K": 15, "bf16": 30,
-}  # fmt: skip
-BLOCK: dict[str, tuple[int, int]] = {
-    "f32": (1, 4), "f16": (1, 2), "bf16": (1, 2),
-    "q4_0": (32, 18), "q4_1": (32, 20), "q5_0": (32, 22), "q5_1": (32, 24),
-    "q4_0p": (32, 18), "q4_Kx16": (256, 144), "q4_0x16": (32, 18),
-    "q8_0": (32, 34), "q8_1": (32, 36),
-    "q2_K": (256, 84), "q3_K": (256, 110), "q4_K": (256, 144), "q5_K": (256, 176),
-    "q6_K": (256, 210), "q8_K": (256, 292),
-}  # fmt: skip
-VEC_DOT_TYPE: dict[str, str] = {
-    "f32": "f32", "f16": "f32", "bf16": "f32",
-    "q4_0": "q8_0", "q5_0": "q8_0", "q8_0": "q8_0", "q4_1": "q8_1", "q5_1": "q8_1",
-    "q2_K": "q8_K", "q3_K": "q8_K", "q4_K": "q8_K", "q5_K": "q8_K", "q6_K": "q8_K",
-}  # fmt: skip
+SOURCE_DIR = Path(os.environ.get("LLMBM_SOURCE_DIR") or Path(__file__).resolve().parents[2])
+TYPES = type_table.load(SOURCE_DIR / "kernels" / "x86_64" / "type_table.def")
+TYPE_IDS: dict[str, int] = {t.name: t.id for t in TYPES.types}
+BLOCK: dict[str, tuple[int, int]] = {t.name: (t.block_size, t.block_bytes) for t in TYPES.types}
+VEC_DOT_TYPE: dict[str, str] = {t.name: t.act for t in TYPES.types if t.role == "weight" and t.act}
 WEIGHT_TYPES = list(VEC_DOT_TYPE)
 QUANT_WEIGHT_TYPES = [t for t in WEIGHT_TYPES if t.startswith("q")]
 
@@ -65,9 +53,8 @@ def row_bytes(t: str, n: int) -> int:
     return n // bs * bb
 
 
-_SLOTS = MAX_TYPE_SLOTS  # LLMBM_KERNEL_TYPE_SLOTS, from the generator
-SOURCE_DIR = Path(os.environ.get("LLMBM_SOURCE_DIR") or Path(__file__).resolve().parents[2])
-MANIFEST = load_manifest(SOURCE_DIR / "kernels" / "x86_64" / "manifest.toml")
+_SLOTS = TYPES.count  # LLMBM_KERNEL_TYPE_SLOTS = LLMBM_TYPE_COUNT
+MANIFEST = load_manifest(SOURCE_DIR / "kernels" / "x86_64" / "manifest.toml", TYPES)
 # the table's function arrays follow the manifest's [ops] order
 _OPS = MANIFEST.ops
 _DEQUANT = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
@@ -88,6 +75,7 @@ class KernelTable(ctypes.Structure):
         ("cpuid_required", ctypes.c_uint64),
         ("xcr0_required", ctypes.c_uint64),
         *((op, ctypes.c_void_p * _SLOTS) for op in _OPS),
+        ("layouts", (ctypes.c_uint8 * 2) * _SLOTS),  # llmbm_layout_choice: grouped, single
     ]
 
 

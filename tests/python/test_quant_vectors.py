@@ -19,6 +19,7 @@ Every ISA level of the dispatch table that this CPU runs is tested.
 
 from __future__ import annotations
 
+import ctypes
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from kernels_ctypes import (
     MANIFEST,
     QUANT_WEIGHT_TYPES,
     TYPE_IDS,
+    TYPES,
     VEC_DOT_TYPE,
     WEIGHT_TYPES,
     Kernels,
@@ -271,7 +273,16 @@ def test_matvec_rows(kern: Kernels, vectors: dict, t: str) -> None:
     np.testing.assert_array_equal(part[3:6].view(np.uint32), per_row[3:6].view(np.uint32))
 
 
-def test_type_ids_match_header(source_dir: Path) -> None:
-    header = (source_dir / "firmware" / "engine" / "kernels.h").read_text()
+def test_type_ids_match_library(build_dir: Path) -> None:
+    """The ids and geometry Python reads from type_table.def are those the C library
+    compiled from it."""
+    lib = load_library(build_dir)
+    lib.llmbm_type_traits_of.restype = ctypes.POINTER(ctypes.c_char_p)  # the struct's first field: name
+    lib.llmbm_type_traits_of.argtypes = [ctypes.c_int]
+    lib.llmbm_row_bytes.restype = ctypes.c_size_t
+    lib.llmbm_row_bytes.argtypes = [ctypes.c_int, ctypes.c_uint64]
     for name, tid in TYPE_IDS.items():
-        assert f"LLMBM_{name.upper()} = {tid}," in header, name
+        traits = lib.llmbm_type_traits_of(tid)
+        assert traits and traits.contents.value == name.encode(), name
+        bs, bb = BLOCK[name]
+        assert lib.llmbm_row_bytes(tid, 4 * bs) == (4 * bb if TYPES[name].has_kernels else 0), name

@@ -1,8 +1,9 @@
 /* Lookups over a parsed GGUF file: keys, typed values, arrays, tensors,
- * and the ggml type table. */
+ * and the ggml types (from the kernels' type table). */
 #include "gguf.h"
 
 #include "gguf_internal.h"
+#include "quant_formats.h"
 
 static const struct {
     const char *name;
@@ -25,33 +26,16 @@ uint64_t gguf_vtype_size(gguf_vtype t)
     return (unsigned)t < GGUF_T_COUNT ? vtypes[t].size : 0;
 }
 
-/* ggml's type ids (ggml.h). Ids 4, 5 (Q4_2/Q4_3) and 31-33, 36-38 (the
- * repacked Q4_0_4_4... variants) are retired and left empty. Q8_1 is
- * ggml's current 36-byte block (two fp16 + 32 int8). */
-static const struct {
-    const char *name;
-    uint16_t block_size;
-    uint16_t block_bytes;
-} types[] = {
-    [0] = {"f32", 1, 4},        [1] = {"f16", 1, 2},        [2] = {"q4_0", 32, 18},
-    [3] = {"q4_1", 32, 20},     [6] = {"q5_0", 32, 22},     [7] = {"q5_1", 32, 24},
-    [8] = {"q8_0", 32, 34},     [9] = {"q8_1", 32, 36},     [10] = {"q2_K", 256, 84},
-    [11] = {"q3_K", 256, 110},  [12] = {"q4_K", 256, 144},  [13] = {"q5_K", 256, 176},
-    [14] = {"q6_K", 256, 210},  [15] = {"q8_K", 256, 292},  [16] = {"iq2_xxs", 256, 66},
-    [17] = {"iq2_xs", 256, 74}, [18] = {"iq3_xxs", 256, 98}, [19] = {"iq1_s", 256, 50},
-    [20] = {"iq4_nl", 32, 18},  [21] = {"iq3_s", 256, 110}, [22] = {"iq2_s", 256, 82},
-    [23] = {"iq4_xs", 256, 136}, [24] = {"i8", 1, 1},       [25] = {"i16", 1, 2},
-    [26] = {"i32", 1, 4},       [27] = {"i64", 1, 8},       [28] = {"f64", 1, 8},
-    [29] = {"iq1_m", 256, 56},  [30] = {"bf16", 1, 2},      [34] = {"tq1_0", 256, 54},
-    [35] = {"tq2_0", 256, 66},  [39] = {"mxfp4", 32, 17},
-};
-
+/* ggml's types are the kernels' type table (type_table.def): every entry but
+ * our in-memory layouts, whose ids ggml retired, so a file that uses one is
+ * refused like any retired or unknown id. */
 bool gguf_type_info(uint32_t type, const char **name, uint32_t *block_size, uint32_t *block_bytes)
 {
-    if (type >= sizeof types / sizeof types[0] || !types[type].name) return false;
-    if (name) *name = types[type].name;
-    if (block_size) *block_size = types[type].block_size;
-    if (block_bytes) *block_bytes = types[type].block_bytes;
+    const llmbm_type_traits *t = type < LLMBM_TYPE_COUNT ? llmbm_type_traits_of((llmbm_type)type) : NULL;
+    if (!t || !t->in_files) return false;
+    if (name) *name = t->name;
+    if (block_size) *block_size = t->block_size;
+    if (block_bytes) *block_bytes = t->block_bytes;
     return true;
 }
 

@@ -1,5 +1,5 @@
 /* The matrices of a loaded model follow the kernel level: llmbm_model_relayout
- * gives each the layout llmbm_matrix_layout names for the level in use,
+ * gives each the layout llmbm_kernels_matrix_layout names for the level in use,
  * going back through the file's bytes when the level changes, so that after
  * any sequence of levels every matrix still holds exactly the file's rows;
  * and the measurement picks the level it estimated fastest. */
@@ -43,7 +43,7 @@ static void check_model(llmbm_model *m, uint8_t *const *original, const char *le
     static uint8_t copy[48 * COLS * 4], scratch[16 * COLS * 4];
     for (int i = 0; i < 8; i++) {
         llmbm_weight *w = ws[i];
-        llmbm_type want = llmbm_matrix_layout(k, cases[i].type, cases[i].rows);
+        llmbm_type want = llmbm_kernels_matrix_layout(k, cases[i].type, cases[i].rows);
         CHECK_MSG(w->type == want, "%s matrix %d: %s, want %s", level, i, llmbm_type_name(w->type),
                   llmbm_type_name(want));
         size_t bytes = llmbm_row_bytes(cases[i].type, COLS) * cases[i].rows;
@@ -74,8 +74,8 @@ int main(void) {
         memcpy(original[i], data, bytes);
         *ws[i] = (llmbm_weight){.type = cases[i].type, .rows = cases[i].rows, .cols = COLS, .data = data};
     }
-    CHECK(llmbm_matrix_layout(llmbm_kernels_select(LLMBM_ISA_SCALAR), LLMBM_Q4_0, 32) == LLMBM_Q4_0P);
-    CHECK(llmbm_matrix_layout(llmbm_kernels_select(LLMBM_ISA_SCALAR), LLMBM_Q4_K, 32) == LLMBM_Q4_K);
+    CHECK(llmbm_kernels_matrix_layout(llmbm_kernels_select(LLMBM_ISA_SCALAR), LLMBM_Q4_0, 32) == LLMBM_Q4_0P);
+    CHECK(llmbm_kernels_matrix_layout(llmbm_kernels_select(LLMBM_ISA_SCALAR), LLMBM_Q4_K, 32) == LLMBM_Q4_K);
 
     /* every supported level up, down and up again: each change re-lays out */
     int order[3 * 5], n = 0;
