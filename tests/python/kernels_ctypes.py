@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from llmbm_build.dispatch import MAX_TYPE_SLOTS, load_manifest
 
-# ggml type ids (firmware/engine/kernels.h) and block geometry, plus q4_0p
+# ggml type ids (kernels/x86_64/kernels.h) and block geometry, plus q4_0p
 # q4_Kx16 and q4_0x16: our re-laid-out Q4_0 and Q4_K (quant_formats.h), which no
 # file holds, so they are not in WEIGHT_TYPES (test_quant_vectors converts
 # ggml's rows to test them).
@@ -43,7 +43,7 @@ F32Array = npt.NDArray[np.float32]
 
 
 class Weight(ctypes.Structure):
-    """llmbm_weight from firmware/engine/kernels.h."""
+    """llmbm_weight from kernels/x86_64/kernels.h."""
 
     _fields_ = [
         ("type", ctypes.c_int),

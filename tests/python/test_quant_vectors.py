@@ -272,6 +272,6 @@ def test_matvec_rows(kern: Kernels, vectors: dict, t: str) -> None:
 
 
 def test_type_ids_match_header(source_dir: Path) -> None:
-    header = (source_dir / "firmware" / "engine" / "kernels.h").read_text()
+    header = (source_dir / "kernels" / "x86_64" / "kernels.h").read_text()
     for name, tid in TYPE_IDS.items():
         assert f"LLMBM_{name.upper()} = {tid}," in header, name
