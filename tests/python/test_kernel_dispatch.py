@@ -1,6 +1,7 @@
 """llmbm_build.dispatch: manifest validation, and generated tables that compile
 and pick the right ISA level for given CPUID bits and XCR0 state, using a
-made-up multi-level manifest (only the scalar level exists in the tree)."""
+made-up multi-level manifest (test_kernel_levels.py: the levels as the build
+reads them)."""
 
 from __future__ import annotations
 
@@ -224,10 +225,14 @@ def test_manifest_errors(tmp_path: Path, extra: str, message: str) -> None:
         load_manifest(write_manifest(tmp_path, CPUID + LEVELS + KERNELS + extra))
 
 
-def test_level_chain_must_grow(tmp_path: Path) -> None:
+def test_level_inherits_lower_requirements(tmp_path: Path) -> None:
+    # avx2 stating only its additions still requires sse2: a CPU picked for avx2 runs sse2's kernels
     levels = LEVELS.replace('name = "avx2"\ncpuid = ["sse2", ', 'name = "avx2"\ncpuid = [')
-    with pytest.raises(BuildError, match="must require everything"):
-        load_manifest(write_manifest(tmp_path, CPUID + levels + KERNELS))
+    stated, inherited = (
+        resolve_tables(load_manifest(write_manifest(tmp_path, CPUID + t + KERNELS))) for t in (LEVELS, levels)
+    )
+    assert [t.cpuid_mask for t in stated] == [t.cpuid_mask for t in inherited]
+    assert inherited[2].cpuid_mask & 1  # sse2 is cpuid bit index 0
 
 
 def test_real_manifest_sources(source_dir: Path) -> None:

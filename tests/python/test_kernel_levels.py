@@ -1,0 +1,147 @@
+"""The manifest as the build's list of ISA levels: each level inherits the
+requirements and flags of the one below, llmbm_build.kernel_levels prints what
+kernels/x86_64/meson.build compiles, and every kernel file of the tree is
+compiled exactly once (named by the manifest or, for the non-kernel files, by
+meson.build)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from llmbm_build import BuildError
+from llmbm_build.dispatch import load_manifest, resolve_tables
+from llmbm_build.kernel_levels import main, meson_lines
+
+HEAD = """
+[cpuid]
+sse2 = { leaf = 1, subleaf = 0, reg = "edx", bit = 26 }
+avx2 = { leaf = 7, subleaf = 0, reg = "ebx", bit = 5 }
+vnni = { leaf = 7, subleaf = 0, reg = "ecx", bit = 11 }
+
+[xcr0]
+sse = 1
+avx = 2
+
+[ops]
+vec_dot = "dot"
+"""
+
+# each level lists only what it adds
+LEVELS = """
+[[levels]]
+name = "scalar"
+[[levels]]
+name = "sse2"
+cpuid = ["sse2"]
+cflags = ["-msse2"]
+[[levels]]
+name = "avx2"
+cpuid = ["avx2"]
+xcr0 = ["sse", "avx"]
+cflags = ["-mavx2", "-mfma"]
+[[levels]]
+name = "vnni"
+cpuid = ["vnni"]
+cflags = ["-mavx512vnni"]
+"""
+
+KERNELS = """
+[[kernels]]
+op = "vec_dot"
+level = "scalar"
+source = "dot_scalar.c"
+types = ["q8_0"]
+[[kernels]]
+op = "vec_dot"
+level = "avx2"
+source = "dot_avx2.c"
+types = ["q8_0"]
+[[kernels]]
+op = "vec_dot"
+level = "avx2"
+source = "dot_k_avx2.c"
+types = ["q4_K"]
+[[kernels]]
+op = "vec_dot"
+level = "avx2"
+source = "dot_avx2.c"
+types = ["q4_0"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "manifest.toml"
+    path.write_text(text)
+    return path
+
+
+def test_levels_inherit_requirements_and_flags(tmp_path: Path) -> None:
+    manifest = load_manifest(write(tmp_path, HEAD + LEVELS + KERNELS))
+    by_name = {level.name: level for level in manifest.levels}
+    assert by_name["vnni"].cpuid == ("sse2", "avx2", "vnni")
+    assert by_name["vnni"].xcr0 == ("sse", "avx")
+    assert by_name["vnni"].cflags == ("-msse2", "-mavx2", "-mfma", "-mavx512vnni")
+    # the dispatcher's masks include every lower level's bits (sse2 26 -> cpuid index 0, ...)
+    masks = [t.cpuid_mask for t in resolve_tables(manifest)]
+    assert masks == [0b000, 0b001, 0b011, 0b111]
+
+
+def test_meson_lines(tmp_path: Path) -> None:
+    lines = meson_lines(load_manifest(write(tmp_path, HEAD + LEVELS + KERNELS)))
+    assert lines == [
+        "scalar||dot_scalar.c",
+        "sse2|-msse2|",  # a level may have no kernels of its own yet
+        "avx2|-msse2 -mavx2 -mfma|dot_avx2.c dot_k_avx2.c",  # each file once, in manifest order
+        "vnni|-msse2 -mavx2 -mfma -mavx512vnni|",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("levels", "message"),
+    [
+        (
+            LEVELS.replace('name = "scalar"', 'name = "scalar"\ncflags = ["-O0"]'),
+            "base level 'scalar' takes no cflags",
+        ),
+        (LEVELS.replace('"-mavx2", "-mfma"', '"-mavx2 -mfma"'), "is not one compiler option"),
+        (LEVELS.replace('"-msse2"', '"msse2"'), "is not one compiler option"),
+        (LEVELS.replace('cflags = ["-msse2"]', 'cflags = "-msse2"'), "'cflags' must be a list"),
+    ],
+)
+def test_level_errors(tmp_path: Path, levels: str, message: str) -> None:
+    with pytest.raises(BuildError, match=message):
+        load_manifest(write(tmp_path, HEAD + levels + KERNELS))
+
+
+def test_source_must_be_a_file_name(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match=r"kernels\[1\]: source 'x86/dot_avx2.c' is not a .c file name"):
+        load_manifest(write(tmp_path, HEAD + LEVELS + KERNELS.replace('"dot_avx2.c"', '"x86/dot_avx2.c"', 1)))
+
+
+def test_cli_names_missing_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, HEAD + LEVELS + KERNELS)
+    for name in ("dot_scalar.c", "dot_avx2.c"):
+        (tmp_path / name).write_text("")
+    assert main([str(path)]) == 1
+    assert f"{path}: kernels name sources that do not exist: dot_k_avx2.c" in capsys.readouterr().err
+    (tmp_path / "dot_k_avx2.c").write_text("")
+    assert main([str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == "avx2|-msse2 -mavx2 -mfma|dot_avx2.c dot_k_avx2.c"
+
+
+def test_every_kernel_file_compiled_once(source_dir: Path) -> None:
+    """A .c file of kernels/x86_64 missing from both lists would silently not be built."""
+    kdir = source_dir / "kernels" / "x86_64"
+    manifest = load_manifest(kdir / "manifest.toml")
+    by_manifest = [s for level in manifest.levels for s in level.sources]
+    support = re.search(r"^kernel_sources = files\(([^)]*)\)", (kdir / "meson.build").read_text(), re.M)
+    assert support, "kernels/x86_64/meson.build: no kernel_sources = files(...)"
+    by_meson = re.findall(r"'([A-Za-z0-9_]+\.c)'", support.group(1))
+    named = by_manifest + by_meson
+    assert sorted(named) == sorted(p.name for p in kdir.glob("*.c"))
+    # and each level's own files carry its name, so its flags go to nothing else
+    for level in manifest.levels:
+        assert all(s.removesuffix(".c").endswith("_" + level.name) for s in level.sources), level.name
