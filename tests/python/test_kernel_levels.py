@@ -145,3 +145,31 @@ def test_every_kernel_file_compiled_once(source_dir: Path) -> None:
     # and each level's own files carry its name, so its flags go to nothing else
     for level in manifest.levels:
         assert all(s.removesuffix(".c").endswith("_" + level.name) for s in level.sources), level.name
+
+
+def test_avx512_lists_match_manifest(source_dir: Path) -> None:
+    """avx512_entry_points.h's lists define both AVX-512 levels' row and matmul kernels: each level's
+    manifest entries from its vec_dot/matmul files are exactly those lists (neither may drift)."""
+    kdir = source_dir / "kernels" / "x86_64"
+    header = (kdir / "avx512_entry_points.h").read_text()
+
+    def entries(macro: str) -> list[tuple[str, str]]:
+        body = re.search(rf"#define {macro}\(X, level\)((?:.*\\\n)*.*)", header)
+        assert body, f"avx512_entry_points.h: no {macro}"
+        return re.findall(r"X\((\w+), (\w+), level\)", body.group(1))
+
+    rows, matmuls = entries("LLMBM_AVX512_ROW_KERNELS"), entries("LLMBM_AVX512_MATMUL_KERNELS")
+    want = {
+        "vec_dot": sorted(t for kind, t in rows if kind in ("DOT", "ROWS")),
+        "matvec_rows": sorted(t for _, t in rows),
+        "matmul_rows": sorted(t for _, t in matmuls),
+    }
+    manifest = load_manifest(kdir / "manifest.toml")
+    for level in ("avx512", "avx512vnni"):
+        for op, types in want.items():
+            have = sorted(
+                k.type
+                for k in manifest.kernels
+                if k.level == level and k.op == op and k.source in (f"vec_dot_{level}.c", f"matmul_{level}.c")
+            )
+            assert have == types, (level, op)
