@@ -15,18 +15,17 @@ from llmbm_build import BuildError
 from llmbm_build.dispatch import load_manifest, resolve_tables
 from llmbm_build.kernel_levels import main, meson_lines
 
+# three feature bits, two XCR0 states, one op
 HEAD = """
+[ops]
+vec_dot = "one row . activation"
+[xcr0]
+sse = 1
+avx = 2
 [cpuid]
 sse2 = { leaf = 1, subleaf = 0, reg = "edx", bit = 26 }
 avx2 = { leaf = 7, subleaf = 0, reg = "ebx", bit = 5 }
 vnni = { leaf = 7, subleaf = 0, reg = "ecx", bit = 11 }
-
-[xcr0]
-sse = 1
-avx = 2
-
-[ops]
-vec_dot = "dot"
 """
 
 # each level lists only what it adds
@@ -48,28 +47,17 @@ cpuid = ["vnni"]
 cflags = ["-mavx512vnni"]
 """
 
-KERNELS = """
-[[kernels]]
-op = "vec_dot"
-level = "scalar"
-source = "dot_scalar.c"
-types = ["q8_0"]
-[[kernels]]
-op = "vec_dot"
-level = "avx2"
-source = "dot_avx2.c"
-types = ["q8_0"]
-[[kernels]]
-op = "vec_dot"
-level = "avx2"
-source = "dot_k_avx2.c"
-types = ["q4_K"]
-[[kernels]]
-op = "vec_dot"
-level = "avx2"
-source = "dot_avx2.c"
-types = ["q4_0"]
-"""
+
+def kernel(level: str, source: str, types: str) -> str:
+    return f'[[kernels]]\nop = "vec_dot"\nlevel = "{level}"\nsource = "{source}"\ntypes = [{types}]\n'
+
+
+KERNELS = (
+    kernel("scalar", "dot_scalar.c", '"q8_0"')
+    + kernel("avx2", "dot_avx2.c", '"q8_0"')
+    + kernel("avx2", "dot_k_avx2.c", '"q4_K"')
+    + kernel("avx2", "dot_avx2.c", '"q4_0"')
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:
