@@ -258,6 +258,8 @@ def test_real_manifest_sources(source_dir: Path) -> None:
         # an entry of avx512_entry_points.h's lists (the AVX-512 bodies name their level by macro)
         stem = k.symbol.removesuffix(f"_{k.level}").removeprefix(f"llmbm_{k.op}_")
         entry = [f"_ENTRY_POINTS({stem}, {k.level})"]
+        if f"llmbm_{k.op}_{stem}_##level(" in text:  # a macro of the level alone (attention_kv_body.h)
+            entry.append(f"_ENTRY_POINTS({k.level})")
         if f"#define LLMBM_AVX512_SUFFIX {k.level}\n" in text:
             entry += [f"_ENTRY_POINTS({stem}, LLMBM_AVX512_SUFFIX)", f", {stem}, level)"]
         assert f"{k.symbol}(" in text or f"({stem})" in text or any(e in text for e in entry), (
