@@ -47,23 +47,7 @@ static void q8_0_row(const void *row, float *dst, size_t n)
     }
 }
 
-void llmbm_attn_scores_f16_avx2(float *att, const float *q, const void *k, size_t stride, size_t head_size,
-                                size_t n_t, float scale)
-{
-    kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale, f16_row,
-                      llmbm_attn_scores_f32_avx2, llmbm_attn_scores_f16_scalar);
-}
-
-void llmbm_attn_scores_q8_0_avx2(float *att, const float *q, const void *k, size_t stride, size_t head_size,
-                                 size_t n_t, float scale)
-{
-    if (head_size % LLMBM_QK8_0) {
-        llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);
-        return;
-    }
-    kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t, scale, q8_0_row,
-                      llmbm_attn_scores_f32_avx2, llmbm_attn_scores_q8_0_scalar);
-}
+LLMBM_KV_SCORE_ENTRY_POINTS(avx2)
 
 void llmbm_attn_accum_f16_avx2(float *out, const float *att, const void *v, size_t stride, size_t head_size,
                                size_t n_t)

@@ -1,5 +1,6 @@
 /* What the SIMD levels' F16/Q8_0 score kernels share (attention_kv_<level>.c
- * include it after defining their row conversions). A score's sum over i
+ * define their row conversions, then expand LLMBM_KV_SCORE_ENTRY_POINTS). A
+ * score's sum over i
  * must stay sequential (kernel_types.h), and the level's f32 kernel already
  * puts timesteps in lanes and gives the scalar bits; so groups of timesteps
  * are converted exactly (dequantize_row's values) into a stack buffer and
@@ -32,3 +33,25 @@ static inline void kv_scores_via_f32(float *att, const float *q, const void *k, 
         f32_scores(att + t, q, buf, head_size, head_size, g, scale);
     }
 }
+
+/* A level's two score kernels, llmbm_attn_scores_{f16,q8_0}_<level>: its
+ * exact row conversions f16_row and q8_0_row (defined before this is
+ * expanded) feeding its f32 score kernel; Q8_0 heads that are not whole
+ * blocks go to the scalar kernel. */
+#define LLMBM_KV_SCORE_ENTRY_POINTS(level)                                                              \
+    void llmbm_attn_scores_f16_##level(float *att, const float *q, const void *k, size_t stride,        \
+                                       size_t head_size, size_t n_t, float scale)                        \
+    {                                                                                                    \
+        kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale, f16_row, \
+                          llmbm_attn_scores_f32_##level, llmbm_attn_scores_f16_scalar);                  \
+    }                                                                                                    \
+    void llmbm_attn_scores_q8_0_##level(float *att, const float *q, const void *k, size_t stride,       \
+                                        size_t head_size, size_t n_t, float scale)                       \
+    {                                                                                                    \
+        if (head_size % LLMBM_QK8_0) {                                                                   \
+            llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);                     \
+            return;                                                                                      \
+        }                                                                                                \
+        kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t,   \
+                          scale, q8_0_row, llmbm_attn_scores_f32_##level, llmbm_attn_scores_q8_0_scalar);\
+    }

@@ -1,5 +1,5 @@
-/* Entry points of the AVX2+FMA+F16C level (files *_avx2.c, compiled with
- * -mavx2 -mfma -mf16c). Reached through the dispatch table, which only
+/* Entry points of the AVX2+FMA+F16C level (files *_avx2.c, compiled with the
+ * level's cflags in manifest.toml). Reached through the dispatch table, which only
  * selects them when CPUID and XCR0 allow. */
 #pragma once
 

@@ -1,5 +1,5 @@
 /* Entry points of the sse2 kernel level (files *_sse2.c, compiled with the
- * level's flags from kernel_isa_levels in meson.build). */
+ * level's flags: manifest.toml's cflags). */
 #pragma once
 
 #include <stddef.h>

@@ -12,11 +12,8 @@
  * prefetch ahead in the one-row loop. */
 #pragma once
 
-#include "kernels.h"
+#include "kernel_types.h"
 #include "quant_formats.h"
-
-#define LLMBM_KSYM_(op, t, level) llmbm_##op##_##t##_##level
-#define LLMBM_KSYM(op, t, level) LLMBM_KSYM_(op, t, level)
 
 #ifndef LLMBM_PREFETCH_ROW
 #define LLMBM_PREFETCH_ROW(next_row, stride) ((void)0)

@@ -1,24 +1,6 @@
-/* The avx512 level's row dots and mat-vecs (F/BW/DQ/VL: integer dots by vpmaddubsw + vpmaddwd);
- * the code is vec_dot_avx512_body.h, shared with the other AVX-512 level. */
+/* The avx512 level's row dots and mat-vecs (F/BW/DQ/VL: integer dots by
+ * vpmaddubsw + vpmaddwd); the code and the list of entry points are shared
+ * with the other AVX-512 level (vec_dot_avx512_level.h). */
 #define LLMBM_AVX512_SUFFIX avx512
 #include "kernels_avx512.h"
-#include "vec_dot_avx512_body.h"
-#include "vec_dot_avx512_q45_body.h"
-#include "vec_dot_avx512_k_body.h"
-#include "vec_dot_avx512_x16.h"
-
-LLMBM_DOT_ENTRY_POINTS(f16, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q8_0, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q4_0, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q4_0p, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q4_K, LLMBM_AVX512_SUFFIX)
-LLMBM_DOT_ENTRY_POINTS(q6_K, LLMBM_AVX512_SUFFIX)
-LLMBM_DOT_ENTRY_POINTS(bf16, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q4_1, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q5_0, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q5_1, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q2_K, LLMBM_AVX512_SUFFIX)
-LLMBM_DOT_ENTRY_POINTS(q3_K, LLMBM_AVX512_SUFFIX)
-LLMBM_ROWS_ENTRY_POINTS(q5_K, LLMBM_AVX512_SUFFIX)
-LLMBM_X16_ENTRY_POINTS(q4_Kx16, LLMBM_AVX512_SUFFIX)
-LLMBM_X16_ENTRY_POINTS(q4_0x16, LLMBM_AVX512_SUFFIX)
+#include "vec_dot_avx512_level.h"

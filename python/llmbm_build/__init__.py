@@ -2,10 +2,11 @@
 
 Each step is one module, runnable as ``python3 -m llmbm_build.STEP``; each module's docstring
 says what it does. Build steps meson runs as custom targets: ``elf2efi``, ``dispatch`` (kernel
-tables from the manifest), ``embed``, ``font``, ``pretok_tables`` (with ``pretokenizers`` and
-``regex_program``) and ``unicode_tables`` (generated C), ``chat_template`` (``.tpl`` files),
-``image``/``gpt``, ``sign``, ``keys``, ``release``. Running and measuring: ``qemu``,
-``model_memory``, ``secureboot_vars``, ``bench_decode``/``bench_history``/``bench_threads``/
+tables from the manifest; ``kernel_levels`` gives meson its levels at configure time),
+``embed``, ``font``, ``pretok_tables`` (with ``pretokenizers`` and ``regex_program``) and
+``unicode_tables`` (generated C), ``chat_template`` (``.tpl`` files), ``image``/``gpt``,
+``sign``, ``keys``, ``release``. Running and measuring: ``qemu``, ``model_memory``,
+``secureboot_vars``, ``bench_decode``/``bench_history``/``bench_threads``/
 ``bench_plot``/``png_canvas``, ``accuracy``, ``soak``, ``fault_injection``. Test models and
 references: ``models``, ``gguf_models``, ``gguf_arch_models``, ``default_model``,
 ``reference_forward``, ``llama_cpp_logprobs``, ``logprob_file``, ``kl_stats``. The weight

@@ -27,6 +27,10 @@ from llmbm_build.type_table import TypeTable
 
 REGISTERS = ("eax", "ebx", "ecx", "edx")
 IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+SOURCE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.c$")  # a file beside the manifest
+CFLAG = re.compile(
+    r"^-[A-Za-z0-9][A-Za-z0-9_=.,+-]*$"
+)  # one option: no spaces, nothing a shell or meson splits
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -55,8 +59,13 @@ class Level:
     name: str
     description: str
     header: str | None
-    cpuid: tuple[str, ...]  # own requirements plus those of its kernels
+    # Each of these holds the lower levels' entries, then the level's own
+    # (a manifest level lists only what it adds): a CPU that runs a level runs
+    # every lower one, so falling back to a lower level's kernel is safe.
+    cpuid: tuple[str, ...]  # required feature bits, with those of its kernels
     xcr0: tuple[str, ...]
+    cflags: tuple[str, ...]  # compiler flags of its own static library
+    sources: tuple[str, ...]  # the files its kernels are in, in manifest order
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,8 @@ def load_manifest(path: Path, types: TypeTable | None = None) -> Manifest:
         if level not in level_names:
             raise r.fail(where, f"unknown level {level!r}")
         source = r.get(spec, "source", str, where)
+        if not SOURCE.match(source):
+            raise r.fail(where, f"source {source!r} is not a .c file name of kernels/x86_64")
         extra_cpuid = r.names(spec, "cpuid", cpuid_names, where)
         extra_xcr0 = r.names(spec, "xcr0", xcr0, where)
         symbol_fmt = r.get(spec, "symbol", str, where, default="llmbm_{op}_{type}_{level}")
@@ -199,23 +210,31 @@ def load_manifest(path: Path, types: TypeTable | None = None) -> Manifest:
         where = f"levels[{i}]"
         name = level_names[i]
         own = [k for k in kernels if k.level == name]
-        level = Level(
-            name=name,
-            description=r.get(spec, "description", str, where, default=name),
-            header=spec.get("header"),
-            cpuid=_merge(r.names(spec, "cpuid", cpuid_names, where), *(k.cpuid for k in own)),
-            xcr0=_merge(r.names(spec, "xcr0", xcr0, where), *(k.xcr0 for k in own)),
+        below = levels[-1] if levels else None
+        cflags = tuple(r.get(spec, "cflags", list, where, default=[]))
+        for flag in cflags:
+            if not isinstance(flag, str) or not CFLAG.match(flag):
+                raise r.fail(where, f"cflags entry {flag!r} is not one compiler option")
+        if below is None and cflags:
+            # the base level goes into kernel_sources, compiled with each consumer's own flags
+            raise r.fail(where, f"the base level {name!r} takes no cflags")
+        levels.append(
+            Level(
+                name=name,
+                description=r.get(spec, "description", str, where, default=name),
+                header=spec.get("header"),
+                cpuid=_merge(
+                    below.cpuid if below else (),
+                    r.names(spec, "cpuid", cpuid_names, where),
+                    *(k.cpuid for k in own),
+                ),
+                xcr0=_merge(
+                    below.xcr0 if below else (), r.names(spec, "xcr0", xcr0, where), *(k.xcr0 for k in own)
+                ),
+                cflags=_merge(below.cflags if below else (), cflags),
+                sources=_merge(tuple(k.source for k in own)),
+            )
         )
-        if levels:
-            # a CPU that runs this level must run every lower one, or falling
-            # back to a lower level's kernel would not be safe
-            prev = levels[-1]
-            missing = (set(prev.cpuid) - set(level.cpuid)) | (set(prev.xcr0) - set(level.xcr0))
-            if missing:
-                raise r.fail(
-                    where, f"level {name!r} must require everything {prev.name!r} does: {sorted(missing)}"
-                )
-        levels.append(level)
 
     identical_to: dict[str, str] = {}
     for op, other in r.get(data, "identical_to", dict, "top level", default={}).items():

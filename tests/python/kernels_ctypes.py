@@ -31,7 +31,7 @@ F32Array = npt.NDArray[np.float32]
 
 
 class Weight(ctypes.Structure):
-    """llmbm_weight from firmware/engine/kernels.h."""
+    """llmbm_weight from kernels/x86_64/kernels.h."""
 
     _fields_ = [
         ("type", ctypes.c_int),

@@ -1,9 +1,11 @@
 """llmbm_build.dispatch: manifest validation, and generated tables that compile
 and pick the right ISA level for given CPUID bits and XCR0 state, using a
-made-up multi-level manifest (only the scalar level exists in the tree)."""
+made-up multi-level manifest (test_kernel_levels.py: the levels as the build
+reads them)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -224,10 +226,25 @@ def test_manifest_errors(tmp_path: Path, extra: str, message: str) -> None:
         load_manifest(write_manifest(tmp_path, CPUID + LEVELS + KERNELS + extra))
 
 
-def test_level_chain_must_grow(tmp_path: Path) -> None:
+def test_level_inherits_lower_requirements(tmp_path: Path) -> None:
+    # avx2 stating only its additions still requires sse2: a CPU picked for avx2 runs sse2's kernels
     levels = LEVELS.replace('name = "avx2"\ncpuid = ["sse2", ', 'name = "avx2"\ncpuid = [')
-    with pytest.raises(BuildError, match="must require everything"):
-        load_manifest(write_manifest(tmp_path, CPUID + levels + KERNELS))
+    stated, inherited = (
+        resolve_tables(load_manifest(write_manifest(tmp_path, CPUID + t + KERNELS))) for t in (LEVELS, levels)
+    )
+    assert [t.cpuid_mask for t in stated] == [t.cpuid_mask for t in inherited]
+    assert inherited[2].cpuid_mask & 1  # sse2 is cpuid bit index 0
+
+
+def _with_local_includes(kdir: Path, name: str, seen: set[str]) -> str:
+    """A kernel file's text followed by that of the kernels/x86_64 headers it includes, recursively."""
+    if name in seen or not (kdir / name).is_file():
+        return ""
+    seen.add(name)
+    text = (kdir / name).read_text()
+    return text + "".join(
+        _with_local_includes(kdir, h, seen) for h in re.findall(r'#include "([^"]+)"', text)
+    )
 
 
 def test_real_manifest_sources(source_dir: Path) -> None:
@@ -236,13 +253,15 @@ def test_real_manifest_sources(source_dir: Path) -> None:
     manifest = load_manifest(kdir / "manifest.toml")
     texts: dict[str, str] = {}
     for k in manifest.kernels:
-        text = texts.setdefault(k.source, (kdir / k.source).read_text())
-        # defined directly, through the file's generator macro, or through
-        # row_entry_points.h's macros (the AVX-512 body names its level by macro)
+        text = texts.setdefault(k.source, _with_local_includes(kdir, k.source, set()))
+        # defined directly, through the file's generator macro, through row_entry_points.h's macros, or as
+        # an entry of avx512_entry_points.h's lists (the AVX-512 bodies name their level by macro)
         stem = k.symbol.removesuffix(f"_{k.level}").removeprefix(f"llmbm_{k.op}_")
-        entry = [f"_ENTRY_POINTS({stem}, {k.level})", f"_ENTRY_POINTS({stem}, LLMBM_AVX512_SUFFIX)"]
-        if "LLMBM_AVX512_SUFFIX)" in entry[1] and f"#define LLMBM_AVX512_SUFFIX {k.level}\n" not in text:
-            entry.pop()
+        entry = [f"_ENTRY_POINTS({stem}, {k.level})"]
+        if f"llmbm_{k.op}_{stem}_##level(" in text:  # a macro of the level alone (attention_kv_body.h)
+            entry.append(f"_ENTRY_POINTS({k.level})")
+        if f"#define LLMBM_AVX512_SUFFIX {k.level}\n" in text:
+            entry += [f"_ENTRY_POINTS({stem}, LLMBM_AVX512_SUFFIX)", f", {stem}, level)"]
         assert f"{k.symbol}(" in text or f"({stem})" in text or any(e in text for e in entry), (
             f"{k.symbol} not in {k.source}"
         )

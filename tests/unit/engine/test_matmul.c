@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "isa.h"
+#include "kernel_dispatch.h"
 #include "kernels_api.h"
 #include "matmul.h"
 #include "ops.h"
@@ -100,7 +101,8 @@ static bool check_batch(const llmbm_weight *w, const char *level, size_t n_tok, 
 }
 
 int main(void) {
-    static const char *const levels[] = {"scalar", "sse2", "avx2", "avx512", "avx512vnni"};
+    const char *levels[LLMBM_ISA_COUNT]; /* every level of the manifest */
+    for (int l = 0; l < LLMBM_ISA_COUNT; l++) levels[l] = llmbm_isa_level_name((llmbm_isa_level)l);
     srand(13);
     size_t max_tok = batches[sizeof batches / sizeof batches[0] - 1];
     float *x = malloc(max_tok * (LONG_COLS + X_PAD) * sizeof(float));

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "isa.h"
 #include "isa_autotune.h"
+#include "kernel_dispatch.h"
 #include "kernels_api.h"
 #include "model_layout.h"
 #include "ops.h"
@@ -54,7 +55,8 @@ static void check_model(llmbm_model *m, uint8_t *const *original, const char *le
 }
 
 int main(void) {
-    static const char *const names[] = {"scalar", "sse2", "avx2", "avx512", "avx512vnni"};
+    const char *names[LLMBM_ISA_COUNT]; /* every level of the manifest, least capable first */
+    for (int l = 0; l < LLMBM_ISA_COUNT; l++) names[l] = llmbm_isa_level_name((llmbm_isa_level)l);
     llmbm_model m;
     memset(&m, 0, sizeof m);
     m.config = (llmbm_config){.dim = COLS, .hidden_dim = COLS, .n_layers = 1, .n_heads = 4, .n_kv_heads = 4,
@@ -78,10 +80,10 @@ int main(void) {
     CHECK(llmbm_kernels_matrix_layout(llmbm_kernels_select(LLMBM_ISA_SCALAR), LLMBM_Q4_K, 32) == LLMBM_Q4_K);
 
     /* every supported level up, down and up again: each change re-lays out */
-    int order[3 * 5], n = 0;
-    for (int i = 0; i < 5; i++) order[n++] = i;
-    for (int i = 3; i >= 0; i--) order[n++] = i;
-    for (int i = 1; i < 5; i++) order[n++] = i;
+    int order[3 * LLMBM_ISA_COUNT], n = 0;
+    for (int i = 0; i < LLMBM_ISA_COUNT; i++) order[n++] = i;
+    for (int i = LLMBM_ISA_COUNT - 2; i >= 0; i--) order[n++] = i;
+    for (int i = 1; i < LLMBM_ISA_COUNT; i++) order[n++] = i;
     int supported = 0;
     for (int s = 0; s < n; s++) {
         llmbm_err err;
@@ -105,7 +107,7 @@ int main(void) {
         s.token_embedding = (llmbm_weight){.type = LLMBM_F32, .rows = VOCAB, .cols = COLS, .data = emb};
         s.classifier = s.token_embedding;
         int simd_levels = 0;
-        for (int l = 1; l < 5; l++) {
+        for (int l = 1; l < LLMBM_ISA_COUNT; l++) {
             llmbm_err err;
             if (llmbm_isa_set(names[l], &err)) continue;
             simd_levels++;
