@@ -105,6 +105,7 @@ static int load_gguf(const load_run *r, plat_file *f, llmbm_bundle *b, llmbm_err
         gguf_close(&g);
         return 0;
     }
+    report(r, LLMBM_LOAD_TOKENIZER, r->size);
     llmbm_err tok_err;
     uint32_t vocab = b->has_model ? b->model.config.vocab_size : 0;
     if (!llmbm_tokenizer_from_gguf_file(&b->tok, &g, vocab, r->name, &tok_err)) {

@@ -23,6 +23,7 @@ typedef enum llmbm_load_phase {
     LLMBM_LOAD_READING, /* the format is known and the budget agreed: reading starts (done 0) */
     LLMBM_LOAD_WEIGHTS, /* after each block of the weights read (done = bytes of the file read) */
     LLMBM_LOAD_READ,    /* every byte is in memory (done == total); parsing follows */
+    LLMBM_LOAD_TOKENIZER, /* the model is built; a GGUF's tokenizer is built next (done == total) */
 } llmbm_load_phase;
 
 typedef struct llmbm_load_progress {

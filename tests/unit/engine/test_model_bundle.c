@@ -21,8 +21,10 @@ plat_file *__wrap_plat_open(const char *path, uint64_t *size_out) {
 
 /* What the progress callback heard, checked against the phase order. */
 typedef struct heard {
-    int calls, reading, weights, read;
-    bool in_order; /* READING first, WEIGHTS growing, READ last with done == total */
+    int calls, reading, weights, read, tokenizer;
+    /* READING first, WEIGHTS growing, one READ with done == total, then at
+     * most the TOKENIZER phase */
+    bool in_order;
     uint64_t last_done, total;
     llmbm_format format;
 } heard;
@@ -34,11 +36,13 @@ static void listen(void *ctx, const llmbm_load_progress *p) {
         h->total = p->total;
         h->format = p->format;
     }
-    if (p->total != h->total || p->done < h->last_done || h->read) h->in_order = false;
+    if (p->total != h->total || p->done < h->last_done || (h->read && p->phase != LLMBM_LOAD_TOKENIZER))
+        h->in_order = false;
     h->last_done = p->done;
     if (p->phase == LLMBM_LOAD_READING) h->reading++;
     if (p->phase == LLMBM_LOAD_WEIGHTS) h->weights++;
     if (p->phase == LLMBM_LOAD_READ) h->read++, h->in_order = h->in_order && p->done == p->total;
+    if (p->phase == LLMBM_LOAD_TOKENIZER) h->tokenizer++, h->in_order = h->in_order && h->read == 1;
 }
 
 static bool refuse(void *ctx, const char *name, uint64_t size) {
@@ -65,7 +69,8 @@ static void gguf_model_and_tokenizer(void) {
     CHECK(opens == 1);
     CHECK(b.has_model && b.has_tokenizer && b.model.format == LLMBM_FORMAT_GGUF);
     CHECK(b.tok.vocab_size == b.model.config.vocab_size && b.model.config.vocab_size == 512);
-    CHECK(h.in_order && h.reading == 1 && h.weights >= 1 && h.read == 1 && h.format == LLMBM_FORMAT_GGUF);
+    CHECK(h.in_order && h.reading == 1 && h.weights >= 1 && h.read == 1 && h.tokenizer == 1);
+    CHECK(h.format == LLMBM_FORMAT_GGUF);
     CHECK(h.total == b.model.file_size && h.last_done == h.total);
     CHECK(llmbm_bundle_gguf_header(&b) && llmbm_bundle_gguf_header(&b)->n_tensors == 48);
     /* The tokenizer from the shared header encodes as one read on its own. */
@@ -99,7 +104,8 @@ static void llama2c_checkpoint(void) {
     /* vocabulary_only does not apply: a llama2.c model is what gives the vocab size */
     CHECK_MSG(llmbm_bundle_load(&b, data("stories260K.bin"), &o, &err) == 0, "%s", err.msg);
     CHECK(opens == 1 && b.has_model && !b.has_tokenizer && b.model.format == LLMBM_FORMAT_LLAMA2C_LEGACY);
-    CHECK(h.in_order && h.read == 1 && h.total == 1056540 && h.format == LLMBM_FORMAT_LLAMA2C_LEGACY);
+    CHECK(h.in_order && h.read == 1 && h.tokenizer == 0 && h.total == 1056540);
+    CHECK(h.format == LLMBM_FORMAT_LLAMA2C_LEGACY);
     CHECK(!llmbm_bundle_gguf_header(&b));
     /* and its tokenizer.bin, from a file opened once */
     uint64_t size = 0;
@@ -133,7 +139,7 @@ static void vocabulary_files(void) {
     llmbm_load_opts voc = {LLMBM_TOKENIZER_REQUIRED, true, false, listen, 0, &h};
     CHECK_MSG(llmbm_bundle_load(&b, data("stories260K-q8_0-mix.gguf"), &voc, &err) == 0, "%s", err.msg);
     CHECK(!b.has_model && b.has_tokenizer && b.tok.vocab_size == 512);
-    CHECK(h.in_order && h.weights == 0 && h.read == 1);
+    CHECK(h.in_order && h.weights == 0 && h.read == 1 && h.tokenizer == 1);
     llmbm_bundle_free(&b);
 }
 
