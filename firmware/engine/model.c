@@ -68,7 +68,8 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
     const uint8_t *bytes = data;
     if (is_gguf(bytes, size)) {
         /* The reader copies the image while indexing it: a transient second
-         * copy. llmbm_model_read avoids it by reading only the header. */
+         * copy. The bundle loader (model_bundle.c) avoids it by reading only
+         * the header. */
         gguf_file g;
         if (size > SIZE_MAX || gguf_parse_memory(&g, data, (size_t)size, name, err)) return -1;
         set_path(&m, name);
@@ -86,79 +87,6 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
     m.file_size = size;
     set_path(&m, name);
     *model = m;
-    return 0;
-}
-
-/* GGUF from a file: the reader takes the header through ranged reads, then
- * the tensor data section is read into one block the model owns, so memory
- * is the file size (plat_alloc's 64-byte alignment keeps every tensor at the
- * file's general.alignment). */
-static int load_gguf(llmbm_model *model, const char *path, llmbm_err *err) {
-    gguf_file g;
-    if (gguf_open(&g, path, err)) return -1;
-    llmbm_model m;
-    eng_memset(&m, 0, sizeof m);
-    /* Before sizing the data: a file without tensors (a vocab-only GGUF) may
-     * end before the aligned start of its data section. With tensors, the
-     * parser already refused a data section past the end. */
-    if (refuse_without_tensors(&g, path, err)) return -1;
-    uint64_t len = g.file_size - g.data_offset;
-    void *data = len <= SIZE_MAX / 2 ? plat_alloc(len ? (size_t)len : 1) : 0;
-    if (!data) {
-        gguf_close(&g);
-        return llmbm_fail(err, "%s: out of memory reading %llu bytes of tensor data", path, (unsigned long long)len);
-    }
-    if (len && !plat_read(g.file, g.data_offset, data, (size_t)len)) {
-        gguf_close(&g);
-        plat_free(data);
-        return llmbm_fail(err, "%s: read error in the tensor data", path);
-    }
-    set_path(&m, path);
-    int rc = llmbm_gguf_model_build(&m, &g, data, path, err);
-    m.file_size = g.file_size;
-    gguf_close(&g);
-    if (rc) {
-        free_partial(&m);
-        plat_free(data);
-        return -1;
-    }
-    m.file_data = data;
-    *model = m;
-    return 0;
-}
-
-int llmbm_model_read(llmbm_model *model, const char *path, llmbm_err *err) {
-    uint64_t size = 0;
-    plat_file *f = plat_open(path, &size);
-    if (!f) return llmbm_fail(err, "%s: cannot open model file", path);
-    if (size == 0) {
-        plat_close(f);
-        return llmbm_fail(err, "%s: model file is empty", path);
-    }
-    if (size > (uint64_t)(SIZE_MAX / 2)) {
-        plat_close(f);
-        return llmbm_fail(err, "%s: file too large", path);
-    }
-    uint8_t magic[4] = {0, 0, 0, 0};
-    if (size >= 4 && plat_read(f, 0, magic, 4) && is_gguf(magic, 4)) {
-        plat_close(f);
-        return load_gguf(model, path, err);
-    }
-    void *data = plat_alloc((size_t)size);
-    if (!data) {
-        plat_close(f);
-        return llmbm_fail(err, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
-    }
-    bool ok = plat_read(f, 0, data, (size_t)size);
-    plat_close(f);
-    if (!ok) {
-        plat_free(data);
-        return llmbm_fail(err, "%s: read error", path);
-    }
-    if (llmbm_model_parse(model, data, size, path, err)) {
-        plat_free(data);
-        return -1;
-    }
     return 0;
 }
 

@@ -118,7 +118,8 @@ typedef struct llmbm_model {
     llmbm_quant_mix mix;
 } llmbm_model;
 
-/* Reads the file at `path` and parses it by its magic. The matrices stay in
+/* Reads the file at `path` and parses it by its magic (model_bundle.c: the
+ * bundle loader without a tokenizer). The matrices stay in
  * their file types (a Q4_0 token embedding is Q4_0P already) until
  * llmbm_model_prepare (model_prepare.h) chooses the kernel level and lays
  * them out for it: every caller runs it before the first forward. */

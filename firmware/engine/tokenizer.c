@@ -128,29 +128,35 @@ int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t siz
     return 0;
 }
 
+int llmbm_tokenizer_load_open(llmbm_tokenizer *t, plat_file *f, uint64_t size, const char *path,
+                              uint32_t expected_vocab, llmbm_err *err) {
+    eng_memset(t, 0, sizeof *t);
+    char magic[4] = {0, 0, 0, 0};
+    if (size >= 4 && plat_read(f, 0, magic, 4) && !eng_memcmp(magic, "GGUF", 4)) {
+        gguf_file g;
+        if (gguf_open_file(&g, f, size, path, err)) return -1;
+        if (llmbm_tokenizer_from_gguf_file(t, &g, expected_vocab, path, err)) {
+            gguf_close(&g);
+            return -1;
+        }
+        return 0;
+    }
+    if (size > (1ull << 31)) return llmbm_fail(err, "%s: tokenizer file too large", path);
+    void *buf = plat_alloc(size ? (size_t)size : 1);
+    if (!buf) return llmbm_fail(err, "%s: out of memory", path);
+    int rc = plat_read(f, 0, buf, (size_t)size)
+                 ? llmbm_tokenizer_load_buffer(t, buf, (size_t)size, expected_vocab, path, err)
+                 : llmbm_fail(err, "%s: read error", path);
+    plat_free(buf);
+    return rc;
+}
+
 int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err) {
     uint64_t size = 0;
     plat_file *f = plat_open(path, &size);
     if (!f) return llmbm_fail(err, "%s: cannot open tokenizer file", path);
-    char magic[4] = {0, 0, 0, 0};
-    if (size >= 4 && plat_read(f, 0, magic, 4) && !eng_memcmp(magic, "GGUF", 4)) {
-        plat_close(f);
-        return llmbm_tokenizer_from_gguf(t, path, expected_vocab, err);
-    }
-    if (size > (1ull << 31)) {
-        plat_close(f);
-        return llmbm_fail(err, "%s: tokenizer file too large", path);
-    }
-    void *buf = plat_alloc(size ? (size_t)size : 1);
-    if (!buf) {
-        plat_close(f);
-        return llmbm_fail(err, "%s: out of memory", path);
-    }
-    bool ok = plat_read(f, 0, buf, (size_t)size);
+    int rc = llmbm_tokenizer_load_open(t, f, size, path, expected_vocab, err);
     plat_close(f);
-    int rc = ok ? llmbm_tokenizer_load_buffer(t, buf, (size_t)size, expected_vocab, path, err)
-                : llmbm_fail(err, "%s: read error", path);
-    plat_free(buf);
     return rc;
 }
 

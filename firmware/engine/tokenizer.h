@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "eng_util.h"
+#include "platform.h"
 
 #define LLMBM_TOKEN_BOS 1
 #define LLMBM_TOKEN_EOS 2
@@ -42,6 +43,9 @@ int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t siz
                                 const char *name, llmbm_err *err);
 /* A tokenizer.bin or, by its magic, a GGUF file's tokenizer. */
 int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err);
+/* The same over a file the caller opened (`size` bytes) and closes. */
+int llmbm_tokenizer_load_open(llmbm_tokenizer *t, plat_file *f, uint64_t size, const char *path,
+                              uint32_t expected_vocab, llmbm_err *err);
 /* The tokenizer in a GGUF file's metadata (tokenizer.ggml.*); only the
  * metadata is read. */
 int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err);

@@ -1,8 +1,8 @@
 /* llmbm_tokenizer over a GGUF vocabulary. The vocab keeps token texts in the
- * gguf_file's metadata buffer, so the tokenizer owns its own gguf_file (only
- * the header region of the file: for a model loaded with llmbm_model_read
- * that is read a second time, a few MB at most for a 150k vocabulary, which
- * keeps the tokenizer's lifetime independent of the model's). */
+ * gguf_file's metadata buffer, so the tokenizer owns a gguf_file: the model
+ * bundle loader (model_bundle.c) hands it the one it parsed for the model,
+ * which keeps the tokenizer's lifetime independent of the model's without
+ * reading the header twice. */
 #include "tokenizer_gguf.h"
 
 #include "gguf.h"
@@ -26,32 +26,47 @@ void llmbm_gguf_tok_free(llmbm_gguf_tok *g) {
 
 int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err) {
     eng_memset(t, 0, sizeof *t);
+    gguf_file file;
+    if (gguf_open(&file, path, err)) return -1;
+    /* Everything the vocab needs is in the metadata buffer. */
+    plat_close(file.file);
+    file.file = 0;
+    if (llmbm_tokenizer_from_gguf_file(t, &file, expected_vocab, path, err)) {
+        gguf_close(&file);
+        return -1;
+    }
+    return 0;
+}
+
+/* A failed load hands the header back to the caller as it was. */
+static int give_back(llmbm_gguf_tok *g, gguf_file *file) {
+    gguf_vocab_free(&g->vocab);
+    if (g->chat_template) plat_free(g->chat_template);
+    *file = g->file;
+    plat_free(g);
+    return -1;
+}
+
+int llmbm_tokenizer_from_gguf_file(llmbm_tokenizer *t, gguf_file *file, uint32_t expected_vocab, const char *path,
+                                   llmbm_err *err) {
+    eng_memset(t, 0, sizeof *t);
     llmbm_gguf_tok *g = plat_alloc(sizeof *g);
     if (!g) return llmbm_fail(err, "%s: out of memory for the tokenizer", path);
-    if (gguf_open(&g->file, path, err)) {
-        plat_free(g);
-        return -1;
-    }
-    /* Everything the vocab needs is in the metadata buffer. */
-    plat_close(g->file.file);
-    g->file.file = 0;
-    if (gguf_vocab_load(&g->vocab, &g->file, err)) {
-        gguf_close(&g->file);
-        plat_free(g);
-        return -1;
-    }
+    g->file = *file;
+    eng_memset(file, 0, sizeof *file);
+    if (gguf_vocab_load(&g->vocab, &g->file, err)) return give_back(g, file);
     const gguf_vocab *v = &g->vocab;
     if (expected_vocab && v->n_tokens != expected_vocab) {
-        llmbm_gguf_tok_free(g);
-        return llmbm_fail(err, "%s: tokenizer has %u tokens but the model has a vocabulary of %u", path, v->n_tokens,
-                          expected_vocab);
+        llmbm_fail(err, "%s: tokenizer has %u tokens but the model has a vocabulary of %u", path, v->n_tokens,
+                   expected_vocab);
+        return give_back(g, file);
     }
     gguf_str tmpl;
     if (gguf_get_str(&g->file, "tokenizer.chat_template", &tmpl) == GGUF_OK && tmpl.len < (1u << 24)) {
         g->chat_template = plat_alloc((size_t)tmpl.len + 1);
         if (!g->chat_template) {
-            llmbm_gguf_tok_free(g);
-            return llmbm_fail(err, "%s: out of memory for the chat template", path);
+            llmbm_fail(err, "%s: out of memory for the chat template", path);
+            return give_back(g, file);
         }
         eng_memcpy(g->chat_template, tmpl.ptr, (size_t)tmpl.len);
     }
@@ -113,6 +128,10 @@ bool llmbm_token_is_eog(const llmbm_tokenizer *t, int32_t token) {
 
 const char *llmbm_tokenizer_chat_template(const llmbm_tokenizer *t) {
     return t->gguf ? t->gguf->chat_template : 0;
+}
+
+const gguf_file *llmbm_tokenizer_gguf_header(const llmbm_tokenizer *t) {
+    return t->gguf ? &t->gguf->file : 0;
 }
 
 const char *llmbm_tokenizer_kind_name(const llmbm_tokenizer *t) {

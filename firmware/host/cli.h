@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "model_bundle.h"
 #include "tokenizer.h"
 #include "transformer.h"
 
@@ -30,12 +31,20 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_parse_float(const char *opt, const char *text, float *out);
 bool cli_parse_long(const char *opt, const char *text, long long *out);
 
-/* Loads a model (and optionally its tokenizer, checked against its vocab;
- * path NULL: the GGUF model's own, else ./tokenizer.bin); on failure prints
- * the reason and returns false. */
+/* Loads a model file through the engine's bundle loader (model_bundle.h:
+ * one open; a GGUF's tokenizer from the same header, as `tokenizer` asks),
+ * then chooses the kernel level for the model and prints it on stderr. On
+ * failure prints the reason and returns false. Flags: */
+enum {
+    CLI_VOCABULARY_ONLY = 1,  /* a GGUF: its tokenizer alone (llmbm_load_opts.vocabulary_only) */
+    CLI_ALLOW_NO_TENSORS = 2, /* a GGUF without tensors loads as a tokenizer */
+};
+bool cli_load(const char *path, llmbm_load_tokenizer tokenizer, unsigned flags, llmbm_bundle *b);
+/* The model alone. */
 bool cli_load_model(const char *path, llmbm_model *model);
+/* The model and its tokenizer: `tok_path` (-z) when given, else a GGUF's
+ * own, else ./tokenizer.bin (checked against the model's vocabulary). */
+bool cli_load_with_tokenizer(const char *path, const char *tok_path, llmbm_model *model, llmbm_tokenizer *tok);
+/* A tokenizer file for a loaded model (path NULL: as cli_load_with_tokenizer
+ * picks; a GGUF's own is then read from its header again). */
 bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokenizer *tok);
-
-/* A GGUF file's tensor count (0: a vocabulary-only file); -1 when the file
- * is not a readable GGUF (the caller's normal load then says why). */
-int64_t cli_gguf_tensor_count(const char *path);

@@ -2,9 +2,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
-#include "gguf.h"
 #include "platform.h"
 #include "model_prepare.h"
 
@@ -43,16 +43,41 @@ bool cli_parse_long(const char *opt, const char *text, long long *out) {
     return true;
 }
 
-bool cli_load_model(const char *path, llmbm_model *model) {
+/* Reading a big model takes seconds: on a terminal, stderr shows how far
+ * it is (a redrawn line, as the REPL's bar); piped, nothing. */
+static void show_progress(void *ctx, const llmbm_load_progress *p) {
+    const char *path = ctx;
+    if (p->phase == LLMBM_LOAD_READING) return;
+    if (p->phase == LLMBM_LOAD_WEIGHTS) {
+        fprintf(stderr, "\rreading %s: %3u%% of %.1f MiB", path, (unsigned)(p->done * 100 / p->total),
+                (double)p->total / 1048576.0);
+        return;
+    }
+    fputc('\n', stderr);
+}
+
+bool cli_load(const char *path, llmbm_load_tokenizer tokenizer, unsigned flags, llmbm_bundle *b) {
+    llmbm_load_opts opts = {tokenizer, (flags & CLI_VOCABULARY_ONLY) != 0, (flags & CLI_ALLOW_NO_TENSORS) != 0, 0,
+                            0, (void *)path};
+    if (isatty(STDERR_FILENO)) opts.progress = show_progress;
     llmbm_err err;
-    if (llmbm_model_read(model, path, &err)) {
+    if (llmbm_bundle_load(b, path, &opts, &err)) {
         cli_error("%s", err.msg);
         return false;
     }
-    /* the kernel level (measured under --isa auto) and the layouts for it */
-    llmbm_prepared prep;
-    llmbm_model_prepare(model, &prep);
-    fprintf(stderr, "%s\n", prep.kernels);
+    if (b->has_model) {
+        /* the kernel level (measured under --isa auto) and the layouts for it */
+        llmbm_prepared prep;
+        llmbm_model_prepare(&b->model, &prep);
+        fprintf(stderr, "%s\n", prep.kernels);
+    }
+    return true;
+}
+
+bool cli_load_model(const char *path, llmbm_model *model) {
+    llmbm_bundle b;
+    if (!cli_load(path, LLMBM_TOKENIZER_NONE, 0, &b)) return false;
+    *model = b.model;
     return true;
 }
 
@@ -67,19 +92,16 @@ bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokeni
     return true;
 }
 
-int64_t cli_gguf_tensor_count(const char *path) {
-    uint64_t size = 0;
-    uint8_t magic[4] = {0, 0, 0, 0};
-    plat_file *f = plat_open(path, &size);
-    bool gguf = f && size >= 4 && plat_read(f, 0, magic, 4) && magic[0] == 'G' && magic[1] == 'G' &&
-                magic[2] == 'U' && magic[3] == 'F';
-    plat_close(f);
-    if (!gguf) return -1;
-    gguf_file g;
-    llmbm_err err;
-    /* A broken header: let the real load report it. */
-    if (gguf_open(&g, path, &err)) return -1;
-    int64_t n = (int64_t)g.n_tensors;
-    gguf_close(&g);
-    return n;
+bool cli_load_with_tokenizer(const char *path, const char *tok_path, llmbm_model *model, llmbm_tokenizer *tok) {
+    llmbm_bundle b;
+    /* -z names the tokenizer; without it a GGUF's own comes with the model. */
+    if (!cli_load(path, tok_path ? LLMBM_TOKENIZER_NONE : LLMBM_TOKENIZER_REQUIRED, 0, &b)) return false;
+    *model = b.model;
+    if (b.has_tokenizer) {
+        *tok = b.tok;
+        return true;
+    }
+    if (cli_load_tokenizer(tok_path, model, tok)) return true;
+    llmbm_model_free(model);
+    return false;
 }

@@ -20,28 +20,22 @@ static void print_template(const char *path, const llmbm_tokenizer *tok) {
     printf("chat template: %s\n", line);
 }
 
+static void print_tokenizer(const char *path, const llmbm_tokenizer *tok) {
+    printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(tok), tok->vocab_size,
+           (int)tok->bos_id, (int)tok->eos_id);
+    print_template(path, tok);
+}
+
 /* A GGUF file without tensors (llama.cpp's ggml-vocab-*.gguf): no model to
  * describe, but its header and vocabulary are still worth showing. */
-static int info_vocab_only(const char *path) {
-    gguf_file g;
-    llmbm_err err;
-    if (gguf_open(&g, path, &err)) {
-        cli_error("%s", err.msg);
-        return CLI_ERROR;
+static void info_vocab_only(const char *path, const llmbm_bundle *b) {
+    gguf_describe(llmbm_bundle_gguf_header(b), write_stdout, NULL, 0);
+    if (!b->has_tokenizer) {
+        printf("tokenizer: unavailable (%s)\n", b->tokenizer_error);
+        return;
     }
-    gguf_describe(&g, write_stdout, NULL, 0);
-    gguf_close(&g);
-    llmbm_tokenizer tok;
-    if (llmbm_tokenizer_from_gguf(&tok, path, 0, &err)) {
-        printf("tokenizer: unavailable (%s)\n", err.msg);
-        return CLI_OK;
-    }
-    printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(&tok), tok.vocab_size,
-           (int)tok.bos_id, (int)tok.eos_id);
-    print_template(path, &tok);
+    print_tokenizer(path, &b->tok);
     printf("no tensors: a vocabulary-only file (tokenize works, run does not)\n");
-    llmbm_tokenizer_free(&tok);
-    return CLI_OK;
 }
 
 int cmd_info(int argc, char **argv) {
@@ -49,25 +43,18 @@ int cmd_info(int argc, char **argv) {
         cli_error("usage: llmbm info MODEL");
         return CLI_USAGE;
     }
-    if (cli_gguf_tensor_count(argv[0]) == 0) return info_vocab_only(argv[0]);
-    llmbm_model model;
-    if (!cli_load_model(argv[0], &model)) return CLI_ERROR;
-    llmbm_model_describe(&model, write_stdout, NULL);
-    if (model.format == LLMBM_FORMAT_GGUF) {
-        llmbm_tokenizer tok;
-        llmbm_err err;
-        /* A model without tokenizer metadata still runs (llmbm logits). */
-        if (llmbm_tokenizer_from_gguf(&tok, model.path, model.config.vocab_size, &err)) {
-            printf("tokenizer: unavailable (%s)\n", err.msg);
-            llmbm_model_free(&model);
-            return CLI_OK;
-        }
-        printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(&tok), tok.vocab_size,
-               (int)tok.bos_id, (int)tok.eos_id);
-        print_template(model.path, &tok);
-        llmbm_tokenizer_free(&tok);
+    /* One load: the model, and a GGUF's tokenizer when it has a usable one
+     * (a model without tokenizer metadata still runs: llmbm logits). */
+    llmbm_bundle b;
+    if (!cli_load(argv[0], LLMBM_TOKENIZER_OPTIONAL, CLI_ALLOW_NO_TENSORS, &b)) return CLI_ERROR;
+    if (!b.has_model) {
+        info_vocab_only(argv[0], &b);
+    } else {
+        llmbm_model_describe(&b.model, write_stdout, NULL);
+        if (b.has_tokenizer) print_tokenizer(b.model.path, &b.tok);
+        else if (b.model.format == LLMBM_FORMAT_GGUF) printf("tokenizer: unavailable (%s)\n", b.tokenizer_error);
     }
-    llmbm_model_free(&model);
+    llmbm_bundle_free(&b);
     return CLI_OK;
 }
 
@@ -87,36 +74,28 @@ int cmd_tokenize(int argc, char **argv) {
         return CLI_USAGE;
     }
     /* A GGUF file's own vocabulary needs no tensors: vocab-only files
-     * tokenize too. A llama2.c model is loaded for its vocab size, which
-     * its tokenizer.bin must match. */
-    llmbm_model model = {0};
-    llmbm_tokenizer tok;
-    llmbm_err err;
-    if (!tok_path && cli_gguf_tensor_count(model_path) >= 0) {
-        if (llmbm_tokenizer_from_gguf(&tok, model_path, 0, &err)) {
-            cli_error("%s", err.msg);
-            return CLI_ERROR;
-        }
-    } else {
-        if (!cli_load_model(model_path, &model)) return CLI_ERROR;
-        if (!cli_load_tokenizer(tok_path, &model, &tok)) {
-            llmbm_model_free(&model);
-            return CLI_ERROR;
-        }
+     * tokenize too, and a model's tensors are not read. A llama2.c model is
+     * loaded for its vocab size, which its tokenizer.bin must match. */
+    llmbm_bundle b;
+    bool own = !tok_path;
+    if (!cli_load(model_path, own ? LLMBM_TOKENIZER_REQUIRED : LLMBM_TOKENIZER_NONE, own ? CLI_VOCABULARY_ONLY : 0, &b))
+        return CLI_ERROR;
+    if (!b.has_tokenizer && !cli_load_tokenizer(tok_path, &b.model, &b.tok)) {
+        llmbm_bundle_free(&b);
+        return CLI_ERROR;
     }
+    b.has_tokenizer = true;
     int32_t *ids = malloc(llmbm_encode_capacity(strlen(text)) * sizeof *ids);
     if (!ids) {
         cli_error("out of memory");
-        llmbm_tokenizer_free(&tok);
-        llmbm_model_free(&model);
+        llmbm_bundle_free(&b);
         return CLI_ERROR;
     }
-    size_t n = llmbm_encode(&tok, text, false, false, ids);
+    size_t n = llmbm_encode(&b.tok, text, false, false, ids);
     for (size_t i = 0; i < n; i++) printf(i ? " %d" : "%d", (int)ids[i]);
     printf("\n");
     free(ids);
-    llmbm_tokenizer_free(&tok);
-    llmbm_model_free(&model);
+    llmbm_bundle_free(&b);
     return CLI_OK;
 }
 

@@ -196,7 +196,8 @@ static int run_chunks(ppl_run *r) {
 }
 
 /* The tokens to score: from the base file (so both runs see the same ones), else from -f. */
-static int32_t *choose_tokens(ppl_run *r, const llmbm_model *model, int32_t **owned) {
+static int32_t *choose_tokens(ppl_run *r, llmbm_bundle *b, int32_t **owned) {
+    const llmbm_model *model = &b->model;
     const ppl_options *o = r->o;
     *owned = NULL;
     if (o->base) {
@@ -214,13 +215,16 @@ static int32_t *choose_tokens(ppl_run *r, const llmbm_model *model, int32_t **ow
         if (o->chunks && (uint32_t)o->chunks < r->h.n_chunks) r->h.n_chunks = (uint32_t)o->chunks;
         return *owned;
     }
-    llmbm_tokenizer tok;
-    if (!cli_load_tokenizer(o->tokenizer, model, &tok)) return NULL;
+    /* A GGUF's own tokenizer came with the model (cmd_perplexity); -z or a
+     * llama2.c model's tokenizer.bin is read now. */
+    if (!b->has_tokenizer && !cli_load_tokenizer(o->tokenizer, model, &b->tok)) return NULL;
+    b->has_tokenizer = true;
     r->h.n_vocab = model->config.vocab_size;
     r->h.n_ctx = (uint32_t)o->ctx;
     r->h.first = r->h.n_ctx / 2;
-    *owned = chunk_text(o, &tok, r->h.n_ctx, &r->h.n_chunks);
-    llmbm_tokenizer_free(&tok);
+    *owned = chunk_text(o, &b->tok, r->h.n_ctx, &r->h.n_chunks);
+    llmbm_tokenizer_free(&b->tok); /* not needed past the text */
+    b->has_tokenizer = false;
     return *owned;
 }
 
@@ -229,19 +233,23 @@ int cmd_perplexity(int argc, char **argv) {
     int rc = parse_options(argc, argv, &o);
     if (rc != CLI_OK) return rc;
     host_set_threads((unsigned)o.threads);
-    llmbm_model model;
-    if (!cli_load_model(o.model, &model)) return CLI_ERROR;
+    /* The tokens come from the base file, or from -f through a tokenizer:
+     * a GGUF's own loads with the model, from the same header. */
+    llmbm_bundle b;
+    bool own_tokenizer = !o.base && !o.tokenizer;
+    if (!cli_load(o.model, own_tokenizer ? LLMBM_TOKENIZER_REQUIRED : LLMBM_TOKENIZER_NONE, 0, &b)) return CLI_ERROR;
+    const llmbm_model *model = &b.model;
     ppl_run r = {.o = &o};
     int32_t *tokens = NULL;
     rc = CLI_ERROR;
-    if (!(r.tokens = choose_tokens(&r, &model, &tokens))) goto out;
-    if (r.h.n_ctx > model.config.seq_len) {
-        cli_error("-c %u exceeds %s's context of %u tokens", r.h.n_ctx, o.model, model.config.seq_len);
+    if (!(r.tokens = choose_tokens(&r, &b, &tokens))) goto out;
+    if (r.h.n_ctx > model->config.seq_len) {
+        cli_error("-c %u exceeds %s's context of %u tokens", r.h.n_ctx, o.model, model->config.seq_len);
         goto out;
     }
     llmbm_err err;
     llmbm_run_params params = {r.h.n_ctx, (uint32_t)o.batch, true, cli_kv_type};
-    if (llmbm_session_open(&r.sess, &model, NULL, &params, &err)) {
+    if (llmbm_session_open(&r.sess, model, NULL, &params, &err)) {
         cli_error("%s", err.msg);
         goto out;
     }
@@ -273,6 +281,6 @@ out_tf:
 out:
     if (r.base) fclose(r.base);
     free(tokens);
-    llmbm_model_free(&model);
+    llmbm_bundle_free(&b);
     return rc;
 }

@@ -166,8 +166,7 @@ int cmd_run(int argc, char **argv) {
     llmbm_err err;
     int32_t *prompt = NULL;
     rc = CLI_ERROR;
-    if (!cli_load_model(o.model_path, &model)) return CLI_ERROR;
-    if (!cli_load_tokenizer(o.tokenizer_path, &model, &tok)) goto free_model;
+    if (!cli_load_with_tokenizer(o.model_path, o.tokenizer_path, &model, &tok)) return CLI_ERROR;
     uint32_t seq_len = model.config.seq_len;
     uint32_t steps = (o.steps == 0 || o.steps > seq_len) ? seq_len : (uint32_t)o.steps;
     llmbm_run_params params = {steps, (uint32_t)o.batch, false, cli_kv_type};
@@ -213,7 +212,6 @@ free_tf:
     llmbm_session_close(&sess);
 free_tok:
     llmbm_tokenizer_free(&tok);
-free_model:
     llmbm_model_free(&model);
     return rc;
 }

@@ -52,11 +52,7 @@ int run_chat(const run_chat_opts *o) {
     static loaded_model lm;
     llmbm_err err;
     int rc = CLI_ERROR;
-    if (!cli_load_model(o->model_path, &lm.model)) return CLI_ERROR;
-    if (!cli_load_tokenizer(o->tokenizer_path, &lm.model, &lm.tok)) {
-        llmbm_model_free(&lm.model);
-        return CLI_ERROR;
-    }
+    if (!cli_load_with_tokenizer(o->model_path, o->tokenizer_path, &lm.model, &lm.tok)) return CLI_ERROR;
     uint32_t seq_len = lm.model.config.seq_len;
     uint32_t ctx = o->steps == 0 || o->steps > seq_len ? seq_len : o->steps;
     llmbm_run_params params = {ctx, 0, false, cli_kv_type};

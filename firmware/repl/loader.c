@@ -1,6 +1,7 @@
-/* Loading a model: find it, check the memory budget, read it in large
- * blocks with a progress bar, parse it, pick a tokenizer, build the run
- * state (see loader.h).
+/* Loading a model: find it, check the memory budget, read and parse it
+ * through the engine's bundle loader (model_bundle.h: one open of the file,
+ * a GGUF's tokenizer from the same header) with a progress bar, pick a
+ * tokenizer for a llama2.c model, build the run state (see loader.h).
  *
  * The budget is checked twice. Before reading, only the file size is known
  * (the weights are kept as stored, quantized, in one allocation), so a file
@@ -11,6 +12,7 @@
 #include "loader.h"
 
 #include "isa.h"
+#include "model_bundle.h"
 #include "model_prepare.h"
 #include "platform.h"
 #include "templates.h"
@@ -21,9 +23,6 @@ extern const unsigned char llmbm_embedded_tokenizer[];
 extern const unsigned long long llmbm_embedded_tokenizer_size;
 
 #define MIB (1ull << 20)
-/* Large reads keep the FAT driver issuing big block I/O; 32 MiB also gives
- * the progress bar a few steps per second on a USB 3 stick. */
-#define READ_CHUNK (32u << 20)
 /* Room kept free beside the file for page tables, pool and the REPL. */
 #define FILE_SLACK (4 * MIB)
 /* ctx=0 never shrinks the context below this. */
@@ -61,26 +60,32 @@ static bool has_dir(const char *path)
     return false;
 }
 
-bool loader_resolve(const char *path, char *found, size_t cap)
+/* loader_resolve's search, keeping the file that opened (and its size). */
+static plat_file *resolve_open(const char *path, char *found, size_t cap, uint64_t *size)
 {
-    plat_file *f = plat_open(path, 0);
+    plat_file *f = plat_open(path, size);
     if (f) {
-        plat_close(f);
         txt_snprintf(found, cap, "%s", path);
-        return true;
+        return f;
     }
     if (!has_dir(path)) {
         txt_snprintf(found, cap, "models/%s", path);
-        f = plat_open(found, 0);
-        if (f) {
-            plat_close(f);
-            return true;
-        }
+        f = plat_open(found, size);
+        if (f)
+            return f;
     }
     txt_printf("%s: no such file on the boot volume (looked at the root and in models\\), or it cannot be "
                "opened. /models lists the model files.\n",
                path);
-    return false;
+    return 0;
+}
+
+bool loader_resolve(const char *path, char *found, size_t cap)
+{
+    uint64_t size = 0;
+    plat_file *f = resolve_open(path, found, cap, &size);
+    plat_close(f);
+    return f != 0;
 }
 
 static void tenths(char *buf, size_t cap, uint64_t x10)
@@ -102,38 +107,6 @@ static void progress(uint64_t done, uint64_t size, uint64_t us)
     /* MiB/s in tenths; done*1e7 stays below 2^64 for files up to ~1.8 TB. */
     tenths(rate, sizeof rate, us ? done * 10000000ull / us / MIB : 0);
     txt_printf("\r  [%s] %3u%%  %s of %s  %s MB/s ", bar, (unsigned)(done * 100 / size), got, all, rate);
-}
-
-/* The whole file in one plat_alloc block, or NULL with a message. */
-static void *read_whole(plat_file *f, const char *path, uint64_t size, bool show)
-{
-    if (size > (uint64_t)SIZE_MAX / 2) {
-        txt_printf("%s: too large to address\n", path);
-        return 0;
-    }
-    void *data = plat_alloc((size_t)size);
-    if (!data) {
-        char sz[32];
-        txt_size(sz, sizeof sz, size);
-        txt_printf("%s: out of memory allocating %s for the file\n", path, sz);
-        return 0;
-    }
-    uint64_t t0 = plat_now_us(), done = 0;
-    while (done < size) {
-        size_t n = size - done < READ_CHUNK ? (size_t)(size - done) : READ_CHUNK;
-        if (!plat_read(f, done, (char *)data + done, n)) {
-            txt_printf("%s%s: read error at byte %llu of %llu: the file or the stick may be damaged\n", show ? "\n" : "",
-                       path, (unsigned long long)done, (unsigned long long)size);
-            plat_free(data);
-            return 0;
-        }
-        done += n;
-        if (show)
-            progress(done, size, plat_now_us() - t0);
-    }
-    if (show)
-        txt_printf("\n");
-    return data;
 }
 
 /* Phase 1 of the budget: the file must fit in the largest free block. If it
@@ -160,39 +133,13 @@ static bool room_for_file(repl_state *st, const char *found, uint64_t size, load
     return false;
 }
 
-/* Opens, budget-checks (phase 1) and reads `found`. */
-static void *open_and_read(repl_state *st, const char *found, uint64_t *size_out, loaded_model *prev, bool show)
-{
-    uint64_t size = 0;
-    plat_file *f = plat_open(found, &size);
-    if (!f) {
-        txt_printf("%s: cannot be opened\n", found);
-        return 0;
-    }
-    if (size == 0) {
-        txt_printf("%s: the file is empty: not a model\n", found);
-        plat_close(f);
-        return 0;
-    }
-    if (!room_for_file(st, found, size, prev)) {
-        plat_close(f);
-        return 0;
-    }
-    if (show) {
-        char sz[32];
-        txt_size(sz, sizeof sz, size);
-        txt_printf("Reading %s (%s)\n", found, sz);
-    }
-    void *data = read_whole(f, found, size, show);
-    plat_close(f);
-    *size_out = size;
-    return data;
-}
-
-static bool tokenizer_from_file(loaded_model *lm, const char *path, const char *why)
+/* The tokenizer file `f` (opened once, closed here) for lm's model. */
+static bool tokenizer_from_file(loaded_model *lm, plat_file *f, uint64_t size, const char *path, const char *why)
 {
     llmbm_err err;
-    if (llmbm_tokenizer_load_file(&lm->tok, path, lm->model.config.vocab_size, &err)) {
+    int rc = llmbm_tokenizer_load_open(&lm->tok, f, size, path, lm->model.config.vocab_size, &err);
+    plat_close(f);
+    if (rc) {
         txt_printf("%s\n", err.msg);
         return false;
     }
@@ -200,32 +147,22 @@ static bool tokenizer_from_file(loaded_model *lm, const char *path, const char *
     return true;
 }
 
-/* tokenizer= from the settings, else tokenizer.bin at the root, else the
- * one built into the firmware. */
+/* A llama2.c model's: tokenizer= from the settings, else tokenizer.bin at
+ * the root, else the one built into the firmware. (A GGUF file carries its
+ * vocabulary, which the bundle loader read with the model: tokenizer= does
+ * not apply.) */
 static bool load_tokenizer(repl_state *st, loaded_model *lm)
 {
-    if (lm->model.format == LLMBM_FORMAT_GGUF) {
-        /* GGUF files carry their vocabulary: tokenizer= does not apply. */
-        llmbm_err err;
-        if (llmbm_tokenizer_from_gguf(&lm->tok, lm->model.path, lm->model.config.vocab_size, &err)) {
-            txt_printf("%s\n", err.msg);
-            return false;
-        }
-        txt_snprintf(lm->tok_source, sizeof lm->tok_source, "from the GGUF file (%s)",
-                     llmbm_tokenizer_kind_name(&lm->tok));
-        return true;
-    }
     const char *named = cfg_get(&st->cfg, CFG_TOKENIZER);
+    uint64_t size = 0;
     if (*named) {
         char found[260];
-        if (!loader_resolve(named, found, sizeof found))
-            return false;
-        return tokenizer_from_file(lm, found, " (tokenizer=)");
+        plat_file *f = resolve_open(named, found, sizeof found, &size);
+        return f && tokenizer_from_file(lm, f, size, found, " (tokenizer=)");
     }
-    plat_file *f = plat_open("tokenizer.bin", 0);
+    plat_file *f = plat_open("tokenizer.bin", &size);
     if (f) {
-        plat_close(f);
-        if (tokenizer_from_file(lm, "tokenizer.bin", ""))
+        if (tokenizer_from_file(lm, f, size, "tokenizer.bin", ""))
             return true;
         if (!llmbm_embedded_tokenizer_size)
             return false;
@@ -316,74 +253,96 @@ static uint32_t cfg_ctx(repl_state *st)
     return v > 0xffffffffu ? 0xffffffffu : (uint32_t)v;
 }
 
-static bool is_gguf(const char *path)
+/* The bundle loader's callbacks: the budget (phase 1) and the progress bar. */
+typedef struct load_view {
+    repl_state *st;
+    loaded_model *prev;
+    const char *found;
+    bool show, bar_open;
+    uint64_t t0;
+    uint64_t tokenizer_at; /* when a GGUF's tokenizer build began (plat_now_us), or 0 */
+} load_view;
+
+static bool admit_file(void *ctx, const char *name, uint64_t size)
 {
-    uint64_t size = 0;
-    uint8_t magic[4] = { 0 };
-    plat_file *f = plat_open(path, &size);
-    bool gguf = f && size >= 4 && plat_read(f, 0, magic, 4) && magic[0] == 'G' && magic[1] == 'G' &&
-                magic[2] == 'U' && magic[3] == 'F';
-    plat_close(f);
-    return gguf;
+    load_view *v = ctx;
+    return room_for_file(v->st, name, size, v->prev);
 }
 
-/* GGUF goes through llmbm_model_read, which reads the header by ranges and
- * then only the tensor data (parsing a whole in-memory image would copy
- * it). No bar then, but the same budget check and a rate at the end. */
-static bool read_gguf(repl_state *st, const char *found, llmbm_model *m, loaded_model *prev, bool show)
+static void on_progress(void *ctx, const llmbm_load_progress *p)
 {
-    uint64_t size = 0;
-    plat_file *f = plat_open(found, &size);
-    plat_close(f);
-    if (!room_for_file(st, found, size, prev))
-        return false;
-    char a[32], b[32];
-    txt_size(a, sizeof a, size);
-    if (show)
-        txt_printf("Reading %s (%s, GGUF)\n", found, a);
-    uint64_t t0 = plat_now_us();
-    llmbm_err err;
-    /* file layouts: loader_load lays them out once the level is chosen */
-    if (llmbm_model_read(m, found, &err)) {
-        txt_printf("%s\n", err.msg);
-        return false;
+    load_view *v = ctx;
+    if (p->phase == LLMBM_LOAD_TOKENIZER)
+        v->tokenizer_at = plat_now_us();
+    if (!v->show || p->phase == LLMBM_LOAD_TOKENIZER)
+        return;
+    if (p->phase == LLMBM_LOAD_READING) {
+        char sz[32];
+        txt_size(sz, sizeof sz, p->total);
+        txt_printf("Reading %s (%s%s)\n", v->found, sz, p->format == LLMBM_FORMAT_GGUF ? ", GGUF" : "");
+        v->t0 = plat_now_us();
+    } else if (p->phase == LLMBM_LOAD_WEIGHTS) {
+        progress(p->done, p->total, plat_now_us() - v->t0);
+        v->bar_open = true;
+    } else if (v->bar_open) {
+        txt_printf("\n");
+        v->bar_open = false;
     }
-    if (show) {
-        uint64_t us = plat_now_us() - t0;
-        tenths(b, sizeof b, us ? size * 10000000ull / us / MIB : 0);
-        txt_printf("  read %s in %llu ms, %s MB/s\n", a, (unsigned long long)(us / 1000), b);
-    }
-    return true;
 }
 
-/* The model alone (no tokenizer, no run state) into *m. */
-static bool read_model(repl_state *st, const char *found, llmbm_model *m, loaded_model *prev, bool show)
+/* Finds `path` and opens it: the one open of a load. NULL (said why) when
+ * it is missing or empty. */
+static plat_file *open_model(const char *path, char *found, size_t cap, uint64_t *size)
 {
-    if (is_gguf(found))
-        return read_gguf(st, found, m, prev, show);
-    uint64_t size = 0;
-    void *data = open_and_read(st, found, &size, prev, show);
-    if (!data)
-        return false;
-    llmbm_err err;
-    if (llmbm_model_parse(m, data, size, found, &err)) {
-        txt_printf("%s\n", err.msg);
-        plat_free(data);
-        return false;
+    plat_file *f = resolve_open(path, found, cap, size);
+    if (f && *size == 0) {
+        txt_printf("%s: the file is empty: not a model\n", found);
+        plat_close(f);
+        return 0;
     }
-    return true;
+    return f;
+}
+
+/* The model (and a GGUF's tokenizer, `tok` as the bundle loader takes it)
+ * from the open file `f` into *b; false with the reason printed. */
+static bool read_bundle(load_view *v, plat_file *f, uint64_t size, llmbm_load_tokenizer tok, llmbm_bundle *b)
+{
+    llmbm_load_opts opts = { tok, false, false, on_progress, admit_file, v };
+    llmbm_err err;
+    int rc = llmbm_bundle_load_open(b, f, size, v->found, &opts, &err);
+    plat_close(f);
+    if (rc == 0)
+        return true;
+    if (v->bar_open)
+        txt_printf("\n");
+    if (err.msg[0]) /* empty: the budget check has said why */
+        txt_printf("%s\n", err.msg);
+    return false;
 }
 
 bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_model *prev)
 {
     char found[260];
-    if (!loader_resolve(path, found, sizeof found))
+    uint64_t size = 0;
+    plat_file *f = open_model(path, found, sizeof found, &size);
+    if (!f)
         return false;
     load_times *tm = &out->times;
     uint64_t t0 = plat_now_us(), t = t0;
-    if (!read_model(st, found, &out->model, prev, true))
+    load_view view = { st, prev, found, true, false, 0, 0 };
+    llmbm_bundle b;
+    if (!read_bundle(&view, f, size, LLMBM_TOKENIZER_REQUIRED, &b))
         return false;
-    tm->read_us = plat_now_us() - t;
+    out->model = b.model;
+    if (b.has_tokenizer) {
+        out->tok = b.tok;
+        txt_snprintf(out->tok_source, sizeof out->tok_source, "from the GGUF file (%s)",
+                     llmbm_tokenizer_kind_name(&out->tok));
+    }
+    /* a GGUF's tokenizer, built inside the bundle load, counts as tokenizer time */
+    uint64_t read_end = view.tokenizer_at ? view.tokenizer_at : plat_now_us();
+    tm->read_us = read_end - t;
+    uint64_t gguf_tokenizer_us = plat_now_us() - read_end;
     tm->read_bytes = out->model.file_size;
     /* The kernel level (measured under isa=auto) and the layouts for it. */
     t = plat_now_us();
@@ -393,8 +352,8 @@ bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_mod
     txt_snprintf(out->kernels, sizeof out->kernels, "%s", prep.kernels);
     txt_printf("%s\n", out->kernels);
     t = plat_now_us();
-    bool tok_ok = load_tokenizer(st, out);
-    tm->tokenizer_us = plat_now_us() - t;
+    bool tok_ok = b.has_tokenizer || load_tokenizer(st, out);
+    tm->tokenizer_us = plat_now_us() - t + gguf_tokenizer_us;
     if (!tok_ok) {
         llmbm_model_free(&out->model);
         return false;
@@ -459,44 +418,40 @@ static void describe_write(void *ctx, const char *text, size_t len)
 
 /* The chat template template=auto would use (templates.c says which and
  * from where); GGUF only, from its metadata. */
-static void describe_template(const char *path, const llmbm_model *m)
+static void describe_template(const char *path, const llmbm_bundle *b)
 {
-    llmbm_tokenizer tok;
-    llmbm_err err;
-    bool have = m->format == LLMBM_FORMAT_GGUF && !llmbm_tokenizer_from_gguf(&tok, path, m->config.vocab_size, &err);
     char line[320];
-    template_describe_auto(path, have ? &tok : 0, line, sizeof line);
+    template_describe_auto(path, b->has_tokenizer ? &b->tok : 0, line, sizeof line);
     txt_printf("chat template: %s\n", line);
-    if (have)
-        llmbm_tokenizer_free(&tok);
 }
 
 void loader_info(repl_state *st, const char *path)
 {
     char found[260];
-    if (!loader_resolve(path, found, sizeof found))
-        return;
     uint64_t size = 0;
-    plat_file *f = plat_open(found, &size);
-    plat_close(f);
-    llmbm_model m;
-    if (!read_model(st, found, &m, 0, size > 64 * MIB))
+    plat_file *f = open_model(path, found, sizeof found, &size);
+    if (!f)
         return;
+    load_view view = { st, 0, found, size > 64 * MIB, false, 0, 0 };
+    llmbm_bundle b;
+    if (!read_bundle(&view, f, size, LLMBM_TOKENIZER_OPTIONAL, &b))
+        return;
+    const llmbm_model *m = &b.model;
     describe_ctx d = { '\n' };
-    llmbm_model_describe(&m, describe_write, &d);
+    llmbm_model_describe(m, describe_write, &d);
     if (d.last != '\n')
         txt_printf("\n");
-    describe_template(found, &m);
+    describe_template(found, &b);
     uint32_t ctx = cfg_ctx(st);
-    if (ctx == 0 || ctx > m.config.seq_len)
-        ctx = m.config.seq_len;
+    if (ctx == 0 || ctx > m->config.seq_len)
+        ctx = m->config.seq_len;
     uint64_t total, largest;
     mem_now(st, &total, &largest);
     /* The file is in memory now; count it as free again for the verdict. */
     llmbm_run_params params = { ctx, 0, false, cfg_kv_type(st) };
-    uint64_t state = llmbm_session_state_bytes(&m, &params), extra = repl_extra_bytes(&m.config, ctx);
+    uint64_t state = llmbm_session_state_bytes(m, &params), extra = repl_extra_bytes(&m->config, ctx);
     print_budget(found, size, state, extra, ctx, largest + size, total + size);
     txt_printf("verdict: %s at ctx %u with the memory free now\n",
                size + state + extra + FILE_SLACK <= largest + size ? "fits" : "does not fit", ctx);
-    llmbm_model_free(&m);
+    llmbm_bundle_free(&b);
 }

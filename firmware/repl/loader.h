@@ -1,6 +1,7 @@
 /* Getting a model off the boot volume and into memory (loader.c): path
- * lookup, the memory budget, block reads with a progress bar, the engine's
- * parser, the tokenizer, and the transformer's run state. */
+ * lookup, the memory budget and the progress bar around the engine's bundle
+ * loader (model_bundle.h), a llama2.c model's tokenizer, and the
+ * transformer's run state. */
 #pragma once
 
 #include "model.h"

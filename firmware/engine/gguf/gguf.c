@@ -472,13 +472,10 @@ int gguf_parse_memory(gguf_file *g, const void *data, size_t size, const char *n
     return 0;
 }
 
-int gguf_open(gguf_file *g, const char *path, llmbm_err *err)
+int gguf_open_file(gguf_file *g, plat_file *f, uint64_t size, const char *name, llmbm_err *err)
 {
     __builtin_memset(g, 0, sizeof *g);
-    set_path(g, path);
-    uint64_t size;
-    plat_file *f = plat_open(path, &size);
-    if (!f) return llmbm_fail(err, "%s: cannot open the file", path);
+    set_path(g, name);
     g->file_size = size;
     uint8_t *buf = NULL;
     uint64_t have = 0, want = size < GGUF_FIRST_READ ? size : GGUF_FIRST_READ;
@@ -486,31 +483,41 @@ int gguf_open(gguf_file *g, const char *path, llmbm_err *err)
         uint8_t *nb = plat_alloc(want ? want : 1);
         if (!nb) {
             plat_free(buf);
-            plat_close(f);
             __builtin_memset(g, 0, sizeof *g);
-            return llmbm_fail(err, "%s: out of memory reading %llu header bytes", path, (unsigned long long)want);
+            return llmbm_fail(err, "%s: out of memory reading %llu header bytes", name, (unsigned long long)want);
         }
         if (have) __builtin_memcpy(nb, buf, have);
         plat_free(buf);
         buf = nb;
         if (want > have && !plat_read(f, have, buf + have, want - have)) {
             plat_free(buf);
-            plat_close(f);
             __builtin_memset(g, 0, sizeof *g);
-            return llmbm_fail(err, "%s: read error at offset %llu", path, (unsigned long long)have);
+            return llmbm_fail(err, "%s: read error at offset %llu", name, (unsigned long long)have);
         }
         have = want;
         int rc = attempt(g, buf, have, err);
         if (rc == 0) break;
         if (rc < 0 || have == size) {
             plat_free(buf);
-            plat_close(f);
             __builtin_memset(g, 0, sizeof *g);
             return -1;
         }
         want = size / 4 < have ? size : have * 4;
     }
     shrink_meta(g, have);
+    return 0;
+}
+
+int gguf_open(gguf_file *g, const char *path, llmbm_err *err)
+{
+    __builtin_memset(g, 0, sizeof *g);
+    uint64_t size;
+    plat_file *f = plat_open(path, &size);
+    if (!f) return llmbm_fail(err, "%s: cannot open the file", path);
+    if (gguf_open_file(g, f, size, path, err)) {
+        plat_close(f);
+        return -1;
+    }
     g->file = f;
     return 0;
 }

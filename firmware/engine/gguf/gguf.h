@@ -88,6 +88,9 @@ typedef struct gguf_file {
 
 /* Opens and validates `path`. On failure everything is freed and g zeroed. */
 int gguf_open(gguf_file *g, const char *path, llmbm_err *err);
+/* The same over a file the caller opened (size: its size) and keeps: g->file
+ * stays NULL, so gguf_close does not close it. `name` is used in messages. */
+int gguf_open_file(gguf_file *g, plat_file *f, uint64_t size, const char *name, llmbm_err *err);
 /* Same checks over a file image held in memory (tests, fuzzing); `name`
  * is used in messages. The bytes are copied. */
 int gguf_parse_memory(gguf_file *g, const void *data, size_t size, const char *name, llmbm_err *err);
