@@ -24,7 +24,7 @@
 #include "proto/device_path.h"
 #include "proto/serial_io.h"
 #include "proto/simple_text_output.h"
-#include "text.h"
+#include "rt_format.h"
 
 static EFI_SERIAL_IO_PROTOCOL *mirror;
 
@@ -90,9 +90,9 @@ void fw_console_banner(void)
     if (fw_gop_active()) {
         char what[128];
         fw_gop_describe(what, sizeof what);
-        txt_printf("console: framebuffer %s%s\n", what, serial);
+        fw_printf("console: framebuffer %s%s\n", what, serial);
     } else if (mirror) {
-        txt_printf("console: mirrored to the serial port\n");
+        fw_printf("console: mirrored to the serial port\n");
     }
 }
 
@@ -201,6 +201,20 @@ void plat_write(const char *text, size_t len)
         }
         serial_write(text + start, len - start);
     }
+}
+
+static void write_console(void *ctx, const char *bytes, size_t n)
+{
+    (void)ctx;
+    plat_write(bytes, n);
+}
+
+void fw_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rt_vformat_chunked(write_console, NULL, fmt, ap);
+    va_end(ap);
 }
 
 unsigned fw_console_columns(void)

@@ -14,5 +14,8 @@ void fw_console_style(int style);
 unsigned fw_console_set_font_scale(unsigned scale);
 /* repl_sys.cell_width: the framebuffer font's widths, else 1. */
 unsigned fw_console_cell_width(uint32_t cp);
+/* The runtime's formatter (rt_format.h) onto the console, through
+ * plat_write as the REPL's text is. */
+void fw_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The banner's "console:" line, if there is something to say. */
 void fw_console_banner(void);

@@ -14,6 +14,7 @@
 #include "efi.h"
 #include "kernel_dispatch.h"
 #include "main.h"
+#include "rt_string.h"
 
 static void xsetbv(uint32_t index, uint64_t value)
 {
@@ -71,11 +72,11 @@ bool fw_cpu_is_qemu(void)
     uint32_t r[4];
     llmbm_cpuid(0x40000000, 0, r); /* the hypervisor's vendor leaf */
     char vendor[13];
-    __builtin_memcpy(vendor + 0, &r[1], 4);
-    __builtin_memcpy(vendor + 4, &r[2], 4);
-    __builtin_memcpy(vendor + 8, &r[3], 4);
+    rt_memcpy(vendor + 0, &r[1], 4);
+    rt_memcpy(vendor + 4, &r[2], 4);
+    rt_memcpy(vendor + 8, &r[3], 4);
     vendor[12] = 0;
-    return __builtin_memcmp(vendor, "TCGTCGTCGTCG", 12) == 0 || __builtin_memcmp(vendor, "KVMKVMKVM\0\0\0", 12) == 0;
+    return rt_memcmp(vendor, "TCGTCGTCGTCG", 12) == 0 || rt_memcmp(vendor, "KVMKVMKVM\0\0\0", 12) == 0;
 }
 
 unsigned fw_cpu_apic_id(void)

@@ -22,7 +22,7 @@
 #include "main.h"
 #include "platform.h"
 #include "proto/graphics_output.h"
-#include "text.h"
+#include "rt_format.h"
 
 static EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
 static fbcon con;
@@ -143,6 +143,6 @@ unsigned fw_gop_cell_width(uint32_t cp)
 
 void fw_gop_describe(char *out, size_t cap)
 {
-    txt_snprintf(out, cap, "%ux%u, %ux%u cells at scale %u (GNU Unifont %s)", con.width, con.height, con.cols,
+    rt_snprintf(out, cap, "%ux%u, %ux%u cells at scale %u (GNU Unifont %s)", con.width, con.height, con.cols,
                  con.rows, con.scale, font_unifont_version);
 }

@@ -11,8 +11,9 @@
 #include "mp.h"
 #include "platform.h"
 #include "repl.h"
+#include "rt_format.h"
+#include "rt_string.h"
 #include "secure_boot.h"
-#include "text.h"
 #include "timer.h"
 
 #ifndef LLMBM_VERSION
@@ -45,8 +46,8 @@ static fw_mp_options mp_options(void)
     char value[24];
     uint64_t ms;
     if (repl_cfg_peek("mp", value, sizeof value))
-        o.off = txt_eq_nocase(value, "off");
-    if (repl_cfg_peek("ap_timeout_ms", value, sizeof value) && txt_parse_u64(value, &ms))
+        o.off = rt_streq_nocase(value, "off");
+    if (repl_cfg_peek("ap_timeout_ms", value, sizeof value) && rt_parse_u64(value, &ms))
         o.ap_timeout_ms = ms > 3600000 ? 3600000 : (unsigned)ms;
     return o;
 }
@@ -54,20 +55,20 @@ static fw_mp_options mp_options(void)
 static void banner(void)
 {
     char mem[32];
-    txt_size(mem, sizeof mem, fw_usable_memory());
+    rt_format_size(mem, sizeof mem, fw_usable_memory());
     unsigned total = fw_mp_total_cores();
-    txt_printf("\nllm-baremetal %s (UEFI x86_64)\n", LLMBM_VERSION);
-    txt_printf("SIMD: %s | cores: %u (%u in use) | usable memory: %s | TSC: %u MHz\n",
+    fw_printf("\nllm-baremetal %s (UEFI x86_64)\n", LLMBM_VERSION);
+    fw_printf("SIMD: %s | cores: %u (%u in use) | usable memory: %s | TSC: %u MHz\n",
                fw_cpu_simd_name(), total, fw_mp_cores_in_use(), mem,
                (unsigned)(fw_tsc_hz() / 1000000));
     if (fw_mp_single_reason())
-        txt_printf("cores: running on one core: %s\n", fw_mp_single_reason());
+        fw_printf("cores: running on one core: %s\n", fw_mp_single_reason());
     fw_console_banner();
     char signer[128];
     if (fw_image_signer(signer, sizeof signer))
-        txt_printf("Secure Boot: %s | binary signed by: %s\n", fw_secure_boot_state(), signer);
+        fw_printf("Secure Boot: %s | binary signed by: %s\n", fw_secure_boot_state(), signer);
     else
-        txt_printf("Secure Boot: %s | binary unsigned\n", fw_secure_boot_state());
+        fw_printf("Secure Boot: %s | binary unsigned\n", fw_secure_boot_state());
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)

@@ -9,6 +9,7 @@
 #include "efi.h"
 #include "main.h"
 #include "platform.h"
+#include "rt_string.h"
 
 #define PAGE_SIZE 4096ull
 #define HEADER 64ull
@@ -27,7 +28,7 @@ void *plat_alloc(size_t size)
     EFI_PHYSICAL_ADDRESS addr = 0;
     if (EFI_ERROR(fw_bs->AllocatePages(AllocateAnyPages, EfiLoaderData, pages, &addr)))
         return NULL;
-    __builtin_memset((void *)(uintptr_t)addr, 0, pages * PAGE_SIZE);
+    rt_memset((void *)(uintptr_t)addr, 0, pages * PAGE_SIZE);
     struct block_header *h = (struct block_header *)(uintptr_t)addr;
     h->magic = MAGIC;
     h->pages = pages;

@@ -22,7 +22,7 @@
 #include "mp_pool.h"
 #include "platform.h"
 #include "proto/mp_services.h"
-#include "text.h"
+#include "rt_format.h"
 
 /* At /shutdown or /reboot the APs are asked back to the firmware; if one
  * does not come, the reset takes care of it anyway. */
@@ -66,7 +66,7 @@ static void start_aps(EFI_MP_SERVICES_PROTOCOL *mp, unsigned aps, unsigned timeo
     /* The APs that did start spin on a generation that never changes:
      * harmless, and they touch no job data. */
     static char why[64];
-    txt_snprintf(why, sizeof why, "not every AP started within %u ms", timeout_ms);
+    rt_snprintf(why, sizeof why, "not every AP started within %u ms", timeout_ms);
     single_reason = why;
 }
 

@@ -8,6 +8,8 @@
  * validity, subject ... }}}}}}. */
 #include "signer.h"
 
+#include "rt_string.h"
+
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 2
 #define DIR_SECURITY 4
 
@@ -89,7 +91,7 @@ static bool name_cn(der name, char *out, size_t cap)
         while (der_enter(&rdn, SEQ, &atv)) {
             if (!der_enter(&atv, OID, &oid) || !der_next(&atv, &tag, &value))
                 return false;
-            if (oid.end - oid.p != 3 || __builtin_memcmp(oid.p, cn_oid, 3))
+            if (oid.end - oid.p != 3 || rt_memcmp(oid.p, cn_oid, 3))
                 continue;
             size_t n = (size_t)(value.end - value.p);
             if (n >= cap)

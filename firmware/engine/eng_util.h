@@ -1,5 +1,5 @@
-/* Freestanding helpers the engine needs instead of libc: byte/string
- * functions, a small printf-style formatter, overflow-checked size
+/* What the engine needs instead of libc: the runtime's byte, string and
+ * formatting functions under the engine's names, overflow-checked size
  * arithmetic, and the error message buffer every fallible call fills. */
 #pragma once
 
@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "rt_format.h"
+#include "rt_string.h"
 
 /* Every fallible engine call returns 0 on success, -1 on failure, and then
  * leaves a one-line, human-readable reason (naming the file) in err->msg. */
@@ -18,20 +21,25 @@ typedef struct llmbm_err {
  * `return llmbm_fail(err, "...", ...);`. err may be NULL. */
 int llmbm_fail(llmbm_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Not named memcpy & co.: the host has libc's and the EFI layer provides
- * its own copies for compiler-emitted calls. */
-void eng_memcpy(void *dst, const void *src, size_t n);
-void eng_memset(void *dst, int value, size_t n);
-int eng_memcmp(const void *a, const void *b, size_t n);
-size_t eng_strlen(const char *s);
-size_t eng_strnlen(const char *s, size_t max);
-int eng_strcmp(const char *a, const char *b);
-
-/* snprintf subset: %% %s %c %d %i %u %x %X %p %f %e %g with flags '-', '0',
- * ' ', '+', width, precision (also '*'), and length modifiers hh h l ll z.
- * Always NUL-terminates when cap > 0; returns the untruncated length. */
-int eng_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
-int eng_snprintf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The engine's spelling of the runtime's functions (firmware/rt), kept
+ * because most engine files use it. Out-of-line calls, unlike rt_memcpy's
+ * builtins, so a zero-length copy from NULL stays defined. */
+static inline void eng_memcpy(void *dst, const void *src, size_t n) {
+    rt_copy_bytes(dst, src, n);
+}
+static inline void eng_memset(void *dst, int value, size_t n) {
+    rt_fill_bytes(dst, value, n);
+}
+static inline int eng_memcmp(const void *a, const void *b, size_t n) {
+    return rt_compare_bytes(a, b, n);
+}
+#define eng_strlen(s) rt_strlen(s)
+#define eng_strnlen(s, max) rt_strnlen(s, max)
+#define eng_strcmp(a, b) rt_strcmp(a, b)
+/* The runtime's formatter (rt_format.h lists its conversions): always
+ * NUL-terminates when cap > 0; returns the untruncated length. */
+#define eng_vsnprintf(buf, cap, fmt, ap) rt_vsnprintf(buf, cap, fmt, ap)
+#define eng_snprintf(buf, cap, ...) rt_snprintf(buf, cap, __VA_ARGS__)
 
 /* Overflow-checked arithmetic for sizes read from files: false on overflow. */
 static inline bool eng_mul_u64(uint64_t a, uint64_t b, uint64_t *out) {

@@ -3,6 +3,7 @@
 #include "tokenizer_gguf.h"
 
 #include "platform.h"
+#include "rt_string.h"
 
 static uint32_t read_u32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -107,7 +108,7 @@ int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t siz
     size_t longest = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t score_bits = read_u32(p + off), len = read_u32(p + off + 4);
-        __builtin_memcpy(&t->scores[i], &score_bits, 4);
+        rt_memcpy(&t->scores[i], &score_bits, 4);
         eng_memcpy(text, p + off + 8, len);
         text[len] = 0;
         t->pieces[i] = text;

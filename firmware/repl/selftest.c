@@ -136,7 +136,7 @@ void cmd_selftest(repl_state *st, char *args)
         txt_printf("selftest: %zu rows not computed exactly once per pass\n", bad_visits);
         ok = false;
     }
-    if (__builtin_memcmp(single, multi, ROWS * sizeof(float)) != 0) {
+    if (rt_memcmp(single, multi, ROWS * sizeof(float)) != 0) {
         txt_printf("selftest: results differ between 1 and %u cores\n", used);
         ok = false;
     }

@@ -112,7 +112,7 @@ def boot(
 
 
 def size_text(size: int) -> str:
-    """How the firmware prints a file size (firmware/repl/text.c txt_size)."""
+    """How the firmware prints a file size (firmware/rt/rt_format.c rt_format_size)."""
     mib = 1 << 20
     if size >= mib:
         tenths = (size * 10 + mib // 2) // mib

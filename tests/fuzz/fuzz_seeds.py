@@ -178,6 +178,20 @@ def repl_seeds(corpus: Path, files: Path) -> None:
         (corpus / f"lines{i}.txt").write_bytes(text.encode())
 
 
+def format_seeds(corpus: Path, files: Path) -> None:
+    # fuzz_format.c's reading order: literal length and bytes, conversion kind; then (but for
+    # %%) flags ('-', '0', '+', a width, a '*' precision), the width, a length modifier (the
+    # integer kinds), the conversion letter; the '*' values (+400), buffer size (255: a
+    # whole buffer) and the argument's 8 bytes (for %s: length 5, then the string).
+    for kind in range(7):
+        item = bytes([2]) + b"ab" + bytes([kind])
+        if kind != 6:
+            item += bytes([0xD7]) + struct.pack("<H", 12) + (bytes([4]) if kind < 2 else b"") + bytes([1])
+        item += struct.pack("<HHB", 410, 403, 255)
+        item += struct.pack("<d", -1234.5625) if kind == 5 else struct.pack("<Q", 5 | 1 << 8 | 1 << 63)
+        (corpus / f"kind{kind}").write_bytes(item + (b"text\0" if kind == 3 else b""))
+
+
 Seeder = Callable[[Path, Path], None]
 # harness: (seeder, -max_len)
 SEEDERS: dict[str, tuple[Seeder, int]] = {
@@ -191,4 +205,5 @@ SEEDERS: dict[str, tuple[Seeder, int]] = {
     "template": (template_seeds, 4096),
     "line_edit": (line_edit_seeds, 2048),
     "repl": (repl_seeds, 4096),
+    "format": (format_seeds, 1024),
 }

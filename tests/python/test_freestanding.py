@@ -20,6 +20,7 @@ PORTABLE_DIRS = {
     "kernels/x86_64": FREESTANDING | INTRINSICS,
     "firmware/repl": FREESTANDING,
     "firmware/console": FREESTANDING,
+    "firmware/rt": FREESTANDING,
 }
 
 

@@ -346,7 +346,7 @@ static int parse(parser *p)
 
     p->section = 0;
     if (!(b = take(p, 4, "magic"))) return -1;
-    if (__builtin_memcmp(b, "GGUF", 4) != 0)
+    if (rt_memcmp(b, "GGUF", 4) != 0)
         return fail(p, "not a GGUF file (magic %02x %02x %02x %02x, expected \"GGUF\")", b[0], b[1], b[2], b[3]);
     if (!take_u32(p, &version, "version")) return -1;
     if (version == 1)
@@ -420,13 +420,13 @@ void gguf_close(gguf_file *g)
     free_index(g);
     plat_free(g->meta);
     if (g->file) plat_close(g->file);
-    __builtin_memset(g, 0, sizeof *g);
+    rt_memset(g, 0, sizeof *g);
 }
 
 static void set_path(gguf_file *g, const char *path)
 {
     size_t n = eng_strnlen(path, sizeof g->path - 1);
-    __builtin_memcpy(g->path, path, n);
+    rt_memcpy(g->path, path, n);
     g->path[n] = 0;
 }
 
@@ -448,7 +448,7 @@ static void shrink_meta(gguf_file *g, uint64_t buf_len)
     if (buf_len - g->meta_len < (64u << 10)) return;
     uint8_t *nb = plat_alloc(g->meta_len ? g->meta_len : 1);
     if (!nb) return; /* keeping the larger buffer is fine */
-    __builtin_memcpy(nb, g->meta, g->meta_len);
+    rt_memcpy(nb, g->meta, g->meta_len);
     for (uint64_t i = 0; i < g->n_kv; i++) g->kvs[i].key.ptr = (const char *)nb + (g->kvs[i].key.ptr - (const char *)g->meta);
     for (uint64_t i = 0; i < g->n_tensors; i++)
         g->tensors[i].name.ptr = (const char *)nb + (g->tensors[i].name.ptr - (const char *)g->meta);
@@ -458,15 +458,15 @@ static void shrink_meta(gguf_file *g, uint64_t buf_len)
 
 int gguf_parse_memory(gguf_file *g, const void *data, size_t size, const char *name, llmbm_err *err)
 {
-    __builtin_memset(g, 0, sizeof *g);
+    rt_memset(g, 0, sizeof *g);
     set_path(g, name);
     g->file_size = size;
     uint8_t *buf = plat_alloc(size ? size : 1);
     if (!buf) return llmbm_fail(err, "%s: out of memory for %zu bytes", g->path, size);
-    if (size) __builtin_memcpy(buf, data, size);
+    if (size) rt_memcpy(buf, data, size);
     if (attempt(g, buf, size, err) != 0) { /* need_more is impossible: all bytes are here */
         plat_free(buf);
-        __builtin_memset(g, 0, sizeof *g);
+        rt_memset(g, 0, sizeof *g);
         return -1;
     }
     return 0;
@@ -474,7 +474,7 @@ int gguf_parse_memory(gguf_file *g, const void *data, size_t size, const char *n
 
 int gguf_open_file(gguf_file *g, plat_file *f, uint64_t size, const char *name, llmbm_err *err)
 {
-    __builtin_memset(g, 0, sizeof *g);
+    rt_memset(g, 0, sizeof *g);
     set_path(g, name);
     g->file_size = size;
     uint8_t *buf = NULL;
@@ -483,15 +483,15 @@ int gguf_open_file(gguf_file *g, plat_file *f, uint64_t size, const char *name, 
         uint8_t *nb = plat_alloc(want ? want : 1);
         if (!nb) {
             plat_free(buf);
-            __builtin_memset(g, 0, sizeof *g);
+            rt_memset(g, 0, sizeof *g);
             return llmbm_fail(err, "%s: out of memory reading %llu header bytes", name, (unsigned long long)want);
         }
-        if (have) __builtin_memcpy(nb, buf, have);
+        if (have) rt_memcpy(nb, buf, have);
         plat_free(buf);
         buf = nb;
         if (want > have && !plat_read(f, have, buf + have, want - have)) {
             plat_free(buf);
-            __builtin_memset(g, 0, sizeof *g);
+            rt_memset(g, 0, sizeof *g);
             return llmbm_fail(err, "%s: read error at offset %llu", name, (unsigned long long)have);
         }
         have = want;
@@ -499,7 +499,7 @@ int gguf_open_file(gguf_file *g, plat_file *f, uint64_t size, const char *name, 
         if (rc == 0) break;
         if (rc < 0 || have == size) {
             plat_free(buf);
-            __builtin_memset(g, 0, sizeof *g);
+            rt_memset(g, 0, sizeof *g);
             return -1;
         }
         want = size / 4 < have ? size : have * 4;
@@ -510,7 +510,7 @@ int gguf_open_file(gguf_file *g, plat_file *f, uint64_t size, const char *name, 
 
 int gguf_open(gguf_file *g, const char *path, llmbm_err *err)
 {
-    __builtin_memset(g, 0, sizeof *g);
+    rt_memset(g, 0, sizeof *g);
     uint64_t size;
     plat_file *f = plat_open(path, &size);
     if (!f) return llmbm_fail(err, "%s: cannot open the file", path);

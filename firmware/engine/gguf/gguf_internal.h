@@ -2,18 +2,19 @@
 #pragma once
 
 #include "gguf.h"
+#include "rt_string.h"
 
 static inline uint32_t gguf_rd_u32(const uint8_t *b)
 {
     uint32_t v;
-    __builtin_memcpy(&v, b, 4); /* the file is little-endian, as is x86_64 */
+    rt_memcpy(&v, b, 4); /* the file is little-endian, as is x86_64 */
     return v;
 }
 
 static inline uint64_t gguf_rd_u64(const uint8_t *b)
 {
     uint64_t v;
-    __builtin_memcpy(&v, b, 8);
+    rt_memcpy(&v, b, 8);
     return v;
 }
 

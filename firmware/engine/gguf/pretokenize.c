@@ -7,6 +7,7 @@
 #include "pretokenize.h"
 
 #include "regex_vm.h"
+#include "rt_string.h"
 #include "unicode_class.h"
 
 static bool name_eq(const char *a, const char *b, size_t len)
@@ -80,7 +81,7 @@ int gguf_pretokenize(gguf_pretok pre, const uint32_t *cps, size_t n, uint32_t *e
         in = out;
         out = t;
     }
-    if (rc == 0 && in != ends) __builtin_memcpy(ends, in, count * sizeof *ends);
+    if (rc == 0 && in != ends) rt_memcpy(ends, in, count * sizeof *ends);
     rx_stack_free(&st);
     plat_free(spare);
     plat_free(flags);

@@ -6,6 +6,7 @@
 #include "regex_vm.h"
 
 #include "platform.h"
+#include "rt_string.h"
 
 static bool class_has(const rx_class *c, uint32_t cp, unsigned flags)
 {
@@ -23,7 +24,7 @@ static bool push(rx_stack *st, uint32_t pc, size_t pos)
         size_t cap = st->cap ? 2 * st->cap : 256;
         uint32_t(*slot)[2] = plat_alloc(cap * sizeof *slot);
         if (!slot) return false;
-        if (st->top) __builtin_memcpy(slot, st->slot, st->top * sizeof *slot);
+        if (st->top) rt_memcpy(slot, st->slot, st->top * sizeof *slot);
         plat_free(st->slot);
         st->slot = slot;
         st->cap = cap;
@@ -37,7 +38,7 @@ static bool push(rx_stack *st, uint32_t pc, size_t pos)
 void rx_stack_free(rx_stack *st)
 {
     plat_free(st->slot);
-    __builtin_memset(st, 0, sizeof *st);
+    rt_memset(st, 0, sizeof *st);
 }
 
 int rx_match(uint32_t pc, const rx_text *t, size_t pos, rx_stack *st, size_t *match_end)

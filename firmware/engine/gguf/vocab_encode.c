@@ -1,6 +1,7 @@
 /* Text <-> tokens for a GGUF vocab: special-token partitioning (as in
  * llama.cpp's tokenizer_st_partition), the SPM/BPE framing around each raw
  * fragment (space prefix, whitespace escaping, bos/eos), and decoding. */
+#include "rt_string.h"
 #include "unicode_class.h"
 #include "vocab_internal.h"
 
@@ -43,7 +44,7 @@ static fragment *partition(const gguf_vocab *v, const uint8_t *text, size_t len,
             }
             size_t pos = a[f].off, end = a[f].off + a[f].len, raw = pos;
             while (end - pos >= st.len) {
-                if (text[pos] == sp[0] && __builtin_memcmp(text + pos, sp, st.len) == 0) {
+                if (text[pos] == sp[0] && rt_memcmp(text + pos, sp, st.len) == 0) {
                     size_t left_end = pos;
                     if (v->strip[id] & GGUF_STRIP_LEFT)
                         while (left_end > raw && is_space(text[left_end - 1])) left_end--;
@@ -127,7 +128,7 @@ int gguf_vocab_encode(const gguf_vocab *v, const char *text, size_t len, bool ad
 
 static size_t put(char *buf, size_t cap, size_t at, const void *src, size_t n)
 {
-    if (at < cap) __builtin_memcpy(buf + at, src, n < cap - at ? n : cap - at);
+    if (at < cap) rt_memcpy(buf + at, src, n < cap - at ? n : cap - at);
     return at + n;
 }
 

@@ -10,7 +10,7 @@
 
 static bool bytes_eq(gguf_str s, const uint8_t *t, size_t n)
 {
-    return s.len == n && __builtin_memcmp(s.ptr, t, n) == 0;
+    return s.len == n && rt_memcmp(s.ptr, t, n) == 0;
 }
 
 static bool cstr_eq(gguf_str s, const char *t)
@@ -50,8 +50,8 @@ int32_t vocab_merge_rank(const gguf_vocab *v, const uint8_t *l, size_t ll, const
     for (h &= v->merge_mask; v->merge_slots[h]; h = (h + 1) & v->merge_mask) {
         uint32_t rank = v->merge_slots[h] - 1;
         gguf_str m = gguf_array_str(&v->merges, rank);
-        if (m.len == ll + 1 + rl && __builtin_memcmp(m.ptr, l, ll) == 0 && m.ptr[ll] == ' ' &&
-            __builtin_memcmp(m.ptr + ll + 1, r, rl) == 0)
+        if (m.len == ll + 1 + rl && rt_memcmp(m.ptr, l, ll) == 0 && m.ptr[ll] == ' ' &&
+            rt_memcmp(m.ptr + ll + 1, r, rl) == 0)
             return (int32_t)rank;
     }
     return -1;
@@ -203,7 +203,7 @@ static int load_pretok(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
 
 int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
 {
-    __builtin_memset(v, 0, sizeof *v);
+    rt_memset(v, 0, sizeof *v);
     gguf_str model;
     if (gguf_get_str(g, "tokenizer.ggml.model", &model) != GGUF_OK)
         return load_fail(v, err, g, "tokenizer.ggml.model is missing (or not a string)");
@@ -308,5 +308,5 @@ void gguf_vocab_free(gguf_vocab *v)
     plat_free(v->tok_slots);
     plat_free(v->merge_slots);
     plat_free(v->special);
-    __builtin_memset(v, 0, sizeof *v);
+    rt_memset(v, 0, sizeof *v);
 }

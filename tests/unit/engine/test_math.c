@@ -89,7 +89,8 @@ static void test_format(void) {
                  -9000000000ll, (size_t)42, 'z');
     CHECK_MSG(!strcmp(buf, "a=-12 7 ff  3.14|ab  |005 -9000000000 42 z"), "got '%s'", buf);
     eng_snprintf(buf, sizeof buf, "%g %g %g %e %.1f", 10000.0, 1e-5, 0.5, 12345.678, 2.25);
-    CHECK_MSG(!strcmp(buf, "10000 1e-05 0.5 1.234568e+04 2.3"), "got '%s'", buf);
+    /* 2.25 is exact, a tie: rounded half to even, as the C library does */
+    CHECK_MSG(!strcmp(buf, "10000 1e-05 0.5 1.234568e+04 2.2"), "got '%s'", buf);
     int n = eng_snprintf(buf, 5, "%s", "truncated");
     CHECK(n == 9 && !strcmp(buf, "trun"));
     llmbm_err err;
