@@ -8,7 +8,8 @@ tables from the manifest), ``embed``, ``font``, ``pretok_tables`` (with ``pretok
 ``model_memory``, ``secureboot_vars``, ``bench_decode``/``bench_history``/``bench_threads``/
 ``bench_plot``/``png_canvas``, ``accuracy``, ``soak``, ``fault_injection``. Test models and
 references: ``models``, ``gguf_models``, ``gguf_arch_models``, ``default_model``,
-``reference_forward`` (with ``reference_config``), ``llama_cpp_logprobs``, ``logprob_file``, ``kl_stats``.
+``reference_forward`` (with ``reference_config``), ``llama_cpp_logprobs``, ``logprob_file``, ``kl_stats``,
+``kl_compare``.
 """
 
 from __future__ import annotations
