@@ -34,9 +34,12 @@ import numpy as np
 import numpy.typing as npt
 
 from llmbm_build.logprob_file import read_logprobs, write_logprobs
+from llmbm_build.reference_act_quant import ROUNDINGS, q8_0_dequantized
 from llmbm_build.reference_config import read_config
 
 F64 = npt.NDArray[np.float64]
+# weight types whose dot products take Q8_0 activations (ggml's vec_dot_type)
+Q8_0_PAIRED = (gguf.GGMLQuantizationType.Q8_0, gguf.GGMLQuantizationType.Q5_0, gguf.GGMLQuantizationType.Q4_0)
 
 
 @dataclass
@@ -60,8 +63,12 @@ class Layer:
 
 
 class ReferenceForward:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, q8_activations: str | None = None) -> None:
+        """q8_activations (None, 'ref' or 'simd'): quantize the input of every matmul whose
+        weights pair with Q8_0 activations (Q8_0, Q5_0, Q4_0), as llmbm_build.reference_act_quant."""
         reader = gguf.GGUFReader(str(path))
+        self.q8_activations = q8_activations
+        self._q8_paired: set[int] = set()  # id() of the matrices whose input is quantized
         self.config = c = read_config(reader, path)
         self.arch = c.arch
         tensors = {t.name: t for t in reader.tensors}
@@ -72,7 +79,10 @@ class ReferenceForward:
                 raise ValueError(f"{path}: missing tensor {name}")
             w = gguf.quants.dequantize(t.data, t.tensor_type)
             rows = [int(d) for d in reversed(t.shape)]
-            return np.asarray(w, dtype=np.float64).reshape(rows)
+            out = np.asarray(w, dtype=np.float64).reshape(rows)
+            if t.tensor_type in Q8_0_PAIRED:
+                self._q8_paired.add(id(out))
+            return out
 
         def opt(name: str) -> F64 | None:
             return get(name) if name in tensors else None
@@ -81,7 +91,10 @@ class ReferenceForward:
             w = get(name)
             if w.shape[0] != sum(rows):
                 raise ValueError(f"{path}: {name} has {w.shape[0]} rows, not {sum(rows)}")
-            return np.split(w, np.cumsum(rows)[:-1])
+            parts = np.split(w, np.cumsum(rows)[:-1])
+            if id(w) in self._q8_paired:
+                self._q8_paired.update(id(part) for part in parts)
+            return parts
 
         self.embedding = get("token_embd.weight")
         self.output_norm = get("output_norm.weight")
@@ -132,6 +145,11 @@ class ReferenceForward:
     @property
     def n_vocab(self) -> int:
         return int(self.classifier.shape[0])
+
+    def _mm(self, x: F64, w: F64) -> F64:
+        if self.q8_activations and id(w) in self._q8_paired:
+            x = q8_0_dequantized(x, self.q8_activations)
+        return x @ w.T
 
     def _rmsnorm(self, x: F64, w: F64) -> F64:
         return w * (x / np.sqrt((x * x).mean(axis=-1, keepdims=True) + self.config.eps))
@@ -201,7 +219,7 @@ class ReferenceForward:
         for i, layer in enumerate(self.layers):
             local = c.is_local(i)
             xb = self._rmsnorm(x, layer.attn_norm)
-            q, k, v = xb @ layer.wq.T, xb @ layer.wk.T, xb @ layer.wv.T
+            q, k, v = self._mm(xb, layer.wq), self._mm(xb, layer.wk), self._mm(xb, layer.wv)
             if layer.bq is not None:
                 q = q + layer.bq
             if layer.bk is not None:
@@ -215,19 +233,19 @@ class ReferenceForward:
                 )
             if c.has_rope(i):
                 q, k = self._rope(q, c.n_heads, local, n_ctx), self._rope(k, c.n_kv_heads, local, n_ctx)
-            x = self._residual(x, self._attention(q, k, v, local) @ layer.wo.T, layer.post_attn_norm)
+            x = self._residual(x, self._mm(self._attention(q, k, v, local), layer.wo), layer.post_attn_norm)
             xb = self._rmsnorm(x, layer.ffn_norm)
-            g = xb @ layer.w_gate.T
+            g = self._mm(xb, layer.w_gate)
             if c.gelu:
                 act = 0.5 * g * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (g + 0.044715 * g**3)))
             else:
                 act = g / (1.0 + np.exp(-g))
-            x = self._residual(x, (act * (xb @ layer.w_up.T)) @ layer.w_down.T, layer.post_ffn_norm)
+            x = self._residual(x, self._mm(act * self._mm(xb, layer.w_up), layer.w_down), layer.post_ffn_norm)
         return self._rmsnorm(x, self.output_norm)
 
     def _logits_of(self, h: F64) -> F64:
         c = self.config
-        z = h @ self.classifier.T / c.logit_scale
+        z = self._mm(h, self.classifier) / c.logit_scale
         if c.final_softcap:
             z = c.final_softcap * np.tanh(z / c.final_softcap)
         return z
@@ -258,8 +276,10 @@ def text_chunks(llmbm: Path, model: Path, text: Path, n_ctx: int, add_bos: bool)
     return np.array(ids[: n_chunks * n_ctx], dtype=np.int64).reshape(n_chunks, n_ctx)
 
 
-def write_reference(model: Path, out: Path, tokens: npt.NDArray[np.integer], first: int) -> None:
-    ref = ReferenceForward(model)
+def write_reference(
+    model: Path, out: Path, tokens: npt.NDArray[np.integer], first: int, q8_activations: str | None = None
+) -> None:
+    ref = ReferenceForward(model, q8_activations)
 
     def rows() -> Iterator[F64]:
         for i, chunk in enumerate(tokens):
@@ -283,6 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--bos-id", type=int, default=1)
     ap.add_argument("--llmbm", type=Path, default=Path("build/llmbm"))
+    ap.add_argument(
+        "--q8-activations",
+        choices=ROUNDINGS,
+        help="quantize the inputs of Q8_0/Q5_0/Q4_0 matmuls to Q8_0 with this rounding "
+        "(what the quantization alone costs, measured against the plain reference)",
+    )
     args = ap.parse_args(argv)
     if args.tokens_from:
         base = read_logprobs(args.tokens_from)
@@ -294,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         first = args.ctx // 2
     else:
         ap.error("give --tokens-from or --text")
-    write_reference(args.model, args.out, tokens, first)
+    write_reference(args.model, args.out, tokens, first, args.q8_activations)
     return 0
 
 

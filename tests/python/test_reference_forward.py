@@ -16,6 +16,8 @@ perplexity` and of the accuracy table), checked three ways:
 * each family's own pieces matter at these sizes: the reference with one of them turned off
   (no soft-capping, no window, no NoPE layers, no multipliers, ...) misses the engine by
   more than twice the bound, so the agreement above says the piece is computed, not absent.
+* --q8-activations (the Q8_0 quantization alone, for the Q8_0 finding in README): both
+  roundings give ggml's bytes, differ on a tie, and touch only matrices paired with Q8_0.
 """
 
 from __future__ import annotations
@@ -155,3 +157,33 @@ def test_other_architectures_are_refused_by_name(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="architecture 'mamba' has no float64 reference"):
         ReferenceForward(path)
+
+
+def test_q8_activations_match_ggml_quantizer(testdata: Path) -> None:
+    """Both roundings give ggml's bytes on quant-vectors.gguf's activation (SOURCES.md: its SIMD
+    and _ref quantizers agree there), and differ where x / d is exactly half way."""
+    import gguf
+
+    from llmbm_build.reference_act_quant import q8_0_dequantized
+
+    tensors = {t.name: t for t in gguf.GGUFReader(str(testdata / "quant-vectors.gguf")).tensors}
+    x = np.asarray(tensors["src.x"].data, dtype=np.float32)
+    want = np.asarray(tensors["x.q8_0.deq"].data, dtype=np.float32)
+    for rounding in ("ref", "simd"):
+        assert np.array_equal(q8_0_dequantized(x, rounding).astype(np.float32), want), rounding
+    tie = np.zeros(32, dtype=np.float32)
+    tie[:2] = 127.0, 2.5  # d = 1: 2.5 rounds away from zero to 3 (ref), to even 2 (simd)
+    assert q8_0_dequantized(tie, "ref")[1] == 3.0
+    assert q8_0_dequantized(tie, "simd")[1] == 2.0
+
+
+def test_q8_activations_touch_only_q8_0_paired_matrices(tmp_path: Path) -> None:
+    f32, q8 = tmp_path / "f32.gguf", tmp_path / "q8_0.gguf"
+    write_arch_model(f32, "qwen3", seed=7)
+    write_arch_model(q8, "qwen3", QT.Q8_0, seed=7)
+    assert np.array_equal(
+        ReferenceForward(f32, "ref").logits(TOKENS_42), ReferenceForward(f32).logits(TOKENS_42)
+    )
+    assert not np.array_equal(
+        ReferenceForward(q8, "ref").logits(TOKENS_42), ReferenceForward(q8).logits(TOKENS_42)
+    )
