@@ -9,8 +9,9 @@ tables from the manifest; ``kernel_levels`` gives meson its levels at configure 
 ``secureboot_vars``, ``bench_decode``/``bench_history``/``bench_threads``/
 ``bench_plot``/``png_canvas``, ``accuracy``, ``soak``, ``fault_injection``. Test models and
 references: ``models``, ``gguf_models``, ``gguf_arch_models``, ``default_model``,
-``reference_forward``, ``llama_cpp_logprobs``, ``logprob_file``, ``kl_stats``. The weight
-type table ``dispatch`` and the kernel tests read: ``type_table``.
+``reference_forward`` (with ``reference_config`` and ``reference_act_quant``),
+``llama_cpp_logprobs``, ``logprob_file``, ``kl_stats``, ``kl_compare``. The weight type table
+``dispatch`` and the kernel tests read: ``type_table``. Style: ``c_format`` (clang-format).
 """
 
 from __future__ import annotations

@@ -143,3 +143,30 @@ def test_usage_errors(build_dir: Path, testdata: Path, tmp_path: Path) -> None:
         build_dir, "--kv-type", "f32", "perplexity", model, "-f", text, "-c", "4096", check=False
     )
     assert proc.returncode != 0
+
+
+def test_kl_compare_pairs_positions_and_chunks(tmp_path: Path) -> None:
+    """llmbm_build.kl_compare on two-token distributions whose KL is known in closed form:
+    base (1/2, 1/2), a run (s, 1 - s) has KL = -ln(4 s (1 - s)) / 2."""
+    from llmbm_build.kl_compare import report
+
+    tokens = np.zeros((2, 6), dtype=np.uint32)  # 2 chunks, first 2: 3 scored positions each
+
+    def write(name: str, s: list[float]) -> Path:
+        path = tmp_path / name
+        rows = np.log(np.array([[v, 1 - v] for v in s]))
+        write_logprobs(path, 2, tokens, 2, [rows])
+        return path
+
+    base = write("base.lp", [0.5] * 6)
+    ref_s, other_s = [0.6, 0.6, 0.6, 0.7, 0.7, 0.7], [0.5, 0.6, 0.7, 0.6, 0.7, 0.8]
+
+    def kl(s: list[float]) -> np.ndarray:
+        return -np.log(4 * np.array(s) * (1 - np.array(s))) / 2
+
+    out = report(base, [write("ref.lp", ref_s), write("other.lp", other_s)])
+    d = kl(other_s) - kl(ref_s)
+    assert f"ref.lp: mean KL {kl(ref_s).mean():.6f}" in out, out
+    assert f"minus ref.lp: {d.mean():+.6f} ± {d.std(ddof=1) / np.sqrt(6):.6f}" in out, out
+    chunks = kl(other_s).reshape(2, 3).mean(axis=1)
+    assert f"other.lp: {chunks[0]:.6f} {chunks[1]:.6f}" in out, out
