@@ -23,17 +23,22 @@ static inline void q8_0_block_to_f32(const block_q8_0 *b, __m512 f[2])
     f[1] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b->qs + 16)))), d);
 }
 
-static void f16_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_f16_avx512(const void *row, float *dst, size_t n)
 {
     const llmbm_fp16 *h = row;
     size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(dst + i, f16x16(h + i));
+    for (; i + 16 <= n; i += 16) {
+        if (simd_f16_any_snan8(h + i) || simd_f16_any_snan8(h + i + 8))
+            for (size_t k = i; k < i + 16; ++k)
+                dst[k] = llmbm_fp16_to_f32(h[k]);
+        else
+            _mm512_storeu_ps(dst + i, f16x16(h + i));
+    }
     for (; i < n; ++i)
         dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
-static void q8_0_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_q8_0_avx512(const void *row, float *dst, size_t n)
 {
     const block_q8_0 *b = row;
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {
@@ -47,7 +52,7 @@ static void q8_0_row(const void *row, float *dst, size_t n)
 void llmbm_attn_scores_f16_avx512(float *att, const float *q, const void *k, size_t stride, size_t head_size,
                                   size_t n_t, float scale)
 {
-    kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale, f16_row,
+    kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale, llmbm_dequantize_row_f16_avx512,
                       llmbm_attn_scores_f32_avx512, llmbm_attn_scores_f16_scalar);
 }
 
@@ -58,7 +63,7 @@ void llmbm_attn_scores_q8_0_avx512(float *att, const float *q, const void *k, si
         llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);
         return;
     }
-    kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t, scale, q8_0_row,
+    kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t, scale, llmbm_dequantize_row_q8_0_avx512,
                       llmbm_attn_scores_f32_avx512, llmbm_attn_scores_q8_0_scalar);
 }
 

@@ -38,7 +38,7 @@ static inline void q8_0_block_to_f32(const block_q8_0 *b, __m128 f[8])
         f[m] = _mm_mul_ps(f[m], d);
 }
 
-static void f16_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_f16_sse2(const void *row, float *dst, size_t n)
 {
     const llmbm_fp16 *h = row;
     size_t i = 0;
@@ -52,7 +52,7 @@ static void f16_row(const void *row, float *dst, size_t n)
         dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
-static void q8_0_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_q8_0_sse2(const void *row, float *dst, size_t n)
 {
     const block_q8_0 *b = row;
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {
@@ -66,7 +66,7 @@ static void q8_0_row(const void *row, float *dst, size_t n)
 void llmbm_attn_scores_f16_sse2(float *att, const float *q, const void *k, size_t stride, size_t head_size,
                                 size_t n_t, float scale)
 {
-    kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale, f16_row,
+    kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale, llmbm_dequantize_row_f16_sse2,
                       llmbm_attn_scores_f32_sse2, llmbm_attn_scores_f16_scalar);
 }
 
@@ -77,7 +77,7 @@ void llmbm_attn_scores_q8_0_sse2(float *att, const float *q, const void *k, size
         llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);
         return;
     }
-    kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t, scale, q8_0_row,
+    kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t, scale, llmbm_dequantize_row_q8_0_sse2,
                       llmbm_attn_scores_f32_sse2, llmbm_attn_scores_q8_0_scalar);
 }
 
