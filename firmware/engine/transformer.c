@@ -1,5 +1,7 @@
 #include "transformer.h"
 
+#include "attention.h"
+
 #include "eng_math.h"
 #include "isa.h"
 #include "kernels_api.h"
@@ -41,7 +43,7 @@ static int check_types(const llmbm_model *m, llmbm_err *err) {
 }
 
 /* The run state's slots, in floats, each rounded up to 16 floats (64 bytes). */
-enum { S_X, S_XB, S_XB2, S_Q, S_HB, S_HB2, S_ATT, S_LOGITS, S_KEYS, S_VALUES, S_KNEW, S_VNEW, S_ROPE, S_SCRATCH,
+enum { S_X, S_XB, S_XB2, S_Q, S_HB, S_HB2, S_ATT, S_LOGITS, S_KEYS, S_VALUES, S_KNEW, S_VNEW, S_ROPE, S_SCRATCH, S_KEYS_T,
        S_COUNT };
 
 const char *llmbm_kv_type_name(llmbm_kv_type t) {
@@ -79,6 +81,16 @@ static void run_shape(const llmbm_model *model, const llmbm_run_params *p, uint3
     if (*batch > *ctx_len) *batch = *ctx_len;
 }
 
+/* Shares of a batch's attention with their own transposed keys (none when
+ * every pass is one token). Each also takes one of att's n_heads rows. */
+static unsigned keys_t_shares(const llmbm_model *model, uint32_t batch) {
+    if (batch < 2) return 0;
+    unsigned n = plat_core_count();
+    if (n > LLMBM_ATTENTION_SHARES_MAX) n = LLMBM_ATTENTION_SHARES_MAX;
+    if (n > model->config.n_heads) n = model->config.n_heads;
+    return n ? n : 1;
+}
+
 static void slot_sizes(const llmbm_model *model, uint32_t ctx_len, uint32_t batch, bool all_logits,
                        llmbm_kv_type kv_type, uint64_t sizes[S_COUNT]) {
     const llmbm_config *c = &model->config;
@@ -98,6 +110,7 @@ static void slot_sizes(const llmbm_model *model, uint32_t ctx_len, uint32_t batc
     sizes[S_KNEW] = sizes[S_VNEW] = b * kv_dim;
     sizes[S_ROPE] = b * 2ull * c->head_size;
     sizes[S_SCRATCH] = (max_scratch(model, batch) + 3) / 4;
+    sizes[S_KEYS_T] = (uint64_t)keys_t_shares(model, batch) * llmbm_attention_keys_t_floats(ctx_len, c->head_size);
 }
 
 static uint64_t total_floats(const uint64_t sizes[S_COUNT]) {
@@ -126,7 +139,7 @@ int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, cons
     float *keys, *values;
     float **slots[S_COUNT] = {&tf->x,   &tf->xb,     &tf->xb2,     &tf->q,    &tf->hb,
                               &tf->hb2, &tf->att,    &tf->logits,  &keys,     &values,
-                              &tf->k_new, &tf->v_new, &tf->rope,   (float **)&tf->scratch};
+                              &tf->k_new, &tf->v_new, &tf->rope,   (float **)&tf->scratch, &tf->keys_t};
     uint64_t total = total_floats(sizes);
     if (total > (uint64_t)SIZE_MAX / 8)
         return llmbm_fail(err, "%s: run state too large", model->path);
@@ -149,6 +162,8 @@ int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, cons
     tf->ctx_len = ctx_len;
     tf->batch = batch;
     tf->all_logits = params->all_logits;
+    tf->keys_t_shares = keys_t_shares(model, batch);
+    tf->keys_t_floats = llmbm_attention_keys_t_floats(ctx_len, c->head_size);
     /* as llama.cpp: the long factors when the context exceeds the original one */
     tf->rope_freqs =
         model->rope_freqs_long && ctx_len > c->rope_orig_ctx ? model->rope_freqs_long : model->rope_freqs;
@@ -180,42 +195,6 @@ static shape shape_of(const llmbm_config *c) {
     s.xb_len = s.q_dim > s.dim ? s.q_dim : s.dim;
     s.kv_mul = c->n_heads / c->n_kv_heads;
     return s;
-}
-
-/* One layer's attention for the batch, split across cores by head: each head
- * writes only its own slices of xb and att, and goes through the batch's
- * tokens in order, each reading the keys and values up to its own position,
- * so the result is the same on any core count and any batch size. */
-typedef struct attention_job {
-    llmbm_transformer *tf;
-    shape s;
-    size_t layer_off;  /* bytes */
-    size_t head_bytes; /* one KV head's elements, in bytes */
-    uint32_t pos, n;   /* the batch: positions pos .. pos+n-1 */
-    uint32_t window;   /* a sliding-window layer's width, else 0 */
-    float softcap;     /* 0: none */
-} attention_job;
-
-static void attention_heads(void *ctx, size_t begin, size_t end) {
-    const attention_job *j = ctx;
-    llmbm_transformer *tf = j->tf;
-    size_t hs = j->s.hs, kv_dim = j->s.kv_dim;
-    for (size_t h = begin; h < end; h++) {
-        for (uint32_t t = 0; t < j->n; t++) {
-            uint32_t pos = j->pos + t;
-            /* a local layer sees its window: positions pos - window + 1 .. pos */
-            uint32_t first = j->window && pos >= j->window ? pos + 1 - j->window : 0;
-            size_t kv_off = j->layer_off + (size_t)first * tf->kv_row_bytes + j->head_bytes * (h / j->s.kv_mul);
-            float *out = tf->xb + t * j->s.xb_len + h * hs, *att = tf->att + h * tf->ctx_len;
-            const float *q = tf->q + t * j->s.q_dim + h * hs;
-            if (j->softcap != 0.0f)
-                llmbm_attention_head_capped(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off,
-                                            tf->kv_elem, kv_dim, hs, (size_t)(pos - first) + 1, j->softcap);
-            else
-                llmbm_attention_head(out, att, q, tf->key_cache + kv_off, tf->value_cache + kv_off, tf->kv_elem,
-                                     kv_dim, hs, (int)(pos - first));
-        }
-    }
 }
 
 /* out rows (stride out_stride) = w . x rows (stride x_stride) for n tokens;
@@ -305,11 +284,7 @@ static int layer(llmbm_transformer *tf, uint32_t l, uint32_t pos, uint32_t n, fl
         store(k + t * s.kv_dim, tf->key_cache + row, s.kv_dim);
         store(v + t * s.kv_dim, tf->value_cache + row, s.kv_dim);
     }
-    size_t head_bytes = llmbm_row_bytes(tf->kv_elem, s.hs);
-    attention_job job = {tf, s, loff, head_bytes, pos, n, L->local ? c->sliding_window : 0, c->attn_softcap};
-    /* a head reads up to pos+n keys and values of hs floats per batch token */
-    uint64_t head_reads = (uint64_t)n * ((uint64_t)pos + n) * head_bytes * 2;
-    plat_parallel_for(c->n_heads, llmbm_share_grain(head_reads), attention_heads, &job);
+    llmbm_attention_layer(tf, loff, pos, n, L->local ? c->sliding_window : 0, c->attn_softcap);
     if (mat(tf, tf->xb2, s.dim, &L->wo, tf->xb, s.xb_len, n)) return -1;
     add_residual(tf, tf->xb2, s.dim, L->post_attn_norm, n);
     for (uint32_t t = 0; t < n; t++)

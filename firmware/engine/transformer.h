@@ -58,6 +58,9 @@ typedef struct llmbm_transformer {
     float *rope; /* batch * 2*head_size: RoPE's (cos, sin) at each token's position; GGUF modes use
                   * head_size for the global angles and the rest for sliding-window layers' */
     void *scratch;                  /* llmbm_matvec / llmbm_matmul scratch */
+    float *keys_t;                  /* keys_t_shares * keys_t_floats: a batch's attention keys, transposed */
+    unsigned keys_t_shares;
+    size_t keys_t_floats;
     void *block;                    /* one allocation for all of the above */
 } llmbm_transformer;
 

@@ -26,17 +26,22 @@ static inline void q8_0_block_to_f32(const block_q8_0 *b, __m256 f[4])
     f[3] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), d);
 }
 
-static void f16_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_f16_avx2(const void *row, float *dst, size_t n)
 {
     const llmbm_fp16 *h = row;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(dst + i, f16x8(h + i));
+    for (; i + 8 <= n; i += 8) {
+        if (simd_f16_any_snan8(h + i))
+            for (size_t k = i; k < i + 8; ++k)
+                dst[k] = llmbm_fp16_to_f32(h[k]);
+        else
+            _mm256_storeu_ps(dst + i, f16x8(h + i));
+    }
     for (; i < n; ++i)
         dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
-static void q8_0_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_q8_0_avx2(const void *row, float *dst, size_t n)
 {
     const block_q8_0 *b = row;
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {

@@ -23,17 +23,22 @@ static inline void q8_0_block_to_f32(const block_q8_0 *b, __m512 f[2])
     f[1] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b->qs + 16)))), d);
 }
 
-static void f16_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_f16_avx512(const void *row, float *dst, size_t n)
 {
     const llmbm_fp16 *h = row;
     size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(dst + i, f16x16(h + i));
+    for (; i + 16 <= n; i += 16) {
+        if (simd_f16_any_snan8(h + i) || simd_f16_any_snan8(h + i + 8))
+            for (size_t k = i; k < i + 16; ++k)
+                dst[k] = llmbm_fp16_to_f32(h[k]);
+        else
+            _mm512_storeu_ps(dst + i, f16x16(h + i));
+    }
     for (; i < n; ++i)
         dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
-static void q8_0_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_q8_0_avx512(const void *row, float *dst, size_t n)
 {
     const block_q8_0 *b = row;
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {

@@ -35,23 +35,25 @@ static inline void kv_scores_via_f32(float *att, const float *q, const void *k, 
 }
 
 /* A level's two score kernels, llmbm_attn_scores_{f16,q8_0}_<level>: its
- * exact row conversions f16_row and q8_0_row (defined before this is
- * expanded) feeding its f32 score kernel; Q8_0 heads that are not whole
+ * exact row conversions llmbm_dequantize_row_{f16,q8_0}_<level> (defined
+ * before this is expanded, and dequantize_row kernels themselves) feeding its f32 score kernel; Q8_0 heads that are not whole
  * blocks go to the scalar kernel. */
-#define LLMBM_KV_SCORE_ENTRY_POINTS(level)                                                              \
-    void llmbm_attn_scores_f16_##level(float *att, const float *q, const void *k, size_t stride,        \
-                                       size_t head_size, size_t n_t, float scale)                        \
-    {                                                                                                    \
-        kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale, f16_row, \
-                          llmbm_attn_scores_f32_##level, llmbm_attn_scores_f16_scalar);                  \
-    }                                                                                                    \
-    void llmbm_attn_scores_q8_0_##level(float *att, const float *q, const void *k, size_t stride,       \
-                                        size_t head_size, size_t n_t, float scale)                       \
-    {                                                                                                    \
-        if (head_size % LLMBM_QK8_0) {                                                                   \
-            llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);                     \
-            return;                                                                                      \
-        }                                                                                                \
-        kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t,   \
-                          scale, q8_0_row, llmbm_attn_scores_f32_##level, llmbm_attn_scores_q8_0_scalar);\
+#define LLMBM_KV_SCORE_ENTRY_POINTS(level)                                                                  \
+    void llmbm_attn_scores_f16_##level(float *att, const float *q, const void *k, size_t stride,            \
+                                       size_t head_size, size_t n_t, float scale)                            \
+    {                                                                                                        \
+        kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale,              \
+                          llmbm_dequantize_row_f16_##level, llmbm_attn_scores_f32_##level,                   \
+                          llmbm_attn_scores_f16_scalar);                                                     \
+    }                                                                                                        \
+    void llmbm_attn_scores_q8_0_##level(float *att, const float *q, const void *k, size_t stride,           \
+                                        size_t head_size, size_t n_t, float scale)                           \
+    {                                                                                                        \
+        if (head_size % LLMBM_QK8_0) {                                                                       \
+            llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);                         \
+            return;                                                                                          \
+        }                                                                                                    \
+        kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t,       \
+                          scale, llmbm_dequantize_row_q8_0_##level, llmbm_attn_scores_f32_##level,            \
+                          llmbm_attn_scores_q8_0_scalar);                                                    \
     }

@@ -38,7 +38,7 @@ static inline void q8_0_block_to_f32(const block_q8_0 *b, __m128 f[8])
         f[m] = _mm_mul_ps(f[m], d);
 }
 
-static void f16_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_f16_sse2(const void *row, float *dst, size_t n)
 {
     const llmbm_fp16 *h = row;
     size_t i = 0;
@@ -52,7 +52,7 @@ static void f16_row(const void *row, float *dst, size_t n)
         dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
-static void q8_0_row(const void *row, float *dst, size_t n)
+void llmbm_dequantize_row_q8_0_sse2(const void *row, float *dst, size_t n)
 {
     const block_q8_0 *b = row;
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {

@@ -12,6 +12,17 @@ static inline float simd_fp16(llmbm_fp16 h)
     return _cvtsh_ss(h);
 }
 
+/* Whether any of 8 halves is a signalling NaN (exponent all ones, quiet bit
+ * clear, payload not 0): F16C sets its quiet bit, llmbm_fp16_to_f32 keeps
+ * the payload as it is, so such a group converts in software. */
+static inline int simd_f16_any_snan8(const llmbm_fp16 *h)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)h);
+    const __m128i nan_exp = _mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16(0x7e00)), _mm_set1_epi16(0x7c00));
+    const __m128i no_payload = _mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16(0x01ff)), _mm_setzero_si128());
+    return _mm_movemask_epi8(_mm_andnot_si128(no_payload, nan_exp)) != 0;
+}
+
 static inline float simd_hsum_ps(__m256 v)
 {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from llmbm_build.gguf_arch_models import SPECS, write_arch_model
+
 # A ChatML conversation of three turns; its second and third messages are what a REPL wrap keeps.
 CHAT = (
     "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
@@ -83,6 +85,18 @@ def test_batches_bit_identical_smollm2(build_dir: Path, llmbm: Path, smollm2: Pa
     ids = _ids(llmbm, smollm2, CHAT)[:40]
     res = _run([str(_checker(build_dir)), "batch", str(smollm2), *ids])
     assert res.returncode == 0 and "all 40 positions bit-identical" in res.stdout, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("kv", ["f32", "f16", "q8_0"])
+@pytest.mark.parametrize("arch", sorted(SPECS))
+def test_batches_bit_identical_every_arch(build_dir: Path, tmp_path: Path, arch: str, kv: str) -> None:
+    """Every architecture's attention (GQA, head 256, sliding windows of 16 that 48 positions
+    cross, soft-capped scores, NoPE layers) on each cache type: batches give batch 1's bits."""
+    model = tmp_path / f"{arch}.gguf"
+    write_arch_model(model, arch)
+    ids = [str((i * 53) % 250 + 3) for i in range(48)]
+    res = _run([str(_checker(build_dir)), "batch", str(model), *ids], kv=kv)
+    assert res.returncode == 0 and "all 48 positions bit-identical" in res.stdout, res.stdout + res.stderr
 
 
 def _turn_starts(ids: list[str], start_id: str) -> list[int]:

@@ -16,7 +16,7 @@
  *       tokens from both and prints the two sequences and the largest logit
  *       difference at the first step, for the record.
  * LLMBM_CHECK_ISA=LEVEL forces a kernel level (else the measured one);
- * LLMBM_CHECK_KV=TYPE the shift check's KV cache type (default f32). */
+ * LLMBM_CHECK_KV=TYPE the KV cache type of both checks (default f32). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +44,20 @@ static int fail(const char *what, const llmbm_err *err) {
     return 1;
 }
 
+/* LLMBM_CHECK_KV's cache type (f32 when unset); -1 for an unknown name. */
+static int env_kv_type(llmbm_kv_type *kv) {
+    const char *kv_name = getenv("LLMBM_CHECK_KV");
+    *kv = LLMBM_KV_F32;
+    if (kv_name && llmbm_kv_type_parse(kv_name, kv)) {
+        fail(kv_name, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 static float *all_logits(const llmbm_model *m, const int32_t *ids, uint32_t n, uint32_t batch) {
     llmbm_run_params p = {n, batch, true, LLMBM_KV_F32};
+    if (env_kv_type(&p.kv_type)) return NULL;
     llmbm_session s;
     llmbm_err err;
     capture c = {malloc((size_t)n * m->config.vocab_size * sizeof(float)), m->config.vocab_size};
@@ -107,9 +119,8 @@ static int greedy(llmbm_session *s, uint32_t n, int32_t *out, float *first_logit
 static int check_shift(const llmbm_model *m, const int32_t *ids, uint32_t n, uint32_t keep, uint32_t drop,
                        uint32_t steps) {
     uint32_t vocab = m->config.vocab_size;
-    llmbm_kv_type kv = LLMBM_KV_F32;
-    const char *kv_name = getenv("LLMBM_CHECK_KV");
-    if (kv_name && llmbm_kv_type_parse(kv_name, &kv)) return fail(kv_name, NULL);
+    llmbm_kv_type kv;
+    if (env_kv_type(&kv)) return 1;
     llmbm_run_params p = {n + steps + 1, 0, false, kv};
     llmbm_session a, b;
     llmbm_err err;
