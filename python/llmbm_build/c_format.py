@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"{path.relative_to(root)}: {changed_lines(text, after)} lines differ from clang-format")
     if bad and not args.fix:
-        print(f"c_format: {bad} of {checked} C files are not formatted; fix: python3 -m llmbm_build.c_format --fix .")
+        print(f"c_format: {bad} of {checked} C files are not formatted (llmbm_build.c_format --fix)")
         return 1
     print(f"c_format: {checked} C files checked, {bad} {'rewritten' if args.fix else 'to fix'}")
     return 0
