@@ -34,6 +34,9 @@ typedef struct {
  * does (llmbm_build.fault_injection drives them):
  *   LLMBM_FAIL_ALLOC=N   the N-th plat_alloc call (1-based) returns NULL
  *   LLMBM_FAIL_READ=N    the N-th plat_read call returns false
+ *   LLMBM_FAIL_READ_AT=B the first plat_read whose range covers byte B of a
+ *                        file returns false (once: a later read of B works)
+ *   LLMBM_FAIL_READ_PATH=S  with _AT: only files whose path ends in S
  *   LLMBM_FAULT_COUNT=1  at exit, stderr gets "llmbm faults: A allocations,
  *                        R reads" (the counts a run reached, for choosing N)
  * With any of them set, every block comes from malloc (no mmap for large
@@ -42,6 +45,10 @@ typedef struct {
     bool on;
     unsigned long long fail_alloc, fail_read;
     unsigned long long allocs, reads;
+    bool fail_at_set;        /* LLMBM_FAIL_READ_AT given (byte 0 is an offset too) */
+    bool fail_at_done;       /* that read has failed */
+    unsigned long long fail_at;
+    const char *fail_path;   /* LLMBM_FAIL_READ_PATH, else NULL: every file */
 } fault_state;
 
 static fault_state faults;
@@ -60,9 +67,28 @@ static unsigned long long env_count(const char *name) {
 __attribute__((constructor)) static void faults_init(void) {
     faults.fail_alloc = env_count("LLMBM_FAIL_ALLOC");
     faults.fail_read = env_count("LLMBM_FAIL_READ");
+    const char *at = getenv("LLMBM_FAIL_READ_AT"), *path = getenv("LLMBM_FAIL_READ_PATH");
+    faults.fail_at_set = at && *at;
+    faults.fail_at = env_count("LLMBM_FAIL_READ_AT");
+    faults.fail_path = path && *path ? path : NULL;
     bool count = env_count("LLMBM_FAULT_COUNT") != 0;
-    faults.on = faults.fail_alloc || faults.fail_read || count;
+    faults.on = faults.fail_alloc || faults.fail_read || faults.fail_at_set || count;
     if (count) atexit(report_faults);
+}
+
+/* Whether reads of this file may meet LLMBM_FAIL_READ_AT. */
+static bool fault_file(const char *path) {
+    if (!faults.fail_at_set) return false;
+    if (!faults.fail_path) return true;
+    size_t n = strlen(path), k = strlen(faults.fail_path);
+    return n >= k && !strcmp(path + n - k, faults.fail_path);
+}
+
+/* True when this read covers the byte to fail at, the first time one does. */
+static bool fault_at(uint64_t offset, size_t len) {
+    if (!len || faults.fail_at < offset || faults.fail_at - offset >= len) return false;
+    bool was = __atomic_exchange_n(&faults.fail_at_done, true, __ATOMIC_RELAXED);
+    return !was;
 }
 
 /* True when this call is the one to fail. */
@@ -124,6 +150,7 @@ void plat_free(void *block) {
 
 struct plat_file {
     int fd;
+    bool fault_at; /* reads may meet LLMBM_FAIL_READ_AT */
 };
 
 plat_file *plat_open(const char *path, uint64_t *size_out) {
@@ -143,12 +170,14 @@ plat_file *plat_open(const char *path, uint64_t *size_out) {
         return NULL;
     }
     f->fd = fd;
+    f->fault_at = faults.on && fault_file(path);
     if (size_out) *size_out = (uint64_t)st.st_size;
     return f;
 }
 
 bool plat_read(plat_file *file, uint64_t offset, void *buf, size_t len) {
     if (faults.on && fault_now(&faults.reads, faults.fail_read)) return false;
+    if (file->fault_at && fault_at(offset, len)) return false;
     char *p = buf;
     while (len > 0) {
         ssize_t n = pread(file->fd, p, len, (off_t)offset);

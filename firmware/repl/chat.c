@@ -154,6 +154,13 @@ static bool push_text(chat *c, const llmbm_tokenizer *tok, const char *text)
     return got != UINT32_MAX && llmbm_session_append(S, S->tokens + S->n, got, &err) == 0;
 }
 
+/* Room for system text with one token kept for the first message; 0 when
+ * the BOS alone fills the context (ctx=1), where cap - n - 1 would wrap. */
+static uint32_t system_room(const llmbm_session *S)
+{
+    return S->cap > S->n + 1 ? S->cap - S->n - 1 : 0;
+}
+
 static bool push_token(chat *c, int32_t token)
 {
     llmbm_err err;
@@ -434,7 +441,7 @@ static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const 
     if (*system) {
         char *text = concat3(t->sys_pre, system, t->sys_post);
         /* one token of room must stay for the first message */
-        uint32_t got = text ? encode(&lm->tok, text, S->tokens + S->n, S->cap - S->n - 1) : UINT32_MAX;
+        uint32_t got = text ? encode(&lm->tok, text, S->tokens + S->n, system_room(S)) : UINT32_MAX;
         plat_free(text);
         if (got == UINT32_MAX) {
             txt_printf("The system prompt does not fit in the context of %u tokens (/set ctx, or a shorter "
@@ -446,7 +453,7 @@ static bool start_conversation(repl_state *st, loaded_model *lm, chat *c, const 
         llmbm_session_append(S, S->tokens + S->n, got, &err);
     } else if (t->no_sys && *t->no_sys) {
         /* What the model's template writes without a system message. */
-        uint32_t got = encode(&lm->tok, t->no_sys, S->tokens + S->n, S->cap - S->n - 1);
+        uint32_t got = encode(&lm->tok, t->no_sys, S->tokens + S->n, system_room(S));
         if (got == UINT32_MAX) {
             txt_printf("The template's default system text does not fit in the context of %u tokens.\n", c->cap);
             chat_reset(c);

@@ -34,7 +34,12 @@ unsigned cores_apply(repl_state *st)
     return apply(st, true);
 }
 
-enum { ROWS = 1024, COLS = 1024, PASSES = 8, MAX_IDS = 64 };
+/* A fuzz build shrinks the mat-vec (run_fuzz.py): under coverage
+ * instrumentation the full size is most of a REPL input's time. */
+#ifndef SELFTEST_SIDE
+#define SELFTEST_SIDE 1024
+#endif
+enum { ROWS = SELFTEST_SIDE, COLS = SELFTEST_SIDE, PASSES = 8, MAX_IDS = 64 };
 
 typedef struct selftest_job {
     const float *w, *x;

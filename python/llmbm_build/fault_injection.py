@@ -1,7 +1,8 @@
 """Fault injection over the hosted REPL: every allocation and every read of a model load and of
 a chat turn made to fail, one per run, in an ASan + UBSan build of llmbm.
 
-    python3 -m llmbm_build.fault_injection LLMBM_ASAN VOLUME FIRST SECOND [--stride N] [--kind alloc,read]
+    python3 -m llmbm_build.fault_injection LLMBM_ASAN VOLUME FIRST SECOND [--stride N]
+        [--kind alloc,read,read_at] [--sample K]
 
 VOLUME is a directory the REPL boots from, holding FIRST (the model repl.cfg loads at boot) and
 SECOND (a model loaded with /load). The script typed in every run:
@@ -26,12 +27,20 @@ LLMBM_FAIL_ALLOC=N (LLMBM_FAIL_READ=N) must:
   /load and Q2's answer are those of a run whose /load names a missing file.
 
 Exit status 0 when every run passes; the failures are listed, each with the command that
-reproduces it."""
+reproduces it.
+
+Kind read_at fails a read by where it is in SECOND rather than by its rank: with
+LLMBM_FAIL_READ_AT=B and LLMBM_FAIL_READ_PATH=SECOND the first read of SECOND that covers byte B
+fails. B runs over every boundary of SECOND's layout (read_offsets: the header's fields, each
+metadata entry's first and last byte, each tensor's info and its data's first and last byte,
+the file's last byte) plus K offsets drawn from the whole file. Its phase is the /load; a byte
+no read covers (alignment padding) changes nothing, which the same checks then demand."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import subprocess
 import sys
@@ -56,6 +65,25 @@ SANITIZERS = {
 }
 
 
+def read_offsets(path: Path, sample: int = 0, seed: int = 1) -> list[int]:
+    """Byte offsets of SECOND worth failing a read at: its layout's boundaries (a GGUF's, when
+    the gguf package can read it) and `sample` more drawn from the whole file."""
+    size = path.stat().st_size
+    picked = {0, size - 1} if size else set()
+    if path.suffix == ".gguf":
+        from gguf import GGUFReader
+
+        reader = GGUFReader(path)
+        for field in reader.fields.values():
+            end = field.offset + sum(int(part.nbytes) for part in field.parts)
+            picked |= {field.offset, end - 1}
+        for tensor in reader.tensors:
+            picked |= {tensor.field.offset, tensor.data_offset, tensor.data_offset + tensor.n_bytes - 1}
+    rng = random.Random(seed)
+    picked |= {rng.randrange(size) for _ in range(sample)} if size else set()
+    return sorted(o for o in picked if 0 <= o < size)
+
+
 def script(second: str) -> list[str]:
     return [Q1, "/ctx", f"/load {second}", "/ctx", Q2, "/ctx"]
 
@@ -73,8 +101,8 @@ class Run:
 
 @dataclass
 class Case:
-    kind: str  # "alloc" or "read"
-    n: int
+    kind: str  # "alloc", "read" or "read_at"
+    n: int  # the call to fail (read_at: the byte of SECOND)
     phase: int  # index of the script line whose reply should carry the message; -1: the boot
 
 
@@ -137,6 +165,16 @@ def _no_memory(reply: str) -> str:
     return re.sub(r"^memory: .*$", "", reply, flags=re.M)
 
 
+def reported_problem(case: Case, run: Run, clean: Run) -> bool:
+    """Whether the reply of the fault's phase (the boot's console for -1) names a problem."""
+    if case.phase < 0:
+        return says_problem(run.console.split(PROMPT)[0], clean.console.split(PROMPT)[0])
+    replies, clean_replies = run.replies(), clean.replies()
+    if case.phase >= len(replies):
+        return False
+    return says_problem(replies[case.phase], clean_replies[case.phase])
+
+
 def check(case: Case, run: Run, clean: Run, missing: Run, lines: Sequence[str]) -> list[str]:
     """What is wrong with a faulted run, [] if nothing."""
     bad: list[str] = []
@@ -148,12 +186,8 @@ def check(case: Case, run: Run, clean: Run, missing: Run, lines: Sequence[str]) 
     if len(replies) != len(lines) + 1:
         bad.append(f"{len(replies)} prompts for {len(lines)} lines: the session did not go on to its end")
         return bad
-    if case.phase < 0:
-        where, clean_where = run.console.split(PROMPT)[0], clean.console.split(PROMPT)[0]
-    else:
-        where, clean_where = replies[case.phase], clean_replies[case.phase]
     load_line = next(i for i, line in enumerate(lines) if line.startswith("/load "))
-    reported = says_problem(where, clean_where)
+    reported = reported_problem(case, run, clean)
     if reported and case.phase == load_line:
         # A failed /load: the earlier model and its conversation exactly as they were (the
         # missing-file run's), the memory in use included: nothing the load took stays held.
@@ -179,6 +213,7 @@ class Outcome:
     bounds: dict[str, list[int]]  # per kind, calls after the boot and after each line
     runs: int
     failures: list[str]  # one report per failed run, with the variable that reproduces it
+    reported: int = 0  # runs whose fault was met and named (the others: no read/call reached it)
 
 
 def inject(
@@ -190,8 +225,10 @@ def inject(
     kinds: Sequence[str],
     max_tokens: int = 12,
     log: bool = False,
+    offsets: Sequence[int] = (),
 ) -> Outcome:
-    """Writes VOLUME/repl.cfg, counts the calls, then fails each chosen one in turn."""
+    """Writes VOLUME/repl.cfg, counts the calls, then fails each chosen one in turn (kind
+    read_at: a read of SECOND at each of `offsets`)."""
     (volume / "repl.cfg").write_text(f"model={first}\ntemplate=chatml\ntemp=0\nmax_tokens={max_tokens}\n")
     lines = script(second)
     bounds = phase_bounds(exe, volume, lines)
@@ -202,6 +239,9 @@ def inject(
             raise SystemExit(f"fault_injection: the {name} run failed (status {r.status}):\n{r.stderr}")
     outcome = Outcome(bounds, 0, [])
     for kind in kinds:
+        if kind == "read_at":
+            read_at(exe, volume, lines, second, offsets, clean, missing, outcome, log)
+            continue
         b = bounds[kind]
         if log:
             phases = ", ".join(
@@ -211,17 +251,53 @@ def inject(
         var = "LLMBM_FAIL_ALLOC" if kind == "alloc" else "LLMBM_FAIL_READ"
         for n in choose(b, stride):
             case = Case(kind, n, phase_of(b, n))
-            problems = check(case, run_repl(exe, volume, lines, {var: str(n)}), clean, missing, lines)
-            outcome.runs += 1
-            if problems:
-                where = (["boot"] + lines)[case.phase + 1]
-                report = f"FAIL {var}={n} (during {where!r}):\n    " + "\n".join(problems).replace(
-                    "\n", "\n    "
-                )
-                outcome.failures.append(report)
-                if log:
-                    print(report, flush=True)
+            env = {var: str(n)}
+            record(case, env, run_repl(exe, volume, lines, env), clean, missing, lines, outcome, log)
     return outcome
+
+
+def record(
+    case: Case,
+    env: dict[str, str],
+    run: Run,
+    clean: Run,
+    missing: Run,
+    lines: Sequence[str],
+    outcome: Outcome,
+    log: bool,
+) -> None:
+    """Checks one faulted run and adds it to the outcome (with its report when it failed)."""
+    problems = check(case, run, clean, missing, lines)
+    outcome.runs += 1
+    outcome.reported += run.status == 0 and reported_problem(case, run, clean)
+    if problems:
+        where = (["boot"] + list(lines))[case.phase + 1]
+        variables = " ".join(f"{k}={v}" for k, v in env.items())
+        report = f"FAIL {variables} (during {where!r}):\n    " + "\n".join(problems).replace("\n", "\n    ")
+        outcome.failures.append(report)
+        if log:
+            print(report, flush=True)
+
+
+def read_at(
+    exe: Path,
+    volume: Path,
+    lines: Sequence[str],
+    second: str,
+    offsets: Sequence[int],
+    clean: Run,
+    missing: Run,
+    outcome: Outcome,
+    log: bool,
+) -> None:
+    """One run per offset of SECOND, its first read covering that byte failed (during /load)."""
+    load_line = next(i for i, line in enumerate(lines) if line.startswith("/load "))
+    if log:
+        print(f"read_at: {len(offsets)} offsets of {second}", flush=True)
+    for offset in offsets:
+        env = {"LLMBM_FAIL_READ_AT": str(offset), "LLMBM_FAIL_READ_PATH": second}
+        case = Case("read_at", offset, load_line)
+        record(case, env, run_repl(exe, volume, lines, env), clean, missing, lines, outcome, log)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("first", help="model loaded at boot (repl.cfg is written to name it)")
     ap.add_argument("second", help="model loaded with /load")
     ap.add_argument("--stride", type=int, default=1, help="every N-th call (1: all)")
-    ap.add_argument("--kind", default="alloc,read")
+    ap.add_argument("--kind", default="alloc,read,read_at")
+    ap.add_argument("--sample", type=int, default=64, help="read_at: offsets drawn at random")
     ap.add_argument("--max-tokens", type=int, default=12)
     args = ap.parse_args(argv)
     out = inject(
@@ -245,8 +322,9 @@ def main(argv: list[str] | None = None) -> int:
         args.kind.split(","),
         args.max_tokens,
         log=True,
+        offsets=read_offsets(args.volume / args.second, args.sample),
     )
-    print(f"fault_injection: {out.runs} runs, {len(out.failures)} failed")
+    print(f"fault_injection: {out.runs} runs ({out.reported} said what failed), {len(out.failures)} failed")
     return 1 if out.failures else 0
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from repl_helpers import copy_file, link_model
 
-from llmbm_build.fault_injection import inject
+from llmbm_build.fault_injection import inject, read_offsets
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +51,23 @@ def test_faults_of_a_smollm2_load_and_turn(
     alloc, read = out.bounds["alloc"], out.bounds["read"]
     assert alloc[3] > alloc[2] and read[3] > read[2] and alloc[5] > alloc[4], (alloc, read)
     assert not out.failures, "\n".join(out.failures)
+
+
+def test_reads_of_a_gguf_failed_at_its_layout_boundaries(
+    llmbm_asan: Path, testdata: Path, tmp_path: Path
+) -> None:
+    """LLMBM_FAIL_READ_AT: the header's fields, the first and last metadata entries, the first and
+    last tensors' info and data, the last byte and a few random offsets of the /load's GGUF."""
+    vol = volume(tmp_path, testdata, testdata / "stories260K-q8_0-mix.gguf", "second.gguf")
+    every = read_offsets(vol / "second.gguf")
+    assert len(every) > 100, every  # 24 metadata entries and 48 tensors have that many ends
+    drawn = sorted(set(read_offsets(vol / "second.gguf", sample=4)) - set(every))
+    offsets = sorted(set(every[:10] + every[-6:] + drawn))
+    out = inject(
+        llmbm_asan, vol, "stories260K.bin", "second.gguf", stride=1, kinds=("read_at",), offsets=offsets
+    )
+    assert out.runs == len(offsets)
+    assert not out.failures, "\n".join(out.failures)
+    # Byte 0's first read is the format probe, whose failure a whole-file read makes good; the
+    # other reads are the load's, and each failure must be named.
+    assert out.reported >= len(offsets) - 1, (out.reported, offsets)
