@@ -3,8 +3,8 @@
  * character's two halves and a combining mark are always redrawn alike. */
 #include "fbcon.h"
 
-#define MIN_COLS 20
-#define MIN_ROWS 5
+#define MIN_COLS  20
+#define MIN_ROWS  5
 #define MAX_SCALE 8
 
 const uint32_t fbcon_palette[FBCON_COLORS] = {
@@ -22,20 +22,11 @@ unsigned fbcon_auto_scale(unsigned width, unsigned height)
     return s < 1 ? 1 : s > MAX_SCALE ? MAX_SCALE : s;
 }
 
-static unsigned cell_w(const fbcon *c)
-{
-    return FONT_CELL_WIDTH * c->scale;
-}
+static unsigned cell_w(const fbcon *c) { return FONT_CELL_WIDTH * c->scale; }
 
-static unsigned cell_h(const fbcon *c)
-{
-    return FONT_HEIGHT * c->scale;
-}
+static unsigned cell_h(const fbcon *c) { return FONT_HEIGHT * c->scale; }
 
-static fbcon_cell *cell(fbcon *c, unsigned col, unsigned row)
-{
-    return &c->cells[(size_t)row * c->cols + col];
-}
+static fbcon_cell *cell(fbcon *c, unsigned col, unsigned row) { return &c->cells[(size_t)row * c->cols + col]; }
 
 static void mark_dirty(fbcon *c, unsigned x0, unsigned y0, unsigned x1, unsigned y1)
 {
@@ -53,8 +44,7 @@ static void fill(fbcon *c, unsigned x0, unsigned y0, unsigned w, unsigned h, uin
 {
     for (unsigned y = y0; y < y0 + h; y++) {
         uint32_t *p = c->pixels + (size_t)y * c->pitch + x0;
-        for (unsigned x = 0; x < w; x++)
-            p[x] = color;
+        for (unsigned x = 0; x < w; x++) p[x] = color;
     }
     mark_dirty(c, x0, y0, x0 + w, y0 + h);
 }
@@ -64,22 +54,19 @@ static void fill(fbcon *c, unsigned x0, unsigned y0, unsigned w, unsigned h, uin
 static void blit_glyph(fbcon *c, unsigned col, unsigned row, font_glyph g, uint32_t fg, uint32_t bg, bool overlay)
 {
     unsigned s = c->scale, cells = g.cells;
-    if (col + cells > c->cols)
-        cells = c->cols - col;  /* a wide mark over the last column: cut */
+    if (col + cells > c->cols) cells = c->cols - col; /* a wide mark over the last column: cut */
     unsigned x0 = col * cell_w(c), y0 = row * cell_h(c);
     for (unsigned r = 0; r < FONT_HEIGHT; r++) {
         for (unsigned half = 0; half < cells; half++) {
             uint8_t bits = g.rows[half * FONT_HEIGHT + r];
             for (unsigned b = 0; b < FONT_CELL_WIDTH; b++) {
                 bool on = bits >> (7 - b) & 1;
-                if (!on && overlay)
-                    continue;
+                if (!on && overlay) continue;
                 uint32_t v = on ? fg : bg;
                 unsigned x = x0 + (half * FONT_CELL_WIDTH + b) * s;
                 for (unsigned dy = 0; dy < s; dy++) {
                     uint32_t *p = c->pixels + (size_t)(y0 + r * s + dy) * c->pitch + x;
-                    for (unsigned dx = 0; dx < s; dx++)
-                        p[dx] = v;
+                    for (unsigned dx = 0; dx < s; dx++) p[dx] = v;
                 }
             }
         }
@@ -88,16 +75,13 @@ static void blit_glyph(fbcon *c, unsigned col, unsigned row, font_glyph g, uint3
 }
 
 /* Where the cursor is drawn: the wrap position shows on the last column. */
-static unsigned cursor_col(const fbcon *c)
-{
-    return c->col < c->cols ? c->col : c->cols - 1;
-}
+static unsigned cursor_col(const fbcon *c) { return c->col < c->cols ? c->col : c->cols - 1; }
 
 static void draw_cell(fbcon *c, unsigned col, unsigned row)
 {
     fbcon_cell *k = cell(c, col, row);
     if (k->flags & FBCON_RIGHT_HALF && col > 0) {
-        draw_cell(c, col - 1, row);  /* the left half draws both */
+        draw_cell(c, col - 1, row); /* the left half draws both */
         return;
     }
     uint32_t fg = fbcon_palette[k->color < FBCON_COLORS ? k->color : FBCON_MESSAGE];
@@ -106,14 +90,12 @@ static void draw_cell(fbcon *c, unsigned col, unsigned row)
     if (k->cp) {
         font_glyph g = font_lookup(k->cp);
         span = g.cells;
-        if (col + span > c->cols)
-            span = 1;
+        if (col + span > c->cols) span = 1;
         if (span == 2 && !(cell(c, col + 1, row)->flags & FBCON_RIGHT_HALF))
-            span = 1;  /* should not happen: the right half was overwritten */
+            span = 1; /* should not happen: the right half was overwritten */
         g.cells = (uint8_t)span;
         blit_glyph(c, col, row, g, fg, FBCON_BACKGROUND, false);
-        if (k->mark)
-            blit_glyph(c, col, row, font_lookup(k->mark), fg, FBCON_BACKGROUND, true);
+        if (k->mark) blit_glyph(c, col, row, font_lookup(k->mark), fg, FBCON_BACKGROUND, true);
     } else {
         fill(c, x, y, cell_w(c), cell_h(c), FBCON_BACKGROUND);
     }
@@ -128,8 +110,7 @@ static void redraw_all(fbcon *c)
     fill(c, 0, 0, c->width, c->height, FBCON_BACKGROUND);
     for (unsigned r = 0; r < c->rows; r++)
         for (unsigned col = 0; col < c->cols; col++)
-            if (cell(c, col, r)->cp || (r == c->row && col == cursor_col(c)))
-                draw_cell(c, col, r);
+            if (cell(c, col, r)->cp || (r == c->row && col == cursor_col(c))) draw_cell(c, col, r);
 }
 
 static void set_cursor(fbcon *c, unsigned col, unsigned row)
@@ -148,13 +129,10 @@ static void scroll(fbcon *c)
     unsigned h = cell_h(c), used = c->rows * h;
     for (unsigned y = 0; y + h < used; y++) {
         uint32_t *dst = c->pixels + (size_t)y * c->pitch, *src = dst + (size_t)h * c->pitch;
-        for (unsigned x = 0; x < c->cols * cell_w(c); x++)
-            dst[x] = src[x];
+        for (unsigned x = 0; x < c->cols * cell_w(c); x++) dst[x] = src[x];
     }
-    for (size_t i = 0; i + c->cols < (size_t)c->cols * c->rows; i++)
-        c->cells[i] = c->cells[i + c->cols];
-    for (unsigned col = 0; col < c->cols; col++)
-        *cell(c, col, c->rows - 1) = (fbcon_cell){ 0 };
+    for (size_t i = 0; i + c->cols < (size_t)c->cols * c->rows; i++) c->cells[i] = c->cells[i + c->cols];
+    for (unsigned col = 0; col < c->cols; col++) *cell(c, col, c->rows - 1) = (fbcon_cell){0};
     fill(c, 0, used - h, c->cols * cell_w(c), h, FBCON_BACKGROUND);
     mark_dirty(c, 0, 0, c->cols * cell_w(c), used);
     if (c->base_row > 0)
@@ -170,7 +148,7 @@ static void newline(fbcon *c)
     if (c->row + 1 < c->rows) {
         c->row++;
     } else {
-        scroll(c);  /* moves the old cursor row up: its cell is redrawn below */
+        scroll(c); /* moves the old cursor row up: its cell is redrawn below */
         old_row--;
     }
     draw_cell(c, old_col, old_row);
@@ -182,13 +160,13 @@ static void clear_cell(fbcon *c, unsigned col, unsigned row)
 {
     fbcon_cell *k = cell(c, col, row);
     if (k->flags & FBCON_RIGHT_HALF && col > 0) {
-        *cell(c, col - 1, row) = (fbcon_cell){ 0 };
+        *cell(c, col - 1, row) = (fbcon_cell){0};
         draw_cell(c, col - 1, row);
     } else if (k->cp && col + 1 < c->cols && cell(c, col + 1, row)->flags & FBCON_RIGHT_HALF) {
-        *cell(c, col + 1, row) = (fbcon_cell){ 0 };
+        *cell(c, col + 1, row) = (fbcon_cell){0};
         draw_cell(c, col + 1, row);
     }
-    *k = (fbcon_cell){ 0 };
+    *k = (fbcon_cell){0};
 }
 
 static void put_char(fbcon *c, uint32_t cp)
@@ -202,8 +180,7 @@ static void put_char(fbcon *c, uint32_t cp)
         bool found = c->have_base;
         if (c->col > 0) {
             col = cursor_col(c) == c->col ? c->col - 1 : c->cols - 1;
-            if (col > 0 && cell(c, col, c->row)->flags & FBCON_RIGHT_HALF)
-                col--;
+            if (col > 0 && cell(c, col, c->row)->flags & FBCON_RIGHT_HALF) col--;
             row = c->row;
             found = cell(c, col, row)->cp != 0;
         }
@@ -211,54 +188,47 @@ static void put_char(fbcon *c, uint32_t cp)
             cell(c, col, row)->mark = (uint16_t)cp;
             draw_cell(c, col, row);
         }
-        return;  /* a mark with nothing before it on screen is dropped */
+        return; /* a mark with nothing before it on screen is dropped */
     }
     unsigned width = g.cells;
-    if (c->col + width > c->cols)
-        newline(c);
+    if (c->col + width > c->cols) newline(c);
     unsigned col = c->col, row = c->row;
     clear_cell(c, col, row);
-    if (width == 2)
-        clear_cell(c, col + 1, row);
-    *cell(c, col, row) = (fbcon_cell){ .cp = cp, .color = c->color };
-    if (width == 2)
-        *cell(c, col + 1, row) = (fbcon_cell){ .cp = cp, .color = c->color, .flags = FBCON_RIGHT_HALF };
+    if (width == 2) clear_cell(c, col + 1, row);
+    *cell(c, col, row) = (fbcon_cell){.cp = cp, .color = c->color};
+    if (width == 2) *cell(c, col + 1, row) = (fbcon_cell){.cp = cp, .color = c->color, .flags = FBCON_RIGHT_HALF};
     c->have_base = true;
     c->base_col = col;
     c->base_row = row;
     c->col += width;
     draw_cell(c, col, row);
-    if (c->col < c->cols)
-        draw_cell(c, c->col, row);  /* the cursor moved there */
+    if (c->col < c->cols) draw_cell(c, c->col, row); /* the cursor moved there */
 }
 
 static void control(fbcon *c, uint32_t ch)
 {
     switch (ch) {
-    case '\n':
-        newline(c);
-        c->have_base = false;
-        break;
-    case '\r':
-        set_cursor(c, 0, c->row);
-        c->have_base = false;
-        break;
-    case '\b':
-        if (c->col > 0) {
-            unsigned col = c->col - 1;
-            if (col > 0 && cell(c, col, c->row)->flags & FBCON_RIGHT_HALF)
-                col--;
-            set_cursor(c, col, c->row);
-        }
-        c->have_base = false;
-        break;
-    case '\t':
-        do
-            put_char(c, ' ');
-        while (c->col % 8 && c->col < c->cols);
-        break;
-    default:
-        break;  /* other controls: nothing to draw */
+        case '\n':
+            newline(c);
+            c->have_base = false;
+            break;
+        case '\r':
+            set_cursor(c, 0, c->row);
+            c->have_base = false;
+            break;
+        case '\b':
+            if (c->col > 0) {
+                unsigned col = c->col - 1;
+                if (col > 0 && cell(c, col, c->row)->flags & FBCON_RIGHT_HALF) col--;
+                set_cursor(c, col, c->row);
+            }
+            c->have_base = false;
+            break;
+        case '\t':
+            do put_char(c, ' ');
+            while (c->col % 8 && c->col < c->cols);
+            break;
+        default: break; /* other controls: nothing to draw */
     }
 }
 
@@ -276,11 +246,10 @@ void fbcon_write(fbcon *c, const char *utf8, size_t len)
         uint8_t b = (uint8_t)utf8[i];
         if (c->utf8_need && (b & 0xc0) == 0x80) {
             c->utf8_cp = c->utf8_cp << 6 | (b & 0x3f);
-            if (--c->utf8_need == 0)
-                put_cp(c, c->utf8_cp);
+            if (--c->utf8_need == 0) put_cp(c, c->utf8_cp);
             continue;
         }
-        if (c->utf8_need) {  /* a sequence cut short */
+        if (c->utf8_need) { /* a sequence cut short */
             put_cp(c, 0xfffd);
             c->utf8_need = 0;
         }
@@ -301,10 +270,7 @@ void fbcon_write(fbcon *c, const char *utf8, size_t len)
     }
 }
 
-void fbcon_set_color(fbcon *c, fbcon_color color)
-{
-    c->color = (uint8_t)color;
-}
+void fbcon_set_color(fbcon *c, fbcon_color color) { c->color = (uint8_t)color; }
 
 static bool fits(const fbcon *c, unsigned scale)
 {
@@ -315,29 +281,29 @@ static bool fits(const fbcon *c, unsigned scale)
 bool fbcon_init(fbcon *c, uint32_t *pixels, unsigned width, unsigned height, unsigned pitch, fbcon_cell *cells,
                 size_t cells_cap, unsigned scale)
 {
-    *c = (fbcon){ .pixels = pixels, .width = width, .height = height, .pitch = pitch, .cells = cells,
-                  .cells_cap = cells_cap, .scale = 0 /* none yet */, .cursor_shown = true };
-    if (pitch < width || !fits(c, 1))
-        return false;
+    *c = (fbcon){.pixels = pixels,
+                 .width = width,
+                 .height = height,
+                 .pitch = pitch,
+                 .cells = cells,
+                 .cells_cap = cells_cap,
+                 .scale = 0 /* none yet */,
+                 .cursor_shown = true};
+    if (pitch < width || !fits(c, 1)) return false;
     c->cols = width / FONT_CELL_WIDTH;
     c->rows = height / FONT_HEIGHT;
-    for (size_t i = 0; i < (size_t)c->cols * c->rows; i++)
-        cells[i] = (fbcon_cell){ 0 };
+    for (size_t i = 0; i < (size_t)c->cols * c->rows; i++) cells[i] = (fbcon_cell){0};
     fbcon_set_scale(c, scale);
     return true;
 }
 
 unsigned fbcon_set_scale(fbcon *c, unsigned scale)
 {
-    if (scale < 1)
-        scale = 1;
-    if (scale > MAX_SCALE)
-        scale = MAX_SCALE;
-    while (scale > 1 && !fits(c, scale))
-        scale--;
+    if (scale < 1) scale = 1;
+    if (scale > MAX_SCALE) scale = MAX_SCALE;
+    while (scale > 1 && !fits(c, scale)) scale--;
     /* font_scale=auto at boot asks again for the scale init chose: no relayout, no redraw. */
-    if (scale == c->scale)
-        return scale;
+    if (scale == c->scale) return scale;
     unsigned cols = c->width / (FONT_CELL_WIDTH * scale), rows = c->height / (FONT_HEIGHT * scale);
     /* Keep the newest lines (those up to the cursor's), each cut to the new
      * width. Rows move towards lower indices when the grid shrinks (copy
@@ -354,14 +320,12 @@ unsigned fbcon_set_scale(fbcon *c, unsigned scale)
                 c->cells[(size_t)r * cols + k] = c->cells[(size_t)(first + r) * c->cols + k];
     }
     for (unsigned r = 0; r < rows; r++)
-        for (unsigned k = r < keep ? copy_cols : 0; k < cols; k++)
-            c->cells[(size_t)r * cols + k] = (fbcon_cell){ 0 };
+        for (unsigned k = r < keep ? copy_cols : 0; k < cols; k++) c->cells[(size_t)r * cols + k] = (fbcon_cell){0};
     c->scale = scale;
     c->cols = cols;
     c->rows = rows;
     c->row = keep - 1;
-    if (c->col > cols)
-        c->col = cols;
+    if (c->col > cols) c->col = cols;
     c->have_base = false;
     redraw_all(c);
     return scale;
@@ -369,8 +333,7 @@ unsigned fbcon_set_scale(fbcon *c, unsigned scale)
 
 bool fbcon_take_dirty(fbcon *c, unsigned *x, unsigned *y, unsigned *w, unsigned *h)
 {
-    if (c->dirty_x0 >= c->dirty_x1)
-        return false;
+    if (c->dirty_x0 >= c->dirty_x1) return false;
     *x = c->dirty_x0;
     *y = c->dirty_y0;
     *w = c->dirty_x1 - c->dirty_x0;

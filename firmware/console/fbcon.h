@@ -23,11 +23,11 @@
 
 /* Colours of what the REPL prints (repl_style in repl.h maps onto these). */
 typedef enum fbcon_color {
-    FBCON_MESSAGE,  /* the REPL's own text */
+    FBCON_MESSAGE, /* the REPL's own text */
     FBCON_PROMPT,
-    FBCON_INPUT,    /* what the user types */
-    FBCON_ANSWER,   /* the model's words */
-    FBCON_THINK,    /* its reasoning, dimmed */
+    FBCON_INPUT,  /* what the user types */
+    FBCON_ANSWER, /* the model's words */
+    FBCON_THINK,  /* its reasoning, dimmed */
     FBCON_COLORS,
 } fbcon_color;
 
@@ -36,28 +36,28 @@ extern const uint32_t fbcon_palette[FBCON_COLORS];
 #define FBCON_BACKGROUND 0x00101418u
 
 typedef struct fbcon_cell {
-    uint32_t cp;    /* 0: blank; the right half of a wide character repeats it with FBCON_RIGHT_HALF */
-    uint16_t mark;  /* one combining mark drawn over it, or 0 */
+    uint32_t cp;   /* 0: blank; the right half of a wide character repeats it with FBCON_RIGHT_HALF */
+    uint16_t mark; /* one combining mark drawn over it, or 0 */
     uint8_t color;
     uint8_t flags;
 } fbcon_cell;
 #define FBCON_RIGHT_HALF 1
 
 typedef struct fbcon {
-    uint32_t *pixels;          /* width x height, pitch pixels a row */
+    uint32_t *pixels; /* width x height, pitch pixels a row */
     unsigned width, height, pitch;
-    unsigned scale;            /* each font pixel is scale x scale pixels */
+    unsigned scale; /* each font pixel is scale x scale pixels */
     unsigned cols, rows;
-    fbcon_cell *cells;         /* cols x rows */
-    size_t cells_cap;          /* entries cells can hold */
-    unsigned col, row;         /* cursor; col == cols: wrap before the next character */
-    bool have_base;            /* a character before the cursor that a combining mark can go on */
+    fbcon_cell *cells; /* cols x rows */
+    size_t cells_cap;  /* entries cells can hold */
+    unsigned col, row; /* cursor; col == cols: wrap before the next character */
+    bool have_base;    /* a character before the cursor that a combining mark can go on */
     unsigned base_col, base_row;
     uint8_t color;
-    uint32_t utf8_cp;          /* a sequence split between writes */
+    uint32_t utf8_cp; /* a sequence split between writes */
     int utf8_need;
     bool cursor_shown;
-    unsigned dirty_x0, dirty_y0, dirty_x1, dirty_y1;  /* pixels to copy out; empty when x0 >= x1 */
+    unsigned dirty_x0, dirty_y0, dirty_x1, dirty_y1; /* pixels to copy out; empty when x0 >= x1 */
 } fbcon;
 
 /* The scale that makes a cell about as tall on this screen as 16 pixels on

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FONT_BLOCKS 256
-#define FONT_HEIGHT 16  /* rows of every glyph */
+#define FONT_BLOCKS     256
+#define FONT_HEIGHT     16 /* rows of every glyph */
 #define FONT_CELL_WIDTH 8
 
 /* One block of the generated data: font_data[offset, offset + packed_size)
@@ -36,8 +36,8 @@ typedef struct font_glyph {
     /* FONT_HEIGHT bytes, one a row, most significant bit leftmost; a wide
      * glyph has a second FONT_HEIGHT bytes for its right half. */
     const uint8_t *rows;
-    uint8_t cells;     /* 1 or 2: its drawn width in cells */
-    bool combining;    /* drawn over the previous character, taking no cell */
+    uint8_t cells;  /* 1 or 2: its drawn width in cells */
+    bool combining; /* drawn over the previous character, taking no cell */
 } font_glyph;
 
 typedef void *(*font_alloc_fn)(size_t bytes);

@@ -35,12 +35,9 @@ static bool path_has_uart(const EFI_DEVICE_PATH_PROTOCOL *dp, UINTN max_len)
     while (p + 4 <= end) {
         uint8_t type = p[0] & 0x7f, sub = p[1];
         uint16_t len = (uint16_t)(p[2] | p[3] << 8);
-        if (type == END_DEVICE_PATH_TYPE && sub == END_ENTIRE_DEVICE_PATH_SUBTYPE)
-            break;
-        if (type == MESSAGING_DEVICE_PATH && sub == MSG_UART_DP)
-            return true;
-        if (len < 4)
-            break;  /* malformed: stop rather than loop forever */
+        if (type == END_DEVICE_PATH_TYPE && sub == END_ENTIRE_DEVICE_PATH_SUBTYPE) break;
+        if (type == MESSAGING_DEVICE_PATH && sub == MSG_UART_DP) return true;
+        if (len < 4) break; /* malformed: stop rather than loop forever */
         p += len;
     }
     return false;
@@ -58,8 +55,7 @@ static bool conout_has_serial(void)
     EFI_GUID text_out = EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID, dp_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
     UINTN count = 0;
     EFI_HANDLE *handles = NULL;
-    if (EFI_ERROR(fw_bs->LocateHandleBuffer(ByProtocol, &text_out, NULL, &count, &handles)))
-        return false;
+    if (EFI_ERROR(fw_bs->LocateHandleBuffer(ByProtocol, &text_out, NULL, &count, &handles))) return false;
     bool found = false;
     for (UINTN i = 0; i < count && !found; i++) {
         EFI_DEVICE_PATH_PROTOCOL *dp = NULL;
@@ -76,12 +72,10 @@ void fw_console_init(void)
     fw_st->ConOut->EnableCursor(fw_st->ConOut, TRUE);
     /* With our own screen, ConOut's serial terminal goes silent too, so we
      * write the UART ourselves whether or not ConOut has one. */
-    if (!fw_gop_init() && conout_has_serial())
-        return;
+    if (!fw_gop_init() && conout_has_serial()) return;
     EFI_GUID serial_guid = EFI_SERIAL_IO_PROTOCOL_GUID;
     EFI_SERIAL_IO_PROTOCOL *serial = NULL;
-    if (!EFI_ERROR(fw_bs->LocateProtocol(&serial_guid, NULL, (void **)&serial)))
-        mirror = serial;
+    if (!EFI_ERROR(fw_bs->LocateProtocol(&serial_guid, NULL, (void **)&serial))) mirror = serial;
 }
 
 void fw_console_banner(void)
@@ -98,28 +92,20 @@ void fw_console_banner(void)
 
 void fw_console_style(int style)
 {
-    if (fw_gop_active())
-        fw_gop_color(style);
+    if (fw_gop_active()) fw_gop_color(style);
 }
 
-unsigned fw_console_set_font_scale(unsigned scale)
-{
-    return fw_gop_set_scale(scale);
-}
+unsigned fw_console_set_font_scale(unsigned scale) { return fw_gop_set_scale(scale); }
 
-unsigned fw_console_cell_width(uint32_t cp)
-{
-    return fw_gop_active() ? fw_gop_cell_width(cp) : 1;
-}
+unsigned fw_console_cell_width(uint32_t cp) { return fw_gop_active() ? fw_gop_cell_width(cp) : 1; }
 
 static void serial_write(const char *bytes, UINTN len)
 {
-    if (!mirror)
-        return;
+    if (!mirror) return;
     while (len) {
         UINTN n = len;
         if (EFI_ERROR(mirror->Write(mirror, &n, (void *)bytes)) || n == 0)
-            return;  /* a broken UART must not hang the console */
+            return; /* a broken UART must not hang the console */
         bytes += n;
         len -= n;
     }
@@ -131,8 +117,7 @@ static UINTN wlen;
 
 static void flush_wide(void)
 {
-    if (!wlen)
-        return;
+    if (!wlen) return;
     wbuf[wlen] = 0;
     fw_st->ConOut->OutputString(fw_st->ConOut, wbuf);
     wlen = 0;
@@ -140,8 +125,7 @@ static void flush_wide(void)
 
 static void put_wide(CHAR16 c)
 {
-    if (wlen + 1 >= sizeof wbuf / sizeof wbuf[0] - 1)
-        flush_wide();
+    if (wlen + 1 >= sizeof wbuf / sizeof wbuf[0] - 1) flush_wide();
     wbuf[wlen++] = c;
 }
 
@@ -154,17 +138,15 @@ static void put_byte(uint8_t b)
 {
     if (need && (b & 0xc0) == 0x80) {
         cp = cp << 6 | (b & 0x3f);
-        if (--need == 0)
-            put_wide(cp <= 0xffff && (cp < 0xd800 || cp > 0xdfff) ? (CHAR16)cp : 0xfffd);
+        if (--need == 0) put_wide(cp <= 0xffff && (cp < 0xd800 || cp > 0xdfff) ? (CHAR16)cp : 0xfffd);
         return;
     }
-    if (need) {  /* truncated sequence */
+    if (need) { /* truncated sequence */
         put_wide(0xfffd);
         need = 0;
     }
     if (b < 0x80) {
-        if (b == '\n')
-            put_wide('\r');
+        if (b == '\n') put_wide('\r');
         put_wide(b);
     } else if ((b & 0xe0) == 0xc0) {
         cp = b & 0x1f;
@@ -185,8 +167,7 @@ void plat_write(const char *text, size_t len)
     if (fw_gop_active()) {
         fw_gop_write(text, len);
     } else {
-        for (size_t i = 0; i < len; i++)
-            put_byte((uint8_t)text[i]);
+        for (size_t i = 0; i < len; i++) put_byte((uint8_t)text[i]);
         flush_wide();
     }
     if (mirror) {
@@ -225,7 +206,6 @@ unsigned fw_console_columns(void)
     }
     UINTN cols = 0, rows = 0;
     EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *out = fw_st->ConOut;
-    if (!out->Mode || EFI_ERROR(out->QueryMode(out, (UINTN)out->Mode->Mode, &cols, &rows)) || cols < 20)
-        return 80;
+    if (!out->Mode || EFI_ERROR(out->QueryMode(out, (UINTN)out->Mode->Mode, &cols, &rows)) || cols < 20) return 80;
     return cols > 1000 ? 1000 : (unsigned)cols;
 }

@@ -21,9 +21,9 @@ static void xsetbv(uint32_t index, uint64_t value)
     __asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
 }
 
-#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_OSXSAVE (1ull << 18)
+#define CR4_OSXSAVE    (1ull << 18)
 
 #define XCR0_AVX512 (LLMBM_XCR0_OPMASK | LLMBM_XCR0_ZMM_HI256 | LLMBM_XCR0_HI16_ZMM)
 
@@ -38,19 +38,16 @@ void fw_cpu_enable_simd(void)
     /* The UEFI spec already requires SSE on x64; setting the bits again is
      * harmless and covers firmware that forgot. */
     cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
-    if (has_xsave)
-        cr4 |= CR4_OSXSAVE;
+    if (has_xsave) cr4 |= CR4_OSXSAVE;
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
-    if (!has_xsave)
-        return;
+    if (!has_xsave) return;
 
     /* CPUID.(0xD,0).EDX:EAX: the XCR0 bits the XSAVE area can hold. */
     uint32_t r[4];
     llmbm_cpuid(0xd, 0, r);
     uint64_t supported = (uint64_t)r[3] << 32 | r[0];
     uint64_t xcr0 = llmbm_xcr0_enabled() | LLMBM_XCR0_X87 | LLMBM_XCR0_SSE;
-    if ((cpu.cpuid & LLMBM_CPU_AVX) && (supported & LLMBM_XCR0_AVX))
-        xcr0 |= LLMBM_XCR0_AVX;
+    if ((cpu.cpuid & LLMBM_CPU_AVX) && (supported & LLMBM_XCR0_AVX)) xcr0 |= LLMBM_XCR0_AVX;
     if ((cpu.cpuid & LLMBM_CPU_AVX512F) && (xcr0 & LLMBM_XCR0_AVX) && (supported & XCR0_AVX512) == XCR0_AVX512)
         xcr0 |= XCR0_AVX512;
     xsetbv(0, xcr0);
@@ -67,8 +64,7 @@ bool fw_cpu_is_qemu(void)
 {
     llmbm_cpu_features cpu;
     llmbm_cpu_features_detect(&cpu);
-    if (!(cpu.cpuid & LLMBM_CPU_HYPERVISOR))
-        return false;
+    if (!(cpu.cpuid & LLMBM_CPU_HYPERVISOR)) return false;
     uint32_t r[4];
     llmbm_cpuid(0x40000000, 0, r); /* the hypervisor's vendor leaf */
     char vendor[13];
@@ -103,6 +99,5 @@ void fw_exit(uint32_t status)
         __asm__ volatile("outl %0, %1" : : "a"(status), "Nd"((uint16_t)0xf4));
     }
     fw_st->RuntimeServices->ResetSystem(EfiResetShutdown, status ? EFI_ABORTED : EFI_SUCCESS, 0, NULL);
-    for (;;)
-        __asm__ volatile("hlt");
+    for (;;) __asm__ volatile("hlt");
 }

@@ -29,7 +29,7 @@ typedef uint8_t BOOLEAN;
 /* UCS-2; -fshort-wchar makes L"" literals arrays of it. */
 typedef uint16_t CHAR16;
 
-#define TRUE ((BOOLEAN)1)
+#define TRUE  ((BOOLEAN)1)
 #define FALSE ((BOOLEAN)0)
 
 typedef UINTN EFI_STATUS;
@@ -47,14 +47,14 @@ typedef struct EFI_GUID {
 } EFI_GUID;
 
 /* Status codes (appendix D): errors have the top bit set. */
-#define EFI_ERROR_BIT (1ull << 63)
-#define EFI_ERROR(status) (((status) & EFI_ERROR_BIT) != 0)
-#define EFI_SUCCESS ((EFI_STATUS)0)
-#define EFI_UNSUPPORTED (EFI_ERROR_BIT | 3)
+#define EFI_ERROR_BIT        (1ull << 63)
+#define EFI_ERROR(status)    (((status) & EFI_ERROR_BIT) != 0)
+#define EFI_SUCCESS          ((EFI_STATUS)0)
+#define EFI_UNSUPPORTED      (EFI_ERROR_BIT | 3)
 #define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5)
-#define EFI_NOT_READY (EFI_ERROR_BIT | 6)
-#define EFI_DEVICE_ERROR (EFI_ERROR_BIT | 7)
-#define EFI_ABORTED (EFI_ERROR_BIT | 21)
+#define EFI_NOT_READY        (EFI_ERROR_BIT | 6)
+#define EFI_DEVICE_ERROR     (EFI_ERROR_BIT | 7)
+#define EFI_ABORTED          (EFI_ERROR_BIT | 21)
 
 typedef struct EFI_TABLE_HEADER {
     UINT64 Signature;
@@ -102,7 +102,7 @@ typedef struct EFI_MEMORY_DESCRIPTOR {
 
 /* Events and timers (7.1). */
 #define EVT_NOTIFY_SIGNAL 0x00000200u
-#define TPL_CALLBACK ((EFI_TPL)8)
+#define TPL_CALLBACK      ((EFI_TPL)8)
 typedef void(EFIAPI *EFI_EVENT_NOTIFY)(EFI_EVENT event, void *context);
 
 typedef enum EFI_LOCATE_SEARCH_TYPE {
@@ -119,7 +119,7 @@ typedef enum EFI_RESET_TYPE {
 } EFI_RESET_TYPE;
 
 /* The global variables' vendor GUID (3.3: ConOut, SecureBoot, SetupMode). */
-#define EFI_GLOBAL_VARIABLE { 0x8be4df61, 0x93ca, 0x11d2, { 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c } }
+#define EFI_GLOBAL_VARIABLE {0x8be4df61, 0x93ca, 0x11d2, {0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c}}
 
 typedef struct EFI_SIMPLE_TEXT_INPUT_PROTOCOL EFI_SIMPLE_TEXT_INPUT_PROTOCOL;
 typedef struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL;
@@ -159,16 +159,15 @@ typedef struct EFI_BOOT_SERVICES {
     void *ExitBootServices;
     void *GetNextMonotonicCount;
     EFI_STATUS(EFIAPI *Stall)(UINTN microseconds);
-    EFI_STATUS(EFIAPI *SetWatchdogTimer)(UINTN timeout, UINT64 watchdog_code, UINTN data_size,
-                                         CHAR16 *watchdog_data);
+    EFI_STATUS(EFIAPI *SetWatchdogTimer)(UINTN timeout, UINT64 watchdog_code, UINTN data_size, CHAR16 *watchdog_data);
     void *ConnectController;
     void *DisconnectController;
     void *OpenProtocol;
     void *CloseProtocol;
     void *OpenProtocolInformation;
     void *ProtocolsPerHandle;
-    EFI_STATUS(EFIAPI *LocateHandleBuffer)(EFI_LOCATE_SEARCH_TYPE search_type, EFI_GUID *protocol,
-                                           void *search_key, UINTN *no_handles, EFI_HANDLE **buffer);
+    EFI_STATUS(EFIAPI *LocateHandleBuffer)(EFI_LOCATE_SEARCH_TYPE search_type, EFI_GUID *protocol, void *search_key,
+                                           UINTN *no_handles, EFI_HANDLE **buffer);
     EFI_STATUS(EFIAPI *LocateProtocol)(EFI_GUID *protocol, void *registration, void **interface);
     void *InstallMultipleProtocolInterfaces;
     void *UninstallMultipleProtocolInterfaces;
@@ -187,8 +186,7 @@ typedef struct EFI_RUNTIME_SERVICES {
     void *SetWakeupTime;
     void *SetVirtualAddressMap;
     void *ConvertPointer;
-    EFI_STATUS(EFIAPI *GetVariable)(CHAR16 *name, EFI_GUID *vendor, UINT32 *attributes, UINTN *data_size,
-                                    void *data);
+    EFI_STATUS(EFIAPI *GetVariable)(CHAR16 *name, EFI_GUID *vendor, UINT32 *attributes, UINTN *data_size, void *data);
     void *GetNextVariableName;
     void *SetVariable;
     void *GetNextHighMonotonicCount;

@@ -22,18 +22,14 @@ static bool root_tried;
 
 EFI_FILE_PROTOCOL *fw_boot_root(void)
 {
-    if (root_tried)
-        return root;
+    if (root_tried) return root;
     root_tried = true;
     EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID, fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
     EFI_LOADED_IMAGE_PROTOCOL *li = NULL;
     EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs = NULL;
-    if (EFI_ERROR(fw_bs->HandleProtocol(fw_image, &li_guid, (void **)&li)) || !li)
-        return NULL;
-    if (EFI_ERROR(fw_bs->HandleProtocol(li->DeviceHandle, &fs_guid, (void **)&fs)) || !fs)
-        return NULL;
-    if (EFI_ERROR(fs->OpenVolume(fs, &root)))
-        root = NULL;
+    if (EFI_ERROR(fw_bs->HandleProtocol(fw_image, &li_guid, (void **)&li)) || !li) return NULL;
+    if (EFI_ERROR(fw_bs->HandleProtocol(li->DeviceHandle, &fs_guid, (void **)&fs)) || !fs) return NULL;
+    if (EFI_ERROR(fs->OpenVolume(fs, &root))) root = NULL;
     return root;
 }
 
@@ -41,25 +37,21 @@ EFI_FILE_PROTOCOL *fw_boot_root(void)
  * Characters beyond the BMP cannot name a FAT file: refuse them. */
 static bool to_efi_path(const char *path, CHAR16 *out, size_t cap)
 {
-    while (*path == '/' || *path == '\\')
-        path++;
+    while (*path == '/' || *path == '\\') path++;
     size_t n = 0;
     const uint8_t *p = (const uint8_t *)path;
     while (*p) {
         uint32_t c = *p++;
         int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-        if (extra == 3)
-            return false;
+        if (extra == 3) return false;
         if (extra) {
             c &= 0x3f >> extra;
             while (extra--) {
-                if ((*p & 0xc0) != 0x80)
-                    return false;
+                if ((*p & 0xc0) != 0x80) return false;
                 c = c << 6 | (*p++ & 0x3f);
             }
         }
-        if (n + 1 >= cap)
-            return false;
+        if (n + 1 >= cap) return false;
         out[n++] = c == '/' ? L'\\' : (CHAR16)c;
     }
     out[n] = 0;
@@ -79,14 +71,11 @@ static EFI_FILE_INFO *file_info(EFI_FILE_PROTOCOL *h)
     UINTN size = sizeof(EFI_FILE_INFO) + 256 * sizeof(CHAR16);
     for (int tries = 0; tries < 4; tries++) {
         EFI_FILE_INFO *info = pool_alloc(size);
-        if (!info)
-            return NULL;
+        if (!info) return NULL;
         EFI_STATUS st = h->GetInfo(h, &info_guid, &size, info);
-        if (!EFI_ERROR(st))
-            return info;
+        if (!EFI_ERROR(st)) return info;
         fw_bs->FreePool(info);
-        if (st != EFI_BUFFER_TOO_SMALL)
-            return NULL;
+        if (st != EFI_BUFFER_TOO_SMALL) return NULL;
     }
     return NULL;
 }
@@ -95,41 +84,34 @@ static EFI_FILE_PROTOCOL *open_path(const char *path)
 {
     EFI_FILE_PROTOCOL *dir = fw_boot_root();
     static CHAR16 wpath[512];
-    if (!dir || !to_efi_path(path, wpath, sizeof wpath / sizeof wpath[0]))
-        return NULL;
+    if (!dir || !to_efi_path(path, wpath, sizeof wpath / sizeof wpath[0])) return NULL;
     EFI_FILE_PROTOCOL *h = NULL;
-    if (EFI_ERROR(dir->Open(dir, &h, wpath, EFI_FILE_MODE_READ, 0)))
-        return NULL;
+    if (EFI_ERROR(dir->Open(dir, &h, wpath, EFI_FILE_MODE_READ, 0))) return NULL;
     return h;
 }
 
 plat_file *plat_open(const char *path, uint64_t *size_out)
 {
     EFI_FILE_PROTOCOL *h = open_path(path);
-    if (!h)
-        return NULL;
+    if (!h) return NULL;
     EFI_FILE_INFO *info = file_info(h);
     plat_file *f = info && !(info->Attribute & EFI_FILE_DIRECTORY) ? pool_alloc(sizeof *f) : NULL;
     if (!f) {
-        if (info)
-            fw_bs->FreePool(info);
+        if (info) fw_bs->FreePool(info);
         h->Close(h);
         return NULL;
     }
     f->handle = h;
     f->size = info->FileSize;
     fw_bs->FreePool(info);
-    if (size_out)
-        *size_out = f->size;
+    if (size_out) *size_out = f->size;
     return f;
 }
 
 bool plat_read(plat_file *f, uint64_t offset, void *buf, size_t len)
 {
-    if (!f || offset > f->size || len > f->size - offset)
-        return false;
-    if (EFI_ERROR(f->handle->SetPosition(f->handle, offset)))
-        return false;
+    if (!f || offset > f->size || len > f->size - offset) return false;
+    if (EFI_ERROR(f->handle->SetPosition(f->handle, offset))) return false;
     /* Large requests keep the FAT driver issuing big block reads (fast on
      * USB); 8 MiB keeps us below transfer limits some drivers have. */
     const size_t chunk = 8u << 20;
@@ -137,8 +119,7 @@ bool plat_read(plat_file *f, uint64_t offset, void *buf, size_t len)
     while (len) {
         UINTN n = len < chunk ? len : chunk;
         UINTN want = n;
-        if (EFI_ERROR(f->handle->Read(f->handle, &n, p)) || n != want)
-            return false;
+        if (EFI_ERROR(f->handle->Read(f->handle, &n, p)) || n != want) return false;
         p += n;
         len -= n;
     }
@@ -147,8 +128,7 @@ bool plat_read(plat_file *f, uint64_t offset, void *buf, size_t len)
 
 void plat_close(plat_file *f)
 {
-    if (!f)
-        return;
+    if (!f) return;
     f->handle->Close(f->handle);
     fw_bs->FreePool(f);
 }
@@ -179,12 +159,10 @@ void fw_name_to_utf8(const CHAR16 *w, char *out, size_t cap)
         uint8_t enc[3];
         size_t need = ucs2_to_utf8(*w, enc);
         if (n + need + 1 > cap) {
-            if (n + 1 < cap)
-                out[n++] = '?';
+            if (n + 1 < cap) out[n++] = '?';
             break;
         }
-        for (size_t k = 0; k < need; k++)
-            out[n++] = (char)enc[k];
+        for (size_t k = 0; k < need; k++) out[n++] = (char)enc[k];
     }
     out[n] = 0;
 }
@@ -194,12 +172,10 @@ bool fw_list_dir(const char *dir, repl_dir_fn fn, void *ctx)
     EFI_FILE_PROTOCOL *root_dir = fw_boot_root();
     bool is_root = true;
     for (const char *p = dir; *p; p++)
-        if (*p != '/' && *p != '\\')
-            is_root = false;
+        if (*p != '/' && *p != '\\') is_root = false;
     EFI_FILE_PROTOCOL *h = is_root ? root_dir : open_path(dir);
-    if (!h)
-        return false;
-    h->SetPosition(h, 0);  /* restart the enumeration of a reused handle */
+    if (!h) return false;
+    h->SetPosition(h, 0); /* restart the enumeration of a reused handle */
     UINTN cap = sizeof(EFI_FILE_INFO) + 512 * sizeof(CHAR16);
     EFI_FILE_INFO *info = pool_alloc(cap);
     static char name[768];
@@ -214,17 +190,13 @@ bool fw_list_dir(const char *dir, repl_dir_fn fn, void *ctx)
             ok = info != NULL;
             continue;
         }
-        if (EFI_ERROR(st) || size == 0)
-            break;  /* size 0: end of the directory */
+        if (EFI_ERROR(st) || size == 0) break; /* size 0: end of the directory */
         fw_name_to_utf8(info->FileName, name, sizeof name);
-        if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))
-            continue;
-        repl_dirent e = { name, info->FileSize, (info->Attribute & EFI_FILE_DIRECTORY) != 0 };
+        if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+        repl_dirent e = {name, info->FileSize, (info->Attribute & EFI_FILE_DIRECTORY) != 0};
         fn(ctx, &e);
     }
-    if (info)
-        fw_bs->FreePool(info);
-    if (!is_root)
-        h->Close(h);
+    if (info) fw_bs->FreePool(info);
+    if (!is_root) h->Close(h);
     return ok;
 }

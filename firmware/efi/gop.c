@@ -33,12 +33,10 @@ static bool edid_native(UINT32 *width, UINT32 *height)
 {
     EFI_GUID guid = EFI_EDID_ACTIVE_PROTOCOL_GUID;
     EFI_EDID_ACTIVE_PROTOCOL *edid = NULL;
-    if (EFI_ERROR(fw_bs->LocateProtocol(&guid, NULL, (void **)&edid)) || !edid || !edid->Edid ||
-        edid->SizeOfEdid < 128)
+    if (EFI_ERROR(fw_bs->LocateProtocol(&guid, NULL, (void **)&edid)) || !edid || !edid->Edid || edid->SizeOfEdid < 128)
         return false;
-    const UINT8 *d = edid->Edid + 54;  /* detailed timing descriptor 1 */
-    if (d[0] == 0 && d[1] == 0)
-        return false;                  /* a display descriptor, not a timing */
+    const UINT8 *d = edid->Edid + 54;         /* detailed timing descriptor 1 */
+    if (d[0] == 0 && d[1] == 0) return false; /* a display descriptor, not a timing */
     *width = d[2] | (UINT32)(d[4] & 0xf0) << 4;
     *height = d[5] | (UINT32)(d[7] & 0xf0) << 4;
     return *width && *height;
@@ -47,16 +45,13 @@ static bool edid_native(UINT32 *width, UINT32 *height)
 static void choose_mode(void)
 {
     UINT32 w, h;
-    if (!edid_native(&w, &h))
-        return;
+    if (!edid_native(&w, &h)) return;
     const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *cur = gop->Mode->Info;
-    if (cur->HorizontalResolution == w && cur->VerticalResolution == h)
-        return;
+    if (cur->HorizontalResolution == w && cur->VerticalResolution == h) return;
     for (UINT32 m = 0; m < gop->Mode->MaxMode; m++) {
         EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = NULL;
         UINTN size = 0;
-        if (EFI_ERROR(gop->QueryMode(gop, m, &size, &info)))
-            continue;
+        if (EFI_ERROR(gop->QueryMode(gop, m, &size, &info))) continue;
         bool match = info->HorizontalResolution == w && info->VerticalResolution == h;
         fw_bs->FreePool(info);
         if (match) {
@@ -72,11 +67,9 @@ bool fw_gop_init(void)
     /* ConOut's handle first: the GOP of the screen the console is on. */
     if (EFI_ERROR(fw_bs->HandleProtocol(fw_st->ConsoleOutHandle, &guid, (void **)&gop)) || !gop) {
         gop = NULL;
-        if (EFI_ERROR(fw_bs->LocateProtocol(&guid, NULL, (void **)&gop)))
-            gop = NULL;
+        if (EFI_ERROR(fw_bs->LocateProtocol(&guid, NULL, (void **)&gop))) gop = NULL;
     }
-    if (!gop || !gop->Mode || !gop->Mode->Info)
-        return false;
+    if (!gop || !gop->Mode || !gop->Mode->Info) return false;
     choose_mode();
     UINT32 w = gop->Mode->Info->HorizontalResolution, h = gop->Mode->Info->VerticalResolution;
     size_t cells = (size_t)(w / FONT_CELL_WIDTH) * (h / FONT_HEIGHT);
@@ -89,18 +82,14 @@ bool fw_gop_init(void)
         return false;
     }
     /* The firmware's logo and boot messages go: the console starts on a clean screen. */
-    gop->Blt(gop, (EFI_GRAPHICS_OUTPUT_BLT_PIXEL *)shadow, EfiBltBufferToVideo, 0, 0, 0, 0, w, h,
-             w * sizeof *shadow);
+    gop->Blt(gop, (EFI_GRAPHICS_OUTPUT_BLT_PIXEL *)shadow, EfiBltBufferToVideo, 0, 0, 0, 0, w, h, w * sizeof *shadow);
     unsigned x, y, dw, dh;
-    fbcon_take_dirty(&con, &x, &y, &dw, &dh);  /* just sent */
+    fbcon_take_dirty(&con, &x, &y, &dw, &dh); /* just sent */
     active = true;
     return true;
 }
 
-bool fw_gop_active(void)
-{
-    return active;
-}
+bool fw_gop_active(void) { return active; }
 
 static void present(void)
 {
@@ -116,33 +105,25 @@ void fw_gop_write(const char *text, size_t len)
     present();
 }
 
-unsigned fw_gop_columns(void)
-{
-    return con.cols;
-}
+unsigned fw_gop_columns(void) { return con.cols; }
 
 void fw_gop_color(int color)
 {
-    if (color >= 0 && color < FBCON_COLORS)
-        fbcon_set_color(&con, (fbcon_color)color);
+    if (color >= 0 && color < FBCON_COLORS) fbcon_set_color(&con, (fbcon_color)color);
 }
 
 unsigned fw_gop_set_scale(unsigned scale)
 {
-    if (!active)
-        return 0;
+    if (!active) return 0;
     unsigned s = fbcon_set_scale(&con, scale ? scale : fbcon_auto_scale(con.width, con.height));
     present();
     return s;
 }
 
-unsigned fw_gop_cell_width(uint32_t cp)
-{
-    return font_advance(cp);
-}
+unsigned fw_gop_cell_width(uint32_t cp) { return font_advance(cp); }
 
 void fw_gop_describe(char *out, size_t cap)
 {
-    rt_snprintf(out, cap, "%ux%u, %ux%u cells at scale %u (GNU Unifont %s)", con.width, con.height, con.cols,
-                 con.rows, con.scale, font_unifont_version);
+    rt_snprintf(out, cap, "%ux%u, %ux%u cells at scale %u (GNU Unifont %s)", con.width, con.height, con.cols, con.rows,
+                con.scale, font_unifont_version);
 }

@@ -28,8 +28,7 @@ static void do_reboot(void)
 {
     fw_mp_stop();
     fw_st->RuntimeServices->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, NULL);
-    for (;;)
-        __asm__ volatile("hlt");
+    for (;;) __asm__ volatile("hlt");
 }
 
 static void do_shutdown(void)
@@ -42,11 +41,10 @@ static void do_shutdown(void)
  * reads the file (the banner counts them). */
 static fw_mp_options mp_options(void)
 {
-    fw_mp_options o = { false, 1000 }; /* repl.cfg's defaults, should peeking fail */
+    fw_mp_options o = {false, 1000}; /* repl.cfg's defaults, should peeking fail */
     char value[24];
     uint64_t ms;
-    if (repl_cfg_peek("mp", value, sizeof value))
-        o.off = rt_streq_nocase(value, "off");
+    if (repl_cfg_peek("mp", value, sizeof value)) o.off = rt_streq_nocase(value, "off");
     if (repl_cfg_peek("ap_timeout_ms", value, sizeof value) && rt_parse_u64(value, &ms))
         o.ap_timeout_ms = ms > 3600000 ? 3600000 : (unsigned)ms;
     return o;
@@ -58,11 +56,9 @@ static void banner(void)
     rt_format_size(mem, sizeof mem, fw_usable_memory());
     unsigned total = fw_mp_total_cores();
     fw_printf("\nllm-baremetal %s (UEFI x86_64)\n", LLMBM_VERSION);
-    fw_printf("SIMD: %s | cores: %u (%u in use) | usable memory: %s | TSC: %u MHz\n",
-               fw_cpu_simd_name(), total, fw_mp_cores_in_use(), mem,
-               (unsigned)(fw_tsc_hz() / 1000000));
-    if (fw_mp_single_reason())
-        fw_printf("cores: running on one core: %s\n", fw_mp_single_reason());
+    fw_printf("SIMD: %s | cores: %u (%u in use) | usable memory: %s | TSC: %u MHz\n", fw_cpu_simd_name(), total,
+              fw_mp_cores_in_use(), mem, (unsigned)(fw_tsc_hz() / 1000000));
+    if (fw_mp_single_reason()) fw_printf("cores: running on one core: %s\n", fw_mp_single_reason());
     fw_console_banner();
     char signer[128];
     if (fw_image_signer(signer, sizeof signer))

@@ -29,7 +29,7 @@
 #define STOP_TIMEOUT_US 100000ull
 
 static unsigned total_cores = 1;
-static const char *single_reason;  /* why only the BSP works, or NULL */
+static const char *single_reason; /* why only the BSP works, or NULL */
 
 static void EFIAPI ignore_event(EFI_EVENT event, void *ctx)
 {
@@ -49,8 +49,8 @@ static void start_aps(EFI_MP_SERVICES_PROTOCOL *mp, unsigned aps, unsigned timeo
     EFI_STATUS status = mp->StartupAllAPs(mp, mp_pool_ap_main, FALSE, done, 0, NULL, NULL);
     if (EFI_ERROR(status)) {
         fw_bs->CloseEvent(done);
-        single_reason = status == EFI_UNSUPPORTED ? "the firmware cannot start APs non-blocking"
-                                                  : "StartupAllAPs failed";
+        single_reason =
+            status == EFI_UNSUPPORTED ? "the firmware cannot start APs non-blocking" : "StartupAllAPs failed";
         return;
     }
     /* Check-ins count only inside the window, so ap_timeout_ms=0 counts none:
@@ -85,31 +85,15 @@ void fw_mp_init(const fw_mp_options *options)
         return;
     }
     total_cores = (unsigned)enabled;
-    if (enabled > 1)
-        start_aps(mp, (unsigned)enabled - 1, options->ap_timeout_ms);
+    if (enabled > 1) start_aps(mp, (unsigned)enabled - 1, options->ap_timeout_ms);
 }
 
-unsigned fw_mp_total_cores(void)
-{
-    return total_cores;
-}
+unsigned fw_mp_total_cores(void) { return total_cores; }
 
-unsigned fw_mp_cores_in_use(void)
-{
-    return mp_pool_in_use();
-}
+unsigned fw_mp_cores_in_use(void) { return mp_pool_in_use(); }
 
-const char *fw_mp_single_reason(void)
-{
-    return single_reason;
-}
+const char *fw_mp_single_reason(void) { return single_reason; }
 
-unsigned fw_mp_use_cores(unsigned limit)
-{
-    return mp_pool_use(limit);
-}
+unsigned fw_mp_use_cores(unsigned limit) { return mp_pool_use(limit); }
 
-void fw_mp_stop(void)
-{
-    mp_pool_stop(STOP_TIMEOUT_US);
-}
+void fw_mp_stop(void) { mp_pool_stop(STOP_TIMEOUT_US); }

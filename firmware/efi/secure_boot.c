@@ -13,7 +13,7 @@
 
 /* Headers of the binary are read up to here; the certificate table of a
  * signed build is under 2 KiB, anything past this cap is not ours. */
-#define HEAD_BYTES 4096
+#define HEAD_BYTES     4096
 #define MAX_CERT_TABLE (64 * 1024)
 
 static bool global_u8(CHAR16 *name, uint8_t *value)
@@ -27,10 +27,8 @@ static bool global_u8(CHAR16 *name, uint8_t *value)
 const char *fw_secure_boot_state(void)
 {
     uint8_t secure = 0, setup = 0;
-    if (!global_u8(L"SecureBoot", &secure))
-        return "not supported by this firmware";
-    if (secure)
-        return "on";
+    if (!global_u8(L"SecureBoot", &secure)) return "not supported by this firmware";
+    if (secure) return "on";
     return global_u8(L"SetupMode", &setup) && setup ? "off (setup mode: keys can be enrolled)" : "off";
 }
 
@@ -40,18 +38,15 @@ static bool image_path(CHAR16 *out, size_t cap)
 {
     EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
     EFI_LOADED_IMAGE_PROTOCOL *li = NULL;
-    if (EFI_ERROR(fw_bs->HandleProtocol(fw_image, &li_guid, (void **)&li)) || !li || !li->FilePath)
-        return false;
+    if (EFI_ERROR(fw_bs->HandleProtocol(fw_image, &li_guid, (void **)&li)) || !li || !li->FilePath) return false;
     size_t n = 0;
     for (EFI_DEVICE_PATH_PROTOCOL *node = li->FilePath; node->Type != END_DEVICE_PATH_TYPE;) {
         size_t len = (size_t)node->Length[0] | (size_t)node->Length[1] << 8;
-        if (len < 4)
-            return false;
+        if (len < 4) return false;
         if (node->Type == MEDIA_DEVICE_PATH && node->SubType == MEDIA_FILEPATH_DP) {
             const CHAR16 *name = ((FILEPATH_DEVICE_PATH *)node)->PathName;
             for (size_t i = 0; i < (len - 4) / 2 && name[i]; i++) {
-                if (n + 1 >= cap)
-                    return false;
+                if (n + 1 >= cap) return false;
                 out[n++] = name[i];
             }
         }
@@ -65,19 +60,16 @@ bool fw_image_signer(char *out, size_t cap)
 {
     static CHAR16 wide[512];
     static char path[1024];
-    if (!image_path(wide, sizeof wide / sizeof wide[0]))
-        return false;
+    if (!image_path(wide, sizeof wide / sizeof wide[0])) return false;
     fw_name_to_utf8(wide, path, sizeof path);
     uint64_t file_size;
     plat_file *f = plat_open(path, &file_size);
-    if (!f)
-        return false;
+    if (!f) return false;
     static uint8_t head[HEAD_BYTES];
     size_t head_len = file_size < sizeof head ? (size_t)file_size : sizeof head;
     uint32_t offset, size;
     bool found = false;
-    if (plat_read(f, 0, head, head_len) && pe_cert_table(head, head_len, &offset, &size) &&
-        size <= MAX_CERT_TABLE) {
+    if (plat_read(f, 0, head, head_len) && pe_cert_table(head, head_len, &offset, &size) && size <= MAX_CERT_TABLE) {
         uint8_t *table = plat_alloc(size);
         found = table && plat_read(f, offset, table, size) && pe_signer_name(table, size, out, cap);
         plat_free(table);

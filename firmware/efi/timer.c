@@ -13,7 +13,7 @@
 #include "main.h"
 #include "platform.h"
 
-static uint64_t tsc_hz = 1000000000ull;  /* used until calibrated: 1 GHz */
+static uint64_t tsc_hz = 1000000000ull; /* used until calibrated: 1 GHz */
 static uint64_t tsc_start;
 
 static inline uint64_t rdtsc(void)
@@ -23,10 +23,7 @@ static inline uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-void fw_timer_mark_entry(void)
-{
-    tsc_start = rdtsc();
-}
+void fw_timer_mark_entry(void) { tsc_start = rdtsc(); }
 
 void fw_timer_init(void)
 {
@@ -34,10 +31,8 @@ void fw_timer_init(void)
     uint64_t t0 = rdtsc();
     fw_bs->Stall(stall_us);
     uint64_t t1 = rdtsc();
-    if (t1 > t0)
-        tsc_hz = (t1 - t0) * (1000000ull / stall_us);
-    if (!tsc_start)
-        tsc_start = t0;
+    if (t1 > t0) tsc_hz = (t1 - t0) * (1000000ull / stall_us);
+    if (!tsc_start) tsc_start = t0;
 }
 
 uint64_t fw_us_before_entry(void)
@@ -49,10 +44,7 @@ uint64_t fw_us_before_entry(void)
     return us < 600000000ull ? us : 0;
 }
 
-uint64_t fw_tsc_hz(void)
-{
-    return tsc_hz;
-}
+uint64_t fw_tsc_hz(void) { return tsc_hz; }
 
 uint64_t plat_now_us(void)
 {

@@ -25,8 +25,7 @@ typedef struct llmbm_arch_keys {
  * has another type or (required) is absent. `present` (may be NULL) says
  * whether the file had it. */
 int llmbm_arch_u32(const llmbm_arch_keys *k, const char *suffix, bool required, uint32_t def, uint32_t *out);
-int llmbm_arch_f32(const llmbm_arch_keys *k, const char *suffix, bool required, float def, float *out,
-                   bool *present);
+int llmbm_arch_f32(const llmbm_arch_keys *k, const char *suffix, bool required, float def, float *out, bool *present);
 int llmbm_arch_bool(const llmbm_arch_keys *k, const char *suffix, bool def, bool *out);
 
 typedef struct llmbm_arch {
@@ -41,16 +40,15 @@ typedef struct llmbm_arch {
     llmbm_ffn_act ffn_act; /* SiLU unless said */
     bool fused_gate_up;    /* ffn_up holds gate and up (2 x hidden rows), no ffn_gate (phi3) */
     bool longrope;         /* rope_factors_short/long (phi3) */
-    const char *features; /* what `llmbm info` says is special, "" for plain llama */
+    const char *features;  /* what `llmbm info` says is special, "" for plain llama */
     /* Reads the architecture's own metadata keys into c (after the common
      * ones); NULL when it has none. */
     int (*read_metadata)(const llmbm_arch_keys *k, llmbm_config *c);
 } llmbm_arch;
 
 /* One per file in arch/: each architecture's row. */
-extern const llmbm_arch llmbm_arch_llama, llmbm_arch_qwen2, llmbm_arch_qwen3, llmbm_arch_smollm3,
-    llmbm_arch_granite, llmbm_arch_gemma2, llmbm_arch_gemma3,
-    llmbm_arch_phi3;
+extern const llmbm_arch llmbm_arch_llama, llmbm_arch_qwen2, llmbm_arch_qwen3, llmbm_arch_smollm3, llmbm_arch_granite,
+    llmbm_arch_gemma2, llmbm_arch_gemma3, llmbm_arch_phi3;
 
 /* The entry for an architecture name of `len` bytes (not NUL-terminated), or NULL. */
 const llmbm_arch *llmbm_arch_find(const char *name, size_t len);

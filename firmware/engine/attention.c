@@ -30,9 +30,9 @@ typedef struct attention_job {
     size_t layer_off;  /* bytes */
     size_t head_bytes; /* one KV head's elements, in bytes */
     size_t hs, kv_dim, q_dim, xb_len, kv_mul;
-    uint32_t pos, n; /* the batch: positions pos .. pos+n-1 */
-    uint32_t window; /* a sliding-window layer's width, else 0 */
-    float softcap;   /* 0: none */
+    uint32_t pos, n;      /* the batch: positions pos .. pos+n-1 */
+    uint32_t window;      /* a sliding-window layer's width, else 0 */
+    float softcap;        /* 0: none */
     size_t items, chunks; /* batched: (KV head, token chunk) pairs, chunks per head */
     unsigned shares;
 } attention_job;
@@ -88,7 +88,8 @@ static void transpose_keys(const attention_job *j, float *kt, float *rows, size_
     size_t hs = j->hs;
     for (uint32_t start = first; start <= last; start += KEY_BLOCK) {
         size_t keys = last - start + 1 < KEY_BLOCK ? last - start + 1 : KEY_BLOCK;
-        for (size_t k = 0; k < keys; k++) load(cache_at(j, j->tf->key_cache, start + (uint32_t)k, kv_head), rows + k * hs, hs);
+        for (size_t k = 0; k < keys; k++)
+            load(cache_at(j, j->tf->key_cache, start + (uint32_t)k, kv_head), rows + k * hs, hs);
         float *dst = kt + (size_t)(start - first) / KEY_BLOCK * hs * KEY_BLOCK;
         for (size_t i = 0; i < hs; i++)
             for (size_t k = 0; k < keys; k++) dst[i * KEY_BLOCK + k] = rows[k * hs + i];

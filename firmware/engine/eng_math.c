@@ -5,13 +5,15 @@
 
 #include "eng_exp.h"
 
-static inline uint64_t bits_of(double x) {
+static inline uint64_t bits_of(double x)
+{
     uint64_t u;
     __builtin_memcpy(&u, &x, sizeof u);
     return u;
 }
 
-static inline double double_of(uint64_t u) {
+static inline double double_of(uint64_t u)
+{
     double x;
     __builtin_memcpy(&x, &u, sizeof x);
     return x;
@@ -19,7 +21,8 @@ static inline double double_of(uint64_t u) {
 
 /* Inline asm rather than __builtin_sqrt: without -fno-math-errno the
  * builtin may emit a call to libm's sqrt, which does not exist in EFI. */
-float eng_sqrtf(float x) {
+float eng_sqrtf(float x)
+{
 #if defined(__x86_64__)
     float r;
     __asm__("sqrtss %1, %0" : "=x"(r) : "x"(x));
@@ -29,7 +32,8 @@ float eng_sqrtf(float x) {
 #endif
 }
 
-double eng_sqrt(double x) {
+double eng_sqrt(double x)
+{
 #if defined(__x86_64__)
     double r;
     __asm__("sqrtsd %1, %0" : "=x"(r) : "x"(x));
@@ -41,7 +45,8 @@ double eng_sqrt(double x) {
 
 float eng_fabsf(float x) { return x < 0 ? -x : (x == 0 ? 0.0f : x); }
 
-double eng_round(double x) {
+double eng_round(double x)
+{
     if (!(x > -4503599627370496.0 && x < 4503599627370496.0)) return x; /* big, inf, nan */
     double a = x < 0 ? -x : x;
     double t = (double)(int64_t)a; /* truncation */
@@ -53,7 +58,8 @@ double eng_round(double x) {
  * versions (which must return these exact bits). */
 double eng_exp(double x) { return eng_exp_inline(x); }
 
-double eng_log(double x) {
+double eng_log(double x)
+{
     if (x != x || x < 0) return __builtin_nan("");
     if (x == 0) return -__builtin_inf();
     if (x > 1.7976931348623157e308) return x;
@@ -84,7 +90,8 @@ float eng_expf(float x) { return eng_expf_inline(x); }
 
 float eng_logf(float x) { return (float)eng_log((double)x); }
 
-float eng_powf(float x, float y) {
+float eng_powf(float x, float y)
+{
     if (y == 0.0f) return 1.0f;
     if (x == 1.0f) return 1.0f;
     if (x != x || y != y) return x + y;
@@ -100,7 +107,8 @@ float eng_powf(float x, float y) {
 }
 
 /* sin/cos on |r| <= pi/4 (Taylor, 1e-19 relative). */
-static double kernel_sin(double r) {
+static double kernel_sin(double r)
+{
     double r2 = r * r, term = r, sum = r;
     for (int i = 2; i <= 24; i += 2) {
         term *= -r2 / (double)(i * (i + 1));
@@ -109,7 +117,8 @@ static double kernel_sin(double r) {
     return sum;
 }
 
-static double kernel_cos(double r) {
+static double kernel_cos(double r)
+{
     double r2 = r * r, term = 1.0, sum = 1.0;
     for (int i = 1; i <= 23; i += 2) {
         term *= -r2 / (double)(i * (i + 1));
@@ -122,7 +131,8 @@ static double kernel_cos(double r) {
  * for |k| < 2^20 each k*PIO2_n is exact, so r keeps ~100 bits of pi/2 --
  * plenty for RoPE angles (position * frequency, up to ~1e6). Larger inputs
  * fall back to fmod-free best effort. */
-static double reduce(double x, int *quadrant) {
+static double reduce(double x, int *quadrant)
+{
     const double PIO2_1 = 1.57079632673412561417e+00;
     const double PIO2_2 = 6.07710050630396597660e-11;
     const double PIO2_3 = 2.02226624871116645580e-21;
@@ -137,17 +147,18 @@ static double reduce(double x, int *quadrant) {
     return r;
 }
 
-static double sin_cos(double x, int want_cos) {
+static double sin_cos(double x, int want_cos)
+{
     if (x != x || x > 1.7976931348623157e308 || x < -1.7976931348623157e308) return __builtin_nan("");
     if (x > 1e15 || x < -1e15) return 0.0; /* no meaningful phase left in a float */
     int q;
     double r = reduce(x, &q);
     q = (q + want_cos) & 3;
     switch (q) {
-    case 0: return kernel_sin(r);
-    case 1: return kernel_cos(r);
-    case 2: return -kernel_sin(r);
-    default: return -kernel_cos(r);
+        case 0: return kernel_sin(r);
+        case 1: return kernel_cos(r);
+        case 2: return -kernel_sin(r);
+        default: return -kernel_cos(r);
     }
 }
 
@@ -155,7 +166,8 @@ float eng_sinf(float x) { return (float)sin_cos((double)x, 0); }
 
 float eng_cosf(float x) { return (float)sin_cos((double)x, 1); }
 
-float eng_tanhf(float x) {
+float eng_tanhf(float x)
+{
     if (x != x) return x;
     if (x > 20.0f) return 1.0f; /* tanh rounds to +-1 in float well before this */
     if (x < -20.0f) return -1.0f;

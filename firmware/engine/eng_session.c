@@ -3,7 +3,8 @@
 #include "platform.h"
 
 int llmbm_session_open(llmbm_session *s, const llmbm_model *model, const llmbm_tokenizer *tok,
-                       const llmbm_run_params *params, llmbm_err *err) {
+                       const llmbm_run_params *params, llmbm_err *err)
+{
     eng_memset(s, 0, sizeof *s);
     if (llmbm_transformer_open(&s->tf, model, params, err)) return -1;
     s->cap = s->tf.ctx_len;
@@ -16,28 +17,32 @@ int llmbm_session_open(llmbm_session *s, const llmbm_model *model, const llmbm_t
     return 0;
 }
 
-void llmbm_session_close(llmbm_session *s) {
+void llmbm_session_close(llmbm_session *s)
+{
     if (s->tokens) plat_free(s->tokens);
     llmbm_transformer_free(&s->tf);
     eng_memset(s, 0, sizeof *s);
 }
 
-uint64_t llmbm_session_state_bytes(const llmbm_model *model, const llmbm_run_params *params) {
-    uint32_t cap = params->ctx_len == 0 || params->ctx_len > model->config.seq_len ? model->config.seq_len
-                                                                                   : params->ctx_len;
+uint64_t llmbm_session_state_bytes(const llmbm_model *model, const llmbm_run_params *params)
+{
+    uint32_t cap =
+        params->ctx_len == 0 || params->ctx_len > model->config.seq_len ? model->config.seq_len : params->ctx_len;
     return llmbm_transformer_state_bytes(model, params) + (uint64_t)cap * sizeof(int32_t);
 }
 
 void llmbm_session_reset(llmbm_session *s) { llmbm_session_truncate(s, 0); }
 
-void llmbm_session_truncate(llmbm_session *s, uint32_t n) {
+void llmbm_session_truncate(llmbm_session *s, uint32_t n)
+{
     if (n >= s->n) return;
     s->n = n;
     if (s->n_past > n) s->n_past = n;
     s->logits = 0;
 }
 
-int llmbm_session_append(llmbm_session *s, const int32_t *tokens, uint32_t n, llmbm_err *err) {
+int llmbm_session_append(llmbm_session *s, const int32_t *tokens, uint32_t n, llmbm_err *err)
+{
     if (n > s->cap - s->n)
         return llmbm_fail(err, "%u more tokens do not fit in the context (%u of %u used)", n, s->n, s->cap);
     for (uint32_t i = 0; i < n; i++) s->tokens[s->n + i] = tokens[i];
@@ -46,7 +51,8 @@ int llmbm_session_append(llmbm_session *s, const int32_t *tokens, uint32_t n, ll
     return 0;
 }
 
-int llmbm_session_eval(llmbm_session *s, llmbm_err *err) {
+int llmbm_session_eval(llmbm_session *s, llmbm_err *err)
+{
     /* The last token's logits went stale (a shift moved it): compute it again. */
     if (!s->logits && s->n_past == s->n && s->n > 0) s->n_past--;
     uint32_t start = s->n_past, total = s->n - start;
@@ -66,19 +72,22 @@ int llmbm_session_eval(llmbm_session *s, llmbm_err *err) {
     return 0;
 }
 
-int llmbm_session_feed(llmbm_session *s, const int32_t *tokens, uint32_t n, llmbm_err *err) {
+int llmbm_session_feed(llmbm_session *s, const int32_t *tokens, uint32_t n, llmbm_err *err)
+{
     if (llmbm_session_append(s, tokens, n, err)) return -1;
     return llmbm_session_eval(s, err);
 }
 
-static bool ends(const llmbm_session *s, int32_t token) {
+static bool ends(const llmbm_session *s, int32_t token)
+{
     if (s->tok && llmbm_token_is_eog(s->tok, token)) return true;
     for (unsigned i = 0; i < s->n_stops; i++)
         if (s->stops[i] == token) return true;
     return false;
 }
 
-llmbm_step_result llmbm_session_step(llmbm_session *s, llmbm_sampler *sampler, int32_t *token, llmbm_err *err) {
+llmbm_step_result llmbm_session_step(llmbm_session *s, llmbm_sampler *sampler, int32_t *token, llmbm_err *err)
+{
     if (s->n == 0) {
         llmbm_fail(err, "nothing to continue: the history is empty");
         return LLMBM_STEP_ERROR;
@@ -101,7 +110,8 @@ llmbm_step_result llmbm_session_step(llmbm_session *s, llmbm_sampler *sampler, i
     return LLMBM_STEP_TOKEN;
 }
 
-int llmbm_session_erase(llmbm_session *s, uint32_t from, uint32_t count, llmbm_err *err) {
+int llmbm_session_erase(llmbm_session *s, uint32_t from, uint32_t count, llmbm_err *err)
+{
     if (from > s->n || count > s->n - from)
         return llmbm_fail(err, "cannot erase tokens %u..%u of a history of %u", from, from + count, s->n);
     if (count == 0) return 0;
@@ -112,7 +122,8 @@ int llmbm_session_erase(llmbm_session *s, uint32_t from, uint32_t count, llmbm_e
     return 0;
 }
 
-int llmbm_session_drop(llmbm_session *s, uint32_t from, uint32_t count, llmbm_err *err) {
+int llmbm_session_drop(llmbm_session *s, uint32_t from, uint32_t count, llmbm_err *err)
+{
     if (from > s->n || count > s->n - from)
         return llmbm_fail(err, "cannot drop tokens %u..%u of a history of %u", from, from + count, s->n);
     if (count == 0) return 0;

@@ -1,6 +1,7 @@
 #include "eng_util.h"
 
-int llmbm_fail(llmbm_err *err, const char *fmt, ...) {
+int llmbm_fail(llmbm_err *err, const char *fmt, ...)
+{
     if (err) {
         va_list ap;
         va_start(ap, fmt);

@@ -2,8 +2,9 @@
 
 #include "platform.h"
 
-int llmbm_generate(llmbm_session *s, llmbm_sampler *sampler, const int32_t *prompt, uint32_t n_prompt,
-                   uint32_t steps, llmbm_token_fn on_token, void *ctx, llmbm_gen_stats *stats, llmbm_err *err) {
+int llmbm_generate(llmbm_session *s, llmbm_sampler *sampler, const int32_t *prompt, uint32_t n_prompt, uint32_t steps,
+                   llmbm_token_fn on_token, void *ctx, llmbm_gen_stats *stats, llmbm_err *err)
+{
     const llmbm_tokenizer *tok = s->tok;
     llmbm_gen_stats st = {n_prompt, 0, 0, 0, 0};
     if (n_prompt < 1) return llmbm_fail(err, "expected at least one prompt token");

@@ -29,5 +29,5 @@ typedef struct llmbm_gen_stats {
 /* prompt: tokens starting with BOS (from llmbm_encode(..., bos=true)). steps
  * counts positions including the prompt, capped at the session's context.
  * The session starts from an empty history (it is reset). */
-int llmbm_generate(llmbm_session *s, llmbm_sampler *sampler, const int32_t *prompt, uint32_t n_prompt,
-                   uint32_t steps, llmbm_token_fn on_token, void *ctx, llmbm_gen_stats *stats, llmbm_err *err);
+int llmbm_generate(llmbm_session *s, llmbm_sampler *sampler, const int32_t *prompt, uint32_t n_prompt, uint32_t steps,
+                   llmbm_token_fn on_token, void *ctx, llmbm_gen_stats *stats, llmbm_err *err);

@@ -20,28 +20,29 @@
 typedef struct builder {
     llmbm_model *m;
     const gguf_file *g;
-    uint8_t *data;       /* byte 0 of the tensor data section */
-    const char *name;    /* file, for messages */
+    uint8_t *data;    /* byte 0 of the tensor data section */
+    const char *name; /* file, for messages */
     llmbm_err *err;
     float *aux_next;
 } builder;
 
-static llmbm_arch_keys keys_of(const builder *b) {
-    return (llmbm_arch_keys){ b->g, b->m->arch, b->name, b->err };
-}
+static llmbm_arch_keys keys_of(const builder *b) { return (llmbm_arch_keys){b->g, b->m->arch, b->name, b->err}; }
 
 /* `{arch}.suffix` as u32 / f32 (arch.h). */
-static int arch_u32(builder *b, const char *suffix, bool required, uint32_t def, uint32_t *out) {
+static int arch_u32(builder *b, const char *suffix, bool required, uint32_t def, uint32_t *out)
+{
     llmbm_arch_keys k = keys_of(b);
     return llmbm_arch_u32(&k, suffix, required, def, out);
 }
 
-static int arch_f32(builder *b, const char *suffix, float def, float *out, bool *present) {
+static int arch_f32(builder *b, const char *suffix, float def, float *out, bool *present)
+{
     llmbm_arch_keys k = keys_of(b);
     return llmbm_arch_f32(&k, suffix, false, def, out, present);
 }
 
-static int check_shape(builder *b, const gguf_tensor *t, const char *tname, uint64_t ne0, uint64_t ne1) {
+static int check_shape(builder *b, const gguf_tensor *t, const char *tname, uint64_t ne0, uint64_t ne1)
+{
     if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
         return llmbm_fail(b->err, "%s: tensor %s has shape [%llu, %llu, %llu, %llu], expected [%llu, %llu]", b->name,
                           tname, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
@@ -50,7 +51,8 @@ static int check_shape(builder *b, const gguf_tensor *t, const char *tname, uint
     return 0;
 }
 
-static const gguf_tensor *need_tensor(builder *b, const char *tname) {
+static const gguf_tensor *need_tensor(builder *b, const char *tname)
+{
     const gguf_tensor *t = gguf_find_tensor(b->g, tname);
     if (!t) llmbm_fail(b->err, "%s: missing tensor %s", b->name, tname);
     return t;
@@ -58,7 +60,8 @@ static const gguf_tensor *need_tensor(builder *b, const char *tname) {
 
 /* A matrix of `rows` x `cols` (ggml [ne0 = cols, ne1 = rows]) kept in its
  * file type. */
-static int matrix(builder *b, const char *tname, uint32_t rows, uint32_t cols, llmbm_weight *w) {
+static int matrix(builder *b, const char *tname, uint32_t rows, uint32_t cols, llmbm_weight *w)
+{
     const gguf_tensor *t = need_tensor(b, tname);
     if (!t || check_shape(b, t, tname, cols, rows)) return -1;
     llmbm_type type = (llmbm_type)t->type;
@@ -85,7 +88,8 @@ static int matrix(builder *b, const char *tname, uint32_t rows, uint32_t cols, l
  * consecutive row ranges: rows[i] rows x cols each, in order. Rows are whole
  * units in every type, so each view is an ordinary matrix of its own. */
 static int split_matrix(builder *b, const char *tname, uint32_t cols, size_t n, const uint32_t *rows,
-                        llmbm_weight *const *out) {
+                        llmbm_weight *const *out)
+{
     uint32_t total = 0;
     for (size_t i = 0; i < n; i++) total += rows[i];
     llmbm_weight whole;
@@ -103,7 +107,8 @@ static int split_matrix(builder *b, const char *tname, uint32_t cols, size_t n, 
 
 /* A vector of n floats copied into the side buffer (f32, f16 or bf16 in the
  * file). NULL when absent and optional. */
-static int vector(builder *b, const char *tname, uint32_t n, bool required, const float **out) {
+static int vector(builder *b, const char *tname, uint32_t n, bool required, const float **out)
+{
     *out = 0;
     const gguf_tensor *t = gguf_find_tensor(b->g, tname);
     if (!t) return required ? llmbm_fail(b->err, "%s: missing tensor %s", b->name, tname) : 0;
@@ -113,17 +118,17 @@ static int vector(builder *b, const char *tname, uint32_t n, bool required, cons
     const uint8_t *p = b->data + t->offset;
     float *dst = b->aux_next;
     switch (t->type) {
-    case LLMBM_F32: eng_memcpy(dst, p, (size_t)n * 4); break;
-    case LLMBM_F16:
-    case LLMBM_BF16:
-        for (uint32_t i = 0; i < n; i++) {
-            uint16_t h = (uint16_t)(p[2 * i] | (p[2 * i + 1] << 8));
-            dst[i] = t->type == LLMBM_F16 ? llmbm_fp16_to_f32(h) : llmbm_bf16_to_f32(h);
-        }
-        break;
-    default:
-        return llmbm_fail(b->err, "%s: tensor %s has type %s; vectors must be f32, f16 or bf16", b->name, tname,
-                          gguf_type_name(t->type));
+        case LLMBM_F32: eng_memcpy(dst, p, (size_t)n * 4); break;
+        case LLMBM_F16:
+        case LLMBM_BF16:
+            for (uint32_t i = 0; i < n; i++) {
+                uint16_t h = (uint16_t)(p[2 * i] | (p[2 * i + 1] << 8));
+                dst[i] = t->type == LLMBM_F16 ? llmbm_fp16_to_f32(h) : llmbm_bf16_to_f32(h);
+            }
+            break;
+        default:
+            return llmbm_fail(b->err, "%s: tensor %s has type %s; vectors must be f32, f16 or bf16", b->name, tname,
+                              gguf_type_name(t->type));
     }
     b->aux_next += n;
     *out = dst;
@@ -132,7 +137,8 @@ static int vector(builder *b, const char *tname, uint32_t n, bool required, cons
 
 /* general.architecture, looked up in arch.c's list; anything else is refused
  * by name, with the list of what is supported. */
-static int read_arch(builder *b) {
+static int read_arch(builder *b)
+{
     char supported[160];
     llmbm_arch_list(supported, sizeof supported);
     gguf_str s;
@@ -154,7 +160,8 @@ static int read_arch(builder *b) {
 /* Linear scaling divides positions by the factor; anything else (yarn,
  * longrope) changes attention too and is refused rather than run wrongly.
  * llama3-style scaling arrives as the rope_freqs.weight tensor instead. */
-static int read_rope_scaling(builder *b, llmbm_config *c) {
+static int read_rope_scaling(builder *b, llmbm_config *c)
+{
     char key[96];
     eng_snprintf(key, sizeof key, "%s.rope.scaling.type", b->m->arch);
     gguf_str type = {0, 0};
@@ -184,10 +191,13 @@ static int read_rope_scaling(builder *b, llmbm_config *c) {
     return 0;
 }
 
-static int read_config(builder *b, llmbm_config *c) {
+static int read_config(builder *b, llmbm_config *c)
+{
     uint32_t head_k, head_v;
-    if (arch_u32(b, "embedding_length", true, 0, &c->dim) || arch_u32(b, "feed_forward_length", true, 0, &c->hidden_dim) ||
-        arch_u32(b, "block_count", true, 0, &c->n_layers) || arch_u32(b, "attention.head_count", true, 0, &c->n_heads) ||
+    if (arch_u32(b, "embedding_length", true, 0, &c->dim) ||
+        arch_u32(b, "feed_forward_length", true, 0, &c->hidden_dim) ||
+        arch_u32(b, "block_count", true, 0, &c->n_layers) ||
+        arch_u32(b, "attention.head_count", true, 0, &c->n_heads) ||
         arch_u32(b, "attention.head_count_kv", false, c->n_heads, &c->n_kv_heads) ||
         arch_u32(b, "context_length", true, 0, &c->seq_len))
         return -1;
@@ -226,7 +236,8 @@ static int read_config(builder *b, llmbm_config *c) {
     return llmbm_config_validate(c, b->name, b->err);
 }
 
-static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
+static int read_layer(builder *b, uint32_t l, llmbm_layer *L)
+{
     const llmbm_config *c = &b->m->config;
     uint32_t q_dim = c->n_heads * c->head_size, kv_dim = c->n_kv_heads * c->head_size;
     char n[64];
@@ -266,7 +277,8 @@ static int read_layer(builder *b, uint32_t l, llmbm_layer *L) {
     return 0;
 }
 
-static void count_mix(llmbm_model *m, const gguf_file *g) {
+static void count_mix(llmbm_model *m, const gguf_file *g)
+{
     for (uint64_t i = 0; i < g->n_tensors; i++) {
         const gguf_tensor *t = &g->tensors[i];
         uint32_t slot = t->type < LLMBM_TYPE_COUNT ? t->type : LLMBM_TYPE_SLOTS - 1;
@@ -282,7 +294,8 @@ static void count_mix(llmbm_model *m, const gguf_file *g) {
  * memory for the scratch row it simply stays as stored, which every level
  * computes too. (The mat-vec matrices get their layouts afterwards, from
  * llmbm_model_relayout, once the kernel level is chosen.) */
-static void embedding_to_row_layout(llmbm_model *m) {
+static void embedding_to_row_layout(llmbm_model *m)
+{
     llmbm_weight *w = &m->token_embedding;
     const llmbm_type layout = llmbm_row_layout(w->type);
     if (layout == w->type) return;
@@ -296,15 +309,16 @@ static void embedding_to_row_layout(llmbm_model *m) {
     if (m->classifier.data == w->data) m->classifier.type = w->type;
 }
 
-int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const char *name, llmbm_err *err) {
+int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const char *name, llmbm_err *err)
+{
     builder b = {m, g, data, name, err, 0};
     m->format = LLMBM_FORMAT_GGUF;
     if (read_arch(&b) || read_config(&b, &m->config)) return -1;
     const llmbm_config *c = &m->config;
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size, kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
     /* Side buffer: 2 (gemma: 4) norms per layer + the final norm, biases, Q/K norms, rope factors. */
-    uint64_t aux = (4ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim + 2ull * c->head_size) +
-                   c->rope_dim + 16;
+    uint64_t aux =
+        (4ull * c->n_layers + 1) * c->dim + c->n_layers * (q_dim + 2 * kv_dim + 2ull * c->head_size) + c->rope_dim + 16;
     m->aux = plat_alloc((size_t)aux * sizeof(float));
     m->layers = plat_alloc((size_t)c->n_layers * sizeof(llmbm_layer));
     if (!m->aux || !m->layers) return llmbm_fail(err, "%s: out of memory for the layer table", name);
@@ -314,8 +328,10 @@ int llmbm_gguf_model_build(llmbm_model *m, const gguf_file *g, void *data, const
     for (uint32_t l = 0; l < c->n_layers; l++)
         if (read_layer(&b, l, &m->layers[l])) return -1;
     if (vector(&b, "output_norm.weight", c->dim, true, &m->rms_final)) return -1;
-    if (c->shared_classifier) m->classifier = m->token_embedding;
-    else if (matrix(&b, "output.weight", c->vocab_size, c->dim, &m->classifier)) return -1;
+    if (c->shared_classifier)
+        m->classifier = m->token_embedding;
+    else if (matrix(&b, "output.weight", c->vocab_size, c->dim, &m->classifier))
+        return -1;
     if (vector(&b, "rope_freqs.weight", c->rope_dim / 2, false, &m->rope_freqs)) return -1;
     /* LongRoPE (phi3): both factor sets; the transformer picks one by its context length */
     if (m->arch_info->longrope && !m->rope_freqs &&

@@ -8,10 +8,10 @@
 _Static_assert(LLMBM_ISA_COUNT <= LLMBM_AUTOTUNE_MAX_LEVELS, "LLMBM_AUTOTUNE_MAX_LEVELS too small");
 
 #define TEST_ELEMENTS 32768u /* per test mat-vec: ~20-35 KB of weights, in L1/L2 */
-#define ROUND_US 100u        /* a round repeats the mat-vec for at least this long */
-#define ROUNDS 3             /* best of */
+#define ROUND_US      100u   /* a round repeats the mat-vec for at least this long */
+#define ROUNDS        3      /* best of */
 #define SLOW_PROBE_US 2000u  /* ... or of 2 when those took this long */
-#define MAX_KERNELS 48       /* (mat-vec, quantizer, layout) triples remembered: 8 types x 5 levels, and more */
+#define MAX_KERNELS   48     /* (mat-vec, quantizer, layout) triples remembered: 8 types x 5 levels, and more */
 
 /* One timed kernel. Levels without a kernel of their own for a type carry a
  * lower level's function pointers, so the pointers identify what ran. */
@@ -35,7 +35,8 @@ typedef struct tune_ctx {
  * rounds took SLOW_PROBE_US (an emulated level: one call a round, the first
  * paying for the translation) stops there. */
 typedef void (*probe_fn)(void *ctx);
-static double best_ps(probe_fn fn, void *ctx) {
+static double best_ps(probe_fn fn, void *ctx)
+{
     double best = -1.0;
     uint64_t start = plat_now_us();
     for (int round = 0; round < ROUNDS && !(round >= 2 && plat_now_us() - start > SLOW_PROBE_US); round++) {
@@ -60,7 +61,8 @@ typedef struct matvec_probe {
     float *out;
 } matvec_probe;
 
-static void one_matvec(void *ctx) {
+static void one_matvec(void *ctx)
+{
     matvec_probe *p = ctx;
     /* the activation is quantized per mat-vec in a forward pass too */
     const void *xa = llmbm_kernels_prepare_act(p->k, p->w.type, p->x, p->act, p->w.cols);
@@ -70,7 +72,8 @@ static void one_matvec(void *ctx) {
 /* Picoseconds per element of one mat-vec of `layout` with rows of `cols`
  * at level k (quantizing the activation included), or a negative number
  * without memory. */
-static double time_matvec(const llmbm_kernel_table *k, llmbm_type layout, uint32_t cols) {
+static double time_matvec(const llmbm_kernel_table *k, llmbm_type layout, uint32_t cols)
+{
     uint32_t rows = TEST_ELEMENTS / cols / LLMBM_X16_ROWS * LLMBM_X16_ROWS;
     if (rows < LLMBM_X16_ROWS) rows = LLMBM_X16_ROWS;
     size_t bytes = (size_t)rows * llmbm_row_bytes(layout, cols);
@@ -78,10 +81,12 @@ static double time_matvec(const llmbm_kernel_table *k, llmbm_type layout, uint32
     float *x = plat_alloc((size_t)cols * sizeof(float));
     void *act = plat_alloc(llmbm_act_bytes(layout, cols) + 64);
     float *out = plat_alloc((size_t)rows * sizeof(float));
-    matvec_probe p = {k, llmbm_kernel_matvec_rows(k, layout), {.type = layout, .rows = rows, .cols = cols}, x, act, out};
+    matvec_probe p = {k,  llmbm_kernel_matvec_rows(k, layout), {.type = layout, .rows = rows, .cols = cols}, x, act,
+                      out};
     double result = -1.0;
     if (data && x && act && out && p.matvec &&
-        (llmbm_type_traits_of(layout)->vec_dot_type == LLMBM_F32 || llmbm_kernels_prepare_act(k, layout, x, act, cols))) {
+        (llmbm_type_traits_of(layout)->vec_dot_type == LLMBM_F32 ||
+         llmbm_kernels_prepare_act(k, layout, x, act, cols))) {
         /* 0x3c everywhere: fp16 scales of ~1.06 (bf16 ~0.01), mid-range
          * quants; no NaN, infinity or subnormal to take a slow path. */
         eng_memset(data, 0x3c, bytes);
@@ -97,11 +102,13 @@ static double time_matvec(const llmbm_kernel_table *k, llmbm_type layout, uint32
 }
 
 /* Adds w's share of a token, computed as `layout`, to the level's estimate. */
-static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
+static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout)
+{
     if (c->failed || w->type == LLMBM_AK42_Q8) return;
     const llmbm_type_traits *tr = llmbm_type_traits_of(layout);
     llmbm_matvec_rows_fn matvec = llmbm_kernel_matvec_rows(c->k, layout);
-    llmbm_quantize_row_fn quantize = tr->vec_dot_type == LLMBM_F32 ? 0 : llmbm_kernel_quantize_row(c->k, tr->vec_dot_type);
+    llmbm_quantize_row_fn quantize =
+        tr->vec_dot_type == LLMBM_F32 ? 0 : llmbm_kernel_quantize_row(c->k, tr->vec_dot_type);
     timed_kernel *t = 0;
     for (unsigned i = 0; i < c->n_timed && !t; i++)
         if (c->timed[i].matvec == matvec && c->timed[i].quantize == quantize && c->timed[i].layout == layout)
@@ -120,7 +127,8 @@ static void add_weight(tune_ctx *c, const llmbm_weight *w, llmbm_type layout) {
     c->token_ps += ps * w->rows * w->cols;
 }
 
-static void add_matrix(void *ctx, llmbm_weight *w) {
+static void add_matrix(void *ctx, llmbm_weight *w)
+{
     tune_ctx *c = ctx;
     if (w->type != LLMBM_AK42_Q8)
         add_weight(c, w, llmbm_kernels_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows));
@@ -132,7 +140,7 @@ static void add_matrix(void *ctx, llmbm_weight *w) {
 #define NOMINAL_POSITIONS 128u
 /* The vocabulary's softmax is timed on at most this many logits and scaled
  * (it is linear in n): a 150K vocabulary would cost milliseconds per round. */
-#define SOFTMAX_PROBE 8192u
+#define SOFTMAX_PROBE     8192u
 
 /* The level's attention, softmax, SiLU and RMSNorm kernels (slot F32);
  * levels carrying a lower level's share its timing. */
@@ -152,7 +160,8 @@ typedef struct rest_probe {
 } rest_probe;
 
 /* What one layer does besides its mat-vecs. */
-static void one_layer(void *ctx) {
+static void one_layer(void *ctx)
+{
     rest_probe *p = ctx;
     p->fns.rms_scale(p->o, p->x, p->weight, 0.5f, p->dim);
     for (uint32_t h = 0; h < p->heads; h++) {
@@ -168,29 +177,54 @@ static void one_layer(void *ctx) {
 }
 
 /* Sampling at a temperature: a softmax over the vocabulary. */
-static void vocab_softmax(void *ctx) {
+static void vocab_softmax(void *ctx)
+{
     rest_probe *p = ctx;
     p->fns.softmax(p->logits, p->vocab < SOFTMAX_PROBE ? p->vocab : SOFTMAX_PROBE);
 }
 
-static void fill(float *v, uint32_t n, uint32_t mul, uint32_t mod, float scale, float offset) {
+static void fill(float *v, uint32_t n, uint32_t mul, uint32_t mod, float scale, float offset)
+{
     for (uint32_t i = 0; i < n; i++) v[i] = offset + (float)((int)(i * mul % mod) - (int)(mod / 2)) * scale;
 }
 
 /* Picoseconds of one token's attention (at NOMINAL_POSITIONS) and
  * element-wise work at level k, or a negative number without memory. */
-static double time_rest(const llmbm_kernel_table *k, const llmbm_config *c) {
+static double time_rest(const llmbm_kernel_table *k, const llmbm_config *c)
+{
     rest_probe p = {
         {llmbm_kernel_attn_scores(k, LLMBM_F32), llmbm_kernel_attn_accum(k, LLMBM_F32),
          llmbm_kernel_softmax(k, LLMBM_F32), llmbm_kernel_silu_mul(k, LLMBM_F32), llmbm_kernel_rms_scale(k, LLMBM_F32),
          0},
-        c->dim, c->hidden_dim, c->n_heads, c->head_size, c->vocab_size,
+        c->dim,
+        c->hidden_dim,
+        c->n_heads,
+        c->head_size,
+        c->vocab_size,
         c->seq_len < NOMINAL_POSITIONS ? c->seq_len : NOMINAL_POSITIONS,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
     };
     float **bufs[] = {&p.x, &p.o, &p.weight, &p.hb, &p.hb2, &p.hb_init, &p.q, &p.kv, &p.att, &p.head_out, &p.logits};
-    const uint32_t sizes[] = {p.dim, p.dim, p.dim, p.hidden, p.hidden, p.hidden, p.head_size,
-                              p.n_t * p.head_size, p.n_t, p.head_size,
+    const uint32_t sizes[] = {p.dim,
+                              p.dim,
+                              p.dim,
+                              p.hidden,
+                              p.hidden,
+                              p.hidden,
+                              p.head_size,
+                              p.n_t * p.head_size,
+                              p.n_t,
+                              p.head_size,
                               p.vocab < SOFTMAX_PROBE ? p.vocab : SOFTMAX_PROBE};
     bool ok = p.fns.scores && p.fns.accum && p.fns.softmax && p.fns.silu_mul && p.fns.rms_scale;
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -213,10 +247,11 @@ static double time_rest(const llmbm_kernel_table *k, const llmbm_config *c) {
 
 /* The level's rest-of-token time, from a level that shares its kernels if
  * one was timed already. */
-static double rest_ps(const llmbm_kernel_table *k, const llmbm_config *c, timed_rest *timed, unsigned *n_timed) {
+static double rest_ps(const llmbm_kernel_table *k, const llmbm_config *c, timed_rest *timed, unsigned *n_timed)
+{
     const timed_rest fns = {llmbm_kernel_attn_scores(k, LLMBM_F32), llmbm_kernel_attn_accum(k, LLMBM_F32),
-                            llmbm_kernel_softmax(k, LLMBM_F32), llmbm_kernel_silu_mul(k, LLMBM_F32),
-                            llmbm_kernel_rms_scale(k, LLMBM_F32), 0};
+                            llmbm_kernel_softmax(k, LLMBM_F32),     llmbm_kernel_silu_mul(k, LLMBM_F32),
+                            llmbm_kernel_rms_scale(k, LLMBM_F32),   0};
     for (unsigned i = 0; i < *n_timed; i++)
         if (timed[i].scores == fns.scores && timed[i].accum == fns.accum && timed[i].softmax == fns.softmax &&
             timed[i].silu_mul == fns.silu_mul && timed[i].rms_scale == fns.rms_scale)
@@ -229,7 +264,8 @@ static double rest_ps(const llmbm_kernel_table *k, const llmbm_config *c, timed_
     return ps;
 }
 
-bool llmbm_autotune_measure(llmbm_model *m, llmbm_autotune *out) {
+bool llmbm_autotune_measure(llmbm_model *m, llmbm_autotune *out)
+{
     eng_memset(out, 0, sizeof *out);
     uint64_t t0 = plat_now_us();
     llmbm_cpu_features cpu;

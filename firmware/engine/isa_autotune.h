@@ -34,8 +34,8 @@
 #define LLMBM_AUTOTUNE_MAX_LEVELS 8
 
 typedef struct llmbm_autotune {
-    unsigned n_levels;                          /* levels timed, least capable first */
-    int level[LLMBM_AUTOTUNE_MAX_LEVELS];       /* llmbm_isa_level */
+    unsigned n_levels;                    /* levels timed, least capable first */
+    int level[LLMBM_AUTOTUNE_MAX_LEVELS]; /* llmbm_isa_level */
     const char *name[LLMBM_AUTOTUNE_MAX_LEVELS];
     double token_ms[LLMBM_AUTOTUNE_MAX_LEVELS]; /* estimated kernel ms per token, one core */
     unsigned fastest;                           /* index into the arrays; the lower level on a tie */

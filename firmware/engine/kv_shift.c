@@ -10,7 +10,8 @@
 #include "ops.h"
 #include "transformer.h"
 
-static void move_rows(uint8_t *cache, size_t row_bytes, uint32_t from, uint32_t count, uint32_t end) {
+static void move_rows(uint8_t *cache, size_t row_bytes, uint32_t from, uint32_t count, uint32_t end)
+{
     for (uint32_t p = from + count; p < end; p++) {
         uint8_t *dst = cache + (size_t)(p - count) * row_bytes;
         const uint8_t *src = cache + (size_t)p * row_bytes;
@@ -18,7 +19,8 @@ static void move_rows(uint8_t *cache, size_t row_bytes, uint32_t from, uint32_t 
     }
 }
 
-int llmbm_kv_shift(llmbm_transformer *tf, uint32_t from, uint32_t count, uint32_t end, llmbm_err *err) {
+int llmbm_kv_shift(llmbm_transformer *tf, uint32_t from, uint32_t count, uint32_t end, llmbm_err *err)
+{
     const llmbm_config *c = &tf->model->config;
     if (end > tf->ctx_len || from > end || count > end - from)
         return llmbm_fail(err, "context shift of %u positions at %u outside the %u computed", count, from, end);
@@ -27,7 +29,8 @@ int llmbm_kv_shift(llmbm_transformer *tf, uint32_t from, uint32_t count, uint32_
     const llmbm_kernel_table *kt = llmbm_isa_table();
     llmbm_dequantize_row_fn load = llmbm_kernel_dequantize_row(kt, tf->kv_elem);
     llmbm_kv_store_fn store = llmbm_kernel_kv_store(kt, tf->kv_elem);
-    if (!load || !store) return llmbm_fail(err, "no kernel to re-rotate a %s KV cache", llmbm_kv_type_name(tf->kv_type));
+    if (!load || !store)
+        return llmbm_fail(err, "no kernel to re-rotate a %s KV cache", llmbm_kv_type_name(tf->kv_type));
     /* The rotation of position -count: global angles, then the sliding-window
      * layers' (their own base and scale), as the forward pass lays them out.
      * The attention factor is left out: a kept key already carries it. */

@@ -2,12 +2,14 @@
 
 #include "platform.h"
 
-static int32_t read_i32(const uint8_t *p) {
+static int32_t read_i32(const uint8_t *p)
+{
     uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     return (int32_t)v;
 }
 
-bool llmbm_llama2c_is_ak42(const uint8_t *data, uint64_t size) {
+bool llmbm_llama2c_is_ak42(const uint8_t *data, uint64_t size)
+{
     return size >= 4 && (uint32_t)read_i32(data) == LLMBM_AK42_MAGIC;
 }
 
@@ -21,23 +23,24 @@ typedef struct cursor {
     llmbm_err *err;
 } cursor;
 
-static int take(cursor *c, uint64_t count, uint64_t elem_bytes, const char *what, const void **out) {
+static int take(cursor *c, uint64_t count, uint64_t elem_bytes, const char *what, const void **out)
+{
     uint64_t bytes, end;
     if (!eng_mul_u64(count, elem_bytes, &bytes) || !eng_add_u64(c->off, bytes, &end))
         return llmbm_fail(c->err, "%s: size of %s overflows (header dimensions are absurd)", c->name, what);
     if (end > c->size)
-        return llmbm_fail(c->err, "%s: truncated: %s needs bytes %llu..%llu but the file has %llu", c->name,
-                          what, (unsigned long long)c->off, (unsigned long long)end,
-                          (unsigned long long)c->size);
+        return llmbm_fail(c->err, "%s: truncated: %s needs bytes %llu..%llu but the file has %llu", c->name, what,
+                          (unsigned long long)c->off, (unsigned long long)end, (unsigned long long)c->size);
     if (elem_bytes == 4 && (c->off & 3))
-        return llmbm_fail(c->err, "%s: %s at offset %llu is not 4-byte aligned (unsupported group size)",
-                          c->name, what, (unsigned long long)c->off);
+        return llmbm_fail(c->err, "%s: %s at offset %llu is not 4-byte aligned (unsupported group size)", c->name, what,
+                          (unsigned long long)c->off);
     if (out) *out = c->data + c->off;
     c->off = end;
     return 0;
 }
 
-static int take_f32(cursor *c, uint64_t count, const char *what, const float **out) {
+static int take_f32(cursor *c, uint64_t count, const char *what, const float **out)
+{
     const void *p = 0;
     if (take(c, count, 4, what, &p)) return -1;
     if (out) *out = p;
@@ -45,8 +48,8 @@ static int take_f32(cursor *c, uint64_t count, const char *what, const float **o
 }
 
 /* A matrix of `rows` x `cols`; fp32, or (gs > 0) int8 values then scales. */
-static int take_matrix(cursor *c, uint32_t rows, uint32_t cols, uint32_t gs, const char *what,
-                       llmbm_weight *out) {
+static int take_matrix(cursor *c, uint32_t rows, uint32_t cols, uint32_t gs, const char *what, llmbm_weight *out)
+{
     uint64_t count = (uint64_t)rows * cols;
     llmbm_weight w = {LLMBM_F32, rows, cols, 0, 0, 0};
     if (gs == 0) {
@@ -64,7 +67,8 @@ static int take_matrix(cursor *c, uint32_t rows, uint32_t cols, uint32_t gs, con
 
 /* The per-layer matrices, tensor-major (all layers' wq, then all wk, ...),
  * which is the order of all three formats. */
-static int take_layer_matrices(cursor *c, const llmbm_config *p, uint32_t gs, llmbm_layer *layers) {
+static int take_layer_matrices(cursor *c, const llmbm_config *p, uint32_t gs, llmbm_layer *layers)
+{
     uint32_t q_dim = p->n_heads * p->head_size, kv_dim = p->n_kv_heads * p->head_size;
     struct {
         size_t offset;
@@ -87,7 +91,8 @@ static int take_layer_matrices(cursor *c, const llmbm_config *p, uint32_t gs, ll
     return 0;
 }
 
-static int take_norms(cursor *c, const llmbm_config *p, llmbm_layer *layers, int which, const char *what) {
+static int take_norms(cursor *c, const llmbm_config *p, llmbm_layer *layers, int which, const char *what)
+{
     for (uint32_t l = 0; l < p->n_layers; l++) {
         const float **dst = !layers ? 0 : which == 0 ? &layers[l].rms_att : &layers[l].rms_ffn;
         if (take_f32(c, p->dim, what, dst)) return -1;
@@ -95,7 +100,8 @@ static int take_norms(cursor *c, const llmbm_config *p, llmbm_layer *layers, int
     return 0;
 }
 
-static int walk_legacy(cursor *c, llmbm_model *m, llmbm_layer *layers) {
+static int walk_legacy(cursor *c, llmbm_model *m, llmbm_layer *layers)
+{
     const llmbm_config *p = &m->config;
     llmbm_weight *emb = layers ? &m->token_embedding : 0;
     if (take_matrix(c, p->vocab_size, p->dim, 0, "token embedding", emb)) return -1;
@@ -126,7 +132,8 @@ static int walk_legacy(cursor *c, llmbm_model *m, llmbm_layer *layers) {
     return 0;
 }
 
-static int walk_ak42(cursor *c, llmbm_model *m, llmbm_layer *layers) {
+static int walk_ak42(cursor *c, llmbm_model *m, llmbm_layer *layers)
+{
     const llmbm_config *p = &m->config;
     uint32_t gs = m->format == LLMBM_FORMAT_LLAMA2C_V2 ? p->group_size : 0;
     if (take_norms(c, p, layers, 0, "attention norms") || take_norms(c, p, layers, 1, "ffn norms") ||
@@ -140,7 +147,8 @@ static int walk_ak42(cursor *c, llmbm_model *m, llmbm_layer *layers) {
 }
 
 static int read_header(llmbm_model *m, const uint8_t *data, uint64_t size, const char *name, llmbm_err *err,
-                       uint64_t *weights_off) {
+                       uint64_t *weights_off)
+{
     llmbm_config *p = &m->config;
     const uint8_t *h = data;
     if (llmbm_llama2c_is_ak42(data, size)) {
@@ -192,12 +200,13 @@ static int read_header(llmbm_model *m, const uint8_t *data, uint64_t size, const
     p->head_size = p->dim / p->n_heads;
     if (llmbm_config_validate(p, name, err)) return -1;
     if (p->group_size && (p->dim % p->group_size || p->hidden_dim % p->group_size))
-        return llmbm_fail(err, "%s: Q8_0 group size %u does not divide dim %u and hidden_dim %u", name,
-                          p->group_size, p->dim, p->hidden_dim);
+        return llmbm_fail(err, "%s: Q8_0 group size %u does not divide dim %u and hidden_dim %u", name, p->group_size,
+                          p->dim, p->hidden_dim);
     return 0;
 }
 
-int llmbm_llama2c_parse(llmbm_model *m, const uint8_t *data, uint64_t size, const char *name, llmbm_err *err) {
+int llmbm_llama2c_parse(llmbm_model *m, const uint8_t *data, uint64_t size, const char *name, llmbm_err *err)
+{
     uint64_t off = 0;
     m->layers = 0;
     if (read_header(m, data, size, name, err, &off)) return -1;
@@ -206,8 +215,9 @@ int llmbm_llama2c_parse(llmbm_model *m, const uint8_t *data, uint64_t size, cons
     cursor dry = {data, size, off, name, err};
     if (walk(&dry, m, 0)) return -1;
     if (dry.off != size)
-        return llmbm_fail(err, "%s: %llu bytes after the last tensor: the header disagrees with the file size %llu "
-                               "(wrong vocab sign or dimensions?)",
+        return llmbm_fail(err,
+                          "%s: %llu bytes after the last tensor: the header disagrees with the file size %llu "
+                          "(wrong vocab sign or dimensions?)",
                           name, (unsigned long long)(size - dry.off), (unsigned long long)size);
     llmbm_layer *layers = plat_alloc((size_t)m->config.n_layers * sizeof *layers);
     if (!layers) return llmbm_fail(err, "%s: out of memory for %u layers", name, m->config.n_layers);

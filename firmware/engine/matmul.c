@@ -16,7 +16,8 @@ void llmbm_matmul_set_block_bytes(size_t bytes) { block_bytes = bytes ? bytes : 
 /* The types llmbm_matvec runs on the kernel table (quantize x, then matvec_rows). F32 and AK42_Q8 keep the
  * engine's own loops in ops.c (whatever they are: another level of exactness with run.c may change them), so
  * llmbm_matmul reaches those through llmbm_matvec itself, a row block at a time. */
-static bool on_table(llmbm_type type) {
+static bool on_table(llmbm_type type)
+{
     if (type == LLMBM_F32 || type == LLMBM_AK42_Q8) return false;
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
     return tr && tr->is_weight;
@@ -29,7 +30,8 @@ static size_t act_stride_bytes(const llmbm_weight *w) { return align64(llmbm_act
 
 static bool act_is_f32(llmbm_type type) { return llmbm_type_traits_of(type)->vec_dot_type == LLMBM_F32; }
 
-size_t llmbm_matmul_scratch_bytes(const llmbm_weight *w, size_t n_tok) {
+size_t llmbm_matmul_scratch_bytes(const llmbm_weight *w, size_t n_tok)
+{
     if (!on_table(w->type)) return llmbm_matvec_scratch_bytes(w);
     if (!llmbm_type_traits_of(w->type) || act_is_f32(w->type)) return 64;
     return n_tok * act_stride_bytes(w) + 64;
@@ -37,7 +39,8 @@ size_t llmbm_matmul_scratch_bytes(const llmbm_weight *w, size_t n_tok) {
 
 /* Rows per block: about block_bytes of weights, whole row groups (16 for the interleaved layouts, else 4, the
  * row count the mat-vec kernels work in), and at least one block per core when the matrix is small. */
-static size_t block_rows_for(const llmbm_weight *w, size_t row_bytes, size_t group) {
+static size_t block_rows_for(const llmbm_weight *w, size_t row_bytes, size_t group)
+{
     size_t unit = group > 1 ? group : 4;
     size_t rows = block_bytes / (row_bytes ? row_bytes : 1);
     unsigned cores = plat_core_count() ? plat_core_count() : 1;
@@ -63,7 +66,8 @@ typedef struct matmul_job {
     size_t block_rows;
 } matmul_job;
 
-static void quantize_tokens(void *ctx, size_t begin, size_t end) {
+static void quantize_tokens(void *ctx, size_t begin, size_t end)
+{
     const matmul_job *job = ctx;
     for (size_t t = begin; t < end; t++)
         llmbm_kernels_prepare_act(job->k, job->w->type, job->x + t * job->x_stride,
@@ -72,7 +76,8 @@ static void quantize_tokens(void *ctx, size_t begin, size_t end) {
 
 /* [begin, end) counts row blocks; each block's weights stay in cache while every token runs over them: the
  * level's matmul_rows, which reads each weight block once for several tokens, or else matvec_rows per token. */
-static void blocks_kernel(void *ctx, size_t begin, size_t end) {
+static void blocks_kernel(void *ctx, size_t begin, size_t end)
+{
     const matmul_job *job = ctx;
     for (size_t b = begin; b < end; b++) {
         size_t r0 = b * job->block_rows, r1 = r0 + job->block_rows;
@@ -89,7 +94,8 @@ static void blocks_kernel(void *ctx, size_t begin, size_t end) {
 /* F32 and AK42_Q8: llmbm_matvec on a view of a block of rows, every token in turn, so each (row, token) gets
  * exactly llmbm_matvec's bits while the block stays in cache. Each call splits its block over the cores. */
 static int matmul_by_matvec(float *out, size_t out_stride, const llmbm_weight *w, const float *x, size_t x_stride,
-                            size_t n_tok, void *scratch) {
+                            size_t n_tok, void *scratch)
+{
     size_t row_bytes = (size_t)w->cols * (w->type == LLMBM_F32 ? 4 : 1);
     size_t block = block_bytes / (row_bytes ? row_bytes : 1);
     if (block < 1) block = 1;
@@ -111,8 +117,9 @@ static int matmul_by_matvec(float *out, size_t out_stride, const llmbm_weight *w
     return 0;
 }
 
-int llmbm_matmul(float *out, size_t out_stride, const llmbm_weight *w, const float *x, size_t x_stride,
-                 size_t n_tok, void *scratch) {
+int llmbm_matmul(float *out, size_t out_stride, const llmbm_weight *w, const float *x, size_t x_stride, size_t n_tok,
+                 void *scratch)
+{
     if (n_tok == 0 || w->rows == 0) return 0;
     if (!on_table(w->type)) {
         if (w->type != LLMBM_F32 && w->type != LLMBM_AK42_Q8) return -1;

@@ -15,8 +15,8 @@ size_t llmbm_matmul_scratch_bytes(const llmbm_weight *w, size_t n_tok);
  * very bits llmbm_matvec gives for that token at the same ISA level (activations quantized per token exactly as
  * the one-token path does; each (row, token) sums its blocks in the same order). Weights stream from memory once
  * per batch; the work is split over plat_parallel_for. Returns 0, or -1 for a type with no kernel. n_tok >= 1. */
-int llmbm_matmul(float *out, size_t out_stride, const llmbm_weight *w, const float *x, size_t x_stride,
-                 size_t n_tok, void *scratch);
+int llmbm_matmul(float *out, size_t out_stride, const llmbm_weight *w, const float *x, size_t x_stride, size_t n_tok,
+                 void *scratch);
 
 /* The bytes of weights one share of llmbm_matmul keeps in cache while it runs every token over them (default
  * 256 KiB, a quarter of this project's hosts' L2). Tests shrink it to make small matrices split into many

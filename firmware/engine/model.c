@@ -9,17 +9,19 @@
 #include "platform.h"
 #include "quant_formats.h"
 
-const char *llmbm_format_name(llmbm_format format) {
+const char *llmbm_format_name(llmbm_format format)
+{
     switch (format) {
-    case LLMBM_FORMAT_LLAMA2C_LEGACY: return "llama2.c legacy (fp32)";
-    case LLMBM_FORMAT_LLAMA2C_V1: return "llama2.c ak42 v1 (fp32)";
-    case LLMBM_FORMAT_LLAMA2C_V2: return "llama2.c ak42 v2 (Q8_0)";
-    case LLMBM_FORMAT_GGUF: return "GGUF";
-    default: return "unknown";
+        case LLMBM_FORMAT_LLAMA2C_LEGACY: return "llama2.c legacy (fp32)";
+        case LLMBM_FORMAT_LLAMA2C_V1: return "llama2.c ak42 v1 (fp32)";
+        case LLMBM_FORMAT_LLAMA2C_V2: return "llama2.c ak42 v2 (Q8_0)";
+        case LLMBM_FORMAT_GGUF: return "GGUF";
+        default: return "unknown";
     }
 }
 
-int llmbm_config_validate(const llmbm_config *c, const char *name, llmbm_err *err) {
+int llmbm_config_validate(const llmbm_config *c, const char *name, llmbm_err *err)
+{
     if (!c->dim || !c->hidden_dim || !c->n_layers || !c->n_heads || !c->n_kv_heads || !c->vocab_size || !c->seq_len)
         return llmbm_fail(err, "%s: a model dimension is zero", name);
     if (c->n_kv_heads > c->n_heads || c->n_heads % c->n_kv_heads)
@@ -38,31 +40,36 @@ int llmbm_config_validate(const llmbm_config *c, const char *name, llmbm_err *er
     return 0;
 }
 
-static bool is_gguf(const uint8_t *b, uint64_t size) {
+static bool is_gguf(const uint8_t *b, uint64_t size)
+{
     return size >= 4 && b[0] == 'G' && b[1] == 'G' && b[2] == 'U' && b[3] == 'F';
 }
 
-static void set_path(llmbm_model *m, const char *name) {
+static void set_path(llmbm_model *m, const char *name)
+{
     size_t n = eng_strnlen(name, sizeof m->path - 1);
     eng_memcpy(m->path, name, n);
     m->path[n] = 0;
 }
 
 /* Frees what a failed GGUF build allocated (not the file data). */
-static void free_partial(llmbm_model *m) {
+static void free_partial(llmbm_model *m)
+{
     if (m->layers) plat_free(m->layers);
     if (m->aux) plat_free(m->aux);
     eng_memset(m, 0, sizeof *m);
 }
 
 /* Closes g and fails when it holds no tensors: a vocabulary is not a model. */
-static int refuse_without_tensors(gguf_file *g, const char *name, llmbm_err *err) {
+static int refuse_without_tensors(gguf_file *g, const char *name, llmbm_err *err)
+{
     if (g->n_tensors) return 0;
     gguf_close(g);
     return llmbm_fail(err, "%s: a GGUF file without tensors (vocabulary only?): not a model", name);
 }
 
-int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char *name, llmbm_err *err) {
+int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char *name, llmbm_err *err)
+{
     llmbm_model m;
     eng_memset(&m, 0, sizeof m);
     const uint8_t *bytes = data;
@@ -90,20 +97,23 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
     return 0;
 }
 
-void llmbm_model_free(llmbm_model *model) {
+void llmbm_model_free(llmbm_model *model)
+{
     if (model->layers) plat_free(model->layers);
     if (model->aux) plat_free(model->aux);
     if (model->file_data) plat_free(model->file_data);
     eng_memset(model, 0, sizeof *model);
 }
 
-static uint64_t weight_bytes(const llmbm_weight *w) {
+static uint64_t weight_bytes(const llmbm_weight *w)
+{
     uint64_t n = (uint64_t)w->rows * w->cols;
     if (w->type == LLMBM_AK42_Q8) return n + n / w->group_size * 4;
     return (uint64_t)llmbm_row_bytes(w->type, w->cols) * w->rows;
 }
 
-uint64_t llmbm_model_weight_bytes(const llmbm_model *model) {
+uint64_t llmbm_model_weight_bytes(const llmbm_model *model)
+{
     const llmbm_config *c = &model->config;
     uint64_t total = weight_bytes(&model->token_embedding) + (uint64_t)c->dim * 4;
     if (!c->shared_classifier) total += weight_bytes(&model->classifier);
@@ -115,15 +125,18 @@ uint64_t llmbm_model_weight_bytes(const llmbm_model *model) {
     return total;
 }
 
-uint64_t llmbm_model_decode_bytes(const llmbm_model *model) {
+uint64_t llmbm_model_decode_bytes(const llmbm_model *model)
+{
     uint64_t total = llmbm_model_weight_bytes(model);
     if (!model->config.shared_classifier) /* the embedding: one row per token */
-        total -= weight_bytes(&model->token_embedding) - weight_bytes(&model->token_embedding) /
-                                                             (model->token_embedding.rows ? model->token_embedding.rows : 1);
+        total -=
+            weight_bytes(&model->token_embedding) -
+            weight_bytes(&model->token_embedding) / (model->token_embedding.rows ? model->token_embedding.rows : 1);
     return total;
 }
 
-uint64_t llmbm_model_state_bytes(const llmbm_config *c, uint32_t seq_len) {
+uint64_t llmbm_model_state_bytes(const llmbm_config *c, uint32_t seq_len)
+{
     uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size;
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_size;
     uint64_t cache = 2ull * c->n_layers * seq_len * kv_dim * 4;
@@ -139,7 +152,8 @@ typedef struct text_sink {
 } text_sink;
 
 static void sinkf(text_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sinkf(text_sink *s, const char *fmt, ...) {
+static void sinkf(text_sink *s, const char *fmt, ...)
+{
     char line[256];
     va_list ap;
     va_start(ap, fmt);
@@ -149,7 +163,8 @@ static void sinkf(text_sink *s, const char *fmt, ...) {
     s->write(s->ctx, line, (size_t)n);
 }
 
-static void describe_weight(text_sink *s, const char *what, const llmbm_weight *w, uint32_t count) {
+static void describe_weight(text_sink *s, const char *what, const llmbm_weight *w, uint32_t count)
+{
     sinkf(s, "  %-16s %-8s %u x %u", what, llmbm_type_name(w->type), w->rows, w->cols);
     if (count > 1) sinkf(s, " (x%u layers)", count);
     if (w->type == LLMBM_AK42_Q8) sinkf(s, " group %u", w->group_size);
@@ -158,7 +173,8 @@ static void describe_weight(text_sink *s, const char *what, const llmbm_weight *
 
 /* What this architecture and file do beyond plain llama: the arch row's
  * features plus what the metadata turned on. */
-static void describe_features(text_sink *s, const llmbm_model *m) {
+static void describe_features(text_sink *s, const llmbm_model *m)
+{
     const llmbm_config *c = &m->config;
     const char *sep = "";
     sinkf(s, "features: ");
@@ -171,8 +187,8 @@ static void describe_features(text_sink *s, const llmbm_model *m) {
         sep = ", ";
     }
     if (m->rope_freqs_long) {
-        sinkf(s, "%sLongRoPE: long factors above %u positions of context, attention factor %g", sep,
-              c->rope_orig_ctx, (double)c->rope_attn_factor);
+        sinkf(s, "%sLongRoPE: long factors above %u positions of context, attention factor %g", sep, c->rope_orig_ctx,
+              (double)c->rope_attn_factor);
         sep = ", ";
     } else if (m->rope_freqs) {
         sinkf(s, "%sRoPE frequency factors (rope_freqs)", sep);
@@ -200,7 +216,8 @@ static void describe_features(text_sink *s, const llmbm_model *m) {
     sinkf(s, "%s\n", *sep ? "" : "none");
 }
 
-static void describe_gguf(text_sink *s, const llmbm_model *m) {
+static void describe_gguf(text_sink *s, const llmbm_model *m)
+{
     const llmbm_config *c = &m->config;
     const llmbm_quant_mix *mix = &m->mix;
     static const char *const modes[] = {"llama2.c", "normal (adjacent pairs)", "neox (split halves)"};
@@ -218,13 +235,15 @@ static void describe_gguf(text_sink *s, const llmbm_model *m) {
     sinkf(s, "\n");
 }
 
-static bool is_relaid(llmbm_type t) {
+static bool is_relaid(llmbm_type t)
+{
     return t == LLMBM_Q4_0P || t == LLMBM_Q4_0X16 || t == LLMBM_Q4_KX16 || t == LLMBM_F32X16;
 }
 
 /* Whether the loader re-laid out any matrix (gguf_model.c), which the
  * tensor list then shows under the in-memory type names. */
-static bool has_relaid_weights(const llmbm_model *model) {
+static bool has_relaid_weights(const llmbm_model *model)
+{
     if (is_relaid(model->classifier.type)) return true;
     for (uint32_t l = 0; l < model->config.n_layers; l++) {
         const llmbm_layer *L = &model->layers[l];
@@ -235,7 +254,8 @@ static bool has_relaid_weights(const llmbm_model *model) {
     return false;
 }
 
-void llmbm_model_describe(const llmbm_model *model, llmbm_write_fn write, void *ctx) {
+void llmbm_model_describe(const llmbm_model *model, llmbm_write_fn write, void *ctx)
+{
     text_sink s = {write, ctx};
     const llmbm_config *c = &model->config;
     sinkf(&s, "file: %s\n", model->path);

@@ -74,20 +74,21 @@ typedef struct llmbm_config {
 } llmbm_config;
 
 typedef struct llmbm_layer {
-    const float *rms_att; /* dim */
-    llmbm_weight wq;      /* n_heads*head_size x dim */
-    llmbm_weight wk;      /* n_kv_heads*head_size x dim */
-    llmbm_weight wv;      /* n_kv_heads*head_size x dim */
-    llmbm_weight wo;      /* dim x n_heads*head_size */
-    const float *rms_ffn; /* dim */
-    llmbm_weight w1;      /* hidden x dim (gate) */
-    llmbm_weight w2;      /* dim x hidden (down) */
-    llmbm_weight w3;      /* hidden x dim (up) */
-    const float *bq, *bk, *bv; /* qwen2's attention biases; NULL when absent */
+    const float *rms_att;         /* dim */
+    llmbm_weight wq;              /* n_heads*head_size x dim */
+    llmbm_weight wk;              /* n_kv_heads*head_size x dim */
+    llmbm_weight wv;              /* n_kv_heads*head_size x dim */
+    llmbm_weight wo;              /* dim x n_heads*head_size */
+    const float *rms_ffn;         /* dim */
+    llmbm_weight w1;              /* hidden x dim (gate) */
+    llmbm_weight w2;              /* dim x hidden (down) */
+    llmbm_weight w3;              /* hidden x dim (up) */
+    const float *bq, *bk, *bv;    /* qwen2's attention biases; NULL when absent */
     const float *q_norm, *k_norm; /* head_size each: per-head RMSNorm of Q and K (qwen3); NULL when absent */
     bool no_rope;                 /* this layer's Q and K are not rotated (smollm3) */
     bool local;                   /* sliding-window layer: config.sliding_window, the swa rope */
-    const float *post_attn_norm, *post_ffn_norm; /* dim each: RMSNorm of each block's output (gemma); NULL when absent */
+    const float *post_attn_norm,
+        *post_ffn_norm; /* dim each: RMSNorm of each block's output (gemma); NULL when absent */
 } llmbm_layer;
 
 /* Tensors per ggml type in a GGUF file (`llmbm info`'s quant mix): a slot
@@ -110,11 +111,11 @@ typedef struct llmbm_model {
     uint64_t file_size;
     char path[200];
     /* GGUF only */
-    char arch[32];             /* general.architecture */
+    char arch[32];                      /* general.architecture */
     const struct llmbm_arch *arch_info; /* its row in arch.c's table */
-    const float *rope_freqs;   /* rope_dim/2 frequency divisors (llama3 rope; phi3's short), or NULL */
-    const float *rope_freqs_long; /* phi3's long factors, or NULL */
-    float *aux;                /* owned: norms and biases converted to f32 */
+    const float *rope_freqs;            /* rope_dim/2 frequency divisors (llama3 rope; phi3's short), or NULL */
+    const float *rope_freqs_long;       /* phi3's long factors, or NULL */
+    float *aux;                         /* owned: norms and biases converted to f32 */
     llmbm_quant_mix mix;
 } llmbm_model;
 

@@ -18,19 +18,21 @@ typedef struct load_run {
     uint64_t size;
 } load_run;
 
-static void report(const load_run *r, llmbm_load_phase phase, uint64_t done) {
+static void report(const load_run *r, llmbm_load_phase phase, uint64_t done)
+{
     if (!r->o->progress) return;
     llmbm_load_progress p = {phase, r->format, done, r->size};
     r->o->progress(r->o->ctx, &p);
 }
 
 /* Bytes [offset, offset + len) of the file into dst, block by block. */
-static int read_blocks(const load_run *r, plat_file *f, uint64_t offset, void *dst, uint64_t len, llmbm_err *err) {
+static int read_blocks(const load_run *r, plat_file *f, uint64_t offset, void *dst, uint64_t len, llmbm_err *err)
+{
     for (uint64_t done = 0; done < len;) {
         size_t n = len - done < READ_CHUNK ? (size_t)(len - done) : READ_CHUNK;
         if (!plat_read(f, offset + done, (char *)dst + done, n))
-            return llmbm_fail(err, "%s: read error at byte %llu of %llu: the file or its disk may be damaged",
-                              r->name, (unsigned long long)(offset + done), (unsigned long long)r->size);
+            return llmbm_fail(err, "%s: read error at byte %llu of %llu: the file or its disk may be damaged", r->name,
+                              (unsigned long long)(offset + done), (unsigned long long)r->size);
         done += n;
         report(r, LLMBM_LOAD_WEIGHTS, offset + done);
     }
@@ -39,13 +41,15 @@ static int read_blocks(const load_run *r, plat_file *f, uint64_t offset, void *d
 }
 
 /* Frees what a failed GGUF build allocated (not the file data). */
-static void free_partial(llmbm_model *m) {
+static void free_partial(llmbm_model *m)
+{
     if (m->layers) plat_free(m->layers);
     if (m->aux) plat_free(m->aux);
     eng_memset(m, 0, sizeof *m);
 }
 
-static void set_path(llmbm_model *m, const char *name) {
+static void set_path(llmbm_model *m, const char *name)
+{
     size_t n = eng_strnlen(name, sizeof m->path - 1);
     eng_memcpy(m->path, name, n);
     m->path[n] = 0;
@@ -54,13 +58,13 @@ static void set_path(llmbm_model *m, const char *name) {
 /* The tensor data section into one block the model owns, so memory is the
  * file size (plat_alloc's 64-byte alignment keeps every tensor at the
  * file's general.alignment), and the model built over it. */
-static int read_gguf_model(const load_run *r, plat_file *f, const gguf_file *g, llmbm_model *out, llmbm_err *err) {
+static int read_gguf_model(const load_run *r, plat_file *f, const gguf_file *g, llmbm_model *out, llmbm_err *err)
+{
     /* With tensors, the parser already refused a data section past the end. */
     uint64_t len = g->file_size - g->data_offset;
     void *data = len <= SIZE_MAX / 2 ? plat_alloc(len ? (size_t)len : 1) : 0;
     if (!data)
-        return llmbm_fail(err, "%s: out of memory reading %llu bytes of tensor data", r->name,
-                          (unsigned long long)len);
+        return llmbm_fail(err, "%s: out of memory reading %llu bytes of tensor data", r->name, (unsigned long long)len);
     if (read_blocks(r, f, g->data_offset, data, len, err)) {
         plat_free(data);
         return -1;
@@ -81,7 +85,8 @@ static int read_gguf_model(const load_run *r, plat_file *f, const gguf_file *g, 
 
 /* A GGUF file: the header once, then the model over its tensor data and
  * the tokenizer over its metadata, as the options ask. */
-static int load_gguf(const load_run *r, plat_file *f, llmbm_bundle *b, llmbm_err *err) {
+static int load_gguf(const load_run *r, plat_file *f, llmbm_bundle *b, llmbm_err *err)
+{
     const llmbm_load_opts *o = r->o;
     gguf_file g;
     if (gguf_open_file(&g, f, r->size, r->name, err)) return -1;
@@ -131,10 +136,10 @@ static int load_gguf(const load_run *r, plat_file *f, llmbm_bundle *b, llmbm_err
 }
 
 /* A llama2.c checkpoint: the whole file in one block the model owns. */
-static int load_llama2c(const load_run *r, plat_file *f, llmbm_bundle *b, llmbm_err *err) {
+static int load_llama2c(const load_run *r, plat_file *f, llmbm_bundle *b, llmbm_err *err)
+{
     void *data = plat_alloc((size_t)r->size);
-    if (!data)
-        return llmbm_fail(err, "%s: out of memory reading %llu bytes", r->name, (unsigned long long)r->size);
+    if (!data) return llmbm_fail(err, "%s: out of memory reading %llu bytes", r->name, (unsigned long long)r->size);
     if (read_blocks(r, f, 0, data, r->size, err) || llmbm_model_parse(&b->model, data, r->size, r->name, err)) {
         plat_free(data);
         return -1;
@@ -143,8 +148,9 @@ static int load_llama2c(const load_run *r, plat_file *f, llmbm_bundle *b, llmbm_
     return 0;
 }
 
-int llmbm_bundle_load_open(llmbm_bundle *b, plat_file *f, uint64_t size, const char *name,
-                           const llmbm_load_opts *o, llmbm_err *err) {
+int llmbm_bundle_load_open(llmbm_bundle *b, plat_file *f, uint64_t size, const char *name, const llmbm_load_opts *o,
+                           llmbm_err *err)
+{
     eng_memset(b, 0, sizeof *b);
     if (size == 0) return llmbm_fail(err, "%s: model file is empty", name);
     if (size > (uint64_t)(SIZE_MAX / 2)) return llmbm_fail(err, "%s: file too large", name);
@@ -153,8 +159,10 @@ int llmbm_bundle_load_open(llmbm_bundle *b, plat_file *f, uint64_t size, const c
     uint8_t magic[4] = {0, 0, 0, 0};
     bool gguf = size >= 4 && plat_read(f, 0, magic, 4) && !eng_memcmp(magic, "GGUF", 4);
     load_run r = {o, name, LLMBM_FORMAT_LLAMA2C_LEGACY, size};
-    if (gguf) r.format = LLMBM_FORMAT_GGUF;
-    else if (llmbm_llama2c_is_ak42(magic, 4)) r.format = LLMBM_FORMAT_LLAMA2C_V1;
+    if (gguf)
+        r.format = LLMBM_FORMAT_GGUF;
+    else if (llmbm_llama2c_is_ak42(magic, 4))
+        r.format = LLMBM_FORMAT_LLAMA2C_V1;
     if (o->admit && !o->admit(o->ctx, name, size)) {
         if (err) err->msg[0] = 0;
         return -1;
@@ -165,7 +173,8 @@ int llmbm_bundle_load_open(llmbm_bundle *b, plat_file *f, uint64_t size, const c
     return rc;
 }
 
-int llmbm_bundle_load(llmbm_bundle *b, const char *path, const llmbm_load_opts *o, llmbm_err *err) {
+int llmbm_bundle_load(llmbm_bundle *b, const char *path, const llmbm_load_opts *o, llmbm_err *err)
+{
     eng_memset(b, 0, sizeof *b);
     uint64_t size = 0;
     plat_file *f = plat_open(path, &size);
@@ -175,19 +184,22 @@ int llmbm_bundle_load(llmbm_bundle *b, const char *path, const llmbm_load_opts *
     return rc;
 }
 
-const gguf_file *llmbm_bundle_gguf_header(const llmbm_bundle *b) {
+const gguf_file *llmbm_bundle_gguf_header(const llmbm_bundle *b)
+{
     if (b->has_tokenizer) return llmbm_tokenizer_gguf_header(&b->tok);
     return b->has_header ? &b->header : 0;
 }
 
-void llmbm_bundle_free(llmbm_bundle *b) {
+void llmbm_bundle_free(llmbm_bundle *b)
+{
     if (b->has_tokenizer) llmbm_tokenizer_free(&b->tok);
     if (b->has_model) llmbm_model_free(&b->model);
     if (b->has_header) gguf_close(&b->header);
     eng_memset(b, 0, sizeof *b);
 }
 
-int llmbm_model_read(llmbm_model *model, const char *path, llmbm_err *err) {
+int llmbm_model_read(llmbm_model *model, const char *path, llmbm_err *err)
+{
     static const llmbm_load_opts model_only = {LLMBM_TOKENIZER_NONE, false, false, 0, 0, 0};
     llmbm_bundle b;
     if (llmbm_bundle_load(&b, path, &model_only, err)) return -1;

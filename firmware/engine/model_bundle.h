@@ -20,9 +20,9 @@
 #include "tokenizer.h"
 
 typedef enum llmbm_load_phase {
-    LLMBM_LOAD_READING, /* the format is known and the budget agreed: reading starts (done 0) */
-    LLMBM_LOAD_WEIGHTS, /* after each block of the weights read (done = bytes of the file read) */
-    LLMBM_LOAD_READ,    /* every byte is in memory (done == total); parsing follows */
+    LLMBM_LOAD_READING,   /* the format is known and the budget agreed: reading starts (done 0) */
+    LLMBM_LOAD_WEIGHTS,   /* after each block of the weights read (done = bytes of the file read) */
+    LLMBM_LOAD_READ,      /* every byte is in memory (done == total); parsing follows */
     LLMBM_LOAD_TOKENIZER, /* the model is built; a GGUF's tokenizer is built next (done == total) */
 } llmbm_load_phase;
 
@@ -40,9 +40,9 @@ typedef void (*llmbm_load_progress_fn)(void *ctx, const llmbm_load_progress *p);
 typedef bool (*llmbm_load_admit_fn)(void *ctx, const char *name, uint64_t file_size);
 
 typedef enum llmbm_load_tokenizer {
-    LLMBM_TOKENIZER_NONE = 0,  /* the model alone */
-    LLMBM_TOKENIZER_REQUIRED,  /* a GGUF's own vocabulary; the load fails without it */
-    LLMBM_TOKENIZER_OPTIONAL,  /* a GGUF's own, if it has a usable one (why not: tokenizer_error) */
+    LLMBM_TOKENIZER_NONE = 0, /* the model alone */
+    LLMBM_TOKENIZER_REQUIRED, /* a GGUF's own vocabulary; the load fails without it */
+    LLMBM_TOKENIZER_OPTIONAL, /* a GGUF's own, if it has a usable one (why not: tokenizer_error) */
 } llmbm_load_tokenizer;
 
 typedef struct llmbm_load_opts {
@@ -61,7 +61,7 @@ typedef struct llmbm_load_opts {
 
 typedef struct llmbm_bundle {
     bool has_model, has_tokenizer;
-    llmbm_model model; /* when has_model */
+    llmbm_model model;   /* when has_model */
     llmbm_tokenizer tok; /* when has_tokenizer */
     /* LLMBM_TOKENIZER_OPTIONAL: why a GGUF gave no tokenizer ("" if it did). */
     char tokenizer_error[256];
@@ -77,8 +77,8 @@ int llmbm_bundle_load(llmbm_bundle *b, const char *path, const llmbm_load_opts *
 
 /* The same over a file the caller has opened (`size` bytes; it stays the
  * caller's to close), so that finding a file and loading it is one open. */
-int llmbm_bundle_load_open(llmbm_bundle *b, plat_file *f, uint64_t size, const char *name,
-                           const llmbm_load_opts *o, llmbm_err *err);
+int llmbm_bundle_load_open(llmbm_bundle *b, plat_file *f, uint64_t size, const char *name, const llmbm_load_opts *o,
+                           llmbm_err *err);
 
 /* The GGUF header of a loaded bundle (the tokenizer's, or `header`), or
  * NULL when it kept none (llama2.c files, or a GGUF model without a

@@ -7,7 +7,8 @@
 #include "kernels_api.h"
 #include "platform.h"
 
-void llmbm_model_for_each_matvec(llmbm_model *m, llmbm_matrix_fn fn, void *ctx) {
+void llmbm_model_for_each_matvec(llmbm_model *m, llmbm_matrix_fn fn, void *ctx)
+{
     if (!m->layers) return;
     for (uint32_t l = 0; l < m->config.n_layers; l++) {
         llmbm_layer *L = &m->layers[l];
@@ -20,7 +21,8 @@ void llmbm_model_for_each_matvec(llmbm_model *m, llmbm_matrix_fn fn, void *ctx) 
 
 /* w (of type `from`, a layout or its base) rewritten in place as `to`
  * (the base or one of its layouts); false, unchanged, without scratch. */
-static bool rewrite(llmbm_weight *w, llmbm_type to) {
+static bool rewrite(llmbm_weight *w, llmbm_type to)
+{
     const llmbm_type from = w->type, base = llmbm_layout_base(from);
     size_t need = llmbm_relayout_scratch_bytes(from, w->cols), need_to = llmbm_relayout_scratch_bytes(to, w->cols);
     void *scratch = plat_alloc(need > need_to ? need : need_to);
@@ -39,7 +41,8 @@ typedef struct relayout_ctx {
     unsigned rewritten;
 } relayout_ctx;
 
-static void relayout_one(void *ctx, llmbm_weight *w) {
+static void relayout_one(void *ctx, llmbm_weight *w)
+{
     relayout_ctx *c = ctx;
     if (w->type == LLMBM_AK42_Q8) return;
     llmbm_type want = llmbm_kernels_matrix_layout(c->k, llmbm_layout_base(w->type), w->rows);
@@ -50,7 +53,8 @@ static void relayout_one(void *ctx, llmbm_weight *w) {
  * weights; a fifth of stories110M's bytes) is interleaved with it: the
  * embedding's row lookup reads either layout (llmbm_weight_row). Block types
  * keep their embedding layout, which is read a row at a time. */
-static void relayout_shared_f32(relayout_ctx *c, llmbm_model *m) {
+static void relayout_shared_f32(relayout_ctx *c, llmbm_model *m)
+{
     llmbm_weight *emb = &m->token_embedding;
     if (!m->classifier.data || m->classifier.data != emb->data || llmbm_layout_base(emb->type) != LLMBM_F32) return;
     llmbm_type want = llmbm_kernels_matrix_layout(c->k, LLMBM_F32, emb->rows);
@@ -58,7 +62,8 @@ static void relayout_shared_f32(relayout_ctx *c, llmbm_model *m) {
     m->classifier.type = emb->type;
 }
 
-unsigned llmbm_model_relayout(llmbm_model *m) {
+unsigned llmbm_model_relayout(llmbm_model *m)
+{
     relayout_ctx c = {llmbm_isa_table(), 0};
     llmbm_model_for_each_matvec(m, relayout_one, &c);
     relayout_shared_f32(&c, m);

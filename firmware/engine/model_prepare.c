@@ -8,19 +8,23 @@
 
 /* Milliseconds with three significant digits or more: the estimates run
  * from microseconds (stories260K on a real CPU) to seconds (TCG). */
-static int ms(char *buf, size_t cap, double v) {
+static int ms(char *buf, size_t cap, double v)
+{
     return eng_snprintf(buf, cap, v < 10 ? "%.3f ms" : v < 100 ? "%.2f ms" : "%.1f ms", v);
 }
 
 /* "Kernels: WINNER, R.Rx faster than RUNNER-UP here (LEVEL N.NN ms, ...: ...)" */
-static void describe_measurement(const llmbm_autotune *a, char *buf, size_t cap) {
+static void describe_measurement(const llmbm_autotune *a, char *buf, size_t cap)
+{
     size_t used = 0;
     const unsigned f = a->fastest;
     if (a->n_levels == 1) {
         char t[32];
         ms(t, sizeof t, a->token_ms[f]);
-        eng_snprintf(buf, cap, "Kernels: %s (the only level this CPU runs; %s estimated kernel time per token on one "
-                               "core)", a->name[f], t);
+        eng_snprintf(buf, cap,
+                     "Kernels: %s (the only level this CPU runs; %s estimated kernel time per token on one "
+                     "core)",
+                     a->name[f], t);
         return;
     }
     unsigned runner = f == 0 ? 1 : 0;
@@ -40,7 +44,8 @@ static void describe_measurement(const llmbm_autotune *a, char *buf, size_t cap)
                      (double)a->cost_us / 1000);
 }
 
-void llmbm_model_prepare(llmbm_model *m, llmbm_prepared *out) {
+void llmbm_model_prepare(llmbm_model *m, llmbm_prepared *out)
+{
     eng_memset(out, 0, sizeof *out);
     if (llmbm_isa_forced()) {
         eng_snprintf(out->kernels, sizeof out->kernels, "Kernels: %s (forced, not measured)", llmbm_isa_name());
@@ -52,8 +57,9 @@ void llmbm_model_prepare(llmbm_model *m, llmbm_prepared *out) {
             llmbm_isa_use_measured(a.level[a.fastest]);
             describe_measurement(&a, out->kernels, sizeof out->kernels);
         } else {
-            eng_snprintf(out->kernels, sizeof out->kernels, "Kernels: %s (the most capable level here; not measured: %s)",
-                         llmbm_isa_name(), a.not_measured);
+            eng_snprintf(out->kernels, sizeof out->kernels,
+                         "Kernels: %s (the most capable level here; not measured: %s)", llmbm_isa_name(),
+                         a.not_measured);
         }
         out->measure_us = a.cost_us;
     }

@@ -8,13 +8,15 @@
 /* Every GGUF type, F32 included, runs on the selected kernel table (F32 at
  * every level in run.c's float order: kernels/x86_64/matvec_f32_*.c); only
  * llama2.c's AK42_Q8 keeps the loop below, runq.c's. */
-static bool uses_table(llmbm_type type) {
+static bool uses_table(llmbm_type type)
+{
     if (type == LLMBM_AK42_Q8) return false;
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
     return tr && tr->is_weight;
 }
 
-int llmbm_type_supported(llmbm_type type) {
+int llmbm_type_supported(llmbm_type type)
+{
     if (type == LLMBM_AK42_Q8) return 1;
     if (!uses_table(type)) return 0;
     const llmbm_kernel_table *k = llmbm_isa_table();
@@ -25,7 +27,8 @@ int llmbm_type_supported(llmbm_type type) {
            (tr->vec_dot_type == LLMBM_F32 || llmbm_kernel_quantize_row(k, tr->vec_dot_type));
 }
 
-const char *llmbm_type_name(llmbm_type type) {
+const char *llmbm_type_name(llmbm_type type)
+{
     if (type == LLMBM_AK42_Q8) return "ak42_q8";
     const llmbm_type_traits *tr = llmbm_type_traits_of(type);
     return tr ? tr->name : "unknown";
@@ -39,21 +42,24 @@ typedef struct q8_act {
     int8_t *values;
 } q8_act;
 
-static q8_act q8_act_layout(void *scratch, uint32_t cols, uint32_t group_size) {
+static q8_act q8_act_layout(void *scratch, uint32_t cols, uint32_t group_size)
+{
     q8_act a;
     a.scales = scratch;
     a.values = (int8_t *)(a.scales + cols / group_size);
     return a;
 }
 
-size_t llmbm_matvec_scratch_bytes(const llmbm_weight *w) {
+size_t llmbm_matvec_scratch_bytes(const llmbm_weight *w)
+{
     if (w->type == LLMBM_AK42_Q8 && w->group_size > 0)
         return (size_t)w->cols / w->group_size * sizeof(float) + w->cols + 64;
     if (uses_table(w->type)) return llmbm_act_bytes(w->type, w->cols) + 64;
     return 64;
 }
 
-static void quantize_q8_act(q8_act *a, const float *x, uint32_t n, uint32_t gs) {
+static void quantize_q8_act(q8_act *a, const float *x, uint32_t n, uint32_t gs)
+{
     for (uint32_t g = 0; g < n / gs; g++) {
         float wmax = 0.0f;
         for (uint32_t i = 0; i < gs; i++) {
@@ -69,8 +75,10 @@ static void quantize_q8_act(q8_act *a, const float *x, uint32_t n, uint32_t gs) 
              * group, inf/inf, x/denormal rounding to 127.5, ...): saturate
              * those instead of converting out of range (UB). */
             int8_t q;
-            if (qv > -127.5f && qv < 127.5f) q = (int8_t)eng_round((double)qv);
-            else q = qv > 0 ? 127 : qv < 0 ? -127 : 0;
+            if (qv > -127.5f && qv < 127.5f)
+                q = (int8_t)eng_round((double)qv);
+            else
+                q = qv > 0 ? 127 : qv < 0 ? -127 : 0;
             a->values[g * gs + i] = q;
         }
     }
@@ -85,19 +93,22 @@ typedef struct matvec_job {
     const void *x_act;         /* x in the kernel's activation format */
 } matvec_job;
 
-static void rows_kernel(void *ctx, size_t begin, size_t end) {
+static void rows_kernel(void *ctx, size_t begin, size_t end)
+{
     const matvec_job *job = ctx;
     job->rows(job->w, job->x_act, job->out, begin, end);
 }
 
 /* For interleaved types: [begin, end) counts row groups. */
-static void groups_kernel(void *ctx, size_t begin, size_t end) {
+static void groups_kernel(void *ctx, size_t begin, size_t end)
+{
     const matvec_job *job = ctx;
     size_t g = llmbm_type_traits_of(job->w->type)->group_rows;
     job->rows(job->w, job->x_act, job->out, begin * g, end * g);
 }
 
-static void rows_ak42_q8(void *ctx, size_t begin, size_t end) {
+static void rows_ak42_q8(void *ctx, size_t begin, size_t end)
+{
     const matvec_job *job = ctx;
     size_t n = job->w->cols, gs = job->w->group_size;
     const int8_t *wq = job->w->data;
@@ -121,72 +132,75 @@ static void rows_ak42_q8(void *ctx, size_t begin, size_t end) {
  * models split over all of them. */
 #define MIN_SHARE_BYTES (16u * 1024u)
 
-size_t llmbm_share_grain(uint64_t bytes_per_index) {
+size_t llmbm_share_grain(uint64_t bytes_per_index)
+{
     if (bytes_per_index == 0) return MIN_SHARE_BYTES;
     uint64_t grain = (MIN_SHARE_BYTES + bytes_per_index - 1) / bytes_per_index;
     return (size_t)grain;
 }
 
-int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch) {
+int llmbm_matvec(float *out, const llmbm_weight *w, const float *x, void *scratch)
+{
     matvec_job job = {out, w, x, {0, 0}, 0, 0};
     switch (w->type) {
-    case LLMBM_AK42_Q8:
-        job.act = q8_act_layout(scratch, w->cols, w->group_size);
-        quantize_q8_act(&job.act, x, w->cols, w->group_size);
-        plat_parallel_for(w->rows, llmbm_share_grain((uint64_t)w->cols + (uint64_t)w->cols / w->group_size * 4),
-                          rows_ak42_q8, &job);
-        return 0;
-    default: {
-        if (!uses_table(w->type)) return -1;
-        /* Quantize x once (Q8_0/Q8_1/Q8_K as the type's dot wants), then
+        case LLMBM_AK42_Q8:
+            job.act = q8_act_layout(scratch, w->cols, w->group_size);
+            quantize_q8_act(&job.act, x, w->cols, w->group_size);
+            plat_parallel_for(w->rows, llmbm_share_grain((uint64_t)w->cols + (uint64_t)w->cols / w->group_size * 4),
+                              rows_ak42_q8, &job);
+            return 0;
+        default: {
+            if (!uses_table(w->type)) return -1;
+            /* Quantize x once (Q8_0/Q8_1/Q8_K as the type's dot wants), then
          * split the rows: every thread reads the same activation. */
-        const llmbm_kernel_table *k = llmbm_isa_table();
-        job.rows = llmbm_kernel_matvec_rows(k, w->type);
-        job.x_act = llmbm_kernels_prepare_act(k, w->type, x, scratch, w->cols);
-        if (!job.rows || !job.x_act) return -1;
-        size_t group = llmbm_type_traits_of(w->type)->group_rows;
-        if (group > 1) { /* whole groups per share (the loader made rows a multiple) */
-            plat_parallel_for(w->rows / group, llmbm_share_grain(group * llmbm_row_bytes(w->type, w->cols)),
-                              groups_kernel, &job);
+            const llmbm_kernel_table *k = llmbm_isa_table();
+            job.rows = llmbm_kernel_matvec_rows(k, w->type);
+            job.x_act = llmbm_kernels_prepare_act(k, w->type, x, scratch, w->cols);
+            if (!job.rows || !job.x_act) return -1;
+            size_t group = llmbm_type_traits_of(w->type)->group_rows;
+            if (group > 1) { /* whole groups per share (the loader made rows a multiple) */
+                plat_parallel_for(w->rows / group, llmbm_share_grain(group * llmbm_row_bytes(w->type, w->cols)),
+                                  groups_kernel, &job);
+                return 0;
+            }
+            plat_parallel_for(w->rows, llmbm_share_grain(llmbm_row_bytes(w->type, w->cols)), rows_kernel, &job);
             return 0;
         }
-        plat_parallel_for(w->rows, llmbm_share_grain(llmbm_row_bytes(w->type, w->cols)), rows_kernel, &job);
-        return 0;
-    }
     }
 }
 
-int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
+int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row)
+{
     size_t n = w->cols, base = (size_t)row * n;
     switch (w->type) {
-    case LLMBM_F32: {
-        const float *src = (const float *)w->data + base;
-        for (size_t i = 0; i < n; i++) out[i] = src[i];
-        return 0;
-    }
-    case LLMBM_F32X16: {
-        /* a shared embedding/classifier interleaved for the mat-vec: row r
+        case LLMBM_F32: {
+            const float *src = (const float *)w->data + base;
+            for (size_t i = 0; i < n; i++) out[i] = src[i];
+            return 0;
+        }
+        case LLMBM_F32X16: {
+            /* a shared embedding/classifier interleaved for the mat-vec: row r
          * is every 16th float of its group, from lane r % 16 */
-        const float *src = (const float *)w->data + (size_t)(row / LLMBM_X16_ROWS) * LLMBM_X16_ROWS * n +
-                           row % LLMBM_X16_ROWS;
-        for (size_t i = 0; i < n; i++) out[i] = src[i * LLMBM_X16_ROWS];
-        return 0;
-    }
-    case LLMBM_AK42_Q8: {
-        /* The same q * s product runq.c's dequantize() computes at load. */
-        const int8_t *q = (const int8_t *)w->data + base;
-        for (size_t i = 0; i < n; i++) out[i] = q[i] * w->scales[(base + i) / w->group_size];
-        return 0;
-    }
-    default: {
-        /* A quantized or half token embedding: dequantize just this row. */
-        if (!uses_table(w->type)) return -1;
-        llmbm_dequantize_row_fn deq = llmbm_kernel_dequantize_row(llmbm_isa_table(), w->type);
-        size_t stride = llmbm_row_bytes(w->type, w->cols);
-        if (!deq || !stride) return -1;
-        deq((const uint8_t *)w->data + (size_t)row * stride, out, n);
-        return 0;
-    }
+            const float *src =
+                (const float *)w->data + (size_t)(row / LLMBM_X16_ROWS) * LLMBM_X16_ROWS * n + row % LLMBM_X16_ROWS;
+            for (size_t i = 0; i < n; i++) out[i] = src[i * LLMBM_X16_ROWS];
+            return 0;
+        }
+        case LLMBM_AK42_Q8: {
+            /* The same q * s product runq.c's dequantize() computes at load. */
+            const int8_t *q = (const int8_t *)w->data + base;
+            for (size_t i = 0; i < n; i++) out[i] = q[i] * w->scales[(base + i) / w->group_size];
+            return 0;
+        }
+        default: {
+            /* A quantized or half token embedding: dequantize just this row. */
+            if (!uses_table(w->type)) return -1;
+            llmbm_dequantize_row_fn deq = llmbm_kernel_dequantize_row(llmbm_isa_table(), w->type);
+            size_t stride = llmbm_row_bytes(w->type, w->cols);
+            if (!deq || !stride) return -1;
+            deq((const uint8_t *)w->data + (size_t)row * stride, out, n);
+            return 0;
+        }
     }
 }
 
@@ -200,7 +214,8 @@ int llmbm_weight_row(float *out, const llmbm_weight *w, uint32_t row) {
  * would sum interleaved partial sums, which rounds differently (softmax's sum
  * stays sequential inside its kernel for the same reason). */
 
-void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, float eps) {
+void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, float eps)
+{
     float ss = 0.0f;
     for (size_t j = 0; j < n; j++) ss += x[j] * x[j];
     ss /= (float)n;
@@ -211,7 +226,8 @@ void llmbm_rmsnorm(float *o, const float *x, const float *weight, size_t n, floa
 
 void llmbm_softmax(float *x, size_t n) { llmbm_kernel_softmax(llmbm_isa_table(), LLMBM_F32)(x, n); }
 
-void llmbm_silu_mul(float *hb, const float *hb2, size_t n) {
+void llmbm_silu_mul(float *hb, const float *hb2, size_t n)
+{
     llmbm_kernel_silu_mul(llmbm_isa_table(), LLMBM_F32)(hb, hb2, n);
 }
 
@@ -220,7 +236,8 @@ void llmbm_silu_mul(float *hb, const float *hb2, size_t n) {
  * every layer reads: the same eng_powf/eng_cosf/eng_sinf calls with the same
  * arguments as run.c's loop or ggml's rope cache, hence the same floats. */
 
-void llmbm_rope_table(float *cs, size_t head_size, int pos, float theta) {
+void llmbm_rope_table(float *cs, size_t head_size, int pos, float theta)
+{
     /* run.c's pairs start at even i, so r = i % head_size is even unless
      * head_size is odd (then pairs straddle heads and any r occurs) */
     size_t step = head_size % 2 ? 1 : 2;
@@ -232,7 +249,8 @@ void llmbm_rope_table(float *cs, size_t head_size, int pos, float theta) {
     }
 }
 
-void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, const float *cs) {
+void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size, const float *cs)
+{
     size_t dim = q_dim > k_dim ? q_dim : k_dim;
     for (size_t i = 0; i + 1 < dim; i += 2) {
         const float *t = cs + 2 * (i % head_size);
@@ -250,8 +268,8 @@ void llmbm_rope(float *q, size_t q_dim, float *k, size_t k_dim, size_t head_size
     }
 }
 
-void llmbm_rope_ggml_table(float *cs, size_t rope_dim, int pos, float base, float freq_scale,
-                           const float *freq_factors) {
+void llmbm_rope_ggml_table(float *cs, size_t rope_dim, int pos, float base, float freq_scale, const float *freq_factors)
+{
     float theta_scale = eng_powf(base, -2.0f / (float)rope_dim);
     size_t half = rope_dim / 2;
     float theta = (float)pos;
@@ -265,7 +283,8 @@ void llmbm_rope_ggml_table(float *cs, size_t rope_dim, int pos, float base, floa
     }
 }
 
-void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, const float *cs, int neox) {
+void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim, const float *cs, int neox)
+{
     size_t half = rope_dim / 2;
     for (size_t h = 0; h < n_heads; h++) {
         float *v = x + h * head_size;
@@ -280,7 +299,8 @@ void llmbm_rope_ggml(float *x, size_t n_heads, size_t head_size, size_t rope_dim
 }
 
 void llmbm_attention_head(float *out, float *att, const float *q, const void *k, const void *v, llmbm_type kv_type,
-                          size_t stride, size_t head_size, int pos) {
+                          size_t stride, size_t head_size, int pos)
+{
     /* Scores and the weighted sum run on the kernel table (attn_scores /
      * attn_accum, slot: the cache's type). Every level computes the scalar
      * loops' exact floats (kernels/x86_64/attention_*.c), so the ISA level
@@ -293,7 +313,8 @@ void llmbm_attention_head(float *out, float *att, const float *q, const void *k,
     llmbm_kernel_attn_accum(k_table, kv_type)(out, att, v, stride, head_size, n_t);
 }
 
-void llmbm_gelu_mul(float *hb, const float *hb2, size_t n) {
+void llmbm_gelu_mul(float *hb, const float *hb2, size_t n)
+{
     const float sqrt_2_over_pi = 0.79788456080286535587989211986876f, coef_a = 0.044715f;
     for (size_t i = 0; i < n; i++) {
         float x = hb[i];
@@ -301,12 +322,14 @@ void llmbm_gelu_mul(float *hb, const float *hb2, size_t n) {
     }
 }
 
-void llmbm_softcap(float *x, float cap, size_t n) {
+void llmbm_softcap(float *x, float cap, size_t n)
+{
     for (size_t i = 0; i < n; i++) x[i] = cap * eng_tanhf(x[i] / cap);
 }
 
 void llmbm_attention_head_capped(float *out, float *att, const float *q, const void *k, const void *v,
-                                 llmbm_type kv_type, size_t stride, size_t head_size, size_t n_t, float cap) {
+                                 llmbm_type kv_type, size_t stride, size_t head_size, size_t n_t, float cap)
+{
     const llmbm_kernel_table *k_table = llmbm_isa_table();
     llmbm_kernel_attn_scores(k_table, kv_type)(att, q, k, stride, head_size, n_t, eng_sqrtf((float)head_size));
     llmbm_softcap(att, cap, n_t);
@@ -314,10 +337,12 @@ void llmbm_attention_head_capped(float *out, float *att, const float *q, const v
     llmbm_kernel_attn_accum(k_table, kv_type)(out, att, v, stride, head_size, n_t);
 }
 
-void llmbm_scale(float *x, float s, size_t n) {
+void llmbm_scale(float *x, float s, size_t n)
+{
     for (size_t i = 0; i < n; i++) x[i] *= s;
 }
 
-void llmbm_add(float *x, const float *y, size_t n) {
+void llmbm_add(float *x, const float *y, size_t n)
+{
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }

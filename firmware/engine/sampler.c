@@ -3,7 +3,8 @@
 #include "ops.h"
 #include "platform.h"
 
-uint32_t llmbm_random_u32(uint64_t *state) {
+uint32_t llmbm_random_u32(uint64_t *state)
+{
     *state ^= *state >> 12;
     *state ^= *state << 25;
     *state ^= *state >> 27;
@@ -12,12 +13,14 @@ uint32_t llmbm_random_u32(uint64_t *state) {
 
 float llmbm_random_f32(uint64_t *state) { return (float)(llmbm_random_u32(state) >> 8) / 16777216.0f; }
 
-llmbm_sampler_params llmbm_sampler_defaults(void) {
+llmbm_sampler_params llmbm_sampler_defaults(void)
+{
     llmbm_sampler_params p = {1.0f, 0.9f, 0, 0.0f, 1.0f, 64, 1};
     return p;
 }
 
-int llmbm_sampler_init(llmbm_sampler *s, uint32_t vocab_size, const llmbm_sampler_params *params, llmbm_err *err) {
+int llmbm_sampler_init(llmbm_sampler *s, uint32_t vocab_size, const llmbm_sampler_params *params, llmbm_err *err)
+{
     eng_memset(s, 0, sizeof *s);
     s->params = *params;
     s->vocab_size = vocab_size;
@@ -32,13 +35,15 @@ int llmbm_sampler_init(llmbm_sampler *s, uint32_t vocab_size, const llmbm_sample
     return 0;
 }
 
-void llmbm_sampler_free(llmbm_sampler *s) {
+void llmbm_sampler_free(llmbm_sampler *s)
+{
     if (s->candidates) plat_free(s->candidates);
     if (s->history) plat_free(s->history);
     eng_memset(s, 0, sizeof *s);
 }
 
-void llmbm_sampler_accept(llmbm_sampler *s, int32_t token) {
+void llmbm_sampler_accept(llmbm_sampler *s, int32_t token)
+{
     uint32_t cap = s->params.repeat_last_n;
     if (!cap || !s->history) return;
     s->history[s->history_pos] = token;
@@ -46,7 +51,8 @@ void llmbm_sampler_accept(llmbm_sampler *s, int32_t token) {
     if (s->history_len < cap) s->history_len++;
 }
 
-int32_t llmbm_sample_argmax(const float *probs, size_t n) {
+int32_t llmbm_sample_argmax(const float *probs, size_t n)
+{
     size_t max_i = 0;
     float max_p = probs[0];
     for (size_t i = 1; i < n; i++)
@@ -57,7 +63,8 @@ int32_t llmbm_sample_argmax(const float *probs, size_t n) {
     return (int32_t)max_i;
 }
 
-int32_t llmbm_sample_mult(const float *probs, size_t n, float coin) {
+int32_t llmbm_sample_mult(const float *probs, size_t n, float coin)
+{
     float cdf = 0.0f;
     for (size_t i = 0; i < n; i++) {
         cdf += probs[i];
@@ -68,7 +75,8 @@ int32_t llmbm_sample_mult(const float *probs, size_t n, float coin) {
 
 /* Stable merge sort by descending probability: glibc's qsort (which run.c
  * uses) is a merge sort too, so equal probabilities keep index order. */
-static void sort_desc(llmbm_prob_index *v, llmbm_prob_index *tmp, size_t n) {
+static void sort_desc(llmbm_prob_index *v, llmbm_prob_index *tmp, size_t n)
+{
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
@@ -82,7 +90,8 @@ static void sort_desc(llmbm_prob_index *v, llmbm_prob_index *tmp, size_t n) {
 }
 
 /* scratch holds 2*n entries. */
-int32_t llmbm_sample_topp(const float *probs, size_t n, float topp, llmbm_prob_index *scratch, float coin) {
+int32_t llmbm_sample_topp(const float *probs, size_t n, float topp, llmbm_prob_index *scratch, float coin)
+{
     /* Tokens below (1-topp)/(n-1) can never be part of the nucleus: dropping
      * them first keeps the sort short. */
     size_t n0 = 0;
@@ -112,7 +121,8 @@ int32_t llmbm_sample_topp(const float *probs, size_t n, float topp, llmbm_prob_i
     return scratch[last].index;
 }
 
-static void apply_repeat_penalty(llmbm_sampler *s, float *logits) {
+static void apply_repeat_penalty(llmbm_sampler *s, float *logits)
+{
     float pen = s->params.repeat_penalty;
     if (pen == 1.0f || pen <= 0.0f) return;
     for (uint32_t i = 0; i < s->history_len; i++) {
@@ -128,7 +138,8 @@ static void apply_repeat_penalty(llmbm_sampler *s, float *logits) {
 
 /* Zeroes probabilities outside the top k and below min_p * p_max, then
  * renormalises. Only runs when one of the extras is on. */
-static void apply_topk_minp(llmbm_sampler *s, float *probs) {
+static void apply_topk_minp(llmbm_sampler *s, float *probs)
+{
     size_t n = s->vocab_size;
     uint32_t k = s->params.top_k;
     if (k && k < n) {
@@ -148,7 +159,8 @@ static void apply_topk_minp(llmbm_sampler *s, float *probs) {
         for (size_t i = 0; i < n; i++) probs[i] /= sum;
 }
 
-int32_t llmbm_sample(llmbm_sampler *s, float *logits) {
+int32_t llmbm_sample(llmbm_sampler *s, float *logits)
+{
     size_t n = s->vocab_size;
     apply_repeat_penalty(s, logits);
     if (s->params.temperature == 0.0f) return llmbm_sample_argmax(logits, n);

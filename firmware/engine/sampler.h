@@ -10,13 +10,13 @@
 #include "eng_util.h"
 
 typedef struct llmbm_sampler_params {
-    float temperature;     /* 0: greedy */
-    float top_p;           /* <= 0 or >= 1: off */
-    uint32_t top_k;        /* 0: off */
-    float min_p;           /* 0: off; keep tokens with p >= min_p * p_max */
-    float repeat_penalty;  /* 1: off; llama.cpp/CTRL style */
+    float temperature;      /* 0: greedy */
+    float top_p;            /* <= 0 or >= 1: off */
+    uint32_t top_k;         /* 0: off */
+    float min_p;            /* 0: off; keep tokens with p >= min_p * p_max */
+    float repeat_penalty;   /* 1: off; llama.cpp/CTRL style */
     uint32_t repeat_last_n; /* window of recent tokens the penalty looks at */
-    uint64_t seed;         /* must be nonzero (callers map 0 to a time seed) */
+    uint64_t seed;          /* must be nonzero (callers map 0 to a time seed) */
 } llmbm_sampler_params;
 
 typedef struct llmbm_prob_index {

@@ -5,12 +5,14 @@
 #include "platform.h"
 #include "rt_string.h"
 
-static uint32_t read_u32(const uint8_t *p) {
+static uint32_t read_u32(const uint8_t *p)
+{
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* piece (NUL-terminated) vs key[0..len), ordered like strcmp(piece, key). */
-static int compare_key(const char *piece, const char *key, size_t len) {
+static int compare_key(const char *piece, const char *key, size_t len)
+{
     const unsigned char *a = (const unsigned char *)piece, *b = (const unsigned char *)key;
     for (size_t i = 0; i < len; i++) {
         if (a[i] != b[i]) return (int)a[i] - (int)b[i];
@@ -21,12 +23,14 @@ static int compare_key(const char *piece, const char *key, size_t len) {
 
 /* Total order: by piece, then by id, so duplicates resolve to the lowest id
  * whatever sort is used (llama2.c's qsort+bsearch leaves that unspecified). */
-static bool sorted_before(const llmbm_tokenizer *t, uint32_t a, uint32_t b) {
+static bool sorted_before(const llmbm_tokenizer *t, uint32_t a, uint32_t b)
+{
     int c = eng_strcmp(t->pieces[a], t->pieces[b]);
     return c < 0 || (c == 0 && a < b);
 }
 
-static void sift_down(const llmbm_tokenizer *t, uint32_t *v, size_t start, size_t n) {
+static void sift_down(const llmbm_tokenizer *t, uint32_t *v, size_t start, size_t n)
+{
     size_t root = start;
     for (;;) {
         size_t child = 2 * root + 1;
@@ -40,7 +44,8 @@ static void sift_down(const llmbm_tokenizer *t, uint32_t *v, size_t start, size_
     }
 }
 
-static void sort_ids(const llmbm_tokenizer *t, uint32_t *v, size_t n) {
+static void sort_ids(const llmbm_tokenizer *t, uint32_t *v, size_t n)
+{
     for (size_t i = n / 2; i-- > 0;) sift_down(t, v, i, n);
     for (size_t end = n; end-- > 1;) {
         uint32_t tmp = v[0];
@@ -50,20 +55,24 @@ static void sort_ids(const llmbm_tokenizer *t, uint32_t *v, size_t n) {
     }
 }
 
-int32_t llmbm_token_lookup(const llmbm_tokenizer *t, const char *key, size_t len) {
+int32_t llmbm_token_lookup(const llmbm_tokenizer *t, const char *key, size_t len)
+{
     if (t->kind != LLMBM_TOK_LLAMA2C) return llmbm_gguf_token_lookup(t, key, len);
     size_t lo = 0, hi = t->vocab_size; /* first index whose piece >= key */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (compare_key(t->pieces[t->sorted[mid]], key, len) < 0) lo = mid + 1;
-        else hi = mid;
+        if (compare_key(t->pieces[t->sorted[mid]], key, len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     if (lo < t->vocab_size && compare_key(t->pieces[t->sorted[lo]], key, len) == 0) return (int32_t)t->sorted[lo];
     return -1;
 }
 
 int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t size, uint32_t expected_vocab,
-                                const char *name, llmbm_err *err) {
+                                const char *name, llmbm_err *err)
+{
     const uint8_t *p = data;
     eng_memset(t, 0, sizeof *t);
     t->bos_id = LLMBM_TOKEN_BOS;
@@ -76,8 +85,7 @@ int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t siz
     /* First pass: count the entries and their bytes. */
     size_t off = 4, count = 0, text_bytes = 0;
     while (off < size) {
-        if (size - off < 8)
-            return llmbm_fail(err, "%s: truncated inside the header of token %zu", name, count);
+        if (size - off < 8) return llmbm_fail(err, "%s: truncated inside the header of token %zu", name, count);
         uint32_t len = read_u32(p + off + 4);
         if (len > 0x7fffffffu) return llmbm_fail(err, "%s: token %zu has a negative length", name, count);
         if (len > size - off - 8)
@@ -130,7 +138,8 @@ int llmbm_tokenizer_load_buffer(llmbm_tokenizer *t, const void *data, size_t siz
 }
 
 int llmbm_tokenizer_load_open(llmbm_tokenizer *t, plat_file *f, uint64_t size, const char *path,
-                              uint32_t expected_vocab, llmbm_err *err) {
+                              uint32_t expected_vocab, llmbm_err *err)
+{
     eng_memset(t, 0, sizeof *t);
     char magic[4] = {0, 0, 0, 0};
     if (size >= 4 && plat_read(f, 0, magic, 4) && !eng_memcmp(magic, "GGUF", 4)) {
@@ -152,7 +161,8 @@ int llmbm_tokenizer_load_open(llmbm_tokenizer *t, plat_file *f, uint64_t size, c
     return rc;
 }
 
-int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err) {
+int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err)
+{
     uint64_t size = 0;
     plat_file *f = plat_open(path, &size);
     if (!f) return llmbm_fail(err, "%s: cannot open tokenizer file", path);
@@ -161,7 +171,8 @@ int llmbm_tokenizer_load_file(llmbm_tokenizer *t, const char *path, uint32_t exp
     return rc;
 }
 
-void llmbm_tokenizer_free(llmbm_tokenizer *t) {
+void llmbm_tokenizer_free(llmbm_tokenizer *t)
+{
     if (t->gguf) llmbm_gguf_tok_free(t->gguf);
     if (t->arena) plat_free(t->arena);
     if (t->merge_buf) plat_free(t->merge_buf);
@@ -170,22 +181,26 @@ void llmbm_tokenizer_free(llmbm_tokenizer *t) {
 
 /* GGUF byte fallback can take up to 6 tokens per byte (gguf_vocab_max_tokens),
  * plus BOS and EOS; tokenizer.bin needs text_len + 3. */
-size_t llmbm_encode_capacity(size_t text_len) {
+size_t llmbm_encode_capacity(size_t text_len)
+{
     return text_len > (SIZE_MAX - 16) / 6 / sizeof(int32_t) ? SIZE_MAX / sizeof(int32_t) : 6 * text_len + 8;
 }
 
 /* A raw byte as its <0xNN> token (id byte+3). A vocabulary too small to have
  * byte tokens gets <unk> (0) instead of an out-of-range id. */
-static int32_t byte_token(const llmbm_tokenizer *t, unsigned char b) {
+static int32_t byte_token(const llmbm_tokenizer *t, unsigned char b)
+{
     uint32_t id = (uint32_t)b + 3;
     return id < t->vocab_size ? (int32_t)id : 0;
 }
 
-bool llmbm_tokenizer_adds_bos(const llmbm_tokenizer *t) {
+bool llmbm_tokenizer_adds_bos(const llmbm_tokenizer *t)
+{
     return t->kind == LLMBM_TOK_LLAMA2C || llmbm_gguf_adds_bos(t);
 }
 
-size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens) {
+size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens)
+{
     if (t->kind != LLMBM_TOK_LLAMA2C) return llmbm_gguf_encode(t, text, bos, eos, tokens);
     size_t n = 0;
     if (bos) tokens[n++] = LLMBM_TOKEN_BOS;
@@ -202,7 +217,8 @@ size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool e
         cp[cp_len++] = *c;
         if ((c[1] & 0xC0) == 0x80 && cp_len < 4) continue;
         int32_t id = llmbm_token_lookup(t, cp, cp_len);
-        if (id >= 0) tokens[n++] = id;
+        if (id >= 0)
+            tokens[n++] = id;
         else
             for (size_t i = 0; i < cp_len; i++) tokens[n++] = byte_token(t, (unsigned char)cp[i]);
         cp_len = 0;
@@ -234,14 +250,16 @@ size_t llmbm_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool e
     return n;
 }
 
-static int hex_digit(char c) {
+static int hex_digit(char c)
+{
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
-const char *llmbm_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t token) {
+const char *llmbm_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t token)
+{
     if (t->kind != LLMBM_TOK_LLAMA2C) return llmbm_gguf_decode(t, prev_token, token);
     if (token < 0 || (uint32_t)token >= t->vocab_size) return "";
     const char *piece = t->pieces[token];
@@ -258,7 +276,8 @@ const char *llmbm_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t t
     return piece;
 }
 
-bool llmbm_piece_is_printable(const char *piece) {
+bool llmbm_piece_is_printable(const char *piece)
+{
     if (!piece || !piece[0]) return false;
     if (piece[1]) return true;
     unsigned char b = (unsigned char)piece[0];

@@ -30,10 +30,10 @@ typedef struct llmbm_tokenizer {
     uint32_t longest_piece;    /* measured, bounds the merge buffer */
     char **pieces;             /* NUL-terminated */
     float *scores;
-    uint32_t *sorted;      /* ids sorted by piece (strcmp), ties by id */
-    char *merge_buf;       /* 2*longest_piece+8 bytes */
+    uint32_t *sorted;         /* ids sorted by piece (strcmp), ties by id */
+    char *merge_buf;          /* 2*longest_piece+8 bytes */
     unsigned char bytes[512]; /* single-byte strings for <0xNN> pieces */
-    void *arena;           /* one plat_alloc block holding all of the above */
+    void *arena;              /* one plat_alloc block holding all of the above */
 } llmbm_tokenizer;
 
 /* Parses a tokenizer.bin image. expected_vocab is the model's vocab size: the

@@ -17,14 +17,16 @@ typedef struct llmbm_gguf_tok {
     char piece[512]; /* llmbm_gguf_decode's result */
 } llmbm_gguf_tok;
 
-void llmbm_gguf_tok_free(llmbm_gguf_tok *g) {
+void llmbm_gguf_tok_free(llmbm_gguf_tok *g)
+{
     gguf_vocab_free(&g->vocab);
     gguf_close(&g->file);
     if (g->chat_template) plat_free(g->chat_template);
     plat_free(g);
 }
 
-int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err) {
+int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t expected_vocab, llmbm_err *err)
+{
     eng_memset(t, 0, sizeof *t);
     gguf_file file;
     if (gguf_open(&file, path, err)) return -1;
@@ -39,7 +41,8 @@ int llmbm_tokenizer_from_gguf(llmbm_tokenizer *t, const char *path, uint32_t exp
 }
 
 /* A failed load hands the header back to the caller as it was. */
-static int give_back(llmbm_gguf_tok *g, gguf_file *file) {
+static int give_back(llmbm_gguf_tok *g, gguf_file *file)
+{
     gguf_vocab_free(&g->vocab);
     if (g->chat_template) plat_free(g->chat_template);
     *file = g->file;
@@ -48,7 +51,8 @@ static int give_back(llmbm_gguf_tok *g, gguf_file *file) {
 }
 
 int llmbm_tokenizer_from_gguf_file(llmbm_tokenizer *t, gguf_file *file, uint32_t expected_vocab, const char *path,
-                                   llmbm_err *err) {
+                                   llmbm_err *err)
+{
     eng_memset(t, 0, sizeof *t);
     llmbm_gguf_tok *g = plat_alloc(sizeof *g);
     if (!g) return llmbm_fail(err, "%s: out of memory for the tokenizer", path);
@@ -75,8 +79,7 @@ int llmbm_tokenizer_from_gguf_file(llmbm_tokenizer *t, gguf_file *file, uint32_t
         eng_snprintf(g->kind_name, sizeof g->kind_name, "gguf llama (SentencePiece)");
     } else {
         t->kind = LLMBM_TOK_GGUF_BPE;
-        eng_snprintf(g->kind_name, sizeof g->kind_name, "gguf gpt2 (byte-level BPE, pre-tokenizer %s)",
-                     v->pre_name);
+        eng_snprintf(g->kind_name, sizeof g->kind_name, "gguf gpt2 (byte-level BPE, pre-tokenizer %s)", v->pre_name);
     }
     t->gguf = g;
     t->vocab_size = v->n_tokens;
@@ -85,12 +88,14 @@ int llmbm_tokenizer_from_gguf_file(llmbm_tokenizer *t, gguf_file *file, uint32_t
     return 0;
 }
 
-bool llmbm_gguf_adds_bos(const llmbm_tokenizer *t) {
+bool llmbm_gguf_adds_bos(const llmbm_tokenizer *t)
+{
     const gguf_vocab *v = &t->gguf->vocab;
     return v->add_bos && v->bos >= 0;
 }
 
-size_t llmbm_gguf_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens) {
+size_t llmbm_gguf_encode(const llmbm_tokenizer *t, const char *text, bool bos, bool eos, int32_t *tokens)
+{
     const gguf_vocab *v = &t->gguf->vocab;
     size_t len = eng_strlen(text), n = 0, got = 0;
     if (bos && v->add_bos && v->bos >= 0) tokens[n++] = v->bos;
@@ -104,7 +109,8 @@ size_t llmbm_gguf_encode(const llmbm_tokenizer *t, const char *text, bool bos, b
     return n;
 }
 
-const char *llmbm_gguf_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t token) {
+const char *llmbm_gguf_decode(const llmbm_tokenizer *t, int32_t prev_token, int32_t token)
+{
     llmbm_gguf_tok *g = t->gguf;
     if (token < 0 || (uint32_t)token >= t->vocab_size) return "";
     size_t cap = sizeof g->piece - 1;
@@ -117,23 +123,22 @@ const char *llmbm_gguf_decode(const llmbm_tokenizer *t, int32_t prev_token, int3
     return g->piece;
 }
 
-int32_t llmbm_gguf_token_lookup(const llmbm_tokenizer *t, const char *text, size_t len) {
+int32_t llmbm_gguf_token_lookup(const llmbm_tokenizer *t, const char *text, size_t len)
+{
     return gguf_vocab_find(&t->gguf->vocab, text, len);
 }
 
-bool llmbm_token_is_eog(const llmbm_tokenizer *t, int32_t token) {
+bool llmbm_token_is_eog(const llmbm_tokenizer *t, int32_t token)
+{
     if (t->kind == LLMBM_TOK_LLAMA2C) return token == LLMBM_TOKEN_BOS;
     return gguf_vocab_is_eog(&t->gguf->vocab, token);
 }
 
-const char *llmbm_tokenizer_chat_template(const llmbm_tokenizer *t) {
-    return t->gguf ? t->gguf->chat_template : 0;
-}
+const char *llmbm_tokenizer_chat_template(const llmbm_tokenizer *t) { return t->gguf ? t->gguf->chat_template : 0; }
 
-const gguf_file *llmbm_tokenizer_gguf_header(const llmbm_tokenizer *t) {
-    return t->gguf ? &t->gguf->file : 0;
-}
+const gguf_file *llmbm_tokenizer_gguf_header(const llmbm_tokenizer *t) { return t->gguf ? &t->gguf->file : 0; }
 
-const char *llmbm_tokenizer_kind_name(const llmbm_tokenizer *t) {
+const char *llmbm_tokenizer_kind_name(const llmbm_tokenizer *t)
+{
     return t->gguf ? t->gguf->kind_name : "llama2.c tokenizer.bin";
 }

@@ -11,7 +11,8 @@
 
 #define LAYER_WEIGHTS(L) {&(L)->wq, &(L)->wk, &(L)->wv, &(L)->wo, &(L)->w1, &(L)->w2, &(L)->w3}
 
-static size_t max_scratch(const llmbm_model *m, uint32_t batch) {
+static size_t max_scratch(const llmbm_model *m, uint32_t batch)
+{
     size_t best = llmbm_matmul_scratch_bytes(&m->classifier, batch);
     for (uint32_t l = 0; l < m->config.n_layers; l++) {
         const llmbm_layer *L = &m->layers[l];
@@ -26,7 +27,8 @@ static size_t max_scratch(const llmbm_model *m, uint32_t batch) {
     return best;
 }
 
-static int check_types(const llmbm_model *m, llmbm_err *err) {
+static int check_types(const llmbm_model *m, llmbm_err *err)
+{
     const llmbm_weight *emb = &m->token_embedding, *cls = &m->classifier;
     if (!llmbm_type_supported(emb->type) || !llmbm_type_supported(cls->type))
         return llmbm_fail(err, "%s: weight type %s has no kernel in this build", m->path,
@@ -43,15 +45,33 @@ static int check_types(const llmbm_model *m, llmbm_err *err) {
 }
 
 /* The run state's slots, in floats, each rounded up to 16 floats (64 bytes). */
-enum { S_X, S_XB, S_XB2, S_Q, S_HB, S_HB2, S_ATT, S_LOGITS, S_KEYS, S_VALUES, S_KNEW, S_VNEW, S_ROPE, S_SCRATCH, S_KEYS_T,
-       S_COUNT };
+enum {
+    S_X,
+    S_XB,
+    S_XB2,
+    S_Q,
+    S_HB,
+    S_HB2,
+    S_ATT,
+    S_LOGITS,
+    S_KEYS,
+    S_VALUES,
+    S_KNEW,
+    S_VNEW,
+    S_ROPE,
+    S_SCRATCH,
+    S_KEYS_T,
+    S_COUNT
+};
 
-const char *llmbm_kv_type_name(llmbm_kv_type t) {
+const char *llmbm_kv_type_name(llmbm_kv_type t)
+{
     static const char *const names[] = {"auto", "f32", "f16", "q8_0"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
-int llmbm_kv_type_parse(const char *name, llmbm_kv_type *out) {
+int llmbm_kv_type_parse(const char *name, llmbm_kv_type *out)
+{
     for (int t = LLMBM_KV_AUTO; t <= LLMBM_KV_Q8_0; t++) {
         const char *n = llmbm_kv_type_name((llmbm_kv_type)t);
         size_t i = 0;
@@ -64,17 +84,20 @@ int llmbm_kv_type_parse(const char *name, llmbm_kv_type *out) {
     return -1;
 }
 
-llmbm_kv_type llmbm_kv_type_for(const llmbm_model *model, llmbm_kv_type want) {
+llmbm_kv_type llmbm_kv_type_for(const llmbm_model *model, llmbm_kv_type want)
+{
     if (want == LLMBM_KV_AUTO) want = model->format == LLMBM_FORMAT_GGUF ? LLMBM_KV_F16 : LLMBM_KV_F32;
     if (want == LLMBM_KV_Q8_0 && model->config.head_size % 32) want = LLMBM_KV_F16;
     return want;
 }
 
-static llmbm_type kv_elem_type(llmbm_kv_type t) {
+static llmbm_type kv_elem_type(llmbm_kv_type t)
+{
     return t == LLMBM_KV_F16 ? LLMBM_F16 : t == LLMBM_KV_Q8_0 ? LLMBM_Q8_0 : LLMBM_F32;
 }
 
-static void run_shape(const llmbm_model *model, const llmbm_run_params *p, uint32_t *ctx_len, uint32_t *batch) {
+static void run_shape(const llmbm_model *model, const llmbm_run_params *p, uint32_t *ctx_len, uint32_t *batch)
+{
     const llmbm_config *c = &model->config;
     *ctx_len = p->ctx_len == 0 || p->ctx_len > c->seq_len ? c->seq_len : p->ctx_len;
     *batch = p->batch ? p->batch : LLMBM_DEFAULT_BATCH;
@@ -83,7 +106,8 @@ static void run_shape(const llmbm_model *model, const llmbm_run_params *p, uint3
 
 /* Shares of a batch's attention with their own transposed keys (none when
  * every pass is one token). Each also takes one of att's n_heads rows. */
-static unsigned keys_t_shares(const llmbm_model *model, uint32_t batch) {
+static unsigned keys_t_shares(const llmbm_model *model, uint32_t batch)
+{
     if (batch < 2) return 0;
     unsigned n = plat_core_count();
     if (n > LLMBM_ATTENTION_SHARES_MAX) n = LLMBM_ATTENTION_SHARES_MAX;
@@ -92,7 +116,8 @@ static unsigned keys_t_shares(const llmbm_model *model, uint32_t batch) {
 }
 
 static void slot_sizes(const llmbm_model *model, uint32_t ctx_len, uint32_t batch, bool all_logits,
-                       llmbm_kv_type kv_type, uint64_t sizes[S_COUNT]) {
+                       llmbm_kv_type kv_type, uint64_t sizes[S_COUNT])
+{
     const llmbm_config *c = &model->config;
     uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_size, q_dim = (uint64_t)c->n_heads * c->head_size;
     uint64_t xb_len = q_dim > c->dim ? q_dim : c->dim; /* attention output, then FFN output */
@@ -113,13 +138,15 @@ static void slot_sizes(const llmbm_model *model, uint32_t ctx_len, uint32_t batc
     sizes[S_KEYS_T] = (uint64_t)keys_t_shares(model, batch) * llmbm_attention_keys_t_floats(ctx_len, c->head_size);
 }
 
-static uint64_t total_floats(const uint64_t sizes[S_COUNT]) {
+static uint64_t total_floats(const uint64_t sizes[S_COUNT])
+{
     uint64_t total = 0;
     for (size_t i = 0; i < S_COUNT; i++) total += (sizes[i] + 15) / 16 * 16;
     return total;
 }
 
-uint64_t llmbm_transformer_state_bytes(const llmbm_model *model, const llmbm_run_params *params) {
+uint64_t llmbm_transformer_state_bytes(const llmbm_model *model, const llmbm_run_params *params)
+{
     uint32_t ctx_len, batch;
     run_shape(model, params, &ctx_len, &batch);
     uint64_t sizes[S_COUNT];
@@ -128,7 +155,8 @@ uint64_t llmbm_transformer_state_bytes(const llmbm_model *model, const llmbm_run
 }
 
 int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, const llmbm_run_params *params,
-                           llmbm_err *err) {
+                           llmbm_err *err)
+{
     const llmbm_config *c = &model->config;
     eng_memset(tf, 0, sizeof *tf);
     if (check_types(model, err)) return -1;
@@ -137,12 +165,11 @@ int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, cons
     uint64_t sizes[S_COUNT];
     slot_sizes(model, ctx_len, batch, params->all_logits, params->kv_type, sizes);
     float *keys, *values;
-    float **slots[S_COUNT] = {&tf->x,   &tf->xb,     &tf->xb2,     &tf->q,    &tf->hb,
-                              &tf->hb2, &tf->att,    &tf->logits,  &keys,     &values,
-                              &tf->k_new, &tf->v_new, &tf->rope,   (float **)&tf->scratch, &tf->keys_t};
+    float **slots[S_COUNT] = {&tf->x,      &tf->xb, &tf->xb2, &tf->q,     &tf->hb,    &tf->hb2,  &tf->att,
+                              &tf->logits, &keys,   &values,  &tf->k_new, &tf->v_new, &tf->rope, (float **)&tf->scratch,
+                              &tf->keys_t};
     uint64_t total = total_floats(sizes);
-    if (total > (uint64_t)SIZE_MAX / 8)
-        return llmbm_fail(err, "%s: run state too large", model->path);
+    if (total > (uint64_t)SIZE_MAX / 8) return llmbm_fail(err, "%s: run state too large", model->path);
     float *block = plat_alloc((size_t)total * sizeof(float));
     if (!block)
         return llmbm_fail(err, "%s: out of memory for the run state (%llu MiB at context %u)", model->path,
@@ -165,17 +192,18 @@ int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, cons
     tf->keys_t_shares = keys_t_shares(model, batch);
     tf->keys_t_floats = llmbm_attention_keys_t_floats(ctx_len, c->head_size);
     /* as llama.cpp: the long factors when the context exceeds the original one */
-    tf->rope_freqs =
-        model->rope_freqs_long && ctx_len > c->rope_orig_ctx ? model->rope_freqs_long : model->rope_freqs;
+    tf->rope_freqs = model->rope_freqs_long && ctx_len > c->rope_orig_ctx ? model->rope_freqs_long : model->rope_freqs;
     return 0;
 }
 
-int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint32_t ctx_len, llmbm_err *err) {
+int llmbm_transformer_init(llmbm_transformer *tf, const llmbm_model *model, uint32_t ctx_len, llmbm_err *err)
+{
     llmbm_run_params p = {ctx_len, 0, false, LLMBM_KV_AUTO};
     return llmbm_transformer_open(tf, model, &p, err);
 }
 
-void llmbm_transformer_free(llmbm_transformer *tf) {
+void llmbm_transformer_free(llmbm_transformer *tf)
+{
     if (tf->block) plat_free(tf->block);
     eng_memset(tf, 0, sizeof *tf);
 }
@@ -185,7 +213,8 @@ typedef struct shape {
     size_t dim, hs, hidden, kv_dim, q_dim, xb_len, kv_mul;
 } shape;
 
-static shape shape_of(const llmbm_config *c) {
+static shape shape_of(const llmbm_config *c)
+{
     shape s;
     s.dim = c->dim;
     s.hs = c->head_size;
@@ -200,14 +229,16 @@ static shape shape_of(const llmbm_config *c) {
 /* out rows (stride out_stride) = w . x rows (stride x_stride) for n tokens;
  * one token takes the one-token path, whose bits llmbm_matmul reproduces. */
 static int mat(llmbm_transformer *tf, float *out, size_t out_stride, const llmbm_weight *w, const float *x,
-               size_t x_stride, uint32_t n) {
+               size_t x_stride, uint32_t n)
+{
     if (n == 1) return llmbm_matvec(out, w, x, tf->scratch);
     return llmbm_matmul(out, out_stride, w, x, x_stride, n, tf->scratch);
 }
 
 /* RoPE's angles for each batch position, shared by every layer (and head):
  * row t holds the global angles, then the sliding-window layers' (gemma). */
-static void rope_tables(llmbm_transformer *tf, uint32_t pos, uint32_t n) {
+static void rope_tables(llmbm_transformer *tf, uint32_t pos, uint32_t n)
+{
     const llmbm_config *c = &tf->model->config;
     size_t hs = c->head_size;
     for (uint32_t t = 0; t < n; t++) {
@@ -228,7 +259,8 @@ static void rope_tables(llmbm_transformer *tf, uint32_t pos, uint32_t n) {
 
 /* Biases, Q/K norms, RoPE and the q scale of token t's q row and k row. */
 static void shape_qk(llmbm_transformer *tf, const llmbm_layer *L, float *q, float *k, float *v, uint32_t t,
-                     float q_scale) {
+                     float q_scale)
+{
     const llmbm_config *c = &tf->model->config;
     shape s = shape_of(c);
     if (L->bq) llmbm_add(q, L->bq, s.q_dim);
@@ -255,7 +287,8 @@ static void shape_qk(llmbm_transformer *tf, const llmbm_layer *L, float *q, floa
 
 /* A block's output (rows of out, stride out_stride): post-norm, residual
  * scale, added to the residual stream. */
-static void add_residual(llmbm_transformer *tf, float *out, size_t out_stride, const float *post_norm, uint32_t n) {
+static void add_residual(llmbm_transformer *tf, float *out, size_t out_stride, const float *post_norm, uint32_t n)
+{
     const llmbm_config *c = &tf->model->config;
     for (uint32_t t = 0; t < n; t++) {
         float *o = out + t * out_stride, *x = tf->x + (size_t)t * c->dim;
@@ -265,7 +298,8 @@ static void add_residual(llmbm_transformer *tf, float *out, size_t out_stride, c
     }
 }
 
-static int layer(llmbm_transformer *tf, uint32_t l, uint32_t pos, uint32_t n, float q_scale) {
+static int layer(llmbm_transformer *tf, uint32_t l, uint32_t pos, uint32_t n, float q_scale)
+{
     const llmbm_model *m = tf->model;
     const llmbm_config *c = &m->config;
     const llmbm_layer *L = &m->layers[l];
@@ -304,7 +338,8 @@ static int layer(llmbm_transformer *tf, uint32_t l, uint32_t pos, uint32_t n, fl
     return 0;
 }
 
-float *llmbm_forward_batch(llmbm_transformer *tf, const int32_t *tokens, uint32_t n, uint32_t pos, llmbm_err *err) {
+float *llmbm_forward_batch(llmbm_transformer *tf, const int32_t *tokens, uint32_t n, uint32_t pos, llmbm_err *err)
+{
     const llmbm_model *m = tf->model;
     const llmbm_config *c = &m->config;
     if (n == 0 || n > tf->batch) {
@@ -350,6 +385,7 @@ no_kernel:
     return 0;
 }
 
-float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_err *err) {
+float *llmbm_forward(llmbm_transformer *tf, int32_t token, uint32_t pos, llmbm_err *err)
+{
     return llmbm_forward_batch(tf, &token, 1, pos, err);
 }

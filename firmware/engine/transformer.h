@@ -30,9 +30,9 @@ llmbm_kv_type llmbm_kv_type_for(const llmbm_model *model, llmbm_kv_type want);
 
 /* How a run state is sized. */
 typedef struct llmbm_run_params {
-    uint32_t ctx_len;   /* positions the KV cache holds; 0 or above seq_len: seq_len */
-    uint32_t batch;     /* most tokens per forward pass; 0: LLMBM_DEFAULT_BATCH */
-    bool all_logits;    /* keep every batch position's logits (perplexity), not just the last's */
+    uint32_t ctx_len; /* positions the KV cache holds; 0 or above seq_len: seq_len */
+    uint32_t batch;   /* most tokens per forward pass; 0: LLMBM_DEFAULT_BATCH */
+    bool all_logits;  /* keep every batch position's logits (perplexity), not just the last's */
     llmbm_kv_type kv_type;
 } llmbm_run_params;
 
@@ -45,23 +45,23 @@ typedef struct llmbm_transformer {
     bool all_logits;
     const float *rope_freqs; /* the model's frequency factors for this ctx_len (LongRoPE picks by it) */
     /* Batch rows: token t's row of each starts at t * (its width). */
-    float *x, *xb, *xb2; /* dim (xb: max(dim, q_dim)) */
-    float *q;            /* n_heads*head_size */
-    float *hb, *hb2;     /* hidden_dim */
-    float *att;          /* n_heads*ctx_len: one head's scores, reused across the batch */
-    float *logits;       /* vocab_size (batch * vocab_size with all_logits) */
-    llmbm_kv_type kv_type;          /* resolved: never auto */
-    llmbm_type kv_elem;             /* the cache's element type as a kernel slot */
-    size_t kv_row_bytes;            /* one position's keys (kv_dim elements) */
+    float *x, *xb, *xb2;              /* dim (xb: max(dim, q_dim)) */
+    float *q;                         /* n_heads*head_size */
+    float *hb, *hb2;                  /* hidden_dim */
+    float *att;                       /* n_heads*ctx_len: one head's scores, reused across the batch */
+    float *logits;                    /* vocab_size (batch * vocab_size with all_logits) */
+    llmbm_kv_type kv_type;            /* resolved: never auto */
+    llmbm_type kv_elem;               /* the cache's element type as a kernel slot */
+    size_t kv_row_bytes;              /* one position's keys (kv_dim elements) */
     uint8_t *key_cache, *value_cache; /* n_layers*ctx_len rows of kv_row_bytes */
-    float *k_new, *v_new;           /* batch * kv_dim: this batch's keys and values before they are stored */
-    float *rope; /* batch * 2*head_size: RoPE's (cos, sin) at each token's position; GGUF modes use
+    float *k_new, *v_new;             /* batch * kv_dim: this batch's keys and values before they are stored */
+    float *rope;                      /* batch * 2*head_size: RoPE's (cos, sin) at each token's position; GGUF modes use
                   * head_size for the global angles and the rest for sliding-window layers' */
-    void *scratch;                  /* llmbm_matvec / llmbm_matmul scratch */
-    float *keys_t;                  /* keys_t_shares * keys_t_floats: a batch's attention keys, transposed */
+    void *scratch;                    /* llmbm_matvec / llmbm_matmul scratch */
+    float *keys_t;                    /* keys_t_shares * keys_t_floats: a batch's attention keys, transposed */
     unsigned keys_t_shares;
     size_t keys_t_floats;
-    void *block;                    /* one allocation for all of the above */
+    void *block; /* one allocation for all of the above */
 } llmbm_transformer;
 
 int llmbm_transformer_open(llmbm_transformer *tf, const llmbm_model *model, const llmbm_run_params *params,

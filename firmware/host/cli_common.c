@@ -10,7 +10,8 @@
 
 llmbm_kv_type cli_kv_type = LLMBM_KV_AUTO;
 
-void cli_error(const char *fmt, ...) {
+void cli_error(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     fputs("llmbm: ", stderr);
@@ -19,7 +20,8 @@ void cli_error(const char *fmt, ...) {
     va_end(ap);
 }
 
-bool cli_parse_float(const char *opt, const char *text, float *out) {
+bool cli_parse_float(const char *opt, const char *text, float *out)
+{
     char *end;
     errno = 0;
     float v = strtof(text, &end);
@@ -31,7 +33,8 @@ bool cli_parse_float(const char *opt, const char *text, float *out) {
     return true;
 }
 
-bool cli_parse_long(const char *opt, const char *text, long long *out) {
+bool cli_parse_long(const char *opt, const char *text, long long *out)
+{
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
@@ -45,7 +48,8 @@ bool cli_parse_long(const char *opt, const char *text, long long *out) {
 
 /* Reading a big model takes seconds: on a terminal, stderr shows how far
  * it is (a redrawn line, as the REPL's bar); piped, nothing. */
-static void show_progress(void *ctx, const llmbm_load_progress *p) {
+static void show_progress(void *ctx, const llmbm_load_progress *p)
+{
     const char *path = ctx;
     if (p->phase == LLMBM_LOAD_READING) return;
     if (p->phase == LLMBM_LOAD_WEIGHTS) {
@@ -56,9 +60,10 @@ static void show_progress(void *ctx, const llmbm_load_progress *p) {
     fputc('\n', stderr);
 }
 
-bool cli_load(const char *path, llmbm_load_tokenizer tokenizer, unsigned flags, llmbm_bundle *b) {
-    llmbm_load_opts opts = {tokenizer, (flags & CLI_VOCABULARY_ONLY) != 0, (flags & CLI_ALLOW_NO_TENSORS) != 0, 0,
-                            0, (void *)path};
+bool cli_load(const char *path, llmbm_load_tokenizer tokenizer, unsigned flags, llmbm_bundle *b)
+{
+    llmbm_load_opts opts = {tokenizer,   (flags & CLI_VOCABULARY_ONLY) != 0, (flags & CLI_ALLOW_NO_TENSORS) != 0, 0, 0,
+                            (void *)path};
     if (isatty(STDERR_FILENO)) opts.progress = show_progress;
     llmbm_err err;
     if (llmbm_bundle_load(b, path, &opts, &err)) {
@@ -74,14 +79,16 @@ bool cli_load(const char *path, llmbm_load_tokenizer tokenizer, unsigned flags, 
     return true;
 }
 
-bool cli_load_model(const char *path, llmbm_model *model) {
+bool cli_load_model(const char *path, llmbm_model *model)
+{
     llmbm_bundle b;
     if (!cli_load(path, LLMBM_TOKENIZER_NONE, 0, &b)) return false;
     *model = b.model;
     return true;
 }
 
-bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokenizer *tok) {
+bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokenizer *tok)
+{
     llmbm_err err;
     /* A GGUF model carries its tokenizer; a llama2.c one needs tokenizer.bin. */
     if (!path) path = model->format == LLMBM_FORMAT_GGUF ? model->path : "tokenizer.bin";
@@ -92,7 +99,8 @@ bool cli_load_tokenizer(const char *path, const llmbm_model *model, llmbm_tokeni
     return true;
 }
 
-bool cli_load_with_tokenizer(const char *path, const char *tok_path, llmbm_model *model, llmbm_tokenizer *tok) {
+bool cli_load_with_tokenizer(const char *path, const char *tok_path, llmbm_model *model, llmbm_tokenizer *tok)
+{
     llmbm_bundle b;
     /* -z names the tokenizer; without it a GGUF's own comes with the model. */
     if (!cli_load(path, tok_path ? LLMBM_TOKENIZER_NONE : LLMBM_TOKENIZER_REQUIRED, 0, &b)) return false;

@@ -26,7 +26,8 @@ typedef struct bench_opts {
 } bench_opts;
 
 /* "128,512" into list (each 1..max). */
-static bool parse_list(const char *opt, const char *text, long long *list, int *n, long long max) {
+static bool parse_list(const char *opt, const char *text, long long *list, int *n, long long max)
+{
     *n = 0;
     char buf[128];
     if (strlen(text) >= sizeof buf) return cli_error("%s: list too long", opt), false;
@@ -41,12 +42,14 @@ static bool parse_list(const char *opt, const char *text, long long *list, int *
     return *n > 0 || (cli_error("%s: empty list", opt), false);
 }
 
-static int parse(int argc, char **argv, bench_opts *o) {
+static int parse(int argc, char **argv, bench_opts *o)
+{
     o->pp[0] = 128, o->n_pp = 1, o->threads[0] = 0, o->n_threads = 1, o->tg = 64, o->repeat = 1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
-        if (!strcmp(a, "--json")) o->json = true;
+        if (!strcmp(a, "--json"))
+            o->json = true;
         else if (!strcmp(a, "-p") && has) {
             if (!parse_list(a, argv[++i], o->pp, &o->n_pp, 1 << 20)) return CLI_USAGE;
         } else if (!strcmp(a, "-T") && has) {
@@ -57,7 +60,8 @@ static int parse(int argc, char **argv, bench_opts *o) {
             if (!cli_parse_long(a, argv[++i], &o->batch) || o->batch < 0 || o->batch > 4096) return CLI_USAGE;
         } else if (!strcmp(a, "-r") && has) {
             if (!cli_parse_long(a, argv[++i], &o->repeat) || o->repeat < 1 || o->repeat > 100) return CLI_USAGE;
-        } else if (a[0] != '-' && !o->path) o->path = a;
+        } else if (a[0] != '-' && !o->path)
+            o->path = a;
         else {
             cli_error("bench: unexpected argument '%s'", a);
             return CLI_USAGE;
@@ -78,7 +82,8 @@ typedef struct sum_job {
     size_t n;
 } sum_job;
 
-static void sum_share(void *ctx, size_t begin, size_t end) {
+static void sum_share(void *ctx, size_t begin, size_t end)
+{
     sum_job *j = ctx;
     uint64_t acc[8] = {0};
     for (size_t i = begin * 8; i < end * 8; i += 8)
@@ -89,7 +94,8 @@ static void sum_share(void *ctx, size_t begin, size_t end) {
 
 /* GB/s of streaming reads over a buffer far larger than the caches, on the
  * threads in use: the best of three passes. */
-static double read_bandwidth(void) {
+static double read_bandwidth(void)
+{
     const size_t bytes = (size_t)256 << 20;
     sum_job j = {plat_alloc(bytes), 0, bytes / 64};
     if (!j.words) return 0.0;
@@ -111,7 +117,8 @@ static double read_bandwidth(void) {
 
 /* Seconds to feed n tokens from an empty history (a fixed, vocabulary-wide
  * id sequence: the work does not depend on the ids). */
-static double time_pp(llmbm_session *s, const int32_t *ids, uint32_t n, llmbm_err *err) {
+static double time_pp(llmbm_session *s, const int32_t *ids, uint32_t n, llmbm_err *err)
+{
     llmbm_session_reset(s);
     uint64_t t0 = plat_now_us();
     if (llmbm_session_feed(s, ids, n, err)) return -1.0;
@@ -119,7 +126,8 @@ static double time_pp(llmbm_session *s, const int32_t *ids, uint32_t n, llmbm_er
 }
 
 /* Seconds to decode n tokens greedily after BOS (the first pass included). */
-static double time_tg(llmbm_session *s, llmbm_sampler *greedy, uint32_t n, llmbm_err *err) {
+static double time_tg(llmbm_session *s, llmbm_sampler *greedy, uint32_t n, llmbm_err *err)
+{
     llmbm_session_reset(s);
     int32_t bos = LLMBM_TOKEN_BOS;
     if (llmbm_session_append(s, &bos, 1, err)) return -1.0;
@@ -136,7 +144,8 @@ static double time_tg(llmbm_session *s, llmbm_sampler *greedy, uint32_t n, llmbm
 }
 
 static void print_row(const bench_opts *o, const llmbm_model *m, unsigned threads, const char *test, uint32_t n,
-                      double secs, double bytes_per_token, double bandwidth) {
+                      double secs, double bytes_per_token, double bandwidth)
+{
     double tps = secs > 0 ? n / secs : 0.0, gbps = tps * bytes_per_token / 1e9;
     double pct = bandwidth > 0 ? 100.0 * gbps / bandwidth : 0.0;
     if (o->json)
@@ -147,7 +156,8 @@ static void print_row(const bench_opts *o, const llmbm_model *m, unsigned thread
         printf("| %7u | %5s%-6u | %10.2f | %8.2f | %9.1f%% |\n", threads, test, n, tps, gbps, pct);
 }
 
-int cmd_bench(int argc, char **argv) {
+int cmd_bench(int argc, char **argv)
+{
     bench_opts o = {0};
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
@@ -179,8 +189,7 @@ int cmd_bench(int argc, char **argv) {
     for (uint32_t i = 0; i < ctx; i++) ids[i] = (int32_t)((1 + (uint64_t)i * 7919) % model.config.vocab_size);
     double weights = (double)llmbm_model_decode_bytes(&model);
     if (!o.json) {
-        printf("%s: %s, %.1f MiB of weights, batch %u\n", o.path, llmbm_isa_name(), weights / 1048576.0,
-               s.tf.batch);
+        printf("%s: %s, %.1f MiB of weights, batch %u\n", o.path, llmbm_isa_name(), weights / 1048576.0, s.tf.batch);
         printf("| threads | test        |      tok/s | GB/s     | of read bw |\n");
         printf("| ------: | ----------- | ---------: | -------: | ---------: |\n");
     }

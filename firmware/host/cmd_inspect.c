@@ -8,19 +8,22 @@
 #include "gguf.h"
 #include "templates.h"
 
-static void write_stdout(void *ctx, const char *text, size_t len) {
+static void write_stdout(void *ctx, const char *text, size_t len)
+{
     (void)ctx;
     fwrite(text, 1, len, stdout);
 }
 
 /* The template the REPL's template=auto picks, and where it comes from. */
-static void print_template(const char *path, const llmbm_tokenizer *tok) {
+static void print_template(const char *path, const llmbm_tokenizer *tok)
+{
     char line[320];
     template_describe_auto(path, tok, line, sizeof line);
     printf("chat template: %s\n", line);
 }
 
-static void print_tokenizer(const char *path, const llmbm_tokenizer *tok) {
+static void print_tokenizer(const char *path, const llmbm_tokenizer *tok)
+{
     printf("tokenizer: %s, %u tokens, bos %d, eos %d\n", llmbm_tokenizer_kind_name(tok), tok->vocab_size,
            (int)tok->bos_id, (int)tok->eos_id);
     print_template(path, tok);
@@ -28,7 +31,8 @@ static void print_tokenizer(const char *path, const llmbm_tokenizer *tok) {
 
 /* A GGUF file without tensors (llama.cpp's ggml-vocab-*.gguf): no model to
  * describe, but its header and vocabulary are still worth showing. */
-static void info_vocab_only(const char *path, const llmbm_bundle *b) {
+static void info_vocab_only(const char *path, const llmbm_bundle *b)
+{
     gguf_describe(llmbm_bundle_gguf_header(b), write_stdout, NULL, 0);
     if (!b->has_tokenizer) {
         printf("tokenizer: unavailable (%s)\n", b->tokenizer_error);
@@ -38,7 +42,8 @@ static void info_vocab_only(const char *path, const llmbm_bundle *b) {
     printf("no tensors: a vocabulary-only file (tokenize works, run does not)\n");
 }
 
-int cmd_info(int argc, char **argv) {
+int cmd_info(int argc, char **argv)
+{
     if (argc != 1) {
         cli_error("usage: llmbm info MODEL");
         return CLI_USAGE;
@@ -51,19 +56,25 @@ int cmd_info(int argc, char **argv) {
         info_vocab_only(argv[0], &b);
     } else {
         llmbm_model_describe(&b.model, write_stdout, NULL);
-        if (b.has_tokenizer) print_tokenizer(b.model.path, &b.tok);
-        else if (b.model.format == LLMBM_FORMAT_GGUF) printf("tokenizer: unavailable (%s)\n", b.tokenizer_error);
+        if (b.has_tokenizer)
+            print_tokenizer(b.model.path, &b.tok);
+        else if (b.model.format == LLMBM_FORMAT_GGUF)
+            printf("tokenizer: unavailable (%s)\n", b.tokenizer_error);
     }
     llmbm_bundle_free(&b);
     return CLI_OK;
 }
 
-int cmd_tokenize(int argc, char **argv) {
+int cmd_tokenize(int argc, char **argv)
+{
     const char *model_path = NULL, *tok_path = NULL, *text = NULL;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-z") && i + 1 < argc) tok_path = argv[++i];
-        else if (!model_path) model_path = argv[i];
-        else if (!text) text = argv[i];
+        if (!strcmp(argv[i], "-z") && i + 1 < argc)
+            tok_path = argv[++i];
+        else if (!model_path)
+            model_path = argv[i];
+        else if (!text)
+            text = argv[i];
         else {
             cli_error("tokenize: unexpected argument '%s'", argv[i]);
             return CLI_USAGE;
@@ -103,14 +114,16 @@ int cmd_tokenize(int argc, char **argv) {
  * 9 significant digits so float32 values round-trip exactly. The ids are
  * computed in batches of -b (default the engine's): the lines are the same
  * bits for every batch size. */
-static void print_logits(void *ctx, uint32_t pos, const float *logits) {
+static void print_logits(void *ctx, uint32_t pos, const float *logits)
+{
     (void)pos;
     uint32_t vocab = *(const uint32_t *)ctx;
     for (uint32_t v = 0; v < vocab; v++) printf(v ? " %.9g" : "%.9g", (double)logits[v]);
     printf("\n");
 }
 
-int cmd_logits(int argc, char **argv) {
+int cmd_logits(int argc, char **argv)
+{
     long long batch = 0;
     if (argc >= 2 && !strcmp(argv[0], "-b")) {
         if (!cli_parse_long("-b", argv[1], &batch)) return CLI_USAGE;
@@ -158,8 +171,10 @@ int cmd_logits(int argc, char **argv) {
     uint32_t vocab = model.config.vocab_size;
     sess.on_logits = print_logits;
     sess.hook_ctx = &vocab;
-    if (llmbm_session_feed(&sess, ids, n, &err) < 0) cli_error("%s", err.msg);
-    else rc = CLI_OK;
+    if (llmbm_session_feed(&sess, ids, n, &err) < 0)
+        cli_error("%s", err.msg);
+    else
+        rc = CLI_OK;
     llmbm_session_close(&sess);
 out_model:
     free(ids);

@@ -22,7 +22,8 @@ static const char usage_line[] =
     "usage: llmbm perplexity MODEL -f TEXT [-c CTX] [-b BATCH] [-T THREADS] [--chunks N] [-z TOKENIZER]\n"
     "                        [--save-logits FILE] [--kl-base FILE]";
 
-static int parse_options(int argc, char **argv, ppl_options *o) {
+static int parse_options(int argc, char **argv, ppl_options *o)
+{
     memset(o, 0, sizeof *o);
     o->ctx = 512;
     for (int i = 0; i < argc; i++) {
@@ -38,14 +39,22 @@ static int parse_options(int argc, char **argv, ppl_options *o) {
             return CLI_USAGE;
         }
         const char *v = argv[++i];
-        if (!strcmp(a, "-f")) o->text = v;
-        else if (!strcmp(a, "-z")) o->tokenizer = v;
-        else if (!strcmp(a, "--save-logits")) o->save = v;
-        else if (!strcmp(a, "--kl-base")) o->base = v;
-        else if (!strcmp(a, "-c")) ok = cli_parse_long(a, v, &o->ctx), o->ctx_given = true;
-        else if (!strcmp(a, "-b")) ok = cli_parse_long(a, v, &o->batch);
-        else if (!strcmp(a, "-T")) ok = cli_parse_long(a, v, &o->threads);
-        else if (!strcmp(a, "--chunks")) ok = cli_parse_long(a, v, &o->chunks);
+        if (!strcmp(a, "-f"))
+            o->text = v;
+        else if (!strcmp(a, "-z"))
+            o->tokenizer = v;
+        else if (!strcmp(a, "--save-logits"))
+            o->save = v;
+        else if (!strcmp(a, "--kl-base"))
+            o->base = v;
+        else if (!strcmp(a, "-c"))
+            ok = cli_parse_long(a, v, &o->ctx), o->ctx_given = true;
+        else if (!strcmp(a, "-b"))
+            ok = cli_parse_long(a, v, &o->batch);
+        else if (!strcmp(a, "-T"))
+            ok = cli_parse_long(a, v, &o->threads);
+        else if (!strcmp(a, "--chunks"))
+            ok = cli_parse_long(a, v, &o->chunks);
         else {
             cli_error("perplexity: unknown option '%s'\n%s", a, usage_line);
             return CLI_USAGE;
@@ -75,7 +84,8 @@ static int parse_options(int argc, char **argv, ppl_options *o) {
     return CLI_OK;
 }
 
-static char *read_text(const char *path) {
+static char *read_text(const char *path)
+{
     FILE *f = fopen(path, "rb");
     if (!f) {
         cli_error("%s: cannot open the text file", path);
@@ -108,7 +118,8 @@ static char *read_text(const char *path) {
 
 /* The text's tokens, cut into n_chunks chunks of n_ctx, each starting with BOS when the model
  * adds one (llama.cpp replaces a chunk's first token by BOS the same way). */
-static int32_t *chunk_text(const ppl_options *o, const llmbm_tokenizer *tok, uint32_t n_ctx, uint32_t *n_chunks) {
+static int32_t *chunk_text(const ppl_options *o, const llmbm_tokenizer *tok, uint32_t n_ctx, uint32_t *n_chunks)
+{
     char *text = read_text(o->text);
     if (!text) return NULL;
     size_t cap = llmbm_encode_capacity(strlen(text));
@@ -136,7 +147,8 @@ static int32_t *chunk_text(const ppl_options *o, const llmbm_tokenizer *tok, uin
     return ids;
 }
 
-static double now_seconds(void) {
+static double now_seconds(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -156,7 +168,8 @@ typedef struct ppl_run {
 } ppl_run;
 
 /* Every computed position's logits, in order: the second half of the chunk is scored. */
-static void score_position(void *ctx, uint32_t pos, const float *logits) {
+static void score_position(void *ctx, uint32_t pos, const float *logits)
+{
     ppl_run *r = ctx;
     uint32_t n_vocab = r->h.n_vocab;
     if (r->failed || pos < r->h.first) return;
@@ -173,7 +186,8 @@ static bool stop_on_failure(void *ctx) { return ((const ppl_run *)ctx)->failed; 
 
 /* A chunk from position 0, fed in batches (the session's -b): the logits of every position but
  * the last, whose successor is not in the chunk. */
-static bool score_chunk(ppl_run *r, uint32_t chunk) {
+static bool score_chunk(ppl_run *r, uint32_t chunk)
+{
     r->chunk = r->tokens + (size_t)chunk * r->h.n_ctx;
     llmbm_session_reset(&r->sess);
     llmbm_err err;
@@ -182,21 +196,23 @@ static bool score_chunk(ppl_run *r, uint32_t chunk) {
     return fed == 0 && !r->failed;
 }
 
-static int run_chunks(ppl_run *r) {
+static int run_chunks(ppl_run *r)
+{
     double start = now_seconds();
     for (uint32_t c = 0; c < r->h.n_chunks; c++) {
         if (!score_chunk(r, c)) return CLI_ERROR;
         double ppl, err, per_chunk = (now_seconds() - start) / (c + 1);
         ppl_stats_perplexity(&r->stats, &ppl, &err);
-        fprintf(stderr, "[%u/%u] PPL %.4f +/- %.4f  (%.1f s per chunk, %.0f s left)\n", c + 1, r->h.n_chunks, ppl,
-                err, per_chunk, per_chunk * (r->h.n_chunks - c - 1));
+        fprintf(stderr, "[%u/%u] PPL %.4f +/- %.4f  (%.1f s per chunk, %.0f s left)\n", c + 1, r->h.n_chunks, ppl, err,
+                per_chunk, per_chunk * (r->h.n_chunks - c - 1));
     }
     ppl_stats_print(&r->stats, stdout);
     return CLI_OK;
 }
 
 /* The tokens to score: from the base file (so both runs see the same ones), else from -f. */
-static int32_t *choose_tokens(ppl_run *r, llmbm_bundle *b, int32_t **owned) {
+static int32_t *choose_tokens(ppl_run *r, llmbm_bundle *b, int32_t **owned)
+{
     const llmbm_model *model = &b->model;
     const ppl_options *o = r->o;
     *owned = NULL;
@@ -204,8 +220,7 @@ static int32_t *choose_tokens(ppl_run *r, llmbm_bundle *b, int32_t **owned) {
         r->base = logprob_open(o->base, &r->h, owned);
         if (!r->base) return NULL;
         if (r->h.n_vocab != model->config.vocab_size) {
-            cli_error("%s: vocabulary of %u, but %s has %u", o->base, r->h.n_vocab, o->model,
-                      model->config.vocab_size);
+            cli_error("%s: vocabulary of %u, but %s has %u", o->base, r->h.n_vocab, o->model, model->config.vocab_size);
             return NULL;
         }
         if (o->ctx_given && (uint32_t)o->ctx != r->h.n_ctx) {
@@ -228,7 +243,8 @@ static int32_t *choose_tokens(ppl_run *r, llmbm_bundle *b, int32_t **owned) {
     return *owned;
 }
 
-int cmd_perplexity(int argc, char **argv) {
+int cmd_perplexity(int argc, char **argv)
+{
     ppl_options o;
     int rc = parse_options(argc, argv, &o);
     if (rc != CLI_OK) return rc;

@@ -29,13 +29,15 @@
 
 static char **restart_argv;
 
-void host_repl_exit(int status) {
+void host_repl_exit(int status)
+{
     fflush(stdout);
     term_restore();
     exit(status);
 }
 
-void host_repl_reboot(void) {
+void host_repl_reboot(void)
+{
     unsigned char bytes[16];
     size_t n = term_take_pending(bytes, sizeof bytes);
     char hex[2 * sizeof bytes + 1];
@@ -49,7 +51,8 @@ void host_repl_reboot(void) {
     exit(CLI_ERROR);
 }
 
-static void take_pending_from_env(void) {
+static void take_pending_from_env(void)
+{
     const char *hex = getenv(PENDING_ENV);
     if (!hex) return;
     unsigned char bytes[16];
@@ -61,7 +64,8 @@ static void take_pending_from_env(void) {
 }
 
 /* MODEL's NAME.tpl sibling (templates.c looks there), or "" for none. */
-static void tpl_sibling(const char *model, char *out, size_t cap) {
+static void tpl_sibling(const char *model, char *out, size_t cap)
+{
     const char *slash = strrchr(model, '/');
     const char *dot = strrchr(slash ? slash : model, '.');
     size_t stem = dot ? (size_t)(dot - model) : strlen(model);
@@ -73,11 +77,10 @@ static void tpl_sibling(const char *model, char *out, size_t cap) {
     memcpy(out + stem, ".tpl", 5);
 }
 
-static void usage(void) {
-    cli_error("usage: llmbm repl [DIR] [-m MODEL] [-T THREADS] [--memory MB]");
-}
+static void usage(void) { cli_error("usage: llmbm repl [DIR] [-m MODEL] [-T THREADS] [--memory MB]"); }
 
-int cmd_repl(int argc, char **argv, char **full_argv) {
+int cmd_repl(int argc, char **argv, char **full_argv)
+{
     const char *dir = ".";
     bool have_dir = false;
     host_repl_options o = {0};
@@ -99,8 +102,10 @@ int cmd_repl(int argc, char **argv, char **full_argv) {
                 cli_error("%s %lld is out of range", a, n);
                 return CLI_USAGE;
             }
-            if (!strcmp(a, "-T")) o.threads = (unsigned)n;
-            else o.memory_limit = (uint64_t)n << 20;
+            if (!strcmp(a, "-T"))
+                o.threads = (unsigned)n;
+            else
+                o.memory_limit = (uint64_t)n << 20;
         } else if (a[0] == '-' || have_dir) {
             usage();
             return CLI_USAGE;
@@ -136,9 +141,9 @@ int cmd_repl(int argc, char **argv, char **full_argv) {
         /* The engine keeps a model's path in llmbm_model.path[200] and
          * reopens the file by it (the GGUF tokenizer): a longer one would
          * be cut and then refused. */
-        if (strlen(model_path) >= sizeof ((llmbm_model *)0)->path) {
+        if (strlen(model_path) >= sizeof((llmbm_model *)0)->path) {
             cli_error("repl: -m %s: the path is %zu bytes long; llmbm keeps at most %zu (put a link to it in %s)",
-                      model_path, strlen(model_path), sizeof ((llmbm_model *)0)->path - 1, dir);
+                      model_path, strlen(model_path), sizeof((llmbm_model *)0)->path - 1, dir);
             return CLI_ERROR;
         }
         tpl_sibling(model_path, tpl_path, sizeof tpl_path);

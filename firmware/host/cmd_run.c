@@ -25,7 +25,8 @@ typedef struct run_opts {
 } run_opts;
 
 /* Options take a value; both "-t 0" and "--top-k 5" forms. */
-static int parse_run_args(int argc, char **argv, run_opts *o) {
+static int parse_run_args(int argc, char **argv, run_opts *o)
+{
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') {
@@ -55,9 +56,15 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
         static const struct {
             const char *opt, *key;
         } chat_keys[] = {
-            {"-t", "temp"}, {"-p", "top_p"}, {"--top-k", "top_k"}, {"--min-p", "min_p"},
-            {"--repeat-penalty", "repeat_penalty"}, {"--repeat-last-n", "repeat_last_n"},
-            {"--template", "template"}, {"--system", "system"}, {"--max-tokens", "max_tokens"},
+            {"-t", "temp"},
+            {"-p", "top_p"},
+            {"--top-k", "top_k"},
+            {"--min-p", "min_p"},
+            {"--repeat-penalty", "repeat_penalty"},
+            {"--repeat-last-n", "repeat_last_n"},
+            {"--template", "template"},
+            {"--system", "system"},
+            {"--max-tokens", "max_tokens"},
             {"--think", "think"},
         };
         for (size_t k = 0; k < sizeof chat_keys / sizeof chat_keys[0]; k++) {
@@ -66,27 +73,38 @@ static int parse_run_args(int argc, char **argv, run_opts *o) {
                 o->chat_opts.settings[o->chat_opts.n_settings++][1] = v;
             }
         }
-        if (!strcmp(a, "--template") || !strcmp(a, "--system") || !strcmp(a, "--max-tokens") ||
-            !strcmp(a, "--think"))
+        if (!strcmp(a, "--template") || !strcmp(a, "--system") || !strcmp(a, "--max-tokens") || !strcmp(a, "--think"))
             continue;
-        if (!strcmp(a, "-z")) o->tokenizer_path = v;
-        else if (!strcmp(a, "-i")) o->prompt = v;
-        else if (!strcmp(a, "-t")) ok = cli_parse_float(a, v, &o->sampling.temperature);
-        else if (!strcmp(a, "-p")) ok = cli_parse_float(a, v, &o->sampling.top_p);
-        else if (!strcmp(a, "-s")) ok = cli_parse_long(a, v, &o->seed);
-        else if (!strcmp(a, "-n")) ok = cli_parse_long(a, v, &o->steps);
-        else if (!strcmp(a, "-T")) ok = cli_parse_long(a, v, &o->threads);
-        else if (!strcmp(a, "-b") || !strcmp(a, "--batch")) ok = cli_parse_long(a, v, &o->batch);
-        else if (!strcmp(a, "--min-p")) ok = cli_parse_float(a, v, &o->sampling.min_p);
-        else if (!strcmp(a, "--repeat-penalty")) ok = cli_parse_float(a, v, &o->sampling.repeat_penalty);
+        if (!strcmp(a, "-z"))
+            o->tokenizer_path = v;
+        else if (!strcmp(a, "-i"))
+            o->prompt = v;
+        else if (!strcmp(a, "-t"))
+            ok = cli_parse_float(a, v, &o->sampling.temperature);
+        else if (!strcmp(a, "-p"))
+            ok = cli_parse_float(a, v, &o->sampling.top_p);
+        else if (!strcmp(a, "-s"))
+            ok = cli_parse_long(a, v, &o->seed);
+        else if (!strcmp(a, "-n"))
+            ok = cli_parse_long(a, v, &o->steps);
+        else if (!strcmp(a, "-T"))
+            ok = cli_parse_long(a, v, &o->threads);
+        else if (!strcmp(a, "-b") || !strcmp(a, "--batch"))
+            ok = cli_parse_long(a, v, &o->batch);
+        else if (!strcmp(a, "--min-p"))
+            ok = cli_parse_float(a, v, &o->sampling.min_p);
+        else if (!strcmp(a, "--repeat-penalty"))
+            ok = cli_parse_float(a, v, &o->sampling.repeat_penalty);
         else if (!strcmp(a, "--top-k") || !strcmp(a, "--repeat-last-n")) {
             ok = cli_parse_long(a, v, &n);
             if (ok && (n < 0 || n > 0x7fffffff)) {
                 cli_error("%s must be between 0 and 2^31-1", a);
                 return CLI_USAGE;
             }
-            if (!strcmp(a, "--top-k")) o->sampling.top_k = (uint32_t)n;
-            else o->sampling.repeat_last_n = (uint32_t)n;
+            if (!strcmp(a, "--top-k"))
+                o->sampling.top_k = (uint32_t)n;
+            else
+                o->sampling.repeat_last_n = (uint32_t)n;
         } else if (!strcmp(a, "-m")) {
             if (strcmp(v, "generate")) {
                 cli_error("only -m generate is supported (for chat: --chat, or llmbm repl)");
@@ -130,15 +148,19 @@ typedef struct print_ctx {
     bool print_ids;
 } print_ctx;
 
-static bool print_token(void *ctx, int32_t token, const char *piece) {
+static bool print_token(void *ctx, int32_t token, const char *piece)
+{
     const print_ctx *pc = ctx;
-    if (pc->print_ids) printf("%d ", (int)token);
-    else if (llmbm_piece_is_printable(piece)) fputs(piece, stdout);
+    if (pc->print_ids)
+        printf("%d ", (int)token);
+    else if (llmbm_piece_is_printable(piece))
+        fputs(piece, stdout);
     fflush(stdout);
     return true;
 }
 
-int cmd_run(int argc, char **argv) {
+int cmd_run(int argc, char **argv)
+{
     run_opts o = {0};
     o.tokenizer_path = NULL; /* the GGUF's own, or ./tokenizer.bin */
     o.prompt = "";

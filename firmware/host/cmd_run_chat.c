@@ -25,7 +25,8 @@
  * NULL members. */
 static const repl_sys no_console = {0};
 
-static bool apply_settings(repl_cfg *cfg, const run_chat_opts *o, char *seed_text, size_t seed_cap) {
+static bool apply_settings(repl_cfg *cfg, const run_chat_opts *o, char *seed_text, size_t seed_cap)
+{
     const char *why;
     if (!cfg_set(cfg, "max_tokens", "0", CFG_FROM_SET, 0, &why)) return false;
     snprintf(seed_text, seed_cap, "%llu", (unsigned long long)o->seed);
@@ -42,7 +43,8 @@ static bool apply_settings(repl_cfg *cfg, const run_chat_opts *o, char *seed_tex
     return true;
 }
 
-int run_chat(const run_chat_opts *o) {
+int run_chat(const run_chat_opts *o)
+{
     static repl_state st;
     st.sys = &no_console;
     cfg_init(&st.cfg);
@@ -78,9 +80,9 @@ int run_chat(const run_chat_opts *o) {
     fflush(stdout);
     if (c.last.reason) {
         double secs = (double)c.last.answer_us / 1e6;
-        fprintf(stderr, "template %s | prompt tokens: %u, generated tokens: %u, %.2f tokens/s | stop: %s\n",
-                t->name, c.last.prompt_tokens, c.last.answer_tokens,
-                secs > 0 ? (double)c.last.answer_tokens / secs : 0.0, c.last.reason);
+        fprintf(stderr, "template %s | prompt tokens: %u, generated tokens: %u, %.2f tokens/s | stop: %s\n", t->name,
+                c.last.prompt_tokens, c.last.answer_tokens, secs > 0 ? (double)c.last.answer_tokens / secs : 0.0,
+                c.last.reason);
         if (o->print_ids) {
             fputs("conversation tokens:", stderr);
             for (uint32_t i = 0; i < c.sess->n; i++) fprintf(stderr, " %d", (int)c.sess->tokens[i]);

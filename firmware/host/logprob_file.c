@@ -6,19 +6,23 @@
 
 #include "cli.h"
 
-uint32_t logprob_rows_per_chunk(const logprob_header *h) {
+uint32_t logprob_rows_per_chunk(const logprob_header *h)
+{
     return h->n_ctx >= h->first + 2 ? h->n_ctx - 1 - h->first : 0;
 }
 
-static void put_u32(uint8_t *p, uint32_t v) {
+static void put_u32(uint8_t *p, uint32_t v)
+{
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint32_t get_u32(const uint8_t *p) {
+static uint32_t get_u32(const uint8_t *p)
+{
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-FILE *logprob_create(const char *path, const logprob_header *h, const int32_t *tokens) {
+FILE *logprob_create(const char *path, const logprob_header *h, const int32_t *tokens)
+{
     FILE *f = fopen(path, "wb");
     if (!f) {
         cli_error("%s: cannot create the log-probability file", path);
@@ -46,7 +50,8 @@ FILE *logprob_create(const char *path, const logprob_header *h, const int32_t *t
     return f;
 }
 
-bool logprob_write_row(FILE *f, const char *path, const double *logprobs, uint32_t n_vocab) {
+bool logprob_write_row(FILE *f, const char *path, const double *logprobs, uint32_t n_vocab)
+{
     for (uint32_t v = 0; v < n_vocab; v++) {
         float x = (float)logprobs[v];
         uint32_t bits;
@@ -61,7 +66,8 @@ bool logprob_write_row(FILE *f, const char *path, const double *logprobs, uint32
     return true;
 }
 
-FILE *logprob_open(const char *path, logprob_header *h, int32_t **tokens) {
+FILE *logprob_open(const char *path, logprob_header *h, int32_t **tokens)
+{
     *tokens = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -70,9 +76,12 @@ FILE *logprob_open(const char *path, logprob_header *h, int32_t **tokens) {
     }
     uint8_t head[LOGPROB_HEADER_BYTES];
     const char *problem = NULL;
-    if (fread(head, 1, sizeof head, f) != sizeof head) problem = "shorter than its 32-byte header";
-    else if (memcmp(head, LOGPROB_MAGIC, 8)) problem = "not a log-probability file (no LLMBMLP1 magic)";
-    else if (get_u32(head + 8) != LOGPROB_VERSION) problem = "unsupported version (this llmbm reads 1)";
+    if (fread(head, 1, sizeof head, f) != sizeof head)
+        problem = "shorter than its 32-byte header";
+    else if (memcmp(head, LOGPROB_MAGIC, 8))
+        problem = "not a log-probability file (no LLMBMLP1 magic)";
+    else if (get_u32(head + 8) != LOGPROB_VERSION)
+        problem = "unsupported version (this llmbm reads 1)";
     if (problem) goto fail;
     h->n_vocab = get_u32(head + 12);
     h->n_ctx = get_u32(head + 16);
@@ -111,8 +120,7 @@ FILE *logprob_open(const char *path, logprob_header *h, int32_t **tokens) {
         }
         uint32_t t = get_u32(b);
         if (t >= h->n_vocab) {
-            cli_error("%s: token %llu is %u, outside its vocabulary of %u", path, (unsigned long long)i, t,
-                      h->n_vocab);
+            cli_error("%s: token %llu is %u, outside its vocabulary of %u", path, (unsigned long long)i, t, h->n_vocab);
             free(*tokens);
             *tokens = NULL;
             fclose(f);
@@ -129,7 +137,8 @@ fail:
     return NULL;
 }
 
-bool logprob_read_row(FILE *f, const char *path, double *out, uint32_t n_vocab, float *buf) {
+bool logprob_read_row(FILE *f, const char *path, double *out, uint32_t n_vocab, float *buf)
+{
     if (fread(buf, 4, n_vocab, f) != n_vocab) {
         cli_error("%s: read failed in its log-probabilities", path);
         return false;

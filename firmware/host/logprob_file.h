@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define LOGPROB_MAGIC "LLMBMLP1"
-#define LOGPROB_VERSION 1u
+#define LOGPROB_MAGIC        "LLMBMLP1"
+#define LOGPROB_VERSION      1u
 #define LOGPROB_HEADER_BYTES 32u
 
 typedef struct logprob_header {

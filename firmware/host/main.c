@@ -7,7 +7,8 @@
 #include "isa.h"
 #include "transformer.h"
 
-static void usage(FILE *out) {
+static void usage(FILE *out)
+{
     fputs("usage: llmbm COMMAND [MODEL] [options]\n"
           "\n"
           "commands:\n"
@@ -44,7 +45,8 @@ static void usage(FILE *out) {
           out);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;

@@ -21,8 +21,8 @@
  * pages already, so this also makes host speed the firmware's.) Every block
  * carries a header saying how to release it. */
 #define LARGE_BLOCK ((size_t)4 << 20)
-#define HUGE_PAGE ((size_t)2 << 20)
-#define HEADER 64u
+#define HUGE_PAGE   ((size_t)2 << 20)
+#define HEADER      64u
 
 typedef struct {
     void *base;    /* what to pass to free() or munmap() */
@@ -45,26 +45,29 @@ typedef struct {
     bool on;
     unsigned long long fail_alloc, fail_read;
     unsigned long long allocs, reads;
-    bool fail_at_set;        /* LLMBM_FAIL_READ_AT given (byte 0 is an offset too) */
-    bool fail_at_done;       /* that read has failed */
+    bool fail_at_set;  /* LLMBM_FAIL_READ_AT given (byte 0 is an offset too) */
+    bool fail_at_done; /* that read has failed */
     unsigned long long fail_at;
-    const char *fail_path;   /* LLMBM_FAIL_READ_PATH, else NULL: every file */
+    const char *fail_path; /* LLMBM_FAIL_READ_PATH, else NULL: every file */
 } fault_state;
 
 static fault_state faults;
 
-static void report_faults(void) {
+static void report_faults(void)
+{
     fprintf(stderr, "llmbm faults: %llu allocations, %llu reads\n", __atomic_load_n(&faults.allocs, __ATOMIC_RELAXED),
             __atomic_load_n(&faults.reads, __ATOMIC_RELAXED));
 }
 
-static unsigned long long env_count(const char *name) {
+static unsigned long long env_count(const char *name)
+{
     const char *v = getenv(name);
     return v && *v ? strtoull(v, NULL, 10) : 0;
 }
 
 /* Read once, before the first allocation or read (constructor: before main). */
-__attribute__((constructor)) static void faults_init(void) {
+__attribute__((constructor)) static void faults_init(void)
+{
     faults.fail_alloc = env_count("LLMBM_FAIL_ALLOC");
     faults.fail_read = env_count("LLMBM_FAIL_READ");
     const char *at = getenv("LLMBM_FAIL_READ_AT"), *path = getenv("LLMBM_FAIL_READ_PATH");
@@ -77,7 +80,8 @@ __attribute__((constructor)) static void faults_init(void) {
 }
 
 /* Whether reads of this file may meet LLMBM_FAIL_READ_AT. */
-static bool fault_file(const char *path) {
+static bool fault_file(const char *path)
+{
     if (!faults.fail_at_set) return false;
     if (!faults.fail_path) return true;
     size_t n = strlen(path), k = strlen(faults.fail_path);
@@ -85,14 +89,16 @@ static bool fault_file(const char *path) {
 }
 
 /* True when this read covers the byte to fail at, the first time one does. */
-static bool fault_at(uint64_t offset, size_t len) {
+static bool fault_at(uint64_t offset, size_t len)
+{
     if (!len || faults.fail_at < offset || faults.fail_at - offset >= len) return false;
     bool was = __atomic_exchange_n(&faults.fail_at_done, true, __ATOMIC_RELAXED);
     return !was;
 }
 
 /* True when this call is the one to fail. */
-static bool fault_now(unsigned long long *counter, unsigned long long fail_at) {
+static bool fault_now(unsigned long long *counter, unsigned long long fail_at)
+{
     unsigned long long n = __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
     return n == fail_at;
 }
@@ -101,11 +107,10 @@ static bool fault_now(unsigned long long *counter, unsigned long long fail_at) {
  * it, and it is exact, so a leak shows as a changed number. */
 static size_t live_bytes;
 
-size_t host_allocated_bytes(void) {
-    return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED);
-}
+size_t host_allocated_bytes(void) { return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED); }
 
-static void *alloc_large(size_t rounded) {
+static void *alloc_large(size_t rounded)
+{
     size_t length = rounded + HUGE_PAGE + HUGE_PAGE;
     if (length < rounded) return NULL;
     uint8_t *base = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -122,7 +127,8 @@ static void *alloc_large(size_t rounded) {
     return block; /* anonymous mappings are zero-filled */
 }
 
-void *plat_alloc(size_t size) {
+void *plat_alloc(size_t size)
+{
     if (faults.on && fault_now(&faults.allocs, faults.fail_alloc)) return NULL;
     size_t rounded = (size + 63) / 64 * 64;
     if (rounded < size || rounded > SIZE_MAX - HEADER) return NULL;
@@ -138,7 +144,8 @@ void *plat_alloc(size_t size) {
     return base + HEADER;
 }
 
-void plat_free(void *block) {
+void plat_free(void *block)
+{
     if (!block) return;
     const block_header *h = (const block_header *)(void *)((uint8_t *)block - HEADER);
     __atomic_sub_fetch(&live_bytes, h->size, __ATOMIC_RELAXED);
@@ -153,7 +160,8 @@ struct plat_file {
     bool fault_at; /* reads may meet LLMBM_FAIL_READ_AT */
 };
 
-plat_file *plat_open(const char *path, uint64_t *size_out) {
+plat_file *plat_open(const char *path, uint64_t *size_out)
+{
     /* Under `llmbm repl`, paths are the boot volume's (volume.c); O_NONBLOCK
      * so that a FIFO named at the prompt is refused below rather than
      * waited on (it changes nothing for regular files). */
@@ -175,7 +183,8 @@ plat_file *plat_open(const char *path, uint64_t *size_out) {
     return f;
 }
 
-bool plat_read(plat_file *file, uint64_t offset, void *buf, size_t len) {
+bool plat_read(plat_file *file, uint64_t offset, void *buf, size_t len)
+{
     if (faults.on && fault_now(&faults.reads, faults.fail_read)) return false;
     if (file->fault_at && fault_at(offset, len)) return false;
     char *p = buf;
@@ -189,18 +198,21 @@ bool plat_read(plat_file *file, uint64_t offset, void *buf, size_t len) {
     return true;
 }
 
-void plat_close(plat_file *file) {
+void plat_close(plat_file *file)
+{
     if (!file) return;
     close(file->fd);
     free(file);
 }
 
-void plat_write(const char *text, size_t len) {
+void plat_write(const char *text, size_t len)
+{
     fwrite(text, 1, len, stdout);
     fflush(stdout);
 }
 
-uint64_t plat_now_us(void) {
+uint64_t plat_now_us(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool ppl_stats_init(ppl_stats *s, size_t cap, bool with_base) {
+bool ppl_stats_init(ppl_stats *s, size_t cap, bool with_base)
+{
     memset(s, 0, sizeof *s);
     s->cap = cap ? cap : 1;
     s->with_base = with_base;
@@ -19,7 +20,8 @@ bool ppl_stats_init(ppl_stats *s, size_t cap, bool with_base) {
     return s->nll_base && s->kl && s->dp && s->same_top;
 }
 
-void ppl_stats_free(ppl_stats *s) {
+void ppl_stats_free(ppl_stats *s)
+{
     free(s->nll);
     free(s->nll_base);
     free(s->kl);
@@ -28,7 +30,8 @@ void ppl_stats_free(ppl_stats *s) {
     memset(s, 0, sizeof *s);
 }
 
-void ppl_log_softmax(const float *logits, uint32_t n_vocab, double *out) {
+void ppl_log_softmax(const float *logits, uint32_t n_vocab, double *out)
+{
     double max = logits[0];
     for (uint32_t v = 1; v < n_vocab; v++)
         if (logits[v] > max) max = logits[v];
@@ -38,14 +41,16 @@ void ppl_log_softmax(const float *logits, uint32_t n_vocab, double *out) {
     for (uint32_t v = 0; v < n_vocab; v++) out[v] = (double)logits[v] - log_z;
 }
 
-static uint32_t argmax(const double *x, uint32_t n) {
+static uint32_t argmax(const double *x, uint32_t n)
+{
     uint32_t best = 0;
     for (uint32_t v = 1; v < n; v++)
         if (x[v] > x[best]) best = v;
     return best;
 }
 
-void ppl_stats_add(ppl_stats *s, const double *logprobs, const double *base, uint32_t n_vocab, int32_t target) {
+void ppl_stats_add(ppl_stats *s, const double *logprobs, const double *base, uint32_t n_vocab, int32_t target)
+{
     if (s->n >= s->cap) return; /* sized by the caller for every scored position */
     size_t i = s->n++;
     s->nll[i] = -logprobs[target];
@@ -59,7 +64,8 @@ void ppl_stats_add(ppl_stats *s, const double *logprobs, const double *base, uin
 }
 
 /* Mean and standard error of the mean. */
-static void mean_err(const double *x, size_t n, double *mean, double *err) {
+static void mean_err(const double *x, size_t n, double *mean, double *err)
+{
     double sum = 0, sum2 = 0;
     for (size_t i = 0; i < n; i++) {
         sum += x[i];
@@ -70,20 +76,23 @@ static void mean_err(const double *x, size_t n, double *mean, double *err) {
     *err = n > 1 && var > 0 ? sqrt(var / (double)(n - 1)) : 0;
 }
 
-void ppl_stats_perplexity(const ppl_stats *s, double *ppl, double *err) {
+void ppl_stats_perplexity(const ppl_stats *s, double *ppl, double *err)
+{
     double mean, mean_e;
     mean_err(s->nll, s->n, &mean, &mean_e);
     *ppl = exp(mean);
     *err = *ppl * mean_e;
 }
 
-static int cmp_double(const void *a, const void *b) {
+static int cmp_double(const void *a, const void *b)
+{
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* The p-quantile of sorted[0..n) with linear interpolation between ranks. */
-static double quantile(const double *sorted, size_t n, double p) {
+static double quantile(const double *sorted, size_t n, double p)
+{
     double r = p * (double)(n - 1);
     size_t lo = (size_t)r;
     if (lo + 1 >= n) return sorted[n - 1];
@@ -91,7 +100,8 @@ static double quantile(const double *sorted, size_t n, double p) {
 }
 
 /* "label    : " padded to 12 terminal columns (Δ is two bytes, one column). */
-static void print_label(FILE *out, const char *label) {
+static void print_label(FILE *out, const char *label)
+{
     int cols = 0;
     for (const char *p = label; *p; p++) cols += ((unsigned char)*p & 0xC0) != 0x80;
     fprintf(out, "%s%*s: ", label, cols < 12 ? 12 - cols : 0, "");
@@ -99,7 +109,8 @@ static void print_label(FILE *out, const char *label) {
 
 /* KL values are printed with 9 decimals: a good kernel's are around 1e-4 .. 1e-2. */
 static void print_quantiles(FILE *out, const char *what, const double *x, size_t n, double scale, const char *unit,
-                            int decimals, const double *levels, size_t n_levels) {
+                            int decimals, const double *levels, size_t n_levels)
+{
     double *sorted = malloc(n * sizeof *sorted);
     if (!sorted) return;
     memcpy(sorted, x, n * sizeof *sorted);
@@ -109,8 +120,10 @@ static void print_quantiles(FILE *out, const char *what, const double *x, size_t
     print_label(out, label);
     fprintf(out, "%*.*f%s\n", decimals + 4, decimals, sorted[n - 1] * scale, unit);
     for (size_t i = 0; i < n_levels; i++) {
-        if (levels[i] == 0.5) snprintf(label, sizeof label, "Median  %s", what);
-        else snprintf(label, sizeof label, "%4.1f%%   %s", levels[i] * 100, what);
+        if (levels[i] == 0.5)
+            snprintf(label, sizeof label, "Median  %s", what);
+        else
+            snprintf(label, sizeof label, "%4.1f%%   %s", levels[i] * 100, what);
         print_label(out, label);
         fprintf(out, "%*.*f%s\n", decimals + 4, decimals, quantile(sorted, n, levels[i]) * scale, unit);
     }
@@ -120,7 +133,8 @@ static void print_quantiles(FILE *out, const char *what, const double *x, size_t
     free(sorted);
 }
 
-static double correlation(const double *x, const double *y, size_t n) {
+static double correlation(const double *x, const double *y, size_t n)
+{
     double mx = 0, my = 0;
     for (size_t i = 0; i < n; i++) {
         mx += x[i];
@@ -137,7 +151,8 @@ static double correlation(const double *x, const double *y, size_t n) {
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 1.0;
 }
 
-void ppl_stats_print(const ppl_stats *s, FILE *out) {
+void ppl_stats_print(const ppl_stats *s, FILE *out)
+{
     double ppl, ppl_e;
     ppl_stats_perplexity(s, &ppl, &ppl_e);
     if (!s->with_base) {

@@ -12,10 +12,10 @@
 typedef struct ppl_stats {
     size_t n, cap;
     bool with_base;
-    double *nll;      /* -ln p(target) under the model */
-    double *nll_base; /* the same under the base (with_base) */
-    double *kl;       /* KL(base || model) at the position */
-    double *dp;       /* p_model(target) - p_base(target) */
+    double *nll;       /* -ln p(target) under the model */
+    double *nll_base;  /* the same under the base (with_base) */
+    double *kl;        /* KL(base || model) at the position */
+    double *dp;        /* p_model(target) - p_base(target) */
     uint8_t *same_top; /* 1 when both put their maximum on the same token */
 } ppl_stats;
 

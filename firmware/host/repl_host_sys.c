@@ -24,13 +24,12 @@ const unsigned long long llmbm_embedded_tokenizer_size = 0;
 
 static host_repl_options opts;
 
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* repl_sys.list_dir over the volume (volume.c), entries in name order: readdir's order depends on the file system, and a
  * listing that changes between runs helps nobody. */
-static bool list_dir(const char *dir, repl_dir_fn fn, void *ctx) {
+static bool list_dir(const char *dir, repl_dir_fn fn, void *ctx)
+{
     int fd = host_volume_open(dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0) return false;
     DIR *d = fdopendir(fd);
@@ -53,8 +52,10 @@ static bool list_dir(const char *dir, repl_dir_fn fn, void *ctx) {
             }
             names = grown;
         }
-        if (!(names[n] = strdup(e->d_name))) ok = false;
-        else n++;
+        if (!(names[n] = strdup(e->d_name)))
+            ok = false;
+        else
+            n++;
     }
     qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
@@ -71,9 +72,9 @@ static bool list_dir(const char *dir, repl_dir_fn fn, void *ctx) {
     return ok;
 }
 
-
 /* MemAvailable from /proc/meminfo, in bytes (0 if unreadable). */
-static uint64_t mem_available(void) {
+static uint64_t mem_available(void)
+{
     FILE *f = fopen("/proc/meminfo", "re");
     if (!f) return 0;
     char line[256];
@@ -87,7 +88,8 @@ static uint64_t mem_available(void) {
 /* Linux gives no single "largest block": virtual memory makes any free
  * amount one block. --memory MB caps it like a smaller machine, counting
  * what plat_alloc holds exactly (so a leak shows in /ctx). */
-static void memory(uint64_t *free_total, uint64_t *largest_free) {
+static void memory(uint64_t *free_total, uint64_t *largest_free)
+{
     uint64_t avail = mem_available();
     if (opts.memory_limit) {
         uint64_t used = host_allocated_bytes();
@@ -97,7 +99,8 @@ static void memory(uint64_t *free_total, uint64_t *largest_free) {
     *free_total = *largest_free = avail;
 }
 
-static int32_t read_key(void) {
+static int32_t read_key(void)
+{
     int32_t key = term_read_key();
     if (key == TERM_END_OF_INPUT) {
         /* The script (or Ctrl-D's end of a pipe) is over: end as /shutdown. */
@@ -109,25 +112,21 @@ static int32_t read_key(void) {
 
 /* The machine's cores are -T's threads (all online CPUs by default);
  * repl.cfg's cores= may use fewer. */
-static unsigned use_cores(unsigned limit) {
+static unsigned use_cores(unsigned limit)
+{
     unsigned all = opts.threads;
     host_set_threads(limit == 0 || limit > all ? all : limit);
     return host_get_threads();
 }
 
-static unsigned core_id(void) {
-    return (unsigned)syscall(SYS_gettid);
-}
+static unsigned core_id(void) { return (unsigned)syscall(SYS_gettid); }
 
-static void do_reboot(void) {
-    host_repl_reboot();
-}
+static void do_reboot(void) { host_repl_reboot(); }
 
-static void do_shutdown(void) {
-    host_repl_exit(0);
-}
+static void do_shutdown(void) { host_repl_exit(0); }
 
-const repl_sys *host_repl_sys(const host_repl_options *o) {
+const repl_sys *host_repl_sys(const host_repl_options *o)
+{
     opts = *o;
     if (!opts.threads) {
         host_set_threads(0);
@@ -162,7 +161,8 @@ const repl_sys *host_repl_sys(const host_repl_options *o) {
     return &sys;
 }
 
-uint64_t host_repl_available_memory(void) {
+uint64_t host_repl_available_memory(void)
+{
     uint64_t total, largest;
     memory(&total, &largest);
     return total;

@@ -47,21 +47,24 @@ static bool at_eof;
 static unsigned char pushback[16];
 static unsigned n_pushback;
 
-void term_restore(void) {
+void term_restore(void)
+{
     if (raw_on) {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
         raw_on = false;
     }
 }
 
-static void on_signal(int sig) {
+static void on_signal(int sig)
+{
     /* tcsetattr is async-signal-safe; then die of the signal as usual. */
     if (raw_on) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
-bool term_init(void) {
+bool term_init(void)
+{
     is_tty = isatty(STDIN_FILENO);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -83,11 +86,10 @@ bool term_init(void) {
     return true;
 }
 
-bool term_is_tty(void) {
-    return is_tty;
-}
+bool term_is_tty(void) { return is_tty; }
 
-unsigned term_columns(void) {
+unsigned term_columns(void)
+{
     struct winsize ws;
     if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
         return ws.ws_col > 1000 ? 1000 : ws.ws_col;
@@ -96,7 +98,8 @@ unsigned term_columns(void) {
 
 /* One byte: waiting up to wait_ms (-1: forever). -1 if none came (or end of
  * input, which also sets at_eof). */
-static int next_byte(int wait_ms) {
+static int next_byte(int wait_ms)
+{
     if (n_pushback) {
         int b = pushback[0];
         memmove(pushback, pushback + 1, --n_pushback);
@@ -120,14 +123,16 @@ static int next_byte(int wait_ms) {
     }
 }
 
-static void unread(int b) {
+static void unread(int b)
+{
     if (b < 0 || n_pushback == sizeof pushback) return;
     memmove(pushback + 1, pushback, n_pushback++);
     pushback[0] = (unsigned char)b;
 }
 
 /* After ESC: the rest of a CSI/SS3 sequence, or Esc itself. */
-static int32_t decode_escape(void) {
+static int32_t decode_escape(void)
+{
     int wait = is_tty ? ESC_WAIT_MS : 0;
     int b = next_byte(wait);
     if (b != '[' && b != 'O') {
@@ -141,24 +146,24 @@ static int32_t decode_escape(void) {
         if (n + 1 < sizeof param) param[n++] = (char)c;
     param[n] = 0;
     switch (c) {
-    case 'A': return REPL_KEY_UP;
-    case 'B': return REPL_KEY_DOWN;
-    case 'C': return REPL_KEY_RIGHT;
-    case 'D': return REPL_KEY_LEFT;
-    case 'H': return REPL_KEY_HOME;
-    case 'F': return REPL_KEY_END;
-    case '~':
-        if (!strcmp(param, "1") || !strcmp(param, "7")) return REPL_KEY_HOME;
-        if (!strcmp(param, "4") || !strcmp(param, "8")) return REPL_KEY_END;
-        if (!strcmp(param, "3")) return REPL_KEY_DELETE;
-        return REPL_KEY_NONE;
-    default:
-        return REPL_KEY_NONE; /* function keys, mouse reports ... */
+        case 'A': return REPL_KEY_UP;
+        case 'B': return REPL_KEY_DOWN;
+        case 'C': return REPL_KEY_RIGHT;
+        case 'D': return REPL_KEY_LEFT;
+        case 'H': return REPL_KEY_HOME;
+        case 'F': return REPL_KEY_END;
+        case '~':
+            if (!strcmp(param, "1") || !strcmp(param, "7")) return REPL_KEY_HOME;
+            if (!strcmp(param, "4") || !strcmp(param, "8")) return REPL_KEY_END;
+            if (!strcmp(param, "3")) return REPL_KEY_DELETE;
+            return REPL_KEY_NONE;
+        default: return REPL_KEY_NONE; /* function keys, mouse reports ... */
     }
 }
 
 /* A key starting with byte b. */
-static int32_t decode(int b) {
+static int32_t decode(int b)
+{
     if (b == 0x1b) return decode_escape();
     if (b < 0x80) return b;
     int extra = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : -1;
@@ -175,7 +180,8 @@ static int32_t decode(int b) {
     return cp;
 }
 
-int32_t term_read_key(void) {
+int32_t term_read_key(void)
+{
     for (;;) {
         int b = next_byte(-1);
         if (b < 0) return TERM_END_OF_INPUT;
@@ -184,7 +190,8 @@ int32_t term_read_key(void) {
     }
 }
 
-int32_t term_poll_key(void) {
+int32_t term_poll_key(void)
+{
     int b = next_byte(0);
     if (b < 0) return REPL_KEY_NONE;
     if (!is_tty && b != 0x1b && b != 3) {
@@ -194,13 +201,15 @@ int32_t term_poll_key(void) {
     return decode(b);
 }
 
-size_t term_take_pending(unsigned char *out, size_t cap) {
+size_t term_take_pending(unsigned char *out, size_t cap)
+{
     size_t n = n_pushback < cap ? n_pushback : cap;
     memcpy(out, pushback, n);
     n_pushback = 0;
     return n;
 }
 
-void term_give_pending(const unsigned char *bytes, size_t n) {
+void term_give_pending(const unsigned char *bytes, size_t n)
+{
     for (size_t i = n; i-- > 0;) unread(bytes[i]);
 }

@@ -23,7 +23,7 @@
 #include "platform.h"
 
 #define SPIN_ITERATIONS 4000
-#define MAX_THREADS 1024
+#define MAX_THREADS     1024
 
 typedef struct pool_job {
     plat_range_fn fn;
@@ -38,7 +38,7 @@ static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 /* Written before `generation` is bumped (release), read after it is seen. */
 static pool_job job;
 static uint64_t generation;
-static unsigned pending;  /* pool threads yet to acknowledge this generation */
+static unsigned pending; /* pool threads yet to acknowledge this generation */
 static unsigned pool_threads;
 static bool busy;
 
@@ -60,8 +60,7 @@ void host_set_threads(unsigned n)
 
 unsigned host_get_threads(void)
 {
-    if (!host_threads)
-        host_set_threads(0);
+    if (!host_threads) host_set_threads(0);
     return host_threads;
 }
 
@@ -78,13 +77,12 @@ static void run_share(const pool_job *j, unsigned index)
 {
     size_t begin, end;
     plat_share_range(j->n, j->parts, index, &begin, &end);
-    if (begin < end)
-        j->fn(j->ctx, begin, end);
+    if (begin < end) j->fn(j->ctx, begin, end);
 }
 
 typedef struct worker_start {
     unsigned index;
-    uint64_t generation;  /* the last one before the thread existed */
+    uint64_t generation; /* the last one before the thread existed */
 } worker_start;
 
 static void *worker(void *arg)
@@ -97,18 +95,15 @@ static void *worker(void *arg)
     uint64_t seen = start.generation;
     for (;;) {
         unsigned spins = __atomic_load_n(&spin_limit, __ATOMIC_RELAXED);
-        for (unsigned i = 0; i < spins && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; i++)
-            cpu_relax();
+        for (unsigned i = 0; i < spins && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; i++) cpu_relax();
         if (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) {
             pthread_mutex_lock(&lock);
-            while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen)
-                pthread_cond_wait(&work_cv, &lock);
+            while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) pthread_cond_wait(&work_cv, &lock);
             pthread_mutex_unlock(&lock);
         }
         seen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
         pool_job local = job;
-        if (index < local.parts)
-            run_share(&local, index);
+        if (index < local.parts) run_share(&local, index);
         if (__atomic_sub_fetch(&pending, 1, __ATOMIC_ACQ_REL) == 0) {
             /* Under the lock, so the caller cannot miss it between its
              * check of `pending` and its wait. */
@@ -126,9 +121,8 @@ static void grow_pool(unsigned want)
 {
     while (pool_threads < want) {
         worker_start *start = malloc(sizeof *start);
-        if (!start)
-            return;
-        *start = (worker_start){ pool_threads + 1, __atomic_load_n(&generation, __ATOMIC_RELAXED) };
+        if (!start) return;
+        *start = (worker_start){pool_threads + 1, __atomic_load_n(&generation, __ATOMIC_RELAXED)};
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
@@ -145,8 +139,7 @@ static void grow_pool(unsigned want)
 
 void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx)
 {
-    if (!n)
-        return;
+    if (!n) return;
     unsigned parts = plat_share_count(n, grain, host_get_threads());
     /* busy: fn itself called plat_parallel_for; run that inline. */
     if (parts <= 1 || __atomic_load_n(&busy, __ATOMIC_ACQUIRE)) {
@@ -154,14 +147,13 @@ void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx)
         return;
     }
     grow_pool(host_get_threads() - 1);
-    if (parts > pool_threads + 1)
-        parts = pool_threads + 1;
+    if (parts > pool_threads + 1) parts = pool_threads + 1;
     if (parts <= 1) {
         fn(ctx, 0, n);
         return;
     }
     __atomic_store_n(&busy, true, __ATOMIC_RELAXED);
-    job = (pool_job){ fn, ctx, n, parts };
+    job = (pool_job){fn, ctx, n, parts};
     /* Every pool thread acknowledges every job, even one with no share:
      * then none can still be reading `job` when the next one is written. */
     __atomic_store_n(&pending, pool_threads, __ATOMIC_RELAXED);
@@ -173,18 +165,13 @@ void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx)
     run_share(&job, 0);
 
     unsigned spins = __atomic_load_n(&spin_limit, __ATOMIC_RELAXED);
-    for (unsigned i = 0; i < spins && __atomic_load_n(&pending, __ATOMIC_ACQUIRE); i++)
-        cpu_relax();
+    for (unsigned i = 0; i < spins && __atomic_load_n(&pending, __ATOMIC_ACQUIRE); i++) cpu_relax();
     if (__atomic_load_n(&pending, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&lock);
-        while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE))
-            pthread_cond_wait(&done_cv, &lock);
+        while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE)) pthread_cond_wait(&done_cv, &lock);
         pthread_mutex_unlock(&lock);
     }
     __atomic_store_n(&busy, false, __ATOMIC_RELEASE);
 }
 
-unsigned plat_core_count(void)
-{
-    return host_get_threads();
-}
+unsigned plat_core_count(void) { return host_get_threads(); }

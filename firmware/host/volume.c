@@ -24,7 +24,8 @@ static int root_fd = -1;
 enum { MAX_ALLOWED = 2 };
 static char *allowed[MAX_ALLOWED];
 
-bool host_volume_set_root(const char *dir) {
+bool host_volume_set_root(const char *dir)
+{
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return false;
     if (root_fd >= 0) close(root_fd);
@@ -32,11 +33,10 @@ bool host_volume_set_root(const char *dir) {
     return true;
 }
 
-bool host_volume_active(void) {
-    return root_fd >= 0;
-}
+bool host_volume_active(void) { return root_fd >= 0; }
 
-bool host_volume_allow(const char *path) {
+bool host_volume_allow(const char *path)
+{
     for (int i = 0; i < MAX_ALLOWED; i++) {
         if (!allowed[i]) {
             allowed[i] = strdup(path);
@@ -48,7 +48,8 @@ bool host_volume_allow(const char *path) {
 
 /* path as a relative path under the root into out[cap]: separators '/',
  * no leading ones, no "." or ".." components. False if it cannot be. */
-static bool relative_path(const char *path, char *out, size_t cap) {
+static bool relative_path(const char *path, char *out, size_t cap)
+{
     while (*path == '/' || *path == '\\') path++;
     size_t n = 0;
     const char *comp = path;
@@ -71,7 +72,8 @@ static bool relative_path(const char *path, char *out, size_t cap) {
     return true;
 }
 
-int host_volume_open(const char *path, int flags) {
+int host_volume_open(const char *path, int flags)
+{
     for (int i = 0; i < MAX_ALLOWED; i++)
         if (allowed[i] && !strcmp(allowed[i], path)) return open(path, flags | O_CLOEXEC);
     char rel[4096];

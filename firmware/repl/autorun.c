@@ -18,9 +18,9 @@
 #include "session.h"
 #include "text.h"
 
-#define CHUNK ((size_t)64 << 10)
+#define CHUNK             ((size_t)64 << 10)
 /* As long as a line typed at the prompt may be (repl.c's LINE_CAP). */
-#define AUTORUN_LINE_CAP 16384
+#define AUTORUN_LINE_CAP  16384
 /* The text check polls for Esc every this many chunks (4 MiB): reading is
  * fast, but a huge file on a slow stick should still be stoppable. */
 #define CHECK_POLL_CHUNKS 64
@@ -53,18 +53,15 @@ static void reader_rewind(reader *r)
  * *start is the file offset of its first byte. */
 static got next_line(reader *r, uint8_t *line, size_t cap, size_t *len, uint64_t *start)
 {
-    if (r->offset >= r->size)
-        return GOT_END;
+    if (r->offset >= r->size) return GOT_END;
     *start = r->offset;
     size_t n = 0;
     for (;;) {
         if (r->pos == r->len) {
-            if (r->next_read >= r->size)
-                break; /* the last line has no '\n' */
+            if (r->next_read >= r->size) break; /* the last line has no '\n' */
             uint64_t left = r->size - r->next_read;
             size_t want = left < CHUNK ? (size_t)left : CHUNK;
-            if (!plat_read(r->f, r->next_read, r->chunk, want))
-                return GOT_READ_ERROR;
+            if (!plat_read(r->f, r->next_read, r->chunk, want)) return GOT_READ_ERROR;
             r->next_read += want;
             r->pos = 0;
             r->len = want;
@@ -72,10 +69,8 @@ static got next_line(reader *r, uint8_t *line, size_t cap, size_t *len, uint64_t
         }
         uint8_t c = r->chunk[r->pos++];
         r->offset++;
-        if (c == '\n')
-            break;
-        if (n < cap - 1)
-            line[n] = c;
+        if (c == '\n') break;
+        if (n < cap - 1) line[n] = c;
         n++;
     }
     line[n < cap - 1 ? n : cap - 1] = 0;
@@ -89,31 +84,24 @@ static got next_line(reader *r, uint8_t *line, size_t cap, size_t *len, uint64_t
 static size_t utf8_valid_len(const uint8_t *s, size_t n)
 {
     uint8_t b = s[0];
-    if (b < 0x80)
-        return 1;
+    if (b < 0x80) return 1;
     size_t need;
     uint8_t lo = 0x80, hi = 0xbf;
     if (b >= 0xc2 && b <= 0xdf)
         need = 1;
     else if (b >= 0xe0 && b <= 0xef) {
         need = 2;
-        if (b == 0xe0)
-            lo = 0xa0;
-        if (b == 0xed)
-            hi = 0x9f;
+        if (b == 0xe0) lo = 0xa0;
+        if (b == 0xed) hi = 0x9f;
     } else if (b >= 0xf0 && b <= 0xf4) {
         need = 3;
-        if (b == 0xf0)
-            lo = 0x90;
-        if (b == 0xf4)
-            hi = 0x8f;
+        if (b == 0xf0) lo = 0x90;
+        if (b == 0xf4) hi = 0x8f;
     } else
         return 0;
-    if (n < need + 1 || s[1] < lo || s[1] > hi)
-        return 0;
+    if (n < need + 1 || s[1] < lo || s[1] > hi) return 0;
     for (size_t i = 2; i <= need; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
+        if ((s[i] & 0xc0) != 0x80) return 0;
     return need + 1;
 }
 
@@ -140,11 +128,9 @@ static const char *not_text(const uint8_t *s, size_t n, size_t *at)
 static char *runnable(uint8_t *line, size_t len)
 {
     char *p = (char *)line, *e = p + len;
-    while (e > p && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-        e--;
+    while (e > p && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) e--;
     *e = 0;
-    while (*p == ' ' || *p == '\t')
-        p++;
+    while (*p == ' ' || *p == '\t') p++;
     return *p && *p != '#' ? p : 0;
 }
 
@@ -171,8 +157,7 @@ static bool check_text(repl_state *st, reader *r, const char *path, uint8_t *lin
                        (unsigned long long)(start + at), (unsigned long long)line_no);
             return false;
         }
-        if (runnable(line, len))
-            (*count)++;
+        if (runnable(line, len)) (*count)++;
         if (r->chunks_read >= polled + CHECK_POLL_CHUNKS) {
             polled = r->chunks_read;
             if (line_interrupt_pending(st->sys)) {
@@ -204,8 +189,7 @@ static void run_lines(repl_state *st, reader *r, const char *path, uint8_t *line
             return;
         }
         char *text = runnable(line, len);
-        if (!text)
-            continue;
+        if (!text) continue;
         txt_printf("%s%s\n", REPL_PROMPT, text);
         count++;
         repl_execute(st, text);
@@ -236,7 +220,7 @@ void autorun_file(repl_state *st, const char *path)
         plat_close(f);
         return;
     }
-    reader r = { .f = f, .size = size };
+    reader r = {.f = f, .size = size};
     r.chunk = plat_alloc(CHUNK);
     uint8_t *line = plat_alloc(AUTORUN_LINE_CAP);
     if (!r.chunk || !line) {

@@ -25,13 +25,13 @@
 
 bool chat_init(chat *c, loaded_model *lm)
 {
-    *c = (chat){ 0 };
+    *c = (chat){0};
     c->sess = &lm->sess;
     c->cap = lm->ctx_len;
     llmbm_session_reset(c->sess);
     /* A turn is at least two tokens (the message and one of the answer). */
     c->turn_start = plat_alloc(((size_t)c->cap / 2 + 1) * sizeof *c->turn_start);
-    c->rng = plat_now_us() * 0x9e3779b97f4a7c15ull | 1;  /* never 0: xorshift would stick */
+    c->rng = plat_now_us() * 0x9e3779b97f4a7c15ull | 1; /* never 0: xorshift would stick */
     if (!c->turn_start) {
         txt_printf("out of memory for a context of %u tokens\n", c->cap);
         chat_free(c);
@@ -43,13 +43,12 @@ bool chat_init(chat *c, loaded_model *lm)
 void chat_free(chat *c)
 {
     plat_free(c->turn_start);
-    *c = (chat){ 0 };
+    *c = (chat){0};
 }
 
 void chat_reset(chat *c)
 {
-    if (c->sess)
-        llmbm_session_reset(c->sess);
+    if (c->sess) llmbm_session_reset(c->sess);
     c->sys_end = c->n_turns = c->user_turns = 0;
     c->started = false;
 }
@@ -84,8 +83,7 @@ static uint32_t encode(const llmbm_tokenizer *tok, const char *text, int32_t *ou
             n = UINT32_MAX;
             goto done;
         }
-        for (size_t k = 0; k < got; k++)
-            out[n++] = buf[k];
+        for (size_t k = 0; k < got; k++) out[n++] = buf[k];
         goto done;
     }
     size_t i = 0;
@@ -94,27 +92,23 @@ static uint32_t encode(const llmbm_tokenizer *tok, const char *text, int32_t *ou
         size_t m = i, m_end = 0;
         int32_t id = -1;
         for (; m < len; m++) {
-            if (text[m] != '<')
-                continue;
+            if (text[m] != '<') continue;
             size_t e = m + 1;
-            while (e < len && e - m < 64 && text[e] != '>' && text[e] != '<')
-                e++;
+            while (e < len && e - m < 64 && text[e] != '>' && text[e] != '<') e++;
             if (e < len && text[e] == '>' && (id = llmbm_token_lookup(tok, text + m, e + 1 - m)) >= 0) {
                 m_end = e + 1;
                 break;
             }
         }
         if (m > i) {
-            for (size_t k = i; k < m; k++)
-                chunk[k - i] = text[k];
+            for (size_t k = i; k < m; k++) chunk[k - i] = text[k];
             chunk[m - i] = 0;
             size_t got = llmbm_encode(tok, chunk, false, false, buf);
             if (n + got > room) {
                 n = UINT32_MAX;
                 break;
             }
-            for (size_t k = 0; k < got; k++)
-                out[n++] = buf[k];
+            for (size_t k = 0; k < got; k++) out[n++] = buf[k];
         }
         if (id >= 0) {
             if (n + 1 > room) {
@@ -137,8 +131,7 @@ static char *concat3(const char *a, const char *b, const char *c)
 {
     size_t la = txt_len(a), lb = txt_len(b), lc = txt_len(c);
     char *s = plat_alloc(la + lb + lc + 1);
-    if (!s)
-        return 0;
+    if (!s) return 0;
     txt_snprintf(s, la + lb + lc + 1, "%s%s%s", a, b, c);
     return s;
 }
@@ -156,10 +149,7 @@ static bool push_text(chat *c, const llmbm_tokenizer *tok, const char *text)
 
 /* Room for system text with one token kept for the first message; 0 when
  * the BOS alone fills the context (ctx=1), where cap - n - 1 would wrap. */
-static uint32_t system_room(const llmbm_session *S)
-{
-    return S->cap > S->n + 1 ? S->cap - S->n - 1 : 0;
-}
+static uint32_t system_room(const llmbm_session *S) { return S->cap > S->n + 1 ? S->cap - S->n - 1 : 0; }
 
 static bool push_token(chat *c, int32_t token)
 {
@@ -180,8 +170,7 @@ typedef struct streamer {
 static void stream_out(streamer *s, size_t n)
 {
     think_write(s->think, s->pending, n);
-    for (size_t i = n; i < s->len; i++)
-        s->pending[i - n] = s->pending[i];
+    for (size_t i = n; i < s->len; i++) s->pending[i - n] = s->pending[i];
     s->len -= n;
 }
 
@@ -194,22 +183,19 @@ static bool stream_piece(streamer *s, const char *piece)
         think_write(s->think, piece, plen);
         return false;
     }
-    if (s->len + plen > sizeof s->pending)
-        stream_out(s, s->len);
+    if (s->len + plen > sizeof s->pending) stream_out(s, s->len);
     if (plen > sizeof s->pending) {
         think_write(s->think, piece, plen);
         return false;
     }
-    for (size_t i = 0; i < plen; i++)
-        s->pending[s->len++] = piece[i];
+    for (size_t i = 0; i < plen; i++) s->pending[s->len++] = piece[i];
     size_t keep = 0;
     for (unsigned k = 0; k < s->n_stops; k++) {
         const char *stop = s->stops[k];
         size_t sl = txt_len(stop);
         for (size_t at = 0; at + sl <= s->len; at++) {
             size_t j = 0;
-            while (j < sl && s->pending[at + j] == stop[j])
-                j++;
+            while (j < sl && s->pending[at + j] == stop[j]) j++;
             if (j == sl) {
                 think_write(s->think, s->pending, at);
                 s->len = 0;
@@ -218,8 +204,7 @@ static bool stream_piece(streamer *s, const char *piece)
         }
         for (size_t k2 = sl - 1 < s->len ? sl - 1 : s->len; k2 > keep; k2--) {
             size_t j = 0;
-            while (j < k2 && s->pending[s->len - k2 + j] == stop[j])
-                j++;
+            while (j < k2 && s->pending[s->len - k2 + j] == stop[j]) j++;
             if (j == k2) {
                 keep = k2;
                 break;
@@ -267,8 +252,7 @@ static bool make_sampler(const repl_state *st, const loaded_model *lm, chat *c, 
      * shows it the prompt. */
     const llmbm_session *S = c->sess;
     uint32_t from = S->n > p.repeat_last_n ? S->n - p.repeat_last_n : 0;
-    for (uint32_t i = from; i < S->n; i++)
-        llmbm_sampler_accept(s, S->tokens[i]);
+    for (uint32_t i = from; i < S->n; i++) llmbm_sampler_accept(s, S->tokens[i]);
     return true;
 }
 
@@ -280,15 +264,9 @@ static void rate(char *buf, size_t cap, uint64_t count, uint64_t us)
     txt_snprintf(buf, cap, "%llu.%llu", (unsigned long long)(x10 / 10), (unsigned long long)(x10 % 10));
 }
 
-static bool interrupt_pressed(const repl_state *st)
-{
-    return line_interrupt_pending(st->sys);
-}
+static bool interrupt_pressed(const repl_state *st) { return line_interrupt_pending(st->sys); }
 
-static bool interrupt_hook(void *ctx)
-{
-    return interrupt_pressed(ctx);
-}
+static bool interrupt_hook(void *ctx) { return interrupt_pressed(ctx); }
 
 typedef enum stop_kind { STOP_MAX, STOP_TOKEN, STOP_STRING, STOP_FULL, STOP_INTERRUPT, STOP_ERROR } stop_kind;
 
@@ -297,8 +275,7 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
 {
     llmbm_session *S = c->sess;
     llmbm_sampler s;
-    if (!make_sampler(st, lm, c, &s))
-        return STOP_ERROR;
+    if (!make_sampler(st, lm, c, &s)) return STOP_ERROR;
     llmbm_err err;
     uint64_t t0 = plat_now_us();
     uint32_t fed_from = S->n_past;
@@ -320,25 +297,21 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     uint32_t n_prompt = S->n_past - fed_from;
     think_stage th;
     think_begin(&th, st, t);
-    streamer sm = { t ? t->stops : 0, 0, { 0 }, 0, &th };
-    while (t && sm.n_stops < 3 && t->stops[sm.n_stops])
-        sm.n_stops++;
+    streamer sm = {t ? t->stops : 0, 0, {0}, 0, &th};
+    while (t && sm.n_stops < 3 && t->stops[sm.n_stops]) sm.n_stops++;
     /* The engine's end of generation (BOS for llama2.c as in run.c,
      * EOS/EOT for GGUF), EOS, and a template's one-token end markers. */
     S->n_stops = 0;
-    if (lm->tok.eos_id >= 0)
-        S->stops[S->n_stops++] = lm->tok.eos_id;
+    if (lm->tok.eos_id >= 0) S->stops[S->n_stops++] = lm->tok.eos_id;
     for (unsigned k = 0; k < sm.n_stops; k++) {
         int32_t id = llmbm_token_lookup(&lm->tok, t->stops[k], txt_len(t->stops[k]));
-        if (id >= 0)
-            S->stops[S->n_stops++] = id;
+        if (id >= 0) S->stops[S->n_stops++] = id;
     }
     uint64_t max = cfg_u64(st, CFG_MAX_TOKENS);
     int32_t prev = S->tokens[S->n - 1];
     uint32_t gen = 0;
     stop_kind why = STOP_MAX;
-    if (st->sys && st->sys->style)
-        st->sys->style(REPL_STYLE_ANSWER);
+    if (st->sys && st->sys->style) st->sys->style(REPL_STYLE_ANSWER);
     while (max == 0 || gen < max) {
         int32_t next;
         llmbm_step_result r = llmbm_session_step(S, &s, &next, &err);
@@ -365,8 +338,7 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
             why = STOP_STRING;
             break;
         }
-        if (max && gen == max)
-            break;  /* kept but not computed: the next turn feeds it */
+        if (max && gen == max) break; /* kept but not computed: the next turn feeds it */
         if (interrupt_pressed(st)) {
             why = STOP_INTERRUPT;
             break;
@@ -374,28 +346,24 @@ static stop_kind answer(repl_state *st, loaded_model *lm, chat *c, const chat_te
     }
     stream_out(&sm, sm.len);
     think_end(&th);
-    if (st->sys && st->sys->style)
-        st->sys->style(REPL_STYLE_MESSAGE);
+    if (st->sys && st->sys->style) st->sys->style(REPL_STYLE_MESSAGE);
     uint64_t t2 = plat_now_us();
-    if (cfg_u64(st, CFG_SEED) == 0)
-        c->rng = s.rng_state;
+    if (cfg_u64(st, CFG_SEED) == 0) c->rng = s.rng_state;
     llmbm_sampler_free(&s);
 
-    static const char *const reasons[] = { "max_tokens", "end of text", "stop string", "context full",
-                                           "interrupted", "error" };
+    static const char *const reasons[] = {"max_tokens",   "end of text", "stop string",
+                                          "context full", "interrupted", "error"};
     c->last.prompt_tokens = n_prompt;
     c->last.answer_tokens = gen;
     c->last.prompt_us = t1 - t0;
     c->last.answer_us = t2 - t1;
     c->last.reason = reasons[why];
-    if (c->quiet)
-        return why;
+    if (c->quiet) return why;
     char pr[32], gr[32];
     rate(pr, sizeof pr, n_prompt, t1 - t0);
     rate(gr, sizeof gr, gen, t2 - t1);
     txt_printf("%s\n-- prompt %u tokens, %s tok/s | answer %u tokens, %s tok/s | context %u/%u | %s\n",
-               why == STOP_INTERRUPT ? " [interrupted]" : "", n_prompt, pr, gen, gr, S->n, c->cap,
-               reasons[why]);
+               why == STOP_INTERRUPT ? " [interrupted]" : "", n_prompt, pr, gen, gr, S->n, c->cap, reasons[why]);
     return why;
 }
 
@@ -413,8 +381,7 @@ static void raw_line(repl_state *st, loaded_model *lm, chat *c, const char *line
     size_t got = llmbm_encode(&lm->tok, line, true, false, buf);
     llmbm_err err;
     if (got > c->cap || got == 0 || llmbm_session_append(c->sess, buf, (uint32_t)got, &err)) {
-        txt_printf("The prompt is %zu tokens; the context holds %u (/set ctx, or a shorter prompt).\n", got,
-                   c->cap);
+        txt_printf("The prompt is %zu tokens; the context holds %u (/set ctx, or a shorter prompt).\n", got, c->cap);
         plat_free(buf);
         chat_reset(c);
         return;
@@ -480,8 +447,7 @@ static void drop_turns(chat *c, uint32_t k)
         c->n_turns = 0;
         return;
     }
-    for (uint32_t i = k; i < c->n_turns; i++)
-        c->turn_start[i - k] = c->turn_start[i] - shift;
+    for (uint32_t i = k; i < c->n_turns; i++) c->turn_start[i - k] = c->turn_start[i] - shift;
     c->n_turns -= k;
 }
 
@@ -489,20 +455,16 @@ static void drop_turns(chat *c, uint32_t k)
  * follows it; else NULL. */
 static const char *after_marker(const llmbm_tokenizer *tok, const char *text, int32_t id)
 {
-    if (text[0] != '<')
-        return 0;
+    if (text[0] != '<') return 0;
     size_t e = 1;
-    while (text[e] && text[e] != '>' && e < 64)
-        e++;
-    if (text[e] != '>' || llmbm_token_lookup(tok, text, e + 1) != id)
-        return 0;
+    while (text[e] && text[e] != '>' && e < 64) e++;
+    if (text[e] != '>' || llmbm_token_lookup(tok, text, e + 1) != id) return 0;
     return text + e + 1;
 }
 
 static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_template *t, const char *line)
 {
-    if ((!c->started || c->raw_last) && !start_conversation(st, lm, c, t))
-        return;
+    if ((!c->started || c->raw_last) && !start_conversation(st, lm, c, t)) return;
     c->raw_last = false;
     /* Not sys_end: a template's no_sys text also sits before it. */
     bool has_system = *cfg_get(&st->cfg, CFG_SYSTEM) != 0;
@@ -512,10 +474,8 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     uint32_t room = c->cap - c->sys_end;
     int32_t *seg = plat_alloc((size_t)room * sizeof *seg);
     uint32_t n_seg = 0;
-    if (t->eos_bos_between_turns && !first && seg && lm->tok.bos_id >= 0)
-        seg[n_seg++] = lm->tok.bos_id;
-    if (!text || !seg)
-        txt_printf("out of memory for the message\n");
+    if (t->eos_bos_between_turns && !first && seg && lm->tok.bos_id >= 0) seg[n_seg++] = lm->tok.bos_id;
+    if (!text || !seg) txt_printf("out of memory for the message\n");
     uint32_t got = text && seg ? encode(&lm->tok, text, seg + n_seg, room - n_seg) : UINT32_MAX;
     plat_free(text);
     if (got == UINT32_MAX || n_seg + got + 1 > room) {
@@ -533,8 +493,7 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
     llmbm_session *S = c->sess;
     /* The oldest turns that must go for the message and its answer to fit. */
     uint32_t dropped = 0;
-    while (dropped < c->n_turns && S->n - (c->turn_start[dropped] - c->sys_end) + n_seg + reserve > c->cap)
-        dropped++;
+    while (dropped < c->n_turns && S->n - (c->turn_start[dropped] - c->sys_end) + n_seg + reserve > c->cap) dropped++;
     if (dropped) {
         uint64_t t0 = plat_now_us();
         drop_turns(c, dropped);
@@ -560,13 +519,10 @@ static void chat_turn(repl_state *st, loaded_model *lm, chat *c, const chat_temp
          * wrote ("<|im_end|>" then "\n"): write the rest, so the next turn
          * follows the text the model's own template would have. */
         const char *rest = after_marker(&lm->tok, t->turn_end, stop_token);
-        if (rest && *rest)
-            push_text(c, &lm->tok, rest);
+        if (rest && *rest) push_text(c, &lm->tok, rest);
     } else if (why != STOP_STRING && why != STOP_TOKEN) {
-        if (t->eos_bos_between_turns && lm->tok.eos_id >= 0)
-            push_token(c, lm->tok.eos_id);
-        if (*t->turn_end)
-            push_text(c, &lm->tok, t->turn_end);
+        if (t->eos_bos_between_turns && lm->tok.eos_id >= 0) push_token(c, lm->tok.eos_id);
+        if (*t->turn_end) push_text(c, &lm->tok, t->turn_end);
     }
     think_forget(st, lm, t, c, answer_start);
 }
@@ -578,8 +534,7 @@ static const chat_template *auto_template(const loaded_model *lm)
 {
     /* The exact pieces derived from the model's Jinja template at image
      * build time beat recognising a family by its markers. */
-    if (lm->file_template)
-        return lm->file_template;
+    if (lm->file_template) return lm->file_template;
     return template_from_jinja(llmbm_tokenizer_chat_template(&lm->tok));
 }
 
@@ -606,6 +561,6 @@ void chat_show_ctx(const repl_state *st, const loaded_model *lm, const chat *c)
         txt_printf("template raw: each line is a completion prompt in a fresh context\n");
         return;
     }
-    txt_printf("template %s: BOS + system prompt %u tokens, %u turn%s kept (%u since /reset)\n", t->name,
-               c->sys_end, c->n_turns, c->n_turns == 1 ? "" : "s", c->user_turns);
+    txt_printf("template %s: BOS + system prompt %u tokens, %u turn%s kept (%u since /reset)\n", t->name, c->sys_end,
+               c->n_turns, c->n_turns == 1 ? "" : "s", c->user_turns);
 }

@@ -11,10 +11,10 @@ typedef struct chat {
     uint32_t sys_end;     /* BOS and the system prompt: never dropped */
     uint32_t *turn_start; /* where each kept turn (user + answer) begins */
     uint32_t n_turns;
-    uint32_t user_turns;  /* turns since the start, dropped ones included */
-    bool started;         /* BOS and the system prompt are in the session */
-    bool raw_last;        /* the last line was a raw completion */
-    uint64_t rng;         /* sampler state carried across answers (seed=0) */
+    uint32_t user_turns; /* turns since the start, dropped ones included */
+    bool started;        /* BOS and the system prompt are in the session */
+    bool raw_last;       /* the last line was a raw completion */
+    uint64_t rng;        /* sampler state carried across answers (seed=0) */
     /* No stats line after an answer: the caller reports `last` itself
      * (llmbm run --chat, whose stdout is only the answer). Set after
      * chat_init. */

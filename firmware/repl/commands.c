@@ -28,8 +28,7 @@ static void print_model(void *ctx, const char *path, uint64_t size)
     char shown[300];
     size_t n = txt_snprintf(shown, sizeof shown, "%s", path);
     for (size_t i = 0; i < n; i++)
-        if (shown[i] == '/')
-            shown[i] = '\\';
+        if (shown[i] == '/') shown[i] = '\\';
     bool tokenizer = txt_ends_with_nocase(path, "tokenizer.bin");
     txt_printf("  %-32s %10s%s\n", shown, sz, tokenizer ? "  (tokenizer)" : "");
 }
@@ -47,8 +46,7 @@ static void cmd_models(repl_state *st, char *args)
 static void cmd_cfg(repl_state *st, char *args)
 {
     (void)args;
-    if (!st->cfg_found)
-        txt_printf("(no repl.cfg on the boot volume: all defaults)\n");
+    if (!st->cfg_found) txt_printf("(no repl.cfg on the boot volume: all defaults)\n");
     cfg_print(&st->cfg);
     session_show_kernels(st);
 }
@@ -113,20 +111,20 @@ static void cmd_shutdown(repl_state *st, char *args)
 }
 
 static const command commands[] = {
-    { "/help", "", "this list", cmd_help },
-    { "/models", "", "model files on the boot volume, with sizes", cmd_models },
-    { "/cfg", "", "effective settings and where each came from", cmd_cfg },
-    { "/load", "FILE", "load a model (root or models\\), replacing the loaded one", cmd_load },
-    { "/model_info", "FILE", "describe a model file without loading it", cmd_model_info },
-    { "/unload", "", "free the loaded model", cmd_unload },
-    { "/set", "KEY VALUE", "change a setting (keys: /cfg)", settings_set },
-    { "/preset", "NAME", "sampling preset: greedy, stable or creative", settings_preset },
-    { "/ctx", "", "context use of the conversation", cmd_ctx },
-    { "/reset", "", "start the conversation over", cmd_reset },
-    { "/autorun", "FILE", "run the lines of FILE as if typed", cmd_autorun },
-    { "/selftest", "", "check that parallel work uses every core", cmd_selftest },
-    { "/reboot", "", "restart the machine", cmd_reboot },
-    { "/shutdown", "", "power off", cmd_shutdown },
+    {"/help", "", "this list", cmd_help},
+    {"/models", "", "model files on the boot volume, with sizes", cmd_models},
+    {"/cfg", "", "effective settings and where each came from", cmd_cfg},
+    {"/load", "FILE", "load a model (root or models\\), replacing the loaded one", cmd_load},
+    {"/model_info", "FILE", "describe a model file without loading it", cmd_model_info},
+    {"/unload", "", "free the loaded model", cmd_unload},
+    {"/set", "KEY VALUE", "change a setting (keys: /cfg)", settings_set},
+    {"/preset", "NAME", "sampling preset: greedy, stable or creative", settings_preset},
+    {"/ctx", "", "context use of the conversation", cmd_ctx},
+    {"/reset", "", "start the conversation over", cmd_reset},
+    {"/autorun", "FILE", "run the lines of FILE as if typed", cmd_autorun},
+    {"/selftest", "", "check that parallel work uses every core", cmd_selftest},
+    {"/reboot", "", "restart the machine", cmd_reboot},
+    {"/shutdown", "", "power off", cmd_shutdown},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -150,16 +148,13 @@ static void cmd_help(repl_state *st, char *args)
 void command_run(repl_state *st, char *line)
 {
     char *args = line;
-    while (*args && *args != ' ' && *args != '\t')
-        args++;
+    while (*args && *args != ' ' && *args != '\t') args++;
     if (*args) {
         *args++ = 0;
-        while (*args == ' ' || *args == '\t')
-            args++;
+        while (*args == ' ' || *args == '\t') args++;
         /* Trailing blanks are not part of a file name. */
         char *end = args + txt_len(args);
-        while (end > args && (end[-1] == ' ' || end[-1] == '\t'))
-            *--end = 0;
+        while (end > args && (end[-1] == ' ' || end[-1] == '\t')) *--end = 0;
     }
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (txt_eq_nocase(line, commands[i].name)) {

@@ -7,9 +7,9 @@
 
 typedef enum cfg_source {
     CFG_FROM_DEFAULT,
-    CFG_FROM_FILE,  /* repl.cfg, at `line` */
-    CFG_FROM_SET,   /* typed at the prompt */
-    CFG_FROM_HOST,  /* the platform's command line (repl_sys.model) */
+    CFG_FROM_FILE, /* repl.cfg, at `line` */
+    CFG_FROM_SET,  /* typed at the prompt */
+    CFG_FROM_HOST, /* the platform's command line (repl_sys.model) */
 } cfg_source;
 
 typedef enum cfg_key {
@@ -38,14 +38,14 @@ typedef enum cfg_key {
 } cfg_key;
 
 typedef struct cfg_value {
-    const char *text;  /* never NULL; "" when unset */
+    const char *text; /* never NULL; "" when unset */
     cfg_source source;
     unsigned line;
 } cfg_value;
 
 typedef struct repl_cfg {
     cfg_value values[CFG_COUNT];
-    char *file_text;  /* repl.cfg's bytes; FILE values point into it */
+    char *file_text; /* repl.cfg's bytes; FILE values point into it */
 } repl_cfg;
 
 void cfg_init(repl_cfg *cfg);

@@ -43,14 +43,11 @@ static int32_t ta_pop(void)
 
 bool line_interrupt_pending(const repl_sys *sys)
 {
-    if (!sys->poll_key)
-        return false;
+    if (!sys->poll_key) return false;
     for (;;) {
         int32_t key = sys->poll_key();
-        if (key == REPL_KEY_NONE)
-            return false;
-        if (key == REPL_KEY_ESC || key == 3)
-            return true;
+        if (key == REPL_KEY_NONE) return false;
+        if (key == REPL_KEY_ESC || key == 3) return true;
         ta_push(key);
     }
 }
@@ -58,10 +55,8 @@ bool line_interrupt_pending(const repl_sys *sys)
 /* The next key: queued ones first; wait only when told to. */
 static int32_t next_key(const repl_sys *sys, bool wait)
 {
-    if (ta_count)
-        return ta_pop();
-    if (!wait)
-        return sys->poll_key ? sys->poll_key() : REPL_KEY_NONE;
+    if (ta_count) return ta_pop();
+    if (!wait) return sys->poll_key ? sys->poll_key() : REPL_KEY_NONE;
     return sys->read_key();
 }
 
@@ -78,8 +73,7 @@ static char draft[16384];
 void line_read(const repl_sys *sys, char *buf, size_t cap)
 {
     static bool hist_ready;
-    if (!hist_ready)
-        history_init(&hist);
+    if (!hist_ready) history_init(&hist);
     hist_ready = true;
 
     line_edit ed;
@@ -106,11 +100,9 @@ void line_read(const repl_sys *sys, char *buf, size_t cap)
         wait = false;
         bool after_cr = last_was_cr;
         last_was_cr = false;
-        if (key == '\n' && after_cr && ed.len == 0)
-            continue;
+        if (key == '\n' && after_cr && ed.len == 0) continue;
         r = line_edit_key(&ed, key);
-        if (r == LINE_ENTER)
-            last_was_cr = key == '\r';
+        if (r == LINE_ENTER) last_was_cr = key == '\r';
         if (line_edit_take_overflow(&ed) && !noted) {
             /* Say so (once per line) rather than cut it silently; the row
              * starts over below the note. */

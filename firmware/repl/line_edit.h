@@ -14,13 +14,13 @@
 #include "history.h"
 
 typedef enum line_result {
-    LINE_MORE,    /* keep reading keys */
-    LINE_ENTER,   /* the line is complete */
-    LINE_CANCEL,  /* Ctrl-C: abandon the line */
+    LINE_MORE,   /* keep reading keys */
+    LINE_ENTER,  /* the line is complete */
+    LINE_CANCEL, /* Ctrl-C: abandon the line */
 } line_result;
 
 typedef struct line_edit {
-    char *buf;  /* always NUL-terminated at len */
+    char *buf; /* always NUL-terminated at len */
     size_t cap;
     size_t len;
     size_t cur;
@@ -28,7 +28,7 @@ typedef struct line_edit {
     unsigned browse; /* 0: the user's own line; k: showing the k-th newest entry */
     char *draft;     /* the user's own line while browsing */
     size_t draft_cap, draft_len;
-    bool overflow;   /* a character did not fit since the last line_edit_take_overflow */
+    bool overflow; /* a character did not fit since the last line_edit_take_overflow */
 } line_edit;
 
 /* buf holds cap bytes, draft draft_cap (a line that does not fit in draft,

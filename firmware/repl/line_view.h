@@ -24,11 +24,11 @@
 typedef void (*line_view_write)(void *ctx, const char *bytes, size_t len);
 
 typedef struct line_view {
-    unsigned width;  /* cells for the text: the row after the prompt, minus one */
-    size_t first;    /* the character shown in the first cell */
+    unsigned width; /* cells for the text: the row after the prompt, minus one */
+    size_t first;   /* the character shown in the first cell */
     uint32_t shown[LINE_VIEW_MAX];
     unsigned n_shown;
-    unsigned col;    /* cursor: index into shown (or past it, over blank cells) */
+    unsigned col; /* cursor: index into shown (or past it, over blank cells) */
     /* Cells a character takes (NULL: one each); set after line_view_reset. */
     unsigned (*cell_width)(uint32_t cp);
 } line_view;

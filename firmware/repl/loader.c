@@ -22,9 +22,9 @@
 extern const unsigned char llmbm_embedded_tokenizer[];
 extern const unsigned long long llmbm_embedded_tokenizer_size;
 
-#define MIB (1ull << 20)
+#define MIB          (1ull << 20)
 /* Room kept free beside the file for page tables, pool and the REPL. */
-#define FILE_SLACK (4 * MIB)
+#define FILE_SLACK   (4 * MIB)
 /* ctx=0 never shrinks the context below this. */
 #define MIN_AUTO_CTX 64u
 
@@ -33,7 +33,7 @@ static void mem_now(repl_state *st, uint64_t *free_total, uint64_t *largest)
     if (st->sys->memory) {
         st->sys->memory(free_total, largest);
     } else {
-        *free_total = *largest = UINT64_MAX;  /* a platform that cannot tell */
+        *free_total = *largest = UINT64_MAX; /* a platform that cannot tell */
     }
 }
 
@@ -46,17 +46,15 @@ static uint64_t repl_extra_bytes(const llmbm_config *c, uint32_t ctx)
 
 uint64_t loader_bytes(const loaded_model *lm)
 {
-    if (!lm || !lm->loaded)
-        return 0;
-    llmbm_run_params params = { lm->ctx_len, 0, false, lm->sess.tf.kv_type };
+    if (!lm || !lm->loaded) return 0;
+    llmbm_run_params params = {lm->ctx_len, 0, false, lm->sess.tf.kv_type};
     return lm->model.file_size + llmbm_session_state_bytes(&lm->model, &params);
 }
 
 static bool has_dir(const char *path)
 {
     for (; *path; path++)
-        if (*path == '/' || *path == '\\')
-            return true;
+        if (*path == '/' || *path == '\\') return true;
     return false;
 }
 
@@ -71,8 +69,7 @@ static plat_file *resolve_open(const char *path, char *found, size_t cap, uint64
     if (!has_dir(path)) {
         txt_snprintf(found, cap, "models/%s", path);
         f = plat_open(found, size);
-        if (f)
-            return f;
+        if (f) return f;
     }
     txt_printf("%s: no such file on the boot volume (looked at the root and in models\\), or it cannot be "
                "opened. /models lists the model files.\n",
@@ -98,8 +95,7 @@ static void progress(uint64_t done, uint64_t size, uint64_t us)
     enum { CELLS = 24 };
     char bar[CELLS + 1];
     unsigned filled = (unsigned)(done * CELLS / size);
-    for (unsigned i = 0; i < CELLS; i++)
-        bar[i] = i < filled ? '#' : '.';
+    for (unsigned i = 0; i < CELLS; i++) bar[i] = i < filled ? '#' : '.';
     bar[CELLS] = 0;
     char got[32], all[32], rate[32];
     txt_size(got, sizeof got, done);
@@ -121,8 +117,7 @@ static bool room_for_file(repl_state *st, const char *found, uint64_t size, load
         loader_unload(prev);
         mem_now(st, &total, &largest);
     }
-    if (need <= largest)
-        return true;
+    if (need <= largest) return true;
     char a[32], b[32], c[32];
     txt_size(a, sizeof a, size);
     txt_size(b, sizeof b, largest);
@@ -162,10 +157,8 @@ static bool load_tokenizer(repl_state *st, loaded_model *lm)
     }
     plat_file *f = plat_open("tokenizer.bin", &size);
     if (f) {
-        if (tokenizer_from_file(lm, f, size, "tokenizer.bin", ""))
-            return true;
-        if (!llmbm_embedded_tokenizer_size)
-            return false;
+        if (tokenizer_from_file(lm, f, size, "tokenizer.bin", "")) return true;
+        if (!llmbm_embedded_tokenizer_size) return false;
         txt_printf("Trying the tokenizer built into the firmware instead.\n");
     }
     if (llmbm_embedded_tokenizer_size) {
@@ -222,10 +215,9 @@ bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
     uint64_t total, largest;
     mem_now(st, &total, &largest);
     for (;;) {
-        llmbm_run_params params = { ctx, 0, false, cfg_kv_type(st) };
+        llmbm_run_params params = {ctx, 0, false, cfg_kv_type(st)};
         uint64_t state = llmbm_session_state_bytes(&lm->model, &params), extra = repl_extra_bytes(c, ctx);
-        if (state + extra <= largest)
-            break;
+        if (state + extra <= largest) break;
         if (!auto_ctx || ctx <= MIN_AUTO_CTX) {
             print_budget(lm->model.path, lm->model.file_size, state, extra, ctx, largest, total);
             txt_printf("The KV cache for %u tokens does not fit%s.\n", ctx,
@@ -237,7 +229,7 @@ bool loader_set_ctx(repl_state *st, loaded_model *lm, uint32_t want)
     if (auto_ctx && ctx < c->seq_len)
         txt_printf("Memory allows a context of %u tokens (the model's maximum is %u).\n", ctx, c->seq_len);
     llmbm_err err;
-    llmbm_run_params params = { ctx, 0, false, cfg_kv_type(st) };
+    llmbm_run_params params = {ctx, 0, false, cfg_kv_type(st)};
     if (llmbm_session_open(&lm->sess, &lm->model, &lm->tok, &params, &err)) {
         txt_printf("%s\n", err.msg);
         return false;
@@ -272,10 +264,8 @@ static bool admit_file(void *ctx, const char *name, uint64_t size)
 static void on_progress(void *ctx, const llmbm_load_progress *p)
 {
     load_view *v = ctx;
-    if (p->phase == LLMBM_LOAD_TOKENIZER)
-        v->tokenizer_at = plat_now_us();
-    if (!v->show || p->phase == LLMBM_LOAD_TOKENIZER)
-        return;
+    if (p->phase == LLMBM_LOAD_TOKENIZER) v->tokenizer_at = plat_now_us();
+    if (!v->show || p->phase == LLMBM_LOAD_TOKENIZER) return;
     if (p->phase == LLMBM_LOAD_READING) {
         char sz[32];
         txt_size(sz, sizeof sz, p->total);
@@ -307,14 +297,12 @@ static plat_file *open_model(const char *path, char *found, size_t cap, uint64_t
  * from the open file `f` into *b; false with the reason printed. */
 static bool read_bundle(load_view *v, plat_file *f, uint64_t size, llmbm_load_tokenizer tok, llmbm_bundle *b)
 {
-    llmbm_load_opts opts = { tok, false, false, on_progress, admit_file, v };
+    llmbm_load_opts opts = {tok, false, false, on_progress, admit_file, v};
     llmbm_err err;
     int rc = llmbm_bundle_load_open(b, f, size, v->found, &opts, &err);
     plat_close(f);
-    if (rc == 0)
-        return true;
-    if (v->bar_open)
-        txt_printf("\n");
+    if (rc == 0) return true;
+    if (v->bar_open) txt_printf("\n");
     if (err.msg[0]) /* empty: the budget check has said why */
         txt_printf("%s\n", err.msg);
     return false;
@@ -325,14 +313,12 @@ bool loader_load(repl_state *st, const char *path, loaded_model *out, loaded_mod
     char found[260];
     uint64_t size = 0;
     plat_file *f = open_model(path, found, sizeof found, &size);
-    if (!f)
-        return false;
+    if (!f) return false;
     load_times *tm = &out->times;
     uint64_t t0 = plat_now_us(), t = t0;
-    load_view view = { st, prev, found, true, false, 0, 0 };
+    load_view view = {st, prev, found, true, false, 0, 0};
     llmbm_bundle b;
-    if (!read_bundle(&view, f, size, LLMBM_TOKENIZER_REQUIRED, &b))
-        return false;
+    if (!read_bundle(&view, f, size, LLMBM_TOKENIZER_REQUIRED, &b)) return false;
     out->model = b.model;
     if (b.has_tokenizer) {
         out->tok = b.tok;
@@ -393,15 +379,12 @@ void loader_follow_isa(loaded_model *lm)
 
 void loader_unload(loaded_model *lm)
 {
-    if (!lm)
-        return;
-    if (lm->ctx_len)
-        llmbm_session_close(&lm->sess);
-    if (lm->tok.arena || lm->tok.gguf)
-        llmbm_tokenizer_free(&lm->tok);
+    if (!lm) return;
+    if (lm->ctx_len) llmbm_session_close(&lm->sess);
+    if (lm->tok.arena || lm->tok.gguf) llmbm_tokenizer_free(&lm->tok);
     llmbm_model_free(&lm->model);
     plat_free(lm->file_template);
-    *lm = (loaded_model){ 0 };
+    *lm = (loaded_model){0};
 }
 
 typedef struct describe_ctx {
@@ -411,8 +394,7 @@ typedef struct describe_ctx {
 static void describe_write(void *ctx, const char *text, size_t len)
 {
     describe_ctx *d = ctx;
-    if (len)
-        d->last = text[len - 1];
+    if (len) d->last = text[len - 1];
     plat_write(text, len);
 }
 
@@ -430,25 +412,21 @@ void loader_info(repl_state *st, const char *path)
     char found[260];
     uint64_t size = 0;
     plat_file *f = open_model(path, found, sizeof found, &size);
-    if (!f)
-        return;
-    load_view view = { st, 0, found, size > 64 * MIB, false, 0, 0 };
+    if (!f) return;
+    load_view view = {st, 0, found, size > 64 * MIB, false, 0, 0};
     llmbm_bundle b;
-    if (!read_bundle(&view, f, size, LLMBM_TOKENIZER_OPTIONAL, &b))
-        return;
+    if (!read_bundle(&view, f, size, LLMBM_TOKENIZER_OPTIONAL, &b)) return;
     const llmbm_model *m = &b.model;
-    describe_ctx d = { '\n' };
+    describe_ctx d = {'\n'};
     llmbm_model_describe(m, describe_write, &d);
-    if (d.last != '\n')
-        txt_printf("\n");
+    if (d.last != '\n') txt_printf("\n");
     describe_template(found, &b);
     uint32_t ctx = cfg_ctx(st);
-    if (ctx == 0 || ctx > m->config.seq_len)
-        ctx = m->config.seq_len;
+    if (ctx == 0 || ctx > m->config.seq_len) ctx = m->config.seq_len;
     uint64_t total, largest;
     mem_now(st, &total, &largest);
     /* The file is in memory now; count it as free again for the verdict. */
-    llmbm_run_params params = { ctx, 0, false, cfg_kv_type(st) };
+    llmbm_run_params params = {ctx, 0, false, cfg_kv_type(st)};
     uint64_t state = llmbm_session_state_bytes(m, &params), extra = repl_extra_bytes(&m->config, ctx);
     print_budget(found, size, state, extra, ctx, largest + size, total + size);
     txt_printf("verdict: %s at ctx %u with the memory free now\n",

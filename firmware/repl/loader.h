@@ -24,7 +24,7 @@ typedef struct loaded_model {
     llmbm_tokenizer tok;
     llmbm_session sess; /* the run state: KV cache, token history */
     uint32_t ctx_len;
-    char tok_source[96];  /* where the tokenizer came from, for messages */
+    char tok_source[96]; /* where the tokenizer came from, for messages */
     /* NAME.tpl from beside the model (templates.h), or NULL: template=auto
      * uses it first. */
     struct chat_template *file_template;

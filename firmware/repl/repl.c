@@ -9,12 +9,10 @@
 
 void font_scale_apply(repl_state *st)
 {
-    if (!st->sys->set_font_scale)
-        return;
+    if (!st->sys->set_font_scale) return;
     const char *text = cfg_get(&st->cfg, CFG_FONT_SCALE);
     uint64_t scale = 0;
-    if (!txt_eq_nocase(text, "auto"))
-        txt_parse_u64(text, &scale);  /* the choices are 1..8 */
+    if (!txt_eq_nocase(text, "auto")) txt_parse_u64(text, &scale); /* the choices are 1..8 */
     unsigned got = st->sys->set_font_scale((unsigned)scale);
     if (scale && got && got != scale)
         txt_printf("font_scale %u does not fit this screen: using %u\n", (unsigned)scale, got);
@@ -22,8 +20,7 @@ void font_scale_apply(repl_state *st)
 
 static void style(const repl_state *st, repl_style s)
 {
-    if (st->sys->style)
-        st->sys->style(s);
+    if (st->sys->style) st->sys->style(s);
 }
 
 /* Long enough for a pasted paragraph. */
@@ -106,7 +103,7 @@ void repl_run(const repl_sys *sys)
     txt_printf("Type /help for commands.\n");
 
     char *line = plat_alloc(LINE_CAP);
-    static char fallback[256];  /* if even 16 KiB cannot be had */
+    static char fallback[256]; /* if even 16 KiB cannot be had */
     size_t cap = LINE_CAP;
     if (!line) {
         line = fallback;
@@ -130,10 +127,8 @@ void repl_run(const repl_sys *sys)
 void repl_execute(repl_state *st, char *line)
 {
     char *p = line;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (!*p)
-        return;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p) return;
     if (*p == '/')
         command_run(st, p);
     else

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct repl_dirent {
-    const char *name;  /* UTF-8, without the directory */
+    const char *name; /* UTF-8, without the directory */
     uint64_t size;
     bool is_dir;
 } repl_dirent;
@@ -21,11 +21,11 @@ typedef void (*repl_dir_fn)(void *ctx, const repl_dirent *entry);
 
 /* What a piece of text is, for consoles that colour it (repl_sys.style). */
 typedef enum repl_style {
-    REPL_STYLE_MESSAGE,  /* the REPL's own text: the default */
+    REPL_STYLE_MESSAGE, /* the REPL's own text: the default */
     REPL_STYLE_PROMPT,
-    REPL_STYLE_INPUT,    /* the line being typed */
-    REPL_STYLE_ANSWER,   /* the model's words */
-    REPL_STYLE_THINK,    /* a thinking model's reasoning: dimmed (think.c) */
+    REPL_STYLE_INPUT,  /* the line being typed */
+    REPL_STYLE_ANSWER, /* the model's words */
+    REPL_STYLE_THINK,  /* a thinking model's reasoning: dimmed (think.c) */
 } repl_style;
 
 typedef struct repl_sys {

@@ -13,5 +13,5 @@ enum {
     REPL_KEY_END,
     REPL_KEY_DELETE,
     REPL_KEY_ESC,
-    REPL_KEY_NONE,  /* no key, or one we don't use (function keys ...) */
+    REPL_KEY_NONE, /* no key, or one we don't use (function keys ...) */
 };

@@ -16,23 +16,17 @@
 
 static unsigned apply(repl_state *st, bool say)
 {
-    if (!st->sys->use_cores)
-        return plat_core_count();
+    if (!st->sys->use_cores) return plat_core_count();
     uint64_t want = 0;
     const char *text = cfg_get(&st->cfg, CFG_CORES);
-    if (!txt_parse_u64(text, &want) || want > 4096)
-        want = 0;
+    if (!txt_parse_u64(text, &want) || want > 4096) want = 0;
     unsigned all = st->sys->use_cores(0);
     unsigned used = st->sys->use_cores((unsigned)want);
-    if (want && say)
-        txt_printf("cores: %u of %u in use (cores=%u)\n", used, all, (unsigned)want);
+    if (want && say) txt_printf("cores: %u of %u in use (cores=%u)\n", used, all, (unsigned)want);
     return used;
 }
 
-unsigned cores_apply(repl_state *st)
-{
-    return apply(st, true);
-}
+unsigned cores_apply(repl_state *st) { return apply(st, true); }
 
 /* A fuzz build shrinks the mat-vec (run_fuzz.py): under coverage
  * instrumentation the full size is most of a REPL input's time. */
@@ -45,7 +39,7 @@ typedef struct selftest_job {
     const float *w, *x;
     float *out;
     uint32_t *visits;
-    uint32_t *core;  /* per row: the id of the core that computed it */
+    uint32_t *core; /* per row: the id of the core that computed it */
     unsigned (*core_id)(void);
 } selftest_job;
 
@@ -56,8 +50,7 @@ static void rows_fn(void *ctx, size_t begin, size_t end)
     for (size_t r = begin; r < end; r++) {
         const float *row = j->w + r * COLS;
         float acc = 0.0f;
-        for (size_t c = 0; c < COLS; c++)
-            acc += row[c] * j->x[c];
+        for (size_t c = 0; c < COLS; c++) acc += row[c] * j->x[c];
         j->out[r] = acc;
         __atomic_fetch_add(&j->visits[r], 1, __ATOMIC_RELAXED);
         j->core[r] = id;
@@ -78,8 +71,7 @@ static float next_value(uint32_t *s)
  * (the least disturbed by whatever else the host of a VM is doing). */
 static uint64_t run(selftest_job *j)
 {
-    for (size_t r = 0; r < ROWS; r++)
-        j->visits[r] = 0;
+    for (size_t r = 0; r < ROWS; r++) j->visits[r] = 0;
     uint64_t best = ~0ull;
     for (int p = 0; p < PASSES; p++) {
         uint64_t t0 = plat_now_us();
@@ -96,10 +88,8 @@ static unsigned distinct_cores(const uint32_t *core)
     unsigned count = 0;
     for (size_t r = 0; r < ROWS; r++) {
         unsigned k = 0;
-        while (k < count && ids[k] != core[r])
-            k++;
-        if (k == count && count < MAX_IDS)
-            ids[count++] = core[r];
+        while (k < count && ids[k] != core[r]) k++;
+        if (k == count && count < MAX_IDS) ids[count++] = core[r];
     }
     return count;
 }
@@ -117,14 +107,12 @@ void cmd_selftest(repl_state *st, char *args)
         return;
     }
     uint32_t seed = 0x9e3779b9u;
-    for (size_t i = 0; i < (size_t)ROWS * COLS + COLS; i++)
-        w[i] = next_value(&seed);
+    for (size_t i = 0; i < (size_t)ROWS * COLS + COLS; i++) w[i] = next_value(&seed);
     float *single = w + (size_t)ROWS * COLS + COLS, *multi = single + ROWS;
-    selftest_job j = { w, w + (size_t)ROWS * COLS, single, counts, counts + ROWS, st->sys->core_id };
+    selftest_job j = {w, w + (size_t)ROWS * COLS, single, counts, counts + ROWS, st->sys->core_id};
 
     unsigned used = plat_core_count();
-    if (st->sys->use_cores)
-        st->sys->use_cores(1);
+    if (st->sys->use_cores) st->sys->use_cores(1);
     /* A first, untimed pass: page faults on fresh memory and, under QEMU
      * TCG, code translation would otherwise be charged to one side. */
     run(&j);
@@ -135,8 +123,7 @@ void cmd_selftest(repl_state *st, char *args)
 
     bool ok = true;
     size_t bad_visits = 0;
-    for (size_t r = 0; r < ROWS; r++)
-        bad_visits += j.visits[r] != PASSES;
+    for (size_t r = 0; r < ROWS; r++) bad_visits += j.visits[r] != PASSES;
     if (bad_visits) {
         txt_printf("selftest: %zu rows not computed exactly once per pass\n", bad_visits);
         ok = false;
@@ -151,14 +138,13 @@ void cmd_selftest(repl_state *st, char *args)
         ok = false;
     }
     uint64_t x100 = us_single * 100 / (us_multi ? us_multi : 1);
-    txt_printf("selftest: mat-vec %ux%u, best of %u: %llu us on 1 core, %llu us on %u (speed-up %llu.%u%u)\n",
-               ROWS, COLS, PASSES, (unsigned long long)us_single, (unsigned long long)us_multi, used,
+    txt_printf("selftest: mat-vec %ux%u, best of %u: %llu us on 1 core, %llu us on %u (speed-up %llu.%u%u)\n", ROWS,
+               COLS, PASSES, (unsigned long long)us_single, (unsigned long long)us_multi, used,
                (unsigned long long)(x100 / 100), (unsigned)(x100 / 10 % 10), (unsigned)(x100 % 10));
     /* Boots with different -smp compare this: same bits on any machine shape. */
     uint32_t hash = 2166136261u;
     const unsigned char *bytes = (const unsigned char *)multi;
-    for (size_t i = 0; i < ROWS * sizeof(float); i++)
-        hash = (hash ^ bytes[i]) * 16777619u;
+    for (size_t i = 0; i < ROWS * sizeof(float); i++) hash = (hash ^ bytes[i]) * 16777619u;
     txt_printf("selftest: checksum %x\n", hash);
     if (ok)
         txt_printf("selftest: parallel_for OK (%u %s used)\n", distinct, distinct == 1 ? "core" : "cores");

@@ -59,12 +59,10 @@ static void load(repl_state *st, const char *path)
         if (current && current->loaded) {
             txt_printf("Not loaded; %s stays loaded.\n", current->model.path);
             /* the failed load may have measured another level fastest */
-            if (llmbm_isa_name() != level)
-                loader_follow_isa(current);
+            if (llmbm_isa_name() != level) loader_follow_isa(current);
             return;
         }
-        if (current)
-            drop_current();  /* the loader unloaded it to make room */
+        if (current) drop_current(); /* the loader unloaded it to make room */
         st->model_loaded = false;
         txt_printf("Not loaded; no model is loaded now.\n");
         return;
@@ -82,8 +80,7 @@ static void load(repl_state *st, const char *path)
         st->model_loaded = current != 0;
         return;
     }
-    if (current)
-        drop_current();
+    if (current) drop_current();
     current = next;
     conversation = fresh;
     st->model_loaded = true;
@@ -95,16 +92,16 @@ static void load(repl_state *st, const char *path)
 static void set_isa(repl_state *st)
 {
     llmbm_err err;
-    if (llmbm_isa_set(cfg_get(&st->cfg, CFG_ISA), &err) != 0)
-        txt_printf("isa: %s\n", err.msg);
+    if (llmbm_isa_set(cfg_get(&st->cfg, CFG_ISA), &err) != 0) txt_printf("isa: %s\n", err.msg);
 }
 
 /* The level in use without a model: under auto, measured only at a load. */
 static void print_kernels_unloaded(void)
 {
     txt_printf("Kernels: %s%s\n", llmbm_isa_name(),
-               llmbm_isa_forced() ? " (forced)" : " (the most capable level here; isa=auto measures which is "
-                                                  "fastest when a model loads)");
+               llmbm_isa_forced() ? " (forced)"
+                                  : " (the most capable level here; isa=auto measures which is "
+                                    "fastest when a model loads)");
 }
 
 void session_show_kernels(repl_state *st)
@@ -118,8 +115,7 @@ void session_show_kernels(repl_state *st)
 
 bool session_load_times(load_times *out)
 {
-    if (!current)
-        return false;
+    if (!current) return false;
     *out = current->times;
     return true;
 }
@@ -151,15 +147,9 @@ void session_boot(repl_state *st)
     load(st, model);
 }
 
-void session_load(repl_state *st, const char *path)
-{
-    load(st, path);
-}
+void session_load(repl_state *st, const char *path) { load(st, path); }
 
-void session_model_info(repl_state *st, const char *path)
-{
-    loader_info(st, path);
-}
+void session_model_info(repl_state *st, const char *path) { loader_info(st, path); }
 
 void session_unload(repl_state *st)
 {
@@ -182,8 +172,7 @@ void session_show_ctx(repl_state *st)
     /* Exact KiB, not MB: a long session that leaks shows up here (the
      * 50-turn boot test compares two readings). */
     uint64_t total = 0, largest = 0;
-    if (st->sys->memory)
-        st->sys->memory(&total, &largest);
+    if (st->sys->memory) st->sys->memory(&total, &largest);
     txt_printf("memory: %llu KB free, largest block %llu KB\n", (unsigned long long)(total >> 10),
                (unsigned long long)(largest >> 10));
 }
@@ -202,60 +191,52 @@ void session_reset(repl_state *st)
 void session_setting_changed(repl_state *st, int key)
 {
     switch (key) {
-    case CFG_CTX:
-    case CFG_KV_TYPE:
-        if (current) {
-            uint32_t old = current->ctx_len;
-            uint64_t want = old;
-            if (key == CFG_CTX)
-                txt_parse_u64(cfg_get(&st->cfg, CFG_CTX), &want);
-            chat_free(&conversation);
-            bool ok = loader_set_ctx(st, current, want > 0xffffffffu ? 0xffffffffu : (uint32_t)want);
-            if (!ok) {
-                txt_printf("Keeping the context of %u tokens.\n", old);
-                ok = loader_set_ctx(st, current, old);
+        case CFG_CTX:
+        case CFG_KV_TYPE:
+            if (current) {
+                uint32_t old = current->ctx_len;
+                uint64_t want = old;
+                if (key == CFG_CTX) txt_parse_u64(cfg_get(&st->cfg, CFG_CTX), &want);
+                chat_free(&conversation);
+                bool ok = loader_set_ctx(st, current, want > 0xffffffffu ? 0xffffffffu : (uint32_t)want);
+                if (!ok) {
+                    txt_printf("Keeping the context of %u tokens.\n", old);
+                    ok = loader_set_ctx(st, current, old);
+                }
+                if (!ok || !chat_init(&conversation, current)) {
+                    txt_printf("Unloading %s: no memory left for its context.\n", current->model.path);
+                    drop_current();
+                    st->model_loaded = false;
+                    return;
+                }
+                txt_printf("Context: %u tokens, KV cache %s; conversation cleared.\n", current->ctx_len,
+                           llmbm_kv_type_name(current->sess.tf.kv_type));
             }
-            if (!ok || !chat_init(&conversation, current)) {
-                txt_printf("Unloading %s: no memory left for its context.\n", current->model.path);
-                drop_current();
-                st->model_loaded = false;
-                return;
+            break;
+        case CFG_TEMPLATE:
+        case CFG_SYSTEM:
+            if (current) {
+                chat_reset(&conversation);
+                txt_printf("The conversation starts over with this setting.\n");
+                describe_template(st);
             }
-            txt_printf("Context: %u tokens, KV cache %s; conversation cleared.\n", current->ctx_len,
-                       llmbm_kv_type_name(current->sess.tf.kv_type));
-        }
-        break;
-    case CFG_TEMPLATE:
-    case CFG_SYSTEM:
-        if (current) {
-            chat_reset(&conversation);
-            txt_printf("The conversation starts over with this setting.\n");
-            describe_template(st);
-        }
-        break;
-    case CFG_CORES:
-        cores_apply(st);
-        break;
-    case CFG_FONT_SCALE:
-        font_scale_apply(st);
-        break;
-    case CFG_ISA:
-        set_isa(st);
-        if (current)
-            loader_follow_isa(current);
-        else
-            print_kernels_unloaded();
-        break;
-    case CFG_MODEL:
-    case CFG_TOKENIZER:
-        txt_printf("note: takes effect at the next /load.\n");
-        break;
-    case CFG_MP:
-    case CFG_AP_TIMEOUT_MS:
-        txt_printf("note: read from repl.cfg at boot only (before the other cores start).\n");
-        break;
-    default:
-        break;
+            break;
+        case CFG_CORES: cores_apply(st); break;
+        case CFG_FONT_SCALE: font_scale_apply(st); break;
+        case CFG_ISA:
+            set_isa(st);
+            if (current)
+                loader_follow_isa(current);
+            else
+                print_kernels_unloaded();
+            break;
+        case CFG_MODEL:
+        case CFG_TOKENIZER: txt_printf("note: takes effect at the next /load.\n"); break;
+        case CFG_MP:
+        case CFG_AP_TIMEOUT_MS:
+            txt_printf("note: read from repl.cfg at boot only (before the other cores start).\n");
+            break;
+        default: break;
     }
 }
 

@@ -13,8 +13,7 @@ static char *copy(const char *s)
 {
     size_t n = txt_len(s);
     char *c = plat_alloc(n + 1);
-    if (c)
-        txt_snprintf(c, n + 1, "%s", s);
+    if (c) txt_snprintf(c, n + 1, "%s", s);
     return c;
 }
 
@@ -40,8 +39,7 @@ bool settings_apply(repl_state *st, const char *key, const char *value, bool qui
     }
     plat_free(owned[k]);
     owned[k] = kept;
-    if (!quiet)
-        txt_printf("%s = %s\n", cfg_key_name(k), *kept ? kept : "(empty)");
+    if (!quiet) txt_printf("%s = %s\n", cfg_key_name(k), *kept ? kept : "(empty)");
     session_setting_changed(st, k);
     return true;
 }
@@ -49,12 +47,10 @@ bool settings_apply(repl_state *st, const char *key, const char *value, bool qui
 void settings_set(repl_state *st, char *args)
 {
     char *value = args;
-    while (*value && *value != ' ' && *value != '\t')
-        value++;
+    while (*value && *value != ' ' && *value != '\t') value++;
     if (*value) {
         *value++ = 0;
-        while (*value == ' ' || *value == '\t')
-            value++;
+        while (*value == ' ' || *value == '\t') value++;
     }
     if (!*args) {
         txt_printf("usage: /set KEY VALUE (an empty VALUE clears text keys such as system); /cfg lists the keys\n");
@@ -77,17 +73,16 @@ typedef struct preset {
 /* greedy: deterministic; stable: llama.cpp-like defaults for a coherent
  * assistant; creative: wider sampling with a light repetition penalty. */
 static const preset presets[] = {
-    { "greedy", "always the most likely token", "0", "0.9", "0", "0", "1.0" },
-    { "stable", "focused sampling", "0.7", "0.9", "40", "0.05", "1.1" },
-    { "creative", "wide sampling", "1.0", "0.95", "0", "0.02", "1.05" },
+    {"greedy", "always the most likely token", "0", "0.9", "0", "0", "1.0"},
+    {"stable", "focused sampling", "0.7", "0.9", "40", "0.05", "1.1"},
+    {"creative", "wide sampling", "1.0", "0.95", "0", "0.02", "1.05"},
 };
 
 void settings_preset(repl_state *st, char *args)
 {
     for (unsigned i = 0; i < sizeof presets / sizeof presets[0]; i++) {
         const preset *p = &presets[i];
-        if (!txt_eq_nocase(args, p->name))
-            continue;
+        if (!txt_eq_nocase(args, p->name)) continue;
         settings_apply(st, "temp", p->temp, true);
         settings_apply(st, "top_p", p->top_p, true);
         settings_apply(st, "top_k", p->top_k, true);

@@ -19,7 +19,7 @@ static const chat_template templates[] = {
         .user_post = " [/INST]",
         .turn_end = "",
         .eos_bos_between_turns = true,
-        .stops = { "[INST]", "</s>" },
+        .stops = {"[INST]", "</s>"},
     },
     {
         .name = "chatml",
@@ -28,7 +28,7 @@ static const chat_template templates[] = {
         .user_pre = "<|im_start|>user\n",
         .user_post = "<|im_end|>\n<|im_start|>assistant\n",
         .turn_end = "<|im_end|>\n",
-        .stops = { "<|im_end|>", "<|im_start|>" },
+        .stops = {"<|im_end|>", "<|im_start|>"},
     },
     {
         .name = "zephyr",
@@ -37,7 +37,7 @@ static const chat_template templates[] = {
         .user_pre = "<|user|>\n",
         .user_post = "</s>\n<|assistant|>\n",
         .turn_end = "</s>\n",
-        .stops = { "</s>", "<|user|>" },
+        .stops = {"</s>", "<|user|>"},
     },
     {
         .name = "llama3",
@@ -46,7 +46,7 @@ static const chat_template templates[] = {
         .user_pre = "<|start_header_id|>user<|end_header_id|>\n\n",
         .user_post = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
         .turn_end = "<|eot_id|>",
-        .stops = { "<|eot_id|>", "<|start_header_id|>" },
+        .stops = {"<|eot_id|>", "<|start_header_id|>"},
     },
     {
         .name = "phi3",
@@ -55,7 +55,7 @@ static const chat_template templates[] = {
         .user_pre = "<|user|>\n",
         .user_post = "<|end|>\n<|assistant|>\n",
         .turn_end = "<|end|>\n",
-        .stops = { "<|end|>", "<|user|>", "<|endoftext|>" },
+        .stops = {"<|end|>", "<|user|>", "<|endoftext|>"},
     },
     {
         /* ChatML with a thinking switch: Qwen3's Jinja writes an empty
@@ -67,7 +67,7 @@ static const chat_template templates[] = {
         .user_pre = "<|im_start|>user\n",
         .user_post = "<|im_end|>\n<|im_start|>assistant\n",
         .turn_end = "<|im_end|>\n",
-        .stops = { "<|im_end|>", "<|im_start|>" },
+        .stops = {"<|im_end|>", "<|im_start|>"},
         .user_post_no_think = "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
         .think_history = THINK_HISTORY_DROP,
     },
@@ -80,7 +80,7 @@ static const chat_template templates[] = {
         .user_pre = "<|im_start|>user<|im_sep|>",
         .user_post = "<|im_end|><|im_start|>assistant<|im_sep|>",
         .turn_end = "<|im_end|>",
-        .stops = { "<|im_end|>", "<|im_start|>" },
+        .stops = {"<|im_end|>", "<|im_start|>"},
     },
     {
         /* Phi-4-mini: Phi-3's markers without the newlines. */
@@ -90,7 +90,7 @@ static const chat_template templates[] = {
         .user_pre = "<|user|>",
         .user_post = "<|end|><|assistant|>",
         .turn_end = "<|end|>",
-        .stops = { "<|end|>", "<|user|>", "<|endoftext|>" },
+        .stops = {"<|end|>", "<|user|>", "<|endoftext|>"},
     },
     {
         /* Gemma has no system role: the prompt opens the first user turn. */
@@ -101,15 +101,14 @@ static const chat_template templates[] = {
         .user_pre = "<start_of_turn>user\n",
         .user_post = "<end_of_turn>\n<start_of_turn>model\n",
         .turn_end = "<end_of_turn>\n",
-        .stops = { "<end_of_turn>", "<start_of_turn>" },
+        .stops = {"<end_of_turn>", "<start_of_turn>"},
     },
 };
 
 const chat_template *template_find(const char *name)
 {
     for (unsigned i = 0; i < sizeof templates / sizeof templates[0]; i++)
-        if (txt_eq_nocase(name, templates[i].name))
-            return &templates[i];
+        if (txt_eq_nocase(name, templates[i].name)) return &templates[i];
     return 0;
 }
 
@@ -118,10 +117,8 @@ static bool contains(const char *text, const char *needle)
     size_t nl = txt_len(needle);
     for (const char *p = text; *p; p++) {
         size_t j = 0;
-        while (j < nl && p[j] == needle[j])
-            j++;
-        if (j == nl)
-            return true;
+        while (j < nl && p[j] == needle[j]) j++;
+        if (j == nl) return true;
     }
     return false;
 }
@@ -134,18 +131,13 @@ const chat_template *template_from_jinja(const char *jinja)
     static const struct {
         const char *marker, *also, *name;
     } families[] = {
-        { "<|im_sep|>", 0, "phi4" },
-        { "<|im_start|>", "</think>", "qwen3" },
-        { "<|im_start|>", 0, "chatml" },
-        { "<|start_header_id|>", 0, "llama3" },
-        { "<start_of_turn>", 0, "gemma" },
-        { "<|end|>", "<|tool|>", "phi4mini" },
-        { "<|end|>", 0, "phi3" },
-        { "<|user|>", 0, "zephyr" },
-        { "[INST]", 0, "llama2" },
+        {"<|im_sep|>", 0, "phi4"},       {"<|im_start|>", "</think>", "qwen3"},
+        {"<|im_start|>", 0, "chatml"},   {"<|start_header_id|>", 0, "llama3"},
+        {"<start_of_turn>", 0, "gemma"}, {"<|end|>", "<|tool|>", "phi4mini"},
+        {"<|end|>", 0, "phi3"},          {"<|user|>", 0, "zephyr"},
+        {"[INST]", 0, "llama2"},
     };
-    if (!jinja)
-        return 0;
+    if (!jinja) return 0;
     for (unsigned i = 0; i < sizeof families / sizeof families[0]; i++)
         if (contains(jinja, families[i].marker) && (!families[i].also || contains(jinja, families[i].also)))
             return template_find(families[i].name);
@@ -185,12 +177,38 @@ void template_describe_auto(const char *model_path, const llmbm_tokenizer *tok, 
 
 #define TPL_MAX_BYTES (64u * 1024u)
 
-enum { K_VERSION, K_SYSTEM, K_BOS, K_NO_SYS, K_SYS_PRE, K_SYS_POST, K_USER_PRE, K_USER_POST, K_ASST_PRE,
-       K_ASST_POST, K_ASST_HIST, K_ASST_NO_THINK, K_THINK_HISTORY, K_STOP, K_COUNT };
+enum {
+    K_VERSION,
+    K_SYSTEM,
+    K_BOS,
+    K_NO_SYS,
+    K_SYS_PRE,
+    K_SYS_POST,
+    K_USER_PRE,
+    K_USER_POST,
+    K_ASST_PRE,
+    K_ASST_POST,
+    K_ASST_HIST,
+    K_ASST_NO_THINK,
+    K_THINK_HISTORY,
+    K_STOP,
+    K_COUNT
+};
 static const char *const tpl_keys[K_COUNT] = {
-    "version", "system", "bos", "no_system", "system_prefix", "system_suffix", "user_prefix", "user_suffix",
-    "assistant_prefix", "assistant_suffix", "assistant_history_prefix", "assistant_prefix_no_think",
-    "think_history", "stop",
+    "version",
+    "system",
+    "bos",
+    "no_system",
+    "system_prefix",
+    "system_suffix",
+    "user_prefix",
+    "user_suffix",
+    "assistant_prefix",
+    "assistant_suffix",
+    "assistant_history_prefix",
+    "assistant_prefix_no_think",
+    "think_history",
+    "stop",
 };
 
 typedef struct tpl_block {
@@ -204,12 +222,9 @@ typedef struct tpl_block {
 
 static int hex_digit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -225,20 +240,18 @@ static bool unescape(char *s)
         }
         p++;
         switch (*p) {
-        case 'n': *out++ = '\n'; break;
-        case 'r': *out++ = '\r'; break;
-        case 't': *out++ = '\t'; break;
-        case '\\': *out++ = '\\'; break;
-        case 'x': {
-            int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
-            if (lo < 0 || (hi | lo) == 0)
-                return false;
-            *out++ = (char)(hi * 16 + lo);
-            p += 2;
-            break;
-        }
-        default:
-            return false;
+            case 'n': *out++ = '\n'; break;
+            case 'r': *out++ = '\r'; break;
+            case 't': *out++ = '\t'; break;
+            case '\\': *out++ = '\\'; break;
+            case 'x': {
+                int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
+                if (lo < 0 || (hi | lo) == 0) return false;
+                *out++ = (char)(hi * 16 + lo);
+                p += 2;
+                break;
+            }
+            default: return false;
         }
     }
     *out = 0;
@@ -248,25 +261,20 @@ static bool unescape(char *s)
 /* Parses text (NUL-terminated, modified in place) into b->t. */
 static bool tpl_parse(tpl_block *b, char *text, char *post, size_t post_cap)
 {
-    const char *val[K_COUNT] = { 0 };
+    const char *val[K_COUNT] = {0};
     unsigned n_stops = 0, line_no = 0;
     bool ok = true;
     char *p = text;
     while (*p) {
         char *line = p;
-        while (*p && *p != '\n')
-            p++;
-        if (*p)
-            *p++ = 0;
+        while (*p && *p != '\n') p++;
+        if (*p) *p++ = 0;
         line_no++;
         size_t len = txt_len(line);
-        if (len && line[len - 1] == '\r')
-            line[--len] = 0;
-        if (!len || line[0] == '#')
-            continue;
+        if (len && line[len - 1] == '\r') line[--len] = 0;
+        if (!len || line[0] == '#') continue;
         char *eq = line;
-        while (*eq && *eq != '=')
-            eq++;
+        while (*eq && *eq != '=') eq++;
         if (!*eq) {
             txt_printf("%s line %u: expected key=value\n", b->name, line_no);
             ok = false;
@@ -275,15 +283,13 @@ static bool tpl_parse(tpl_block *b, char *text, char *post, size_t post_cap)
         *eq = 0;
         char *v = eq + 1;
         int k = 0;
-        while (k < K_COUNT && !txt_eq(line, tpl_keys[k]))
-            k++;
+        while (k < K_COUNT && !txt_eq(line, tpl_keys[k])) k++;
         if (k == K_COUNT) {
             txt_printf("%s line %u: unknown key '%s' (ignored)\n", b->name, line_no, line);
             continue;
         }
         if (!unescape(v)) {
-            txt_printf("%s line %u: %s: bad escape (\\n \\r \\t \\\\ \\xHH only, no NUL)\n", b->name, line_no,
-                       line);
+            txt_printf("%s line %u: %s: bad escape (\\n \\r \\t \\\\ \\xHH only, no NUL)\n", b->name, line_no, line);
             ok = false;
             continue;
         }
@@ -304,7 +310,7 @@ static bool tpl_parse(tpl_block *b, char *text, char *post, size_t post_cap)
         txt_printf("%s: version=1 expected (written by another llmbm_build?)\n", b->name);
         return false;
     }
-    static const int required[] = { K_SYSTEM, K_USER_PRE, K_USER_POST, K_ASST_PRE, K_ASST_POST };
+    static const int required[] = {K_SYSTEM, K_USER_PRE, K_USER_POST, K_ASST_PRE, K_ASST_POST};
     for (unsigned i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!val[required[i]]) {
             txt_printf("%s: %s= missing\n", b->name, tpl_keys[required[i]]);
@@ -315,16 +321,14 @@ static bool tpl_parse(tpl_block *b, char *text, char *post, size_t post_cap)
         txt_printf("%s: system=%s: yes, folded or no expected\n", b->name, val[K_SYSTEM]);
         ok = false;
     }
-    static const char *const histories[] = { "keep", "drop", "drop_tag" };
+    static const char *const histories[] = {"keep", "drop", "drop_tag"};
     unsigned history = 0;
-    while (val[K_THINK_HISTORY] && history < 3 && !txt_eq(val[K_THINK_HISTORY], histories[history]))
-        history++;
+    while (val[K_THINK_HISTORY] && history < 3 && !txt_eq(val[K_THINK_HISTORY], histories[history])) history++;
     if (history == 3) {
         txt_printf("%s: think_history=%s: keep, drop or drop_tag expected\n", b->name, val[K_THINK_HISTORY]);
         ok = false;
     }
-    if (!ok)
-        return false;
+    if (!ok) return false;
     b->t.think_history = (think_history)history;
     b->t.name = b->name;
     b->t.sys_pre = val[K_SYS_PRE] ? val[K_SYS_PRE] : "";
@@ -361,18 +365,15 @@ chat_template *template_file_load(const char *model_path)
         else if (model_path[i] == '.')
             dot = i;
     }
-    if (dot + 5 > sizeof path)
-        return 0;
-    for (size_t i = 0; i < dot; i++)
-        path[i] = model_path[i];
+    if (dot + 5 > sizeof path) return 0;
+    for (size_t i = 0; i < dot; i++) path[i] = model_path[i];
     txt_snprintf(path + dot, sizeof path - dot, ".tpl");
     uint64_t size = 0;
     plat_file *f = plat_open(path, &size);
-    if (!f)
-        return 0;
+    if (!f) return 0;
     if (size > TPL_MAX_BYTES) {
-        txt_printf("%s: %llu bytes, more than a chat template needs (%u): not used\n", path,
-                   (unsigned long long)size, TPL_MAX_BYTES);
+        txt_printf("%s: %llu bytes, more than a chat template needs (%u): not used\n", path, (unsigned long long)size,
+                   TPL_MAX_BYTES);
         plat_close(f);
         return 0;
     }
@@ -385,7 +386,7 @@ chat_template *template_file_load(const char *model_path)
         txt_printf("%s: out of memory\n", path);
         return 0;
     }
-    *b = (tpl_block){ 0 };
+    *b = (tpl_block){0};
     txt_snprintf(b->name, sizeof b->name, "%s", path + base);
     bool read = plat_read(f, 0, b->text, n);
     plat_close(f);

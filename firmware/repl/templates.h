@@ -10,9 +10,9 @@ struct llmbm_tokenizer;
 /* What a template does to the <think>...</think> of an answer once a new
  * user turn follows it (Qwen3's Jinja drops the reasoning of past turns). */
 typedef enum think_history {
-    THINK_HISTORY_KEEP,      /* written back as generated */
-    THINK_HISTORY_DROP,      /* through </think> and the newlines after it */
-    THINK_HISTORY_DROP_TAG,  /* through </think>, newlines kept (DeepSeek-R1) */
+    THINK_HISTORY_KEEP,     /* written back as generated */
+    THINK_HISTORY_DROP,     /* through </think> and the newlines after it */
+    THINK_HISTORY_DROP_TAG, /* through </think>, newlines kept (DeepSeek-R1) */
 } think_history;
 
 typedef struct chat_template {

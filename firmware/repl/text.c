@@ -9,10 +9,7 @@ static void write_console(void *ctx, const char *bytes, size_t n)
     plat_write(bytes, n);
 }
 
-void txt_vprintf(const char *fmt, va_list ap)
-{
-    rt_vformat_chunked(write_console, NULL, fmt, ap);
-}
+void txt_vprintf(const char *fmt, va_list ap) { rt_vformat_chunked(write_console, NULL, fmt, ap); }
 
 void txt_printf(const char *fmt, ...)
 {
@@ -24,8 +21,7 @@ void txt_printf(const char *fmt, ...)
 
 size_t txt_snprintf(char *buf, size_t cap, const char *fmt, ...)
 {
-    if (!cap)
-        return 0;
+    if (!cap) return 0;
     va_list ap;
     va_start(ap, fmt);
     int n = rt_vsnprintf(buf, cap, fmt, ap);
@@ -33,7 +29,4 @@ size_t txt_snprintf(char *buf, size_t cap, const char *fmt, ...)
     return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
-void txt_puts(const char *s)
-{
-    plat_write(s, rt_strlen(s));
-}
+void txt_puts(const char *s) { plat_write(s, rt_strlen(s)); }

@@ -44,13 +44,10 @@ static bool ends_with(const char *s, const char *tail)
 /* Text outside a tag, in the current state. */
 static void emit(think_stage *th, const char *text, size_t len)
 {
-    if (th->inside && th->mode == THINK_HIDE)
-        return;
+    if (th->inside && th->mode == THINK_HIDE) return;
     if (!th->inside && th->eat_newlines) {
-        while (len && (*text == '\n' || *text == '\r'))
-            text++, len--;
-        if (!len)
-            return;
+        while (len && (*text == '\n' || *text == '\r')) text++, len--;
+        if (!len) return;
         th->eat_newlines = false;
     }
     plat_write(text, len);
@@ -60,8 +57,7 @@ static void toggle(think_stage *th)
 {
     if (!th->inside) {
         th->inside = true;
-        if (th->style)
-            th->style(REPL_STYLE_THINK);
+        if (th->style) th->style(REPL_STYLE_THINK);
         if (th->mode == THINK_HIDE)
             plat_write("[thinking...]", 13);
         else
@@ -75,29 +71,26 @@ static void toggle(think_stage *th)
         plat_write(close_tag, sizeof close_tag - 1);
     }
     th->inside = false;
-    if (th->style)
-        th->style(REPL_STYLE_ANSWER);
+    if (th->style) th->style(REPL_STYLE_ANSWER);
 }
 
 void think_begin(think_stage *th, const repl_state *st, const chat_template *t)
 {
-    *th = (think_stage){ 0 };
+    *th = (think_stage){0};
     th->mode = t ? think_mode_of(st) : THINK_SHOW;
     th->style = st->sys ? st->sys->style : 0;
     /* DeepSeek-R1's generation prompt opens the think block itself: the
      * answer starts inside it. */
     const char *post = t ? think_user_post(st, t) : "";
-    if (ends_with(post, "<think>") || ends_with(post, "<think>\n"))
-        toggle(th);
+    if (ends_with(post, "<think>") || ends_with(post, "<think>\n")) toggle(th);
 }
 
 void think_write(think_stage *th, const char *text, size_t len)
 {
-    size_t from = 0;  /* start of the bytes not yet written or held */
+    size_t from = 0; /* start of the bytes not yet written or held */
     for (size_t i = 0; i < len; i++) {
         const char *tag = th->inside ? close_tag : open_tag;
-        if (!th->n_held && text[i] != '<')
-            continue;
+        if (!th->n_held && text[i] != '<') continue;
         if (!th->n_held) {
             emit(th, text + from, i - from);
             from = i;
@@ -121,27 +114,23 @@ void think_write(think_stage *th, const char *text, size_t len)
             from = i + 1;
         }
     }
-    if (!th->n_held)
-        emit(th, text + from, len - from);
+    if (!th->n_held) emit(th, text + from, len - from);
 }
 
 void think_end(think_stage *th)
 {
     emit(th, th->held, th->n_held);
     th->n_held = 0;
-    if (th->inside && th->style)
-        th->style(REPL_STYLE_ANSWER);
+    if (th->inside && th->style) th->style(REPL_STYLE_ANSWER);
 }
 
 /* ---- history ---- */
 
 static bool only_newlines(const char *s)
 {
-    if (!*s)
-        return false;
+    if (!*s) return false;
     for (; *s; s++)
-        if (*s != '\n' && *s != '\r')
-            return false;
+        if (*s != '\n' && *s != '\r') return false;
     return true;
 }
 
@@ -154,26 +143,21 @@ static uint32_t prompt_only_tokens(const loaded_model *lm, const char *used, con
 {
     size_t lh = txt_len(history);
     for (size_t i = 0; i < lh; i++)
-        if (used[i] != history[i])
-            return 0;
+        if (used[i] != history[i]) return 0;
     const char *tail = used + lh;
     size_t len = txt_len(tail);
     int32_t *ids = len ? plat_alloc(llmbm_encode_capacity(len) * sizeof *ids) : 0;
-    if (!ids)
-        return 0;
+    if (!ids) return 0;
     uint32_t n = (uint32_t)llmbm_encode(&lm->tok, tail, false, false, ids);
     bool there = n <= answer_start;
-    for (uint32_t i = 0; there && i < n; i++)
-        there = c->sess->tokens[answer_start - n + i] == ids[i];
+    for (uint32_t i = 0; there && i < n; i++) there = c->sess->tokens[answer_start - n + i] == ids[i];
     plat_free(ids);
     return there ? n : 0;
 }
 
-void think_forget(const repl_state *st, const loaded_model *lm, const chat_template *t, chat *c,
-                  uint32_t answer_start)
+void think_forget(const repl_state *st, const loaded_model *lm, const chat_template *t, chat *c, uint32_t answer_start)
 {
-    if (!t || t->think_history == THINK_HISTORY_KEEP || answer_start > c->sess->n)
-        return;
+    if (!t || t->think_history == THINK_HISTORY_KEEP || answer_start > c->sess->n) return;
     int32_t close = llmbm_token_lookup(&lm->tok, close_tag, sizeof close_tag - 1);
     const char *history = t->user_post_history ? t->user_post_history : t->user_post;
     uint32_t from = answer_start - prompt_only_tokens(lm, think_user_post(st, t), history, c, answer_start);
@@ -183,8 +167,7 @@ void think_forget(const repl_state *st, const loaded_model *lm, const chat_templ
             end = i + 1;
             break;
         }
-    if (end == answer_start && from == answer_start)
-        return;  /* no reasoning in this answer */
+    if (end == answer_start && from == answer_start) return; /* no reasoning in this answer */
     if (t->think_history == THINK_HISTORY_DROP)
         while (end < c->sess->n &&
                only_newlines(llmbm_decode(&lm->tok, c->sess->tokens[end - 1], c->sess->tokens[end])))

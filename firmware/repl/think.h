@@ -40,5 +40,4 @@ void think_end(think_stage *th);
  * prompt wrote that a past turn does not have: think=off's empty think
  * block, DeepSeek-R1's opening <think>. The KV cache is re-fed from the
  * first dropped token on the next turn. */
-void think_forget(const repl_state *st, const loaded_model *lm, const chat_template *t, chat *c,
-                  uint32_t answer_start);
+void think_forget(const repl_state *st, const loaded_model *lm, const chat_template *t, chat *c, uint32_t answer_start);

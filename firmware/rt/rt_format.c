@@ -7,8 +7,7 @@
 
 void rt_out_bytes(rt_out *o, const char *s, size_t n)
 {
-    if (n)
-        o->write(o->ctx, s, n);
+    if (n) o->write(o->ctx, s, n);
     o->len += n;
 }
 
@@ -28,14 +27,11 @@ void rt_out_field(rt_out *o, const rt_spec *spec, const char *prefix, size_t pre
 {
     size_t n = prefix_len + body_len;
     size_t fill = (size_t)spec->width > n ? (size_t)spec->width - n : 0;
-    if (!spec->left && !zero_pad)
-        out_repeat(o, ' ', fill);
+    if (!spec->left && !zero_pad) out_repeat(o, ' ', fill);
     rt_out_bytes(o, prefix, prefix_len);
-    if (!spec->left && zero_pad)
-        out_repeat(o, '0', fill);
+    if (!spec->left && zero_pad) out_repeat(o, '0', fill);
     rt_out_bytes(o, body, body_len);
-    if (spec->left)
-        out_repeat(o, ' ', fill);
+    if (spec->left) out_repeat(o, ' ', fill);
 }
 
 /* Digits of v in `base`, written backwards ending at `end`; returns the start. */
@@ -57,27 +53,23 @@ static void format_integer(rt_out *o, const rt_spec *spec, unsigned long long ma
     unsigned base = spec->conv == 'x' || spec->conv == 'X' ? 16 : 10;
     char *p = digits_backwards(end, magnitude, base, spec->conv == 'X');
     size_t n = (size_t)(end - p);
-    if (spec->prec == 0 && magnitude == 0)
-        n = 0; /* C: a zero with precision 0 prints no digits */
+    if (spec->prec == 0 && magnitude == 0) n = 0; /* C: a zero with precision 0 prints no digits */
     char sign = negative ? '-' : spec->conv == 'd' || spec->conv == 'i' ? spec->sign : 0;
     size_t lead = spec->prec > 0 && (size_t)spec->prec > n ? (size_t)spec->prec - n : 0;
     size_t used = (sign != 0) + lead + n;
     size_t fill = (size_t)spec->width > used ? (size_t)spec->width - used : 0;
     /* '0' pads with zeros after the sign, unless a precision is given. */
     bool zero_fill = !spec->left && spec->zero && spec->prec < 0;
-    if (!spec->left && !zero_fill)
-        out_repeat(o, ' ', fill);
+    if (!spec->left && !zero_fill) out_repeat(o, ' ', fill);
     rt_out_bytes(o, &sign, sign != 0);
     out_repeat(o, '0', lead + (zero_fill ? fill : 0));
     rt_out_bytes(o, end - n, n);
-    if (spec->left)
-        out_repeat(o, ' ', fill);
+    if (spec->left) out_repeat(o, ' ', fill);
 }
 
 static void format_string(rt_out *o, const rt_spec *spec, const char *s)
 {
-    if (!s)
-        s = spec->prec < 0 || spec->prec >= 6 ? "(null)" : "";
+    if (!s) s = spec->prec < 0 || spec->prec >= 6 ? "(null)" : "";
     size_t n = spec->prec >= 0 ? rt_strnlen(s, (size_t)spec->prec) : rt_strlen(s);
     rt_out_field(o, spec, "", 0, s, n, false);
 }
@@ -111,17 +103,15 @@ enum length { LEN_INT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_SHORT, LEN_CHAR };
 
 size_t rt_vformat(rt_write_fn *write, void *ctx, const char *fmt, va_list ap)
 {
-    rt_out o = { write, ctx, 0 };
+    rt_out o = {write, ctx, 0};
     const char *f = fmt;
     while (*f) {
         const char *run = f;
-        while (*f && *f != '%')
-            f++;
+        while (*f && *f != '%') f++;
         rt_out_bytes(&o, run, (size_t)(f - run));
-        if (!*f)
-            break;
+        if (!*f) break;
         const char *start = f++;
-        rt_spec spec = { .prec = -1 };
+        rt_spec spec = {.prec = -1};
         for (;; f++) {
             if (*f == '-')
                 spec.left = true;
@@ -136,8 +126,7 @@ size_t rt_vformat(rt_write_fn *write, void *ctx, const char *fmt, va_list ap)
         }
         if (*f == '*') {
             int w = va_arg(ap, int);
-            if (w < 0)
-                spec.left = true, w = w == INT32_MIN ? RT_FORMAT_MAX_WIDTH : -w;
+            if (w < 0) spec.left = true, w = w == INT32_MIN ? RT_FORMAT_MAX_WIDTH : -w;
             spec.width = w < RT_FORMAT_MAX_WIDTH ? w : RT_FORMAT_MAX_WIDTH;
             f++;
         } else {
@@ -161,65 +150,56 @@ size_t rt_vformat(rt_write_fn *write, void *ctx, const char *fmt, va_list ap)
         else if (*f == 'h')
             len = f[1] == 'h' ? (f += 2, LEN_CHAR) : (f++, LEN_SHORT);
         spec.conv = *f;
-        if (spec.left)
-            spec.zero = false;
+        if (spec.left) spec.zero = false;
         switch (*f) {
-        case '%':
-            rt_out_bytes(&o, "%", 1);
-            break;
-        case 'c': {
-            char c = (char)va_arg(ap, int);
-            rt_out_field(&o, &spec, "", 0, &c, 1, false);
-            break;
-        }
-        case 's':
-            format_string(&o, &spec, va_arg(ap, const char *));
-            break;
-        case 'p':
-            format_pointer(&o, &spec, va_arg(ap, const void *));
-            break;
-        case 'd':
-        case 'i': {
-            long long v = len == LEN_LONG    ? va_arg(ap, long)
-                          : len == LEN_LLONG ? va_arg(ap, long long)
-                          : len == LEN_SIZE  ? (long long)va_arg(ap, ptrdiff_t)
-                                             : va_arg(ap, int);
-            if (len == LEN_SHORT)
-                v = (short)v;
-            else if (len == LEN_CHAR)
-                v = (signed char)v;
-            format_integer(&o, &spec, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, v < 0);
-            break;
-        }
-        case 'u':
-        case 'x':
-        case 'X': {
-            unsigned long long v = len == LEN_LONG    ? va_arg(ap, unsigned long)
-                                   : len == LEN_LLONG ? va_arg(ap, unsigned long long)
-                                   : len == LEN_SIZE  ? va_arg(ap, size_t)
-                                                      : va_arg(ap, unsigned);
-            if (len == LEN_SHORT)
-                v = (unsigned short)v;
-            else if (len == LEN_CHAR)
-                v = (unsigned char)v;
-            format_integer(&o, &spec, v, false);
-            break;
-        }
-        case 'f':
-        case 'F':
-        case 'e':
-        case 'E':
-        case 'g':
-        case 'G':
-            rt_format_double(&o, &spec, va_arg(ap, double));
-            break;
-        case 0:
-            f--; /* a lone '%' at the end prints nothing */
-            break;
-        default:
-            /* Not a conversion we know: print the spec as written. */
-            rt_out_bytes(&o, start, (size_t)(f + 1 - start));
-            break;
+            case '%': rt_out_bytes(&o, "%", 1); break;
+            case 'c': {
+                char c = (char)va_arg(ap, int);
+                rt_out_field(&o, &spec, "", 0, &c, 1, false);
+                break;
+            }
+            case 's': format_string(&o, &spec, va_arg(ap, const char *)); break;
+            case 'p': format_pointer(&o, &spec, va_arg(ap, const void *)); break;
+            case 'd':
+            case 'i': {
+                long long v = len == LEN_LONG    ? va_arg(ap, long)
+                              : len == LEN_LLONG ? va_arg(ap, long long)
+                              : len == LEN_SIZE  ? (long long)va_arg(ap, ptrdiff_t)
+                                                 : va_arg(ap, int);
+                if (len == LEN_SHORT)
+                    v = (short)v;
+                else if (len == LEN_CHAR)
+                    v = (signed char)v;
+                format_integer(&o, &spec, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, v < 0);
+                break;
+            }
+            case 'u':
+            case 'x':
+            case 'X': {
+                unsigned long long v = len == LEN_LONG    ? va_arg(ap, unsigned long)
+                                       : len == LEN_LLONG ? va_arg(ap, unsigned long long)
+                                       : len == LEN_SIZE  ? va_arg(ap, size_t)
+                                                          : va_arg(ap, unsigned);
+                if (len == LEN_SHORT)
+                    v = (unsigned short)v;
+                else if (len == LEN_CHAR)
+                    v = (unsigned char)v;
+                format_integer(&o, &spec, v, false);
+                break;
+            }
+            case 'f':
+            case 'F':
+            case 'e':
+            case 'E':
+            case 'g':
+            case 'G': rt_format_double(&o, &spec, va_arg(ap, double)); break;
+            case 0:
+                f--; /* a lone '%' at the end prints nothing */
+                break;
+            default:
+                /* Not a conversion we know: print the spec as written. */
+                rt_out_bytes(&o, start, (size_t)(f + 1 - start));
+                break;
         }
         f++;
     }
@@ -236,17 +216,15 @@ static void buffer_write(void *ctx, const char *bytes, size_t n)
     buffer_sink *b = ctx;
     size_t room = b->cap > b->used + 1 ? b->cap - 1 - b->used : 0;
     size_t k = n < room ? n : room;
-    if (k)
-        rt_memcpy(b->buf + b->used, bytes, k);
+    if (k) rt_memcpy(b->buf + b->used, bytes, k);
     b->used += k;
 }
 
 int rt_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 {
-    buffer_sink b = { buf, cap, 0 };
+    buffer_sink b = {buf, cap, 0};
     size_t len = rt_vformat(buffer_write, &b, fmt, ap);
-    if (cap)
-        buf[b.used] = 0;
+    if (cap) buf[b.used] = 0;
     return len < (size_t)INT32_MAX ? (int)len : INT32_MAX;
 }
 
@@ -283,10 +261,9 @@ static void chunk_write(void *ctx, const char *bytes, size_t n)
 
 size_t rt_vformat_chunked(rt_write_fn *write, void *ctx, const char *fmt, va_list ap)
 {
-    chunk_sink c = { .write = write, .ctx = ctx };
+    chunk_sink c = {.write = write, .ctx = ctx};
     size_t len = rt_vformat(chunk_write, &c, fmt, ap);
-    if (c.used)
-        write(ctx, c.chunk, c.used);
+    if (c.used) write(ctx, c.chunk, c.used);
     return len;
 }
 

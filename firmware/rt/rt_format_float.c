@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#define INT_LIMBS 33  /* 1056 bits: above DBL_MAX's 1024 */
+#define INT_LIMBS  33 /* 1056 bits: above DBL_MAX's 1024 */
 #define FRAC_LIMBS 34 /* 1088 bits: below the smallest subnormal's 2^-1074 */
 /* Integer digits of DBL_MAX (309), a digit rounding carries in, the precision. */
 #define MAX_DIGITS (310 + RT_FORMAT_MAX_WIDTH + 2)
@@ -33,8 +33,7 @@ static void set_bits(uint32_t *limbs, uint64_t value, int shift)
 static bool limbs_zero(const uint32_t *limbs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (limbs[i])
-            return false;
+        if (limbs[i]) return false;
     return true;
 }
 
@@ -61,7 +60,7 @@ static void source_init(digit_source *src, double v)
         mant |= 1ull << 52;
         e2 = biased - 1075;
     }
-    uint32_t whole[INT_LIMBS] = { 0 };
+    uint32_t whole[INT_LIMBS] = {0};
     rt_memset(src->frac, 0, sizeof src->frac);
     if (e2 >= 0) {
         set_bits(whole, mant, e2);
@@ -72,26 +71,21 @@ static void source_init(digit_source *src, double v)
     }
     uint32_t chunks[INT_LIMBS * 32 / 29 + 1]; /* base 10^9, least significant first */
     size_t nc = 0;
-    while (!limbs_zero(whole, INT_LIMBS))
-        chunks[nc++] = limbs_divide(whole, INT_LIMBS, 1000000000u);
+    while (!limbs_zero(whole, INT_LIMBS)) chunks[nc++] = limbs_divide(whole, INT_LIMBS, 1000000000u);
     src->ni = src->taken = 0;
     for (size_t c = nc; c--;) {
         char nine[9];
-        for (int i = 8; i >= 0; i--, chunks[c] /= 10)
-            nine[i] = (char)(chunks[c] % 10);
+        for (int i = 8; i >= 0; i--, chunks[c] /= 10) nine[i] = (char)(chunks[c] % 10);
         int first = 0;
         if (c == nc - 1)
-            while (first < 8 && nine[first] == 0)
-                first++;
-        for (int i = first; i < 9; i++)
-            src->ipart[src->ni++] = nine[i];
+            while (first < 8 && nine[first] == 0) first++;
+        for (int i = first; i < 9; i++) src->ipart[src->ni++] = nine[i];
     }
 }
 
 static int next_digit(digit_source *src)
 {
-    if (src->taken < src->ni)
-        return src->ipart[src->taken++];
+    if (src->taken < src->ni) return src->ipart[src->taken++];
     uint64_t carry = 0;
     for (size_t i = 0; i < FRAC_LIMBS; i++) {
         uint64_t t = (uint64_t)src->frac[i] * 10 + carry;
@@ -104,8 +98,7 @@ static int next_digit(digit_source *src)
 static bool rest_nonzero(const digit_source *src)
 {
     for (size_t i = src->taken; i < src->ni; i++)
-        if (src->ipart[i])
-            return true;
+        if (src->ipart[i]) return true;
     return !limbs_zero(src->frac, FRAC_LIMBS);
 }
 
@@ -115,8 +108,7 @@ static bool round_digits(char *d, size_t n, digit_source *src)
 {
     int next = next_digit(src);
     bool odd = n > 0 && (d[n - 1] & 1);
-    if (next < 5 || (next == 5 && !odd && !rest_nonzero(src)))
-        return false;
+    if (next < 5 || (next == 5 && !odd && !rest_nonzero(src))) return false;
     for (size_t i = n; i--;) {
         if (d[i] < 9) {
             d[i]++;
@@ -135,10 +127,8 @@ static size_t fixed_digits(double v, int prec, char *d, size_t *n)
     source_init(&src, v);
     size_t whole = src.ni ? src.ni : 1;
     size_t k = 0;
-    if (!src.ni)
-        d[k++] = 0;
-    while (k < whole + (size_t)prec)
-        d[k++] = (char)next_digit(&src);
+    if (!src.ni) d[k++] = 0;
+    while (k < whole + (size_t)prec) d[k++] = (char)next_digit(&src);
     if (round_digits(d, k, &src)) {
         rt_memmove(d + 1, d, k);
         d[0] = 1;
@@ -166,8 +156,7 @@ static int scientific_digits(double v, int prec, char *d)
         first = next_digit(&src);
     }
     d[0] = (char)first;
-    for (size_t k = 1; k < count; k++)
-        d[k] = (char)next_digit(&src);
+    for (size_t k = 1; k < count; k++) d[k] = (char)next_digit(&src);
     if (round_digits(d, count, &src)) {
         d[0] = 1;
         exp10++;
@@ -177,8 +166,7 @@ static int scientific_digits(double v, int prec, char *d)
 
 static size_t put_digits(char *out, const char *d, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = (char)('0' + d[i]);
+    for (size_t i = 0; i < n; i++) out[i] = (char)('0' + d[i]);
     return n;
 }
 
@@ -188,12 +176,9 @@ static size_t strip_zeros(const char *body, size_t n)
 {
     size_t dot = n;
     for (size_t i = 0; i < n; i++)
-        if (body[i] == '.')
-            dot = i;
-    if (dot == n)
-        return n;
-    while (n > dot + 1 && body[n - 1] == '0')
-        n--;
+        if (body[i] == '.') dot = i;
+    if (dot == n) return n;
+    while (n > dot + 1 && body[n - 1] == '0') n--;
     return n == dot + 1 ? dot : n;
 }
 
@@ -219,8 +204,7 @@ static size_t format_scientific(char *body, const char *d, int prec, int exp10, 
     body[len++] = upper ? 'E' : 'e';
     body[len++] = exp10 < 0 ? '-' : '+';
     int e = exp10 < 0 ? -exp10 : exp10;
-    if (e >= 100)
-        body[len++] = (char)('0' + e / 100);
+    if (e >= 100) body[len++] = (char)('0' + e / 100);
     body[len++] = (char)('0' + e / 10 % 10);
     body[len++] = (char)('0' + e % 10);
     return len;
@@ -229,8 +213,7 @@ static size_t format_scientific(char *body, const char *d, int prec, int exp10, 
 void rt_format_double(rt_out *o, const rt_spec *spec, double v)
 {
     char sign = __builtin_signbit(v) ? '-' : spec->sign;
-    if (__builtin_signbit(v))
-        v = -v;
+    if (__builtin_signbit(v)) v = -v;
     bool upper = spec->conv == 'F' || spec->conv == 'E' || spec->conv == 'G';
     if (v != v || v > 1.7976931348623157e308) {
         const char *word = v != v ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
@@ -257,8 +240,7 @@ void rt_format_double(rt_out *o, const rt_spec *spec, double v)
             len = strip_zeros(body, format_fixed(body, v, p - 1 - exp10));
         else {
             int shown = p - 1; /* the mantissa's fraction digits, trailing zeros dropped */
-            while (shown > 0 && d[shown] == 0)
-                shown--;
+            while (shown > 0 && d[shown] == 0) shown--;
             len = format_scientific(body, d, shown, exp10, upper);
         }
     }

@@ -14,11 +14,11 @@ typedef struct rt_out {
 } rt_out;
 
 typedef struct rt_spec {
-    bool left;    /* '-' */
-    bool zero;    /* '0' */
-    char sign;    /* '+', ' ' or 0 */
+    bool left; /* '-' */
+    bool zero; /* '0' */
+    char sign; /* '+', ' ' or 0 */
     int width;
-    int prec;     /* -1: none */
+    int prec; /* -1: none */
     char conv;
 } rt_spec;
 

@@ -20,8 +20,7 @@ void *rt_fill_bytes(void *dst, int value, size_t n)
 
 void *rt_move_bytes(void *dst, const void *src, size_t n)
 {
-    if ((uintptr_t)dst - (uintptr_t)src >= n)
-        return rt_copy_bytes(dst, src, n); /* no harmful overlap going forwards */
+    if ((uintptr_t)dst - (uintptr_t)src >= n) return rt_copy_bytes(dst, src, n); /* no harmful overlap going forwards */
     /* dst overlaps the tail of src: copy backwards (direction flag set, and
      * cleared again because the ABI requires DF=0 at every call). */
     unsigned char *d = (unsigned char *)dst + n - 1;
@@ -34,8 +33,7 @@ int rt_compare_bytes(const void *a, const void *b, size_t n)
 {
     const unsigned char *x = a, *y = b;
     for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] < y[i] ? -1 : 1;
+        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
     return 0;
 }
 
@@ -51,49 +49,38 @@ int memcmp(const void *a, const void *b, size_t n) __attribute__((alias("rt_comp
 size_t rt_strlen(const char *s)
 {
     size_t n = 0;
-    while (s[n])
-        n++;
+    while (s[n]) n++;
     return n;
 }
 
 size_t rt_strnlen(const char *s, size_t max)
 {
     size_t n = 0;
-    while (n < max && s[n])
-        n++;
+    while (n < max && s[n]) n++;
     return n;
 }
 
 int rt_strcmp(const char *a, const char *b)
 {
     const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-    while (*x && *x == *y)
-        x++, y++;
+    while (*x && *x == *y) x++, y++;
     return (int)*x - (int)*y;
 }
 
-bool rt_streq(const char *a, const char *b)
-{
-    return rt_strcmp(a, b) == 0;
-}
+bool rt_streq(const char *a, const char *b) { return rt_strcmp(a, b) == 0; }
 
-static char ascii_lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-}
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
 
 bool rt_streq_nocase(const char *a, const char *b)
 {
-    while (*a && ascii_lower(*a) == ascii_lower(*b))
-        a++, b++;
+    while (*a && ascii_lower(*a) == ascii_lower(*b)) a++, b++;
     return ascii_lower(*a) == ascii_lower(*b);
 }
 
 bool rt_starts_with(const char *s, const char *prefix)
 {
     while (*prefix)
-        if (*s++ != *prefix++)
-            return false;
+        if (*s++ != *prefix++) return false;
     return true;
 }
 
@@ -105,15 +92,12 @@ bool rt_ends_with_nocase(const char *s, const char *suffix)
 
 bool rt_parse_u64(const char *s, uint64_t *out)
 {
-    if (!*s)
-        return false;
+    if (!*s) return false;
     uint64_t v = 0;
     for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
+        if (*s < '0' || *s > '9') return false;
         uint64_t d = (uint64_t)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
+        if (v > (UINT64_MAX - d) / 10) return false;
         v = v * 10 + d;
     }
     *out = v;
@@ -123,8 +107,7 @@ bool rt_parse_u64(const char *s, uint64_t *out)
 bool rt_parse_float(const char *s, float *out)
 {
     bool neg = *s == '-';
-    if (*s == '-' || *s == '+')
-        s++;
+    if (*s == '-' || *s == '+') s++;
     /* Integer mantissa divided once by a power of ten: correctly rounded
      * for the short values a config holds, like strtof. */
     uint64_t mant = 0;
@@ -135,17 +118,14 @@ bool rt_parse_float(const char *s, float *out)
             dot = true;
         } else if (*s >= '0' && *s <= '9') {
             digits = true;
-            if (mant > UINT64_MAX / 10 - 9)
-                return false;
+            if (mant > UINT64_MAX / 10 - 9) return false;
             mant = mant * 10 + (uint64_t)(*s - '0');
-            if (dot)
-                div *= 10;
+            if (dot) div *= 10;
         } else {
             return false;
         }
     }
-    if (!digits)
-        return false;
+    if (!digits) return false;
     double v = (double)mant / div;
     *out = (float)(neg ? -v : v);
     return true;

@@ -11,10 +11,10 @@
  * known small size (a bit cast, a 4-byte field) is inlined; any other
  * becomes a call to memcpy & co., which the host's libc provides and
  * rt_string.c defines in freestanding builds. */
-#define rt_memcpy(dst, src, n) __builtin_memcpy((dst), (src), (n))
-#define rt_memmove(dst, src, n) __builtin_memmove((dst), (src), (n))
+#define rt_memcpy(dst, src, n)   __builtin_memcpy((dst), (src), (n))
+#define rt_memmove(dst, src, n)  __builtin_memmove((dst), (src), (n))
 #define rt_memset(dst, value, n) __builtin_memset((dst), (value), (n))
-#define rt_memcmp(a, b, n) __builtin_memcmp((a), (b), (n))
+#define rt_memcmp(a, b, n)       __builtin_memcmp((a), (b), (n))
 
 /* The out-of-line implementations behind memcpy/memmove/memset/memcmp in
  * freestanding builds, under their own names so host tests can call them

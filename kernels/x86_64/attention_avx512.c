@@ -17,8 +17,8 @@ void llmbm_attn_scores_f32_avx512(float *att, const float *q, const void *k_cach
         llmbm_attn_scores_f32_scalar(att, q, k, stride, head_size, n_t, scale);
         return;
     }
-    const __m512i offsets = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int32_t)stride));
+    const __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32((int32_t)stride));
     const __m512 vscale = _mm512_set1_ps(scale);
     size_t t = 0;
     for (; t + 16 <= n_t; t += 16) {
@@ -30,8 +30,7 @@ void llmbm_attn_scores_f32_avx512(float *att, const float *q, const void *k_cach
         }
         _mm512_storeu_ps(att + t, _mm512_div_ps(acc, vscale));
     }
-    if (t < n_t)
-        llmbm_attn_scores_f32_avx2(att + t, q, k + t * stride, stride, head_size, n_t - t, scale);
+    if (t < n_t) llmbm_attn_scores_f32_avx2(att + t, q, k + t * stride, stride, head_size, n_t - t, scale);
 }
 
 void llmbm_attn_accum_f32_avx512(float *out, const float *att, const void *v_cache, size_t stride, size_t head_size,
@@ -62,6 +61,5 @@ void llmbm_attn_accum_f32_avx512(float *out, const float *att, const void *v_cac
             o = _mm512_add_ps(o, _mm512_mul_ps(_mm512_set1_ps(att[t]), _mm512_loadu_ps(v + t * stride + i)));
         _mm512_storeu_ps(out + i, o);
     }
-    if (i < head_size)
-        llmbm_attn_accum_f32_avx2(out + i, att, v + i, stride, head_size - i, n_t);
+    if (i < head_size) llmbm_attn_accum_f32_avx2(out + i, att, v + i, stride, head_size - i, n_t);
 }

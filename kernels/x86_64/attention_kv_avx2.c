@@ -10,10 +10,7 @@
 #include "quant_formats.h"
 #include "simd_avx2.h"
 
-static inline __m256 f16x8(const llmbm_fp16 *h)
-{
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
-}
+static inline __m256 f16x8(const llmbm_fp16 *h) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h)); }
 
 /* one Q8_0 block -> its 32 values (float)qs[j] * d, as 4 vectors */
 static inline void q8_0_block_to_f32(const block_q8_0 *b, __m256 f[4])
@@ -32,13 +29,11 @@ void llmbm_dequantize_row_f16_avx2(const void *row, float *dst, size_t n)
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         if (simd_f16_any_snan8(h + i))
-            for (size_t k = i; k < i + 8; ++k)
-                dst[k] = llmbm_fp16_to_f32(h[k]);
+            for (size_t k = i; k < i + 8; ++k) dst[k] = llmbm_fp16_to_f32(h[k]);
         else
             _mm256_storeu_ps(dst + i, f16x8(h + i));
     }
-    for (; i < n; ++i)
-        dst[i] = llmbm_fp16_to_f32(h[i]);
+    for (; i < n; ++i) dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
 void llmbm_dequantize_row_q8_0_avx2(const void *row, float *dst, size_t n)
@@ -47,15 +42,13 @@ void llmbm_dequantize_row_q8_0_avx2(const void *row, float *dst, size_t n)
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {
         __m256 f[4];
         q8_0_block_to_f32(&b[i], f);
-        for (int m = 0; m < 4; ++m)
-            _mm256_storeu_ps(dst + i * LLMBM_QK8_0 + 8 * m, f[m]);
+        for (int m = 0; m < 4; ++m) _mm256_storeu_ps(dst + i * LLMBM_QK8_0 + 8 * m, f[m]);
     }
 }
 
 LLMBM_KV_SCORE_ENTRY_POINTS(avx2)
 
-void llmbm_attn_accum_f16_avx2(float *out, const float *att, const void *v, size_t stride, size_t head_size,
-                               size_t n_t)
+void llmbm_attn_accum_f16_avx2(float *out, const float *att, const void *v, size_t stride, size_t head_size, size_t n_t)
 {
     const llmbm_fp16 *vh = v;
     size_t i = 0;
@@ -80,8 +73,7 @@ void llmbm_attn_accum_f16_avx2(float *out, const float *att, const void *v, size
             o = _mm256_add_ps(o, _mm256_mul_ps(_mm256_set1_ps(att[t]), f16x8(vh + t * stride + i)));
         _mm256_storeu_ps(out + i, o);
     }
-    if (i < head_size)
-        llmbm_attn_accum_f16_sse2(out + i, att, vh + i, stride, head_size - i, n_t);
+    if (i < head_size) llmbm_attn_accum_f16_sse2(out + i, att, vh + i, stride, head_size - i, n_t);
 }
 
 void llmbm_attn_accum_q8_0_avx2(float *out, const float *att, const void *v, size_t stride, size_t head_size,
@@ -99,11 +91,9 @@ void llmbm_attn_accum_q8_0_avx2(float *out, const float *att, const void *v, siz
             const __m256 a = _mm256_set1_ps(att[t]);
             __m256 f[4];
             q8_0_block_to_f32(&vb[t * row_blocks + b], f);
-            for (int m = 0; m < 4; ++m)
-                o[m] = _mm256_add_ps(o[m], _mm256_mul_ps(a, f[m]));
+            for (int m = 0; m < 4; ++m) o[m] = _mm256_add_ps(o[m], _mm256_mul_ps(a, f[m]));
         }
-        for (int m = 0; m < 4; ++m)
-            _mm256_storeu_ps(out + b * LLMBM_QK8_0 + 8 * m, o[m]);
+        for (int m = 0; m < 4; ++m) _mm256_storeu_ps(out + b * LLMBM_QK8_0 + 8 * m, o[m]);
     }
 }
 
@@ -114,6 +104,5 @@ void llmbm_kv_store_f16_avx2(const float *x, void *dst, size_t n)
     for (; i + 8 <= n; i += 8)
         _mm_storeu_si128((__m128i *)(d + i),
                          _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-    for (; i < n; ++i)
-        d[i] = llmbm_f32_to_fp16(x[i]);
+    for (; i < n; ++i) d[i] = llmbm_f32_to_fp16(x[i]);
 }

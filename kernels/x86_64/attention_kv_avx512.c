@@ -10,10 +10,7 @@
 #include "quant_formats.h"
 #include "simd_avx2.h"
 
-static inline __m512 f16x16(const llmbm_fp16 *h)
-{
-    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h));
-}
+static inline __m512 f16x16(const llmbm_fp16 *h) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h)); }
 
 /* one Q8_0 block -> its 32 values (float)qs[j] * d, as 2 vectors */
 static inline void q8_0_block_to_f32(const block_q8_0 *b, __m512 f[2])
@@ -29,13 +26,11 @@ void llmbm_dequantize_row_f16_avx512(const void *row, float *dst, size_t n)
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         if (simd_f16_any_snan8(h + i) || simd_f16_any_snan8(h + i + 8))
-            for (size_t k = i; k < i + 16; ++k)
-                dst[k] = llmbm_fp16_to_f32(h[k]);
+            for (size_t k = i; k < i + 16; ++k) dst[k] = llmbm_fp16_to_f32(h[k]);
         else
             _mm512_storeu_ps(dst + i, f16x16(h + i));
     }
-    for (; i < n; ++i)
-        dst[i] = llmbm_fp16_to_f32(h[i]);
+    for (; i < n; ++i) dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
 void llmbm_dequantize_row_q8_0_avx512(const void *row, float *dst, size_t n)
@@ -77,8 +72,7 @@ void llmbm_attn_accum_f16_avx512(float *out, const float *att, const void *v, si
             o = _mm512_add_ps(o, _mm512_mul_ps(_mm512_set1_ps(att[t]), f16x16(vh + t * stride + i)));
         _mm512_storeu_ps(out + i, o);
     }
-    if (i < head_size)
-        llmbm_attn_accum_f16_avx2(out + i, att, vh + i, stride, head_size - i, n_t);
+    if (i < head_size) llmbm_attn_accum_f16_avx2(out + i, att, vh + i, stride, head_size - i, n_t);
 }
 
 void llmbm_attn_accum_q8_0_avx512(float *out, const float *att, const void *v, size_t stride, size_t head_size,
@@ -120,6 +114,5 @@ void llmbm_kv_store_f16_avx512(const float *x, void *dst, size_t n)
     for (; i + 16 <= n; i += 16)
         _mm256_storeu_si256((__m256i *)(d + i),
                             _mm512_cvtps_ph(_mm512_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-    if (i < n)
-        llmbm_kv_store_f16_avx2(x + i, d + i, n - i);
+    if (i < n) llmbm_kv_store_f16_avx2(x + i, d + i, n - i);
 }

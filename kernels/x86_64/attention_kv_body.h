@@ -28,8 +28,7 @@ static inline void kv_scores_via_f32(float *att, const float *q, const void *k, 
     const uint8_t *row = k;
     for (size_t t = 0; t < n_t; t += group) {
         const size_t g = n_t - t < group ? n_t - t : group;
-        for (size_t j = 0; j < g; ++j)
-            convert(row + (t + j) * row_step, buf + j * head_size, head_size);
+        for (size_t j = 0; j < g; ++j) convert(row + (t + j) * row_step, buf + j * head_size, head_size);
         f32_scores(att + t, q, buf, head_size, head_size, g, scale);
     }
 }
@@ -38,22 +37,22 @@ static inline void kv_scores_via_f32(float *att, const float *q, const void *k, 
  * exact row conversions llmbm_dequantize_row_{f16,q8_0}_<level> (defined
  * before this is expanded, and dequantize_row kernels themselves) feeding its f32 score kernel; Q8_0 heads that are not whole
  * blocks go to the scalar kernel. */
-#define LLMBM_KV_SCORE_ENTRY_POINTS(level)                                                                  \
-    void llmbm_attn_scores_f16_##level(float *att, const float *q, const void *k, size_t stride,            \
-                                       size_t head_size, size_t n_t, float scale)                            \
-    {                                                                                                        \
-        kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale,              \
-                          llmbm_dequantize_row_f16_##level, llmbm_attn_scores_f32_##level,                   \
-                          llmbm_attn_scores_f16_scalar);                                                     \
-    }                                                                                                        \
-    void llmbm_attn_scores_q8_0_##level(float *att, const float *q, const void *k, size_t stride,           \
-                                        size_t head_size, size_t n_t, float scale)                           \
-    {                                                                                                        \
-        if (head_size % LLMBM_QK8_0) {                                                                       \
-            llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);                         \
-            return;                                                                                          \
-        }                                                                                                    \
-        kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t,       \
-                          scale, llmbm_dequantize_row_q8_0_##level, llmbm_attn_scores_f32_##level,            \
-                          llmbm_attn_scores_q8_0_scalar);                                                    \
+#define LLMBM_KV_SCORE_ENTRY_POINTS(level)                                                                             \
+    void llmbm_attn_scores_f16_##level(float *att, const float *q, const void *k, size_t stride, size_t head_size,     \
+                                       size_t n_t, float scale)                                                        \
+    {                                                                                                                  \
+        kv_scores_via_f32(att, q, k, stride, stride * sizeof(llmbm_fp16), head_size, n_t, scale,                       \
+                          llmbm_dequantize_row_f16_##level, llmbm_attn_scores_f32_##level,                             \
+                          llmbm_attn_scores_f16_scalar);                                                               \
+    }                                                                                                                  \
+    void llmbm_attn_scores_q8_0_##level(float *att, const float *q, const void *k, size_t stride, size_t head_size,    \
+                                        size_t n_t, float scale)                                                       \
+    {                                                                                                                  \
+        if (head_size % LLMBM_QK8_0) {                                                                                 \
+            llmbm_attn_scores_q8_0_scalar(att, q, k, stride, head_size, n_t, scale);                                   \
+            return;                                                                                                    \
+        }                                                                                                              \
+        kv_scores_via_f32(att, q, k, stride, stride / LLMBM_QK8_0 * sizeof(block_q8_0), head_size, n_t, scale,         \
+                          llmbm_dequantize_row_q8_0_##level, llmbm_attn_scores_f32_##level,                            \
+                          llmbm_attn_scores_q8_0_scalar);                                                              \
     }

@@ -19,8 +19,7 @@ void llmbm_attn_scores_f16_scalar(float *att, const float *q, const void *k, siz
     for (size_t t = 0; t < n_t; ++t) {
         const llmbm_fp16 *kt = (const llmbm_fp16 *)k + t * stride;
         float score = 0.0f;
-        for (size_t i = 0; i < head_size; ++i)
-            score += q[i] * llmbm_fp16_to_f32(kt[i]);
+        for (size_t i = 0; i < head_size; ++i) score += q[i] * llmbm_fp16_to_f32(kt[i]);
         att[t] = score / scale;
     }
 }
@@ -31,8 +30,7 @@ void llmbm_attn_scores_q8_0_scalar(float *att, const float *q, const void *k, si
     for (size_t t = 0; t < n_t; ++t) {
         const block_q8_0 *kt = (const block_q8_0 *)k + t * (stride / LLMBM_QK8_0);
         float score = 0.0f;
-        for (size_t i = 0; i < head_size; ++i)
-            score += q[i] * q8_0_value(kt, i);
+        for (size_t i = 0; i < head_size; ++i) score += q[i] * q8_0_value(kt, i);
         att[t] = score / scale;
     }
 }
@@ -40,39 +38,33 @@ void llmbm_attn_scores_q8_0_scalar(float *att, const float *q, const void *k, si
 void llmbm_attn_accum_f16_scalar(float *out, const float *att, const void *v, size_t stride, size_t head_size,
                                  size_t n_t)
 {
-    for (size_t i = 0; i < head_size; ++i)
-        out[i] = 0.0f;
+    for (size_t i = 0; i < head_size; ++i) out[i] = 0.0f;
     for (size_t t = 0; t < n_t; ++t) {
         const llmbm_fp16 *vt = (const llmbm_fp16 *)v + t * stride;
         const float a = att[t];
-        for (size_t i = 0; i < head_size; ++i)
-            out[i] += a * llmbm_fp16_to_f32(vt[i]);
+        for (size_t i = 0; i < head_size; ++i) out[i] += a * llmbm_fp16_to_f32(vt[i]);
     }
 }
 
 void llmbm_attn_accum_q8_0_scalar(float *out, const float *att, const void *v, size_t stride, size_t head_size,
                                   size_t n_t)
 {
-    for (size_t i = 0; i < head_size; ++i)
-        out[i] = 0.0f;
+    for (size_t i = 0; i < head_size; ++i) out[i] = 0.0f;
     for (size_t t = 0; t < n_t; ++t) {
         const block_q8_0 *vt = (const block_q8_0 *)v + t * (stride / LLMBM_QK8_0);
         const float a = att[t];
-        for (size_t i = 0; i < head_size; ++i)
-            out[i] += a * q8_0_value(vt, i);
+        for (size_t i = 0; i < head_size; ++i) out[i] += a * q8_0_value(vt, i);
     }
 }
 
 void llmbm_kv_store_f32_scalar(const float *x, void *dst, size_t n)
 {
     float *d = dst;
-    for (size_t i = 0; i < n; ++i)
-        d[i] = x[i];
+    for (size_t i = 0; i < n; ++i) d[i] = x[i];
 }
 
 void llmbm_kv_store_f16_scalar(const float *x, void *dst, size_t n)
 {
     llmbm_fp16 *d = dst;
-    for (size_t i = 0; i < n; ++i)
-        d[i] = llmbm_f32_to_fp16(x[i]);
+    for (size_t i = 0; i < n; ++i) d[i] = llmbm_f32_to_fp16(x[i]);
 }

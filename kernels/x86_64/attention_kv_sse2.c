@@ -34,8 +34,7 @@ static inline void q8_0_block_to_f32(const block_q8_0 *b, __m128 f[8])
     const __m128 d = _mm_set1_ps(llmbm_fp16_to_f32(b->d));
     i8x16_to_f32(_mm_loadu_si128((const __m128i *)b->qs), f);
     i8x16_to_f32(_mm_loadu_si128((const __m128i *)(b->qs + 16)), f + 4);
-    for (int m = 0; m < 8; ++m)
-        f[m] = _mm_mul_ps(f[m], d);
+    for (int m = 0; m < 8; ++m) f[m] = _mm_mul_ps(f[m], d);
 }
 
 void llmbm_dequantize_row_f16_sse2(const void *row, float *dst, size_t n)
@@ -48,8 +47,7 @@ void llmbm_dequantize_row_f16_sse2(const void *row, float *dst, size_t n)
         _mm_storeu_ps(dst + i, lo);
         _mm_storeu_ps(dst + i + 4, hi);
     }
-    for (; i < n; ++i)
-        dst[i] = llmbm_fp16_to_f32(h[i]);
+    for (; i < n; ++i) dst[i] = llmbm_fp16_to_f32(h[i]);
 }
 
 void llmbm_dequantize_row_q8_0_sse2(const void *row, float *dst, size_t n)
@@ -58,15 +56,13 @@ void llmbm_dequantize_row_q8_0_sse2(const void *row, float *dst, size_t n)
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {
         __m128 f[8];
         q8_0_block_to_f32(&b[i], f);
-        for (int m = 0; m < 8; ++m)
-            _mm_storeu_ps(dst + i * LLMBM_QK8_0 + 4 * m, f[m]);
+        for (int m = 0; m < 8; ++m) _mm_storeu_ps(dst + i * LLMBM_QK8_0 + 4 * m, f[m]);
     }
 }
 
 LLMBM_KV_SCORE_ENTRY_POINTS(sse2)
 
-void llmbm_attn_accum_f16_sse2(float *out, const float *att, const void *v, size_t stride, size_t head_size,
-                               size_t n_t)
+void llmbm_attn_accum_f16_sse2(float *out, const float *att, const void *v, size_t stride, size_t head_size, size_t n_t)
 {
     const llmbm_fp16 *vh = v;
     size_t i = 0;
@@ -88,8 +84,7 @@ void llmbm_attn_accum_f16_sse2(float *out, const float *att, const void *v, size
         _mm_storeu_ps(out + i + 8, o2);
         _mm_storeu_ps(out + i + 12, o3);
     }
-    if (i < head_size)
-        llmbm_attn_accum_f16_scalar(out + i, att, vh + i, stride, head_size - i, n_t);
+    if (i < head_size) llmbm_attn_accum_f16_scalar(out + i, att, vh + i, stride, head_size - i, n_t);
 }
 
 void llmbm_attn_accum_q8_0_sse2(float *out, const float *att, const void *v, size_t stride, size_t head_size,
@@ -103,16 +98,13 @@ void llmbm_attn_accum_q8_0_sse2(float *out, const float *att, const void *v, siz
     const size_t row_blocks = stride / LLMBM_QK8_0;
     for (size_t b = 0; b < head_size / LLMBM_QK8_0; ++b) {
         __m128 o[8];
-        for (int m = 0; m < 8; ++m)
-            o[m] = _mm_setzero_ps();
+        for (int m = 0; m < 8; ++m) o[m] = _mm_setzero_ps();
         for (size_t t = 0; t < n_t; ++t) {
             const __m128 a = _mm_set1_ps(att[t]);
             __m128 f[8];
             q8_0_block_to_f32(&vb[t * row_blocks + b], f);
-            for (int m = 0; m < 8; ++m)
-                o[m] = _mm_add_ps(o[m], _mm_mul_ps(a, f[m]));
+            for (int m = 0; m < 8; ++m) o[m] = _mm_add_ps(o[m], _mm_mul_ps(a, f[m]));
         }
-        for (int m = 0; m < 8; ++m)
-            _mm_storeu_ps(out + b * LLMBM_QK8_0 + 4 * m, o[m]);
+        for (int m = 0; m < 8; ++m) _mm_storeu_ps(out + b * LLMBM_QK8_0 + 4 * m, o[m]);
     }
 }

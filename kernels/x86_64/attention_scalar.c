@@ -10,8 +10,7 @@ void llmbm_attn_scores_f32_scalar(float *att, const float *q, const void *k_cach
     for (size_t t = 0; t < n_t; ++t) {
         const float *kt = k + t * stride;
         float score = 0.0f;
-        for (size_t i = 0; i < head_size; ++i)
-            score += q[i] * kt[i];
+        for (size_t i = 0; i < head_size; ++i) score += q[i] * kt[i];
         att[t] = score / scale;
     }
 }
@@ -20,12 +19,10 @@ void llmbm_attn_accum_f32_scalar(float *out, const float *att, const void *v_cac
                                  size_t n_t)
 {
     const float *v = v_cache;
-    for (size_t i = 0; i < head_size; ++i)
-        out[i] = 0.0f;
+    for (size_t i = 0; i < head_size; ++i) out[i] = 0.0f;
     for (size_t t = 0; t < n_t; ++t) {
         const float *vt = v + t * stride;
         const float a = att[t];
-        for (size_t i = 0; i < head_size; ++i)
-            out[i] += a * vt[i];
+        for (size_t i = 0; i < head_size; ++i) out[i] += a * vt[i];
     }
 }

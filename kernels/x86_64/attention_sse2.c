@@ -37,8 +37,7 @@ void llmbm_attn_scores_f32_sse2(float *att, const float *q, const void *k_cache,
             acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(q[i]), _mm_set_ps(k3[i], k2[i], k1[i], k0[i])));
         _mm_storeu_ps(att + t, _mm_div_ps(acc, vscale));
     }
-    if (t < n_t)
-        llmbm_attn_scores_f32_scalar(att + t, q, k + t * stride, stride, head_size, n_t - t, scale);
+    if (t < n_t) llmbm_attn_scores_f32_scalar(att + t, q, k + t * stride, stride, head_size, n_t - t, scale);
 }
 
 void llmbm_attn_accum_f32_sse2(float *out, const float *att, const void *v_cache, size_t stride, size_t head_size,
@@ -68,6 +67,5 @@ void llmbm_attn_accum_f32_sse2(float *out, const float *att, const void *v_cache
             o = _mm_add_ps(o, _mm_mul_ps(_mm_set1_ps(att[t]), _mm_loadu_ps(v + t * stride + i)));
         _mm_storeu_ps(out + i, o);
     }
-    if (i < head_size)
-        llmbm_attn_accum_f32_scalar(out + i, att, v + i, stride, head_size - i, n_t);
+    if (i < head_size) llmbm_attn_accum_f32_scalar(out + i, att, v + i, stride, head_size - i, n_t);
 }

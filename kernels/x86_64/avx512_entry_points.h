@@ -11,6 +11,8 @@
 
 #include "kernel_types.h"
 
+/* The lists keep their hand layout (clang-format reflows X-macro lists differently on each pass). */
+// clang-format off
 /* vec_dot + matvec_rows (kinds DOT, ROWS: LLMBM_<kind>_ENTRY_POINTS of
  * row_entry_points.h) or matvec_rows alone (X16: vec_dot_avx512_x16.h). */
 #define LLMBM_AVX512_ROW_KERNELS(X, level)                                                              \
@@ -24,10 +26,12 @@
     X(X16, q4_0x16, level) X(X16, q4_Kx16, level) X(Q8_0, q8_0, level) X(F16, f16, level)                \
     X(ROW, q6_K, level) X(Q45, q4_1, level) X(Q45, q5_0, level) X(Q45, q5_1, level)
 
-#define LLMBM_AVX512_DECLARE_DOT(t, level)                                                              \
-    llmbm_vec_dot_kernel LLMBM_KSYM(vec_dot, t, level);                                                  \
+// clang-format on
+
+#define LLMBM_AVX512_DECLARE_DOT(t, level)                                                                             \
+    llmbm_vec_dot_kernel LLMBM_KSYM(vec_dot, t, level);                                                                \
     llmbm_matvec_rows_kernel LLMBM_KSYM(matvec_rows, t, level);
-#define LLMBM_AVX512_DECLARE_ROWS(t, level) LLMBM_AVX512_DECLARE_DOT(t, level)
-#define LLMBM_AVX512_DECLARE_X16(t, level) llmbm_matvec_rows_kernel LLMBM_KSYM(matvec_rows, t, level);
-#define LLMBM_AVX512_DECLARE_ROW_KERNEL(kind, t, level) LLMBM_AVX512_DECLARE_##kind(t, level)
+#define LLMBM_AVX512_DECLARE_ROWS(t, level)                LLMBM_AVX512_DECLARE_DOT(t, level)
+#define LLMBM_AVX512_DECLARE_X16(t, level)                 llmbm_matvec_rows_kernel LLMBM_KSYM(matvec_rows, t, level);
+#define LLMBM_AVX512_DECLARE_ROW_KERNEL(kind, t, level)    LLMBM_AVX512_DECLARE_##kind(t, level)
 #define LLMBM_AVX512_DECLARE_MATMUL_KERNEL(kind, t, level) llmbm_matmul_rows_kernel LLMBM_KSYM(matmul_rows, t, level);

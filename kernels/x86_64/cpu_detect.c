@@ -16,8 +16,7 @@ uint64_t llmbm_xcr0_enabled(void)
 {
     uint32_t regs[4];
     llmbm_cpuid(1, 0, regs);
-    if (!(regs[2] & (1u << 27)))
-        return 0;
+    if (!(regs[2] & (1u << 27))) return 0;
     uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     return ((uint64_t)hi << 32) | lo;
@@ -36,11 +35,9 @@ void llmbm_cpu_features_detect(llmbm_cpu_features *out)
         const llmbm_cpuid_bit *b = &llmbm_cpuid_bits[i];
         /* a leaf above the maximum returns another leaf's data on Intel */
         const uint32_t max = b->leaf >= 0x80000000u ? max_ext : max_basic;
-        if (b->leaf > max)
-            continue;
+        if (b->leaf > max) continue;
         llmbm_cpuid(b->leaf, b->subleaf, regs);
-        if (regs[b->reg] & (1u << b->bit))
-            out->cpuid |= UINT64_C(1) << i;
+        if (regs[b->reg] & (1u << b->bit)) out->cpuid |= UINT64_C(1) << i;
     }
     out->xcr0 = llmbm_xcr0_enabled();
 }

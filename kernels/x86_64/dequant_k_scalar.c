@@ -20,8 +20,7 @@ void llmbm_dequantize_row_q2_K_scalar(const void *src, float *dst, size_t n)
                     const uint8_t sc = b[i].scales[is++];
                     const float dl = d * (float)(sc & 0xF);
                     const float ml = dmin * (float)(sc >> 4);
-                    for (int l = 0; l < 16; ++l)
-                        *dst++ = dl * (float)((q[l + 16 * part] >> shift) & 3) - ml;
+                    for (int l = 0; l < 16; ++l) *dst++ = dl * (float)((q[l + 16 * part] >> shift) & 3) - ml;
                 }
             }
         }
@@ -68,10 +67,8 @@ void llmbm_dequantize_row_q4_K_scalar(const void *src, float *dst, size_t n)
             const float d1 = d * (float)sc, m1 = dmin * (float)m;
             llmbm_k4_scale_min(is + 1, b[i].scales, &sc, &m);
             const float d2 = d * (float)sc, m2 = dmin * (float)m;
-            for (int l = 0; l < 32; ++l)
-                *dst++ = d1 * (float)(q[l] & 0xF) - m1;
-            for (int l = 0; l < 32; ++l)
-                *dst++ = d2 * (float)(q[l] >> 4) - m2;
+            for (int l = 0; l < 32; ++l) *dst++ = d1 * (float)(q[l] & 0xF) - m1;
+            for (int l = 0; l < 32; ++l) *dst++ = d2 * (float)(q[l] >> 4) - m2;
         }
     }
 }
@@ -91,10 +88,8 @@ void llmbm_dequantize_row_q5_K_scalar(const void *src, float *dst, size_t n)
             const float d1 = d * (float)sc, m1 = dmin * (float)m;
             llmbm_k4_scale_min(is + 1, b[i].scales, &sc, &m);
             const float d2 = d * (float)sc, m2 = dmin * (float)m;
-            for (int l = 0; l < 32; ++l)
-                *dst++ = d1 * (float)((ql[l] & 0xF) + ((qh[l] & u1) ? 16 : 0)) - m1;
-            for (int l = 0; l < 32; ++l)
-                *dst++ = d2 * (float)((ql[l] >> 4) + ((qh[l] & u2) ? 16 : 0)) - m2;
+            for (int l = 0; l < 32; ++l) *dst++ = d1 * (float)((ql[l] & 0xF) + ((qh[l] & u1) ? 16 : 0)) - m1;
+            for (int l = 0; l < 32; ++l) *dst++ = d2 * (float)((ql[l] >> 4) + ((qh[l] & u2) ? 16 : 0)) - m2;
         }
     }
 }
@@ -129,6 +124,5 @@ void llmbm_dequantize_row_q8_K_scalar(const void *src, float *dst, size_t n)
 {
     const block_q8_K *b = src;
     for (size_t i = 0; i < n / LLMBM_QK_K; ++i)
-        for (int j = 0; j < LLMBM_QK_K; ++j)
-            *dst++ = b[i].d * (float)b[i].qs[j];
+        for (int j = 0; j < LLMBM_QK_K; ++j) *dst++ = b[i].d * (float)b[i].qs[j];
 }

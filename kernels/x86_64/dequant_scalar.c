@@ -7,22 +7,19 @@
 void llmbm_dequantize_row_f32_scalar(const void *src, float *dst, size_t n)
 {
     const float *x = src;
-    for (size_t i = 0; i < n; ++i)
-        dst[i] = x[i];
+    for (size_t i = 0; i < n; ++i) dst[i] = x[i];
 }
 
 void llmbm_dequantize_row_f16_scalar(const void *src, float *dst, size_t n)
 {
     const llmbm_fp16 *x = src;
-    for (size_t i = 0; i < n; ++i)
-        dst[i] = llmbm_fp16_to_f32(x[i]);
+    for (size_t i = 0; i < n; ++i) dst[i] = llmbm_fp16_to_f32(x[i]);
 }
 
 void llmbm_dequantize_row_bf16_scalar(const void *src, float *dst, size_t n)
 {
     const llmbm_bf16 *x = src;
-    for (size_t i = 0; i < n; ++i)
-        dst[i] = llmbm_bf16_to_f32(x[i]);
+    for (size_t i = 0; i < n; ++i) dst[i] = llmbm_bf16_to_f32(x[i]);
 }
 
 void llmbm_dequantize_row_q4_0_scalar(const void *src, float *dst, size_t n)
@@ -65,10 +62,7 @@ void llmbm_dequantize_row_q4_1_scalar(const void *src, float *dst, size_t n)
 }
 
 /* The 5th bits of elements j and j+16 of a Q5 block, as 0 or 16. */
-static inline int q5_high(uint32_t qh, int j)
-{
-    return (int)((qh >> j) & 1u) << 4;
-}
+static inline int q5_high(uint32_t qh, int j) { return (int)((qh >> j) & 1u) << 4; }
 
 void llmbm_dequantize_row_q5_0_scalar(const void *src, float *dst, size_t n)
 {
@@ -102,8 +96,7 @@ void llmbm_dequantize_row_q8_0_scalar(const void *src, float *dst, size_t n)
     const block_q8_0 *b = src;
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i, dst += LLMBM_QK8_0) {
         const float d = llmbm_fp16_to_f32(b[i].d);
-        for (int j = 0; j < LLMBM_QK8_0; ++j)
-            dst[j] = (float)b[i].qs[j] * d;
+        for (int j = 0; j < LLMBM_QK8_0; ++j) dst[j] = (float)b[i].qs[j] * d;
     }
 }
 
@@ -112,7 +105,6 @@ void llmbm_dequantize_row_q8_1_scalar(const void *src, float *dst, size_t n)
     const block_q8_1 *b = src;
     for (size_t i = 0; i < n / LLMBM_QK8_1; ++i, dst += LLMBM_QK8_1) {
         const float d = llmbm_fp16_to_f32(b[i].d);
-        for (int j = 0; j < LLMBM_QK8_1; ++j)
-            dst[j] = (float)b[i].qs[j] * d;
+        for (int j = 0; j < LLMBM_QK8_1; ++j) dst[j] = (float)b[i].qs[j] * d;
     }
 }

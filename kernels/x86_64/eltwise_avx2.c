@@ -15,8 +15,7 @@ static __attribute__((noinline)) __m256d exp_fixup(__m256d x, __m256d y, int ok)
     _mm256_storeu_pd(xs, x);
     _mm256_storeu_pd(ys, y);
     for (int l = 0; l < 4; ++l)
-        if (!(ok >> l & 1))
-            ys[l] = eng_exp_inline(xs[l]);
+        if (!(ok >> l & 1)) ys[l] = eng_exp_inline(xs[l]);
     return _mm256_loadu_pd(ys);
 }
 
@@ -58,8 +57,8 @@ static inline __attribute__((always_inline)) void expf_ps(__m256 *f, const int n
     }
     exp_pd(d, 2 * nf);
     for (int j = 0; j < nf; ++j)
-        f[j] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(d[2 * j])), _mm256_cvtpd_ps(d[2 * j + 1]),
-                                    1);
+        f[j] =
+            _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(d[2 * j])), _mm256_cvtpd_ps(d[2 * j + 1]), 1);
 }
 
 static inline __attribute__((always_inline)) __m256 silu_mul8(__m256 v, __m256 e, __m256 v2)
@@ -90,23 +89,19 @@ void llmbm_silu_mul_f32_avx2(float *hb, const float *hb2, size_t n)
 
 void llmbm_softmax_f32_avx2(float *x, size_t n)
 {
-    if (n == 0)
-        return;
+    if (n == 0) return;
     float max_val = x[0];
     size_t i = 0;
     if (n >= 8) {
         __m256 m = _mm256_set1_ps(max_val);
-        for (; i + 8 <= n; i += 8)
-            m = _mm256_max_ps(_mm256_loadu_ps(x + i), m); /* x > m ? x : m, per lane */
+        for (; i + 8 <= n; i += 8) m = _mm256_max_ps(_mm256_loadu_ps(x + i), m); /* x > m ? x : m, per lane */
         float lanes[8];
         _mm256_storeu_ps(lanes, m);
         for (int l = 0; l < 8; ++l)
-            if (lanes[l] > max_val)
-                max_val = lanes[l];
+            if (lanes[l] > max_val) max_val = lanes[l];
     }
     for (; i < n; ++i)
-        if (x[i] > max_val)
-            max_val = x[i];
+        if (x[i] > max_val) max_val = x[i];
     const __m256 vmax = _mm256_set1_ps(max_val);
     float sum = 0.0f; /* run.c's sequential sum, each block added after its exps */
     for (i = 0; i + 16 <= n; i += 16) {
@@ -114,25 +109,21 @@ void llmbm_softmax_f32_avx2(float *x, size_t n)
         expf_ps(e, 2);
         _mm256_storeu_ps(x + i, e[0]);
         _mm256_storeu_ps(x + i + 8, e[1]);
-        for (size_t j = i; j < i + 16; ++j)
-            sum += x[j];
+        for (size_t j = i; j < i + 16; ++j) sum += x[j];
     }
     for (; i + 8 <= n; i += 8) {
         __m256 e = _mm256_sub_ps(_mm256_loadu_ps(x + i), vmax);
         expf_ps(&e, 1);
         _mm256_storeu_ps(x + i, e);
-        for (size_t j = i; j < i + 8; ++j)
-            sum += x[j];
+        for (size_t j = i; j < i + 8; ++j) sum += x[j];
     }
     for (; i < n; ++i) {
         x[i] = eng_expf_inline(x[i] - max_val);
         sum += x[i];
     }
     const __m256 vsum = _mm256_set1_ps(sum);
-    for (i = 0; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(x + i, _mm256_div_ps(_mm256_loadu_ps(x + i), vsum));
-    for (; i < n; ++i)
-        x[i] /= sum;
+    for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_div_ps(_mm256_loadu_ps(x + i), vsum));
+    for (; i < n; ++i) x[i] /= sum;
 }
 
 void llmbm_rms_scale_f32_avx2(float *o, const float *x, const float *weight, float scale, size_t n)
@@ -140,8 +131,7 @@ void llmbm_rms_scale_f32_avx2(float *o, const float *x, const float *weight, flo
     const __m256 s = _mm256_set1_ps(scale);
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(o + i, _mm256_mul_ps(_mm256_loadu_ps(weight + i),
-                                              _mm256_mul_ps(s, _mm256_loadu_ps(x + i))));
+        _mm256_storeu_ps(o + i, _mm256_mul_ps(_mm256_loadu_ps(weight + i), _mm256_mul_ps(s, _mm256_loadu_ps(x + i))));
     llmbm_rms_scale_f32_scalar(o + i, x + i, weight + i, scale, n - i);
 }
 
@@ -150,11 +140,9 @@ void llmbm_exp_f64_avx2(double *y, const double *x, size_t n)
     size_t i = 0;
     for (; i + 4 * EXP_BATCH <= n; i += 4 * EXP_BATCH) {
         __m256d v[EXP_BATCH];
-        for (int j = 0; j < EXP_BATCH; ++j)
-            v[j] = _mm256_loadu_pd(x + i + 4 * j);
+        for (int j = 0; j < EXP_BATCH; ++j) v[j] = _mm256_loadu_pd(x + i + 4 * j);
         exp_pd(v, EXP_BATCH);
-        for (int j = 0; j < EXP_BATCH; ++j)
-            _mm256_storeu_pd(y + i + 4 * j, v[j]);
+        for (int j = 0; j < EXP_BATCH; ++j) _mm256_storeu_pd(y + i + 4 * j, v[j]);
     }
     for (; i + 4 <= n; i += 4) {
         __m256d v = _mm256_loadu_pd(x + i);

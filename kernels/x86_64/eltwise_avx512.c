@@ -16,8 +16,7 @@ static __attribute__((noinline)) __m512d exp_fixup(__m512d x, __m512d y, __mmask
     _mm512_storeu_pd(xs, x);
     _mm512_storeu_pd(ys, y);
     for (int l = 0; l < 8; ++l)
-        if (!(ok >> l & 1))
-            ys[l] = eng_exp_inline(xs[l]);
+        if (!(ok >> l & 1)) ys[l] = eng_exp_inline(xs[l]);
     return _mm512_loadu_pd(ys);
 }
 
@@ -63,10 +62,7 @@ static inline __attribute__((always_inline)) void expf_ps(__m512 *f, const int n
     }
 }
 
-static inline __mmask16 tail_mask(size_t left)
-{
-    return (__mmask16)((1u << left) - 1u);
-}
+static inline __mmask16 tail_mask(size_t left) { return (__mmask16)((1u << left) - 1u); }
 
 static inline __m512 negate(__m512 v)
 {
@@ -100,20 +96,16 @@ void llmbm_silu_mul_f32_avx512(float *hb, const float *hb2, size_t n)
 
 void llmbm_softmax_f32_avx512(float *x, size_t n)
 {
-    if (n == 0)
-        return;
+    if (n == 0) return;
     float max_val = x[0];
     __m512 m = _mm512_set1_ps(max_val);
     size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        m = _mm512_max_ps(_mm512_loadu_ps(x + i), m); /* x > m ? x : m, per lane */
-    if (i < n)
-        m = _mm512_mask_max_ps(m, tail_mask(n - i), _mm512_maskz_loadu_ps(tail_mask(n - i), x + i), m);
+    for (; i + 16 <= n; i += 16) m = _mm512_max_ps(_mm512_loadu_ps(x + i), m); /* x > m ? x : m, per lane */
+    if (i < n) m = _mm512_mask_max_ps(m, tail_mask(n - i), _mm512_maskz_loadu_ps(tail_mask(n - i), x + i), m);
     float lanes[16];
     _mm512_storeu_ps(lanes, m);
     for (int l = 0; l < 16; ++l)
-        if (lanes[l] > max_val)
-            max_val = lanes[l];
+        if (lanes[l] > max_val) max_val = lanes[l];
     const __m512 vmax = _mm512_set1_ps(max_val);
     float sum = 0.0f; /* run.c's sequential sum, each block added after its exps */
     for (i = 0; i + 32 <= n; i += 32) {
@@ -121,8 +113,7 @@ void llmbm_softmax_f32_avx512(float *x, size_t n)
         expf_ps(e, 2);
         _mm512_storeu_ps(x + i, e[0]);
         _mm512_storeu_ps(x + i + 16, e[1]);
-        for (size_t j = i; j < i + 32; ++j)
-            sum += x[j];
+        for (size_t j = i; j < i + 32; ++j) sum += x[j];
     }
     for (; i < n; i += 16) {
         const size_t len = n - i >= 16 ? 16 : n - i;
@@ -131,12 +122,10 @@ void llmbm_softmax_f32_avx512(float *x, size_t n)
         __m512 e = _mm512_sub_ps(_mm512_mask_loadu_ps(vmax, k, x + i), vmax);
         expf_ps(&e, 1);
         _mm512_mask_storeu_ps(x + i, k, e);
-        for (size_t j = i; j < i + len; ++j)
-            sum += x[j];
+        for (size_t j = i; j < i + len; ++j) sum += x[j];
     }
     const __m512 vsum = _mm512_set1_ps(sum);
-    for (i = 0; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(x + i, _mm512_div_ps(_mm512_loadu_ps(x + i), vsum));
+    for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_div_ps(_mm512_loadu_ps(x + i), vsum));
     if (i < n) {
         const __mmask16 k = tail_mask(n - i);
         _mm512_mask_storeu_ps(x + i, k, _mm512_maskz_div_ps(k, _mm512_maskz_loadu_ps(k, x + i), vsum));
@@ -148,8 +137,7 @@ void llmbm_rms_scale_f32_avx512(float *o, const float *x, const float *weight, f
     const __m512 s = _mm512_set1_ps(scale);
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(o + i, _mm512_mul_ps(_mm512_loadu_ps(weight + i),
-                                              _mm512_mul_ps(s, _mm512_loadu_ps(x + i))));
+        _mm512_storeu_ps(o + i, _mm512_mul_ps(_mm512_loadu_ps(weight + i), _mm512_mul_ps(s, _mm512_loadu_ps(x + i))));
     if (i < n) {
         const __mmask16 k = tail_mask(n - i);
         const __m512 sx = _mm512_mul_ps(s, _mm512_maskz_loadu_ps(k, x + i));
@@ -163,11 +151,9 @@ void llmbm_exp_f64_avx512(double *y, const double *x, size_t n)
     size_t i = 0;
     for (; i + 8 * EXP_BATCH <= n; i += 8 * EXP_BATCH) {
         __m512d v[EXP_BATCH];
-        for (int j = 0; j < EXP_BATCH; ++j)
-            v[j] = _mm512_loadu_pd(x + i + 8 * j);
+        for (int j = 0; j < EXP_BATCH; ++j) v[j] = _mm512_loadu_pd(x + i + 8 * j);
         exp_pd(v, EXP_BATCH);
-        for (int j = 0; j < EXP_BATCH; ++j)
-            _mm512_storeu_pd(y + i + 8 * j, v[j]);
+        for (int j = 0; j < EXP_BATCH; ++j) _mm512_storeu_pd(y + i + 8 * j, v[j]);
     }
     for (; i < n; i += 8) {
         const __mmask8 k = n - i >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (n - i)) - 1u);

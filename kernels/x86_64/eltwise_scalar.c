@@ -17,29 +17,24 @@ void llmbm_silu_mul_f32_scalar(float *hb, const float *hb2, size_t n)
 
 void llmbm_softmax_f32_scalar(float *x, size_t n)
 {
-    if (n == 0)
-        return;
+    if (n == 0) return;
     float max_val = x[0];
     for (size_t i = 1; i < n; ++i)
-        if (x[i] > max_val)
-            max_val = x[i];
+        if (x[i] > max_val) max_val = x[i];
     float sum = 0.0f;
     for (size_t i = 0; i < n; ++i) {
         x[i] = eng_expf_inline(x[i] - max_val);
         sum += x[i];
     }
-    for (size_t i = 0; i < n; ++i)
-        x[i] /= sum;
+    for (size_t i = 0; i < n; ++i) x[i] /= sum;
 }
 
 void llmbm_rms_scale_f32_scalar(float *o, const float *x, const float *weight, float scale, size_t n)
 {
-    for (size_t i = 0; i < n; ++i)
-        o[i] = weight[i] * (scale * x[i]);
+    for (size_t i = 0; i < n; ++i) o[i] = weight[i] * (scale * x[i]);
 }
 
 void llmbm_exp_f64_scalar(double *y, const double *x, size_t n)
 {
-    for (size_t i = 0; i < n; ++i)
-        y[i] = eng_exp_inline(x[i]);
+    for (size_t i = 0; i < n; ++i) y[i] = eng_exp_inline(x[i]);
 }

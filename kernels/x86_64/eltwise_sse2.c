@@ -30,8 +30,7 @@ static __attribute__((noinline)) __m128d exp_fixup(__m128d x, __m128d y, int ok)
     _mm_storeu_pd(xs, x);
     _mm_storeu_pd(ys, y);
     for (int l = 0; l < 2; ++l)
-        if (!(ok >> l & 1))
-            ys[l] = eng_exp_inline(xs[l]);
+        if (!(ok >> l & 1)) ys[l] = eng_exp_inline(xs[l]);
     return _mm_loadu_pd(ys);
 }
 
@@ -51,8 +50,7 @@ static inline __attribute__((always_inline)) void exp_pd(__m128d *v, const int n
     }
 #pragma GCC unroll 16
     for (int i = 15; i >= 0; --i)
-        for (int j = 0; j < nv; ++j)
-            sum[j] = _mm_add_pd(_mm_mul_pd(sum[j], r[j]), _mm_set1_pd(ENG_EXP_COEFF[i]));
+        for (int j = 0; j < nv; ++j) sum[j] = _mm_add_pd(_mm_mul_pd(sum[j], r[j]), _mm_set1_pd(ENG_EXP_COEFF[i]));
     for (int j = 0; j < nv; ++j) {
         const __m128i e = _mm_slli_epi64(_mm_castpd_si128(_mm_add_pd(kd[j], _mm_set1_pd(ENG_EXP_POW2_BIAS))), 52);
         const __m128d y = _mm_mul_pd(sum[j], _mm_castsi128_pd(e));
@@ -72,8 +70,7 @@ static inline __attribute__((always_inline)) void expf_ps(__m128 *f, const int n
         d[2 * j + 1] = _mm_cvtps_pd(_mm_movehl_ps(f[j], f[j]));
     }
     exp_pd(d, 2 * nf);
-    for (int j = 0; j < nf; ++j)
-        f[j] = _mm_movelh_ps(_mm_cvtpd_ps(d[2 * j]), _mm_cvtpd_ps(d[2 * j + 1]));
+    for (int j = 0; j < nf; ++j) f[j] = _mm_movelh_ps(_mm_cvtpd_ps(d[2 * j]), _mm_cvtpd_ps(d[2 * j + 1]));
 }
 
 static inline __attribute__((always_inline)) __m128 silu_mul4(__m128 v, __m128 e, __m128 v2)
@@ -104,23 +101,19 @@ void llmbm_silu_mul_f32_sse2(float *hb, const float *hb2, size_t n)
 
 void llmbm_softmax_f32_sse2(float *x, size_t n)
 {
-    if (n == 0)
-        return;
+    if (n == 0) return;
     float max_val = x[0];
     size_t i = 0;
     if (n >= 4) {
         __m128 m = _mm_set1_ps(max_val);
-        for (; i + 4 <= n; i += 4)
-            m = _mm_max_ps(_mm_loadu_ps(x + i), m);
+        for (; i + 4 <= n; i += 4) m = _mm_max_ps(_mm_loadu_ps(x + i), m);
         float lanes[4];
         _mm_storeu_ps(lanes, m);
         for (int l = 0; l < 4; ++l)
-            if (lanes[l] > max_val)
-                max_val = lanes[l];
+            if (lanes[l] > max_val) max_val = lanes[l];
     }
     for (; i < n; ++i)
-        if (x[i] > max_val)
-            max_val = x[i];
+        if (x[i] > max_val) max_val = x[i];
     /* The sum is a chain of dependent adds (the bound of this function);
      * adding each block right after its exps lets the next block's exps run
      * under that chain. */
@@ -131,25 +124,21 @@ void llmbm_softmax_f32_sse2(float *x, size_t n)
         expf_ps(e, 2);
         _mm_storeu_ps(x + i, e[0]);
         _mm_storeu_ps(x + i + 4, e[1]);
-        for (size_t j = i; j < i + 8; ++j)
-            sum += x[j];
+        for (size_t j = i; j < i + 8; ++j) sum += x[j];
     }
     for (; i + 4 <= n; i += 4) {
         __m128 e = _mm_sub_ps(_mm_loadu_ps(x + i), vmax);
         expf_ps(&e, 1);
         _mm_storeu_ps(x + i, e);
-        for (size_t j = i; j < i + 4; ++j)
-            sum += x[j];
+        for (size_t j = i; j < i + 4; ++j) sum += x[j];
     }
     for (; i < n; ++i) {
         x[i] = eng_expf_inline(x[i] - max_val);
         sum += x[i];
     }
     const __m128 vsum = _mm_set1_ps(sum);
-    for (i = 0; i + 4 <= n; i += 4)
-        _mm_storeu_ps(x + i, _mm_div_ps(_mm_loadu_ps(x + i), vsum));
-    for (; i < n; ++i)
-        x[i] /= sum;
+    for (i = 0; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_div_ps(_mm_loadu_ps(x + i), vsum));
+    for (; i < n; ++i) x[i] /= sum;
 }
 
 void llmbm_rms_scale_f32_sse2(float *o, const float *x, const float *weight, float scale, size_t n)
@@ -166,11 +155,9 @@ void llmbm_exp_f64_sse2(double *y, const double *x, size_t n)
     size_t i = 0;
     for (; i + 2 * EXP_BATCH <= n; i += 2 * EXP_BATCH) {
         __m128d v[EXP_BATCH];
-        for (int j = 0; j < EXP_BATCH; ++j)
-            v[j] = _mm_loadu_pd(x + i + 2 * j);
+        for (int j = 0; j < EXP_BATCH; ++j) v[j] = _mm_loadu_pd(x + i + 2 * j);
         exp_pd(v, EXP_BATCH);
-        for (int j = 0; j < EXP_BATCH; ++j)
-            _mm_storeu_pd(y + i + 2 * j, v[j]);
+        for (int j = 0; j < EXP_BATCH; ++j) _mm_storeu_pd(y + i + 2 * j, v[j]);
     }
     for (; i + 2 <= n; i += 2) {
         __m128d v = _mm_loadu_pd(x + i);

@@ -10,7 +10,7 @@
 /* llmbm_<op>_<t>_<level>, with `level` itself possibly a macro (the AVX-512
  * bodies are compiled once per level, named by LLMBM_AVX512_SUFFIX). */
 #define LLMBM_KSYM_(op, t, level) llmbm_##op##_##t##_##level
-#define LLMBM_KSYM(op, t, level) LLMBM_KSYM_(op, t, level)
+#define LLMBM_KSYM(op, t, level)  LLMBM_KSYM_(op, t, level)
 
 /* Function types (for declarations) and the pointer types of the tables. */
 typedef void llmbm_dequantize_row_kernel(const void *src, float *dst, size_t n);

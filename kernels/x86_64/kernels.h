@@ -18,6 +18,6 @@ typedef struct llmbm_weight {
     uint32_t rows;
     uint32_t cols;
     const void *data;
-    const float *scales;     /* LLMBM_AK42_Q8 only */
-    uint32_t group_size;     /* LLMBM_AK42_Q8 only */
+    const float *scales; /* LLMBM_AK42_Q8 only */
+    uint32_t group_size; /* LLMBM_AK42_Q8 only */
 } llmbm_weight;

@@ -17,8 +17,8 @@
  * weights, otherwise `buf` holding x quantized to the type's vec_dot type
  * (buf: llmbm_act_bytes(weight_type, n) bytes, 4-byte aligned). NULL when the
  * type is unknown or has no quantizer in `k`. */
-const void *llmbm_kernels_prepare_act(const llmbm_kernel_table *k, llmbm_type weight_type, const float *x,
-                                      void *buf, size_t n);
+const void *llmbm_kernels_prepare_act(const llmbm_kernel_table *k, llmbm_type weight_type, const float *x, void *buf,
+                                      size_t n);
 
 /* The layout a matrix of `rows` rows stored as `file_type` gets at the level
  * of `k`, when a mat-vec alone reads it (not the token embedding, which is

@@ -8,7 +8,8 @@
 #include "kernel_types.h"
 
 #define LLMBM_ATTENTION_LEVELS(X) X(scalar) X(sse2) X(avx2) X(avx512)
-#define LLMBM_ATTENTION_DECLARE(level) llmbm_attn_scores_kernel llmbm_attn_scores_f32_##level; \
+#define LLMBM_ATTENTION_DECLARE(level)                                                                                 \
+    llmbm_attn_scores_kernel llmbm_attn_scores_f32_##level;                                                            \
     llmbm_attn_accum_kernel llmbm_attn_accum_f32_##level;
 LLMBM_ATTENTION_LEVELS(LLMBM_ATTENTION_DECLARE)
 #undef LLMBM_ATTENTION_DECLARE

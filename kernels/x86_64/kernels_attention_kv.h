@@ -11,8 +11,8 @@
 #include "kernel_types.h"
 
 #define LLMBM_ATTENTION_KV_LEVELS(X) X(scalar) X(sse2) X(avx2) X(avx512)
-#define LLMBM_ATTENTION_KV_DECLARE(level)                                                         \
-    llmbm_attn_scores_kernel llmbm_attn_scores_f16_##level, llmbm_attn_scores_q8_0_##level;       \
+#define LLMBM_ATTENTION_KV_DECLARE(level)                                                                              \
+    llmbm_attn_scores_kernel llmbm_attn_scores_f16_##level, llmbm_attn_scores_q8_0_##level;                            \
     llmbm_attn_accum_kernel llmbm_attn_accum_f16_##level, llmbm_attn_accum_q8_0_##level;
 LLMBM_ATTENTION_KV_LEVELS(LLMBM_ATTENTION_KV_DECLARE)
 #undef LLMBM_ATTENTION_KV_DECLARE

@@ -10,9 +10,10 @@
 #include "kernel_types.h"
 
 #define LLMBM_ELTWISE_LEVELS(X) X(scalar) X(sse2) X(avx2) X(avx512)
-#define LLMBM_ELTWISE_DECLARE(level) llmbm_silu_mul_kernel llmbm_silu_mul_f32_##level; \
-    llmbm_softmax_kernel llmbm_softmax_f32_##level; \
-    llmbm_rms_scale_kernel llmbm_rms_scale_f32_##level; \
+#define LLMBM_ELTWISE_DECLARE(level)                                                                                   \
+    llmbm_silu_mul_kernel llmbm_silu_mul_f32_##level;                                                                  \
+    llmbm_softmax_kernel llmbm_softmax_f32_##level;                                                                    \
+    llmbm_rms_scale_kernel llmbm_rms_scale_f32_##level;                                                                \
     void llmbm_exp_f64_##level(double *y, const double *x, size_t n);
 LLMBM_ELTWISE_LEVELS(LLMBM_ELTWISE_DECLARE)
 #undef LLMBM_ELTWISE_DECLARE

@@ -13,7 +13,8 @@
 #include "kernel_types.h"
 
 #define LLMBM_F32_MATVEC_LEVELS(X) X(sse2) X(avx2) X(avx512)
-#define LLMBM_F32_MATVEC_DECLARE(level) llmbm_matvec_rows_kernel llmbm_matvec_rows_f32_##level; \
+#define LLMBM_F32_MATVEC_DECLARE(level)                                                                                \
+    llmbm_matvec_rows_kernel llmbm_matvec_rows_f32_##level;                                                            \
     llmbm_matvec_rows_kernel llmbm_matvec_rows_f32x16_##level;
 LLMBM_F32_MATVEC_LEVELS(LLMBM_F32_MATVEC_DECLARE)
 #undef LLMBM_F32_MATVEC_DECLARE

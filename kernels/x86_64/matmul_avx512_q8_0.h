@@ -18,12 +18,12 @@
 #include "matmul_kernels.h"
 #include "quant_formats.h"
 
-#define MM_Q8_ROWS 4   /* rows per pass (rows_q8_0's ROWS_MAX) */
+#define MM_Q8_ROWS   4 /* rows per pass (rows_q8_0's ROWS_MAX) */
 #define MM_Q8_TOKENS 4 /* tokens per pass (4 x 4 measured best of 2..8 x 2..5 here; some spill) */
 
 /* The weight side of a block pair of one row, shared by the tokens. */
 struct mm_q8_w {
-    __m512i q;  /* VNNI: w ^ 0x80; else |w| */
+    __m512i q;     /* VNNI: w ^ 0x80; else |w| */
     __mmask64 neg; /* else: the lanes whose w < 0 */
 };
 
@@ -92,31 +92,25 @@ static inline __attribute__((always_inline)) void mm_rows_q8_0(const uint8_t *w0
     const __m512i k = _mm512_set1_epi8((char)(Q8_0_OFFSET));
     __m512 acc[MM_Q8_ROWS][MM_Q8_TOKENS];
     for (int r = 0; r < R; ++r)
-        for (int t = 0; t < T; ++t)
-            acc[r][t] = _mm512_setzero_ps();
+        for (int t = 0; t < T; ++t) acc[r][t] = _mm512_setzero_ps();
     size_t i = 0;
     while (i + 2 <= nb) { /* up to 16 blocks, in pairs; a row's odd last one below */
         const size_t g = (nb - i < 16 ? nb - i : 16) & ~(size_t)1;
         __m512 dy16[MM_Q8_TOKENS];
         if (g == 16) {
-            for (int t = 0; t < T; ++t)
-                dy16[t] = gather_d16(&y[t][i], (int)sizeof(block_q8_0));
-            for (int p = 0; p < 8; ++p)
-                mm_q8_pair_step(w0, stride, y, i, p, R, T, k, dy16, acc);
+            for (int t = 0; t < T; ++t) dy16[t] = gather_d16(&y[t][i], (int)sizeof(block_q8_0));
+            for (int p = 0; p < 8; ++p) mm_q8_pair_step(w0, stride, y, i, p, R, T, k, dy16, acc);
         } else {
             const __mmask16 have = (__mmask16)((1u << g) - 1);
-            for (int t = 0; t < T; ++t)
-                dy16[t] = gather_d16_masked(&y[t][i], (int)sizeof(block_q8_0), have);
-            for (int p = 0; p < (int)(g / 2); ++p)
-                mm_q8_pair_step(w0, stride, y, i, p, R, T, k, dy16, acc);
+            for (int t = 0; t < T; ++t) dy16[t] = gather_d16_masked(&y[t][i], (int)sizeof(block_q8_0), have);
+            for (int p = 0; p < (int)(g / 2); ++p) mm_q8_pair_step(w0, stride, y, i, p, R, T, k, dy16, acc);
         }
         i += g;
     }
     for (; i < nb; i += 2) {
         const size_t j = i + 1 < nb ? i + 1 : i;
         struct act_pair a[MM_Q8_TOKENS];
-        for (int t = 0; t < T; ++t)
-            a[t] = act_pair_q8_0(y[t], i, j, k);
+        for (int t = 0; t < T; ++t) a[t] = act_pair_q8_0(y[t], i, j, k);
         for (int r = 0; r < R; ++r) {
             const block_q8_0 *w = (const block_q8_0 *)(const void *)(w0 + (size_t)r * stride);
             const struct mm_q8_w wq = mm_q8_weights(w, i, j);
@@ -129,14 +123,12 @@ static inline __attribute__((always_inline)) void mm_rows_q8_0(const uint8_t *w0
         }
     }
     for (int r = 0; r < R; ++r)
-        for (int t = 0; t < T; ++t)
-            out[(size_t)t * out_stride + r] = _mm512_reduce_add_ps(acc[r][t]);
+        for (int t = 0; t < T; ++t) out[(size_t)t * out_stride + r] = _mm512_reduce_add_ps(acc[r][t]);
 }
 
 /* Rows 4 at a time, then one by one (as matvec_rows), for T tokens. */
-static inline __attribute__((always_inline)) void mm_q8_0_tokens(const llmbm_weight *w,
-                                                                 const block_q8_0 *const *y, float *out,
-                                                                 size_t out_stride, size_t row_begin,
+static inline __attribute__((always_inline)) void mm_q8_0_tokens(const llmbm_weight *w, const block_q8_0 *const *y,
+                                                                 float *out, size_t out_stride, size_t row_begin,
                                                                  size_t row_end, const int T)
 {
     const size_t stride = llmbm_row_bytes(LLMBM_Q8_0, w->cols), nb = w->cols / 32;
@@ -144,25 +136,23 @@ static inline __attribute__((always_inline)) void mm_q8_0_tokens(const llmbm_wei
     size_t r = row_begin;
     for (; r + MM_Q8_ROWS <= row_end; r += MM_Q8_ROWS, row += MM_Q8_ROWS * stride)
         mm_rows_q8_0(row, stride, y, nb, out + r, out_stride, MM_Q8_ROWS, T);
-    for (; r < row_end; ++r, row += stride)
-        mm_rows_q8_0(row, 0, y, nb, out + r, out_stride, 1, T);
+    for (; r < row_end; ++r, row += stride) mm_rows_q8_0(row, 0, y, nb, out + r, out_stride, 1, T);
 }
 
-#define LLMBM_Q8_0_MATMUL_ENTRY_POINTS(t, level)                                                          \
-    void LLMBM_KSYM(matmul_rows, t, level)(const llmbm_weight *w, const void *x_act, size_t act_stride, \
-                                              size_t n_tok, float *out, size_t out_stride,              \
-                                              size_t row_begin, size_t row_end)                         \
-    {                                                                                                    \
-        for (size_t tok = 0; tok < n_tok; tok += MM_Q8_TOKENS) {                                         \
-            const block_q8_0 *y[MM_Q8_TOKENS];                                                           \
-            const size_t T = n_tok - tok < MM_Q8_TOKENS ? n_tok - tok : MM_Q8_TOKENS;                    \
-            for (size_t t = 0; t < T; ++t)                                                               \
-                y[t] = (const block_q8_0 *)(const void *)((const uint8_t *)x_act + (tok + t) * act_stride); \
-            float *o = out + tok * out_stride;                                                           \
-            if (T == MM_Q8_TOKENS)                                                                       \
-                mm_q8_0_tokens(w, y, o, out_stride, row_begin, row_end, MM_Q8_TOKENS);                   \
-            else                                                                                         \
-                for (size_t t = 0; t < T; ++t)                                                           \
-                    mm_q8_0_tokens(w, &y[t], o + t * out_stride, out_stride, row_begin, row_end, 1);     \
-        }                                                                                                \
+#define LLMBM_Q8_0_MATMUL_ENTRY_POINTS(t, level)                                                                       \
+    void LLMBM_KSYM(matmul_rows, t, level)(const llmbm_weight *w, const void *x_act, size_t act_stride, size_t n_tok,  \
+                                           float *out, size_t out_stride, size_t row_begin, size_t row_end)            \
+    {                                                                                                                  \
+        for (size_t tok = 0; tok < n_tok; tok += MM_Q8_TOKENS) {                                                       \
+            const block_q8_0 *y[MM_Q8_TOKENS];                                                                         \
+            const size_t T = n_tok - tok < MM_Q8_TOKENS ? n_tok - tok : MM_Q8_TOKENS;                                  \
+            for (size_t t = 0; t < T; ++t)                                                                             \
+                y[t] = (const block_q8_0 *)(const void *)((const uint8_t *)x_act + (tok + t) * act_stride);            \
+            float *o = out + tok * out_stride;                                                                         \
+            if (T == MM_Q8_TOKENS)                                                                                     \
+                mm_q8_0_tokens(w, y, o, out_stride, row_begin, row_end, MM_Q8_TOKENS);                                 \
+            else                                                                                                       \
+                for (size_t t = 0; t < T; ++t)                                                                         \
+                    mm_q8_0_tokens(w, &y[t], o + t * out_stride, out_stride, row_begin, row_end, 1);                   \
+        }                                                                                                              \
     }

@@ -15,7 +15,7 @@
 #include "matmul_kernels.h"
 #include "quant_formats.h"
 
-#define MM_X16_TOKENS 4 /* tokens per pass (at most; 5..8 measured no faster for Q4_0x16) */
+#define MM_X16_TOKENS     4 /* tokens per pass (at most; 5..8 measured no faster for Q4_0x16) */
 #define MM_TOKENS_q4_0x16 4
 #define MM_TOKENS_q4_Kx16 2
 
@@ -62,16 +62,14 @@ static inline __attribute__((always_inline)) void mm_prep_q4_Kx16(const void *ac
 }
 
 static inline __attribute__((always_inline)) void mm_group_q4_0x16(const block_q4_0x16 *g, const void *act,
-                                                                   size_t stride, size_t nb, mm_sums sums,
-                                                                   __m512 *acc, const int T)
+                                                                   size_t stride, size_t nb, mm_sums sums, __m512 *acc,
+                                                                   const int T)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF);
-    for (int t = 0; t < T; ++t)
-        acc[t] = _mm512_setzero_ps();
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
     for (size_t i = 0; i < nb; ++i) {
         const block_q4_0x16 *b = &g[i];
-        for (int line = 0; line < 5; ++line)
-            _mm_prefetch((const char *)b + X16_PF_BYTES + 64 * line, _MM_HINT_T1);
+        for (int line = 0; line < 5; ++line) _mm_prefetch((const char *)b + X16_PF_BYTES + 64 * line, _MM_HINT_T1);
         __m512i lo[4], hi[4];
         for (int k = 0; k < 4; ++k) {
             const __m512i raw = _mm512_loadu_si512(b->qs[k]);
@@ -95,24 +93,20 @@ static inline __attribute__((always_inline)) void mm_group_q4_0x16(const block_q
 }
 
 static inline __attribute__((always_inline)) void mm_group_q4_Kx16(const block_q4_Kx16 *g, const void *act,
-                                                                   size_t stride, size_t nb, mm_sums sums,
-                                                                   __m512 *acc, const int T)
+                                                                   size_t stride, size_t nb, mm_sums sums, __m512 *acc,
+                                                                   const int T)
 {
     (void)sums;
     const __m512i m4 = _mm512_set1_epi8(0xF);
-    for (int t = 0; t < T; ++t)
-        acc[t] = _mm512_setzero_ps();
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
     for (size_t i = 0; i < nb; ++i) {
         const block_q4_Kx16 *b = &g[i];
-        for (int line = 0; line < 4; ++line)
-            _mm_prefetch((const char *)b + X16_PF_BYTES + 64 * line, _MM_HINT_T1);
+        for (int line = 0; line < 4; ++line) _mm_prefetch((const char *)b + X16_PF_BYTES + 64 * line, _MM_HINT_T1);
         __m512i isum[MM_X16_TOKENS];
-        for (int t = 0; t < T; ++t)
-            isum[t] = _mm512_setzero_si512();
+        for (int t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
         for (int c = 0; c < 4; ++c) {
             __m512i sa[MM_X16_TOKENS][2], sb[MM_X16_TOKENS][2];
-            for (int t = 0; t < T; ++t)
-                sa[t][0] = sa[t][1] = sb[t][0] = sb[t][1] = _mm512_setzero_si512();
+            for (int t = 0; t < T; ++t) sa[t][0] = sa[t][1] = sb[t][0] = sb[t][1] = _mm512_setzero_si512();
             for (int k = 0; k < 8; ++k) {
                 _mm_prefetch((const char *)b->qs[c][k] + X16_PF_BYTES, _MM_HINT_T1);
                 const __m512i raw = _mm512_loadu_si512(b->qs[c][k]);
@@ -121,8 +115,7 @@ static inline __attribute__((always_inline)) void mm_group_q4_Kx16(const block_q
                 for (int t = 0; t < T; ++t) {
                     const block_q8_K *y = MM_ACT(block_q8_K, act, stride, t, i);
                     sa[t][k & 1] = dot_u8i8(sa[t][k & 1], lo, _mm512_set1_epi32(mm_word(y->qs + 64 * c + 4 * k)));
-                    sb[t][k & 1] =
-                        dot_u8i8(sb[t][k & 1], hi, _mm512_set1_epi32(mm_word(y->qs + 64 * c + 32 + 4 * k)));
+                    sb[t][k & 1] = dot_u8i8(sb[t][k & 1], hi, _mm512_set1_epi32(mm_word(y->qs + 64 * c + 32 + 4 * k)));
                 }
             }
             const __m512i lo32 = x16_bytes(b->sc_lo[c]), hi32 = x16_bytes(b->sc_hi[c / 2]);
@@ -149,12 +142,11 @@ static inline __attribute__((always_inline)) void mm_group_q4_Kx16(const block_q
             /* the 16 bsums summed in pairs: word p = bsum of sub-block p (two groups of 16) */
             const __m256i bs = _mm256_loadu_si256((const __m256i *)y->bsums);
             const __m256i pairs = _mm256_madd_epi16(bs, _mm256_set1_epi16(1)); /* int32 x 8 */
-            const __m256i words = _mm256_packs_epi32(pairs, pairs); /* int16, exact: |sum| <= 4096 */
+            const __m256i words = _mm256_packs_epi32(pairs, pairs);            /* int16, exact: |sum| <= 4096 */
             int32_t pair[8]; /* pair[p] = [bsum 2p | bsum 2p+1] as int16 halves, p < 4 */
             _mm256_storeu_si256((__m256i *)pair, _mm256_permute4x64_epi64(words, 0x88));
             __m512i msum = _mm512_setzero_si512();
-            for (int p = 0; p < 4; ++p)
-                msum = madd16_acc(msum, mins[p], _mm512_set1_epi32(pair[p]));
+            for (int p = 0; p < 4; ++p) msum = madd16_acc(msum, mins[p], _mm512_set1_epi32(pair[p]));
             const __m512 dy = _mm512_set1_ps(y->d);
             const __m512 dall = _mm512_mul_ps(d16, dy), dmin = _mm512_mul_ps(dmin16, dy);
             acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(_mm512_mul_ps(dall, _mm512_cvtepi32_ps(isum[t])),
@@ -174,32 +166,30 @@ static inline void mm_store_rows(float *out, size_t g, size_t row_begin, size_t 
 /* The level's matmul_rows for an interleaved type t: MM_X16_TOKENS tokens
  * at a time (their activations stay in L1) over every group of the range
  * (the caller's row block, in L2), then the rest in one shorter pass. */
-#define MM_X16_PASS(t, T)                                                                                \
-    mm_prep_##t(act, act_stride, nb, sums, T);                                                           \
-    for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                             \
-        __m512 acc[MM_X16_TOKENS];                                                                       \
-        mm_group_##t(groups + g * nb, act, act_stride, nb, sums, acc, T);                                \
-        for (int j = 0; j < T; ++j)                                                                      \
-            mm_store_rows(o + j * out_stride, g, row_begin, row_end, acc[j]);                            \
+#define MM_X16_PASS(t, T)                                                                                              \
+    mm_prep_##t(act, act_stride, nb, sums, T);                                                                         \
+    for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                                           \
+        __m512 acc[MM_X16_TOKENS];                                                                                     \
+        mm_group_##t(groups + g * nb, act, act_stride, nb, sums, acc, T);                                              \
+        for (int j = 0; j < T; ++j) mm_store_rows(o + j * out_stride, g, row_begin, row_end, acc[j]);                  \
     }
-#define LLMBM_X16_MATMUL_ENTRY_POINTS(t, level)                                                          \
-    void LLMBM_KSYM(matmul_rows, t, level)(const llmbm_weight *w, const void *x_act, size_t act_stride,  \
-                                           size_t n_tok, float *out, size_t out_stride, size_t row_begin,\
-                                           size_t row_end)                                               \
-    {                                                                                                    \
-        const size_t nb = w->cols / LLMBM_X16_BLOCK_##t;                                                 \
-        const block_##t *groups = w->data;                                                               \
-        mm_sums sums;                                                                                    \
-        size_t tok = 0;                                                                                  \
-        for (; tok < n_tok; tok += MM_TOKENS_##t) {                                                      \
-            const uint8_t *act = (const uint8_t *)x_act + tok * act_stride;                              \
-            float *o = out + tok * out_stride;                                                           \
-            switch (n_tok - tok < MM_TOKENS_##t ? n_tok - tok : MM_TOKENS_##t) {                         \
-            case 1: MM_X16_PASS(t, 1) break;                                                             \
-            case 2: MM_X16_PASS(t, 2) break;                                                             \
-            case 3: MM_X16_PASS(t, 3) break;                                                             \
-            case 4: MM_X16_PASS(t, 4) break;                                                             \
-            default: break;                                                                              \
-            }                                                                                            \
-        }                                                                                                \
+#define LLMBM_X16_MATMUL_ENTRY_POINTS(t, level)                                                                        \
+    void LLMBM_KSYM(matmul_rows, t, level)(const llmbm_weight *w, const void *x_act, size_t act_stride, size_t n_tok,  \
+                                           float *out, size_t out_stride, size_t row_begin, size_t row_end)            \
+    {                                                                                                                  \
+        const size_t nb = w->cols / LLMBM_X16_BLOCK_##t;                                                               \
+        const block_##t *groups = w->data;                                                                             \
+        mm_sums sums;                                                                                                  \
+        size_t tok = 0;                                                                                                \
+        for (; tok < n_tok; tok += MM_TOKENS_##t) {                                                                    \
+            const uint8_t *act = (const uint8_t *)x_act + tok * act_stride;                                            \
+            float *o = out + tok * out_stride;                                                                         \
+            switch (n_tok - tok < MM_TOKENS_##t ? n_tok - tok : MM_TOKENS_##t) {                                       \
+                case 1: MM_X16_PASS(t, 1) break;                                                                       \
+                case 2: MM_X16_PASS(t, 2) break;                                                                       \
+                case 3: MM_X16_PASS(t, 3) break;                                                                       \
+                case 4: MM_X16_PASS(t, 4) break;                                                                       \
+                default: break;                                                                                        \
+            }                                                                                                          \
+        }                                                                                                              \
     }

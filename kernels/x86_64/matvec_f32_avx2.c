@@ -49,8 +49,7 @@ static inline __m256 tail8(const float *r0, size_t n, const float *x, size_t j, 
     return acc;
 }
 
-void llmbm_matvec_rows_f32_avx2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
-                                size_t row_end)
+void llmbm_matvec_rows_f32_avx2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, size_t row_end)
 {
     const size_t n = w->cols, n8 = n & ~(size_t)7;
     const float *x = x_act, *data = w->data;
@@ -68,22 +67,20 @@ void llmbm_matvec_rows_f32_avx2(const llmbm_weight *w, const void *x_act, float 
     for (; r + 8 <= row_end; r += 8) {
         const float *row = data + r * n;
         __m256 a = _mm256_setzero_ps();
-        for (size_t j = 0; j < n8; j += 8)
-            a = step8(row, n, x, j, a);
+        for (size_t j = 0; j < n8; j += 8) a = step8(row, n, x, j, a);
         _mm256_storeu_ps(out + r, tail8(row, n, x, n8, a));
     }
-    if (r < row_end)
-        llmbm_matvec_rows_f32_sse2(w, x_act, out, r, row_end);
+    if (r < row_end) llmbm_matvec_rows_f32_sse2(w, x_act, out, r, row_end);
 }
 
 /* F32x16 (quant_formats.h): the same sums from contiguous loads, no transpose. */
-#define VEC __m256
-#define VEC_LANES 8
-#define VEC_ZERO() _mm256_setzero_ps()
-#define VEC_LOAD(p) _mm256_loadu_ps(p)
-#define VEC_SET1(f) _mm256_set1_ps(f)
-#define VEC_ADD(a, b) _mm256_add_ps(a, b)
-#define VEC_MUL(a, b) _mm256_mul_ps(a, b)
+#define VEC             __m256
+#define VEC_LANES       8
+#define VEC_ZERO()      _mm256_setzero_ps()
+#define VEC_LOAD(p)     _mm256_loadu_ps(p)
+#define VEC_SET1(f)     _mm256_set1_ps(f)
+#define VEC_ADD(a, b)   _mm256_add_ps(a, b)
+#define VEC_MUL(a, b)   _mm256_mul_ps(a, b)
 #define VEC_STORE(p, v) _mm256_storeu_ps(p, v)
 #include "matvec_f32x16.h"
 

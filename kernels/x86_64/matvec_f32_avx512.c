@@ -37,8 +37,7 @@ static inline __attribute__((always_inline)) __m512 step16(const float *r0, size
         col[8 + m] = _mm512_shuffle_f32x4(u1, v1, 0x88);  /* column 8+m */
         col[12 + m] = _mm512_shuffle_f32x4(u1, v1, 0xdd); /* column 12+m */
     }
-    for (int m = 0; m < 16; ++m)
-        acc = _mm512_add_ps(acc, _mm512_mul_ps(col[m], _mm512_set1_ps(x[j + (size_t)m])));
+    for (int m = 0; m < 16; ++m) acc = _mm512_add_ps(acc, _mm512_mul_ps(col[m], _mm512_set1_ps(x[j + (size_t)m])));
     return acc;
 }
 
@@ -52,31 +51,29 @@ void llmbm_matvec_rows_f32_avx512(const llmbm_weight *w, const void *x_act, floa
         llmbm_matvec_rows_f32_avx2(w, x_act, out, row_begin, row_end);
         return;
     }
-    const __m512i offsets = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int32_t)n));
+    const __m512i offsets = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32((int32_t)n));
     size_t r = row_begin;
     for (; r + 16 <= row_end; r += 16) {
         const float *row = data + r * n;
         __m512 a = _mm512_setzero_ps();
-        for (size_t j = 0; j < n16; j += 16)
-            a = step16(row, n, x, j, a);
+        for (size_t j = 0; j < n16; j += 16) a = step16(row, n, x, j, a);
         for (size_t j = n16; j < n; ++j)
             a = _mm512_add_ps(a, _mm512_mul_ps(_mm512_i32gather_ps(offsets, row + j, 4), _mm512_set1_ps(x[j])));
         _mm512_storeu_ps(out + r, a);
     }
-    if (r < row_end)
-        llmbm_matvec_rows_f32_avx2(w, x_act, out, r, row_end);
+    if (r < row_end) llmbm_matvec_rows_f32_avx2(w, x_act, out, r, row_end);
 }
 
 /* F32x16 (quant_formats.h): one 64-byte load is element j of a group's 16
  * rows, so a lane is a row and nothing is shuffled. */
-#define VEC __m512
-#define VEC_LANES 16
-#define VEC_ZERO() _mm512_setzero_ps()
-#define VEC_LOAD(p) _mm512_loadu_ps(p)
-#define VEC_SET1(f) _mm512_set1_ps(f)
-#define VEC_ADD(a, b) _mm512_add_ps(a, b)
-#define VEC_MUL(a, b) _mm512_mul_ps(a, b)
+#define VEC             __m512
+#define VEC_LANES       16
+#define VEC_ZERO()      _mm512_setzero_ps()
+#define VEC_LOAD(p)     _mm512_loadu_ps(p)
+#define VEC_SET1(f)     _mm512_set1_ps(f)
+#define VEC_ADD(a, b)   _mm512_add_ps(a, b)
+#define VEC_MUL(a, b)   _mm512_mul_ps(a, b)
 #define VEC_STORE(p, v) _mm512_storeu_ps(p, v)
 #include "matvec_f32x16.h"
 

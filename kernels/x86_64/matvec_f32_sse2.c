@@ -32,13 +32,12 @@ static inline __attribute__((always_inline)) __m128 step4(const float *r0, size_
 static inline __m128 tail4(const float *r0, size_t n, const float *x, size_t j, __m128 acc)
 {
     for (; j < n; ++j)
-        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_setr_ps(r0[j], r0[n + j], r0[2 * n + j], r0[3 * n + j]),
-                                         _mm_set1_ps(x[j])));
+        acc =
+            _mm_add_ps(acc, _mm_mul_ps(_mm_setr_ps(r0[j], r0[n + j], r0[2 * n + j], r0[3 * n + j]), _mm_set1_ps(x[j])));
     return acc;
 }
 
-void llmbm_matvec_rows_f32_sse2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,
-                                size_t row_end)
+void llmbm_matvec_rows_f32_sse2(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin, size_t row_end)
 {
     const size_t n = w->cols, n4 = n & ~(size_t)3;
     const float *x = x_act, *data = w->data;
@@ -60,22 +59,20 @@ void llmbm_matvec_rows_f32_sse2(const llmbm_weight *w, const void *x_act, float 
     for (; r + 4 <= row_end; r += 4) {
         const float *row = data + r * n;
         __m128 a = _mm_setzero_ps();
-        for (size_t j = 0; j < n4; j += 4)
-            a = step4(row, n, x, j, a);
+        for (size_t j = 0; j < n4; j += 4) a = step4(row, n, x, j, a);
         _mm_storeu_ps(out + r, tail4(row, n, x, n4, a));
     }
-    if (r < row_end)
-        llmbm_matvec_rows_f32_scalar(w, x_act, out, r, row_end);
+    if (r < row_end) llmbm_matvec_rows_f32_scalar(w, x_act, out, r, row_end);
 }
 
 /* F32x16 (quant_formats.h): the same sums from contiguous loads, no transpose. */
-#define VEC __m128
-#define VEC_LANES 4
-#define VEC_ZERO() _mm_setzero_ps()
-#define VEC_LOAD(p) _mm_loadu_ps(p)
-#define VEC_SET1(f) _mm_set1_ps(f)
-#define VEC_ADD(a, b) _mm_add_ps(a, b)
-#define VEC_MUL(a, b) _mm_mul_ps(a, b)
+#define VEC             __m128
+#define VEC_LANES       4
+#define VEC_ZERO()      _mm_setzero_ps()
+#define VEC_LOAD(p)     _mm_loadu_ps(p)
+#define VEC_SET1(f)     _mm_set1_ps(f)
+#define VEC_ADD(a, b)   _mm_add_ps(a, b)
+#define VEC_MUL(a, b)   _mm_mul_ps(a, b)
 #define VEC_STORE(p, v) _mm_storeu_ps(p, v)
 #include "matvec_f32x16.h"
 

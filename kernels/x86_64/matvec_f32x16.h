@@ -13,8 +13,7 @@
 static inline __attribute__((always_inline)) void f32x16_group_step(VEC *acc, const float *g, float xj)
 {
     const VEC xv = VEC_SET1(xj);
-    for (int m = 0; m < F32X16_ACCS; ++m)
-        acc[m] = VEC_ADD(acc[m], VEC_MUL(VEC_LOAD(g + m * VEC_LANES), xv));
+    for (int m = 0; m < F32X16_ACCS; ++m) acc[m] = VEC_ADD(acc[m], VEC_MUL(VEC_LOAD(g + m * VEC_LANES), xv));
 }
 
 static void f32x16_rows(const llmbm_weight *w, const float *x, float *out, size_t row_begin, size_t row_end)
@@ -25,8 +24,7 @@ static void f32x16_rows(const llmbm_weight *w, const float *x, float *out, size_
     for (; r + 32 <= row_end; r += 32) {
         const float *g0 = data + r * n, *g1 = g0 + group;
         VEC a[F32X16_ACCS], b[F32X16_ACCS];
-        for (int m = 0; m < F32X16_ACCS; ++m)
-            a[m] = b[m] = VEC_ZERO();
+        for (int m = 0; m < F32X16_ACCS; ++m) a[m] = b[m] = VEC_ZERO();
         for (size_t j = 0; j < n; ++j) {
             f32x16_group_step(a, g0 + 16 * j, x[j]);
             f32x16_group_step(b, g1 + 16 * j, x[j]);
@@ -39,11 +37,8 @@ static void f32x16_rows(const llmbm_weight *w, const float *x, float *out, size_
     for (; r + 16 <= row_end; r += 16) {
         const float *g0 = data + r * n;
         VEC a[F32X16_ACCS];
-        for (int m = 0; m < F32X16_ACCS; ++m)
-            a[m] = VEC_ZERO();
-        for (size_t j = 0; j < n; ++j)
-            f32x16_group_step(a, g0 + 16 * j, x[j]);
-        for (int m = 0; m < F32X16_ACCS; ++m)
-            VEC_STORE(out + r + m * VEC_LANES, a[m]);
+        for (int m = 0; m < F32X16_ACCS; ++m) a[m] = VEC_ZERO();
+        for (size_t j = 0; j < n; ++j) f32x16_group_step(a, g0 + 16 * j, x[j]);
+        for (int m = 0; m < F32X16_ACCS; ++m) VEC_STORE(out + r + m * VEC_LANES, a[m]);
     }
 }

@@ -14,9 +14,7 @@ void llmbm_matvec_rows_f32x16_scalar(const llmbm_weight *w, const void *x_act, f
         const float *g = data + r * n;
         float acc[LLMBM_X16_ROWS] = {0};
         for (size_t j = 0; j < n; ++j)
-            for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
-                acc[k] += g[j * LLMBM_X16_ROWS + k] * x[j];
-        for (size_t k = 0; k < LLMBM_X16_ROWS; ++k)
-            out[r + k] = acc[k];
+            for (size_t k = 0; k < LLMBM_X16_ROWS; ++k) acc[k] += g[j * LLMBM_X16_ROWS + k] * x[j];
+        for (size_t k = 0; k < LLMBM_X16_ROWS; ++k) out[r + k] = acc[k];
     }
 }

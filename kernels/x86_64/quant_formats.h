@@ -14,13 +14,13 @@
 #include "kernels.h"
 
 /* Block sizes as ggml names them, from the type table (type_table.def). */
-#define LLMBM_QK4_0 LLMBM_BLOCK_SIZE_Q4_0
-#define LLMBM_QK4_1 LLMBM_BLOCK_SIZE_Q4_1
-#define LLMBM_QK5_0 LLMBM_BLOCK_SIZE_Q5_0
-#define LLMBM_QK5_1 LLMBM_BLOCK_SIZE_Q5_1
-#define LLMBM_QK8_0 LLMBM_BLOCK_SIZE_Q8_0
-#define LLMBM_QK8_1 LLMBM_BLOCK_SIZE_Q8_1
-#define LLMBM_QK_K LLMBM_BLOCK_SIZE_Q4_K
+#define LLMBM_QK4_0        LLMBM_BLOCK_SIZE_Q4_0
+#define LLMBM_QK4_1        LLMBM_BLOCK_SIZE_Q4_1
+#define LLMBM_QK5_0        LLMBM_BLOCK_SIZE_Q5_0
+#define LLMBM_QK5_1        LLMBM_BLOCK_SIZE_Q5_1
+#define LLMBM_QK8_0        LLMBM_BLOCK_SIZE_Q8_0
+#define LLMBM_QK8_1        LLMBM_BLOCK_SIZE_Q8_1
+#define LLMBM_QK_K         LLMBM_BLOCK_SIZE_Q4_K
 #define LLMBM_K_SCALE_SIZE 12
 
 typedef uint16_t llmbm_fp16;
@@ -37,15 +37,9 @@ typedef struct {
  * 32-byte load instead of picking them out of 18-byte blocks. Same bytes per
  * row as Q4_0 and the same values; the GGUF loader converts Q4_0 matrices
  * to it in place (llmbm_q4_0p_from_q4_0). */
-static inline const llmbm_fp16 *llmbm_q4_0p_scales(const void *row)
-{
-    return (const llmbm_fp16 *)row;
-}
+static inline const llmbm_fp16 *llmbm_q4_0p_scales(const void *row) { return (const llmbm_fp16 *)row; }
 
-static inline const uint8_t *llmbm_q4_0p_quants(const void *row, size_t nb)
-{
-    return (const uint8_t *)row + 2 * nb;
-}
+static inline const uint8_t *llmbm_q4_0p_quants(const void *row, size_t nb) { return (const uint8_t *)row + 2 * nb; }
 
 typedef struct {
     llmbm_fp16 d;
@@ -211,8 +205,7 @@ static inline float llmbm_fp16_to_f32(llmbm_fp16 h)
         const float mag = (float)mant * 0x1p-24f;
         return llmbm_f32_from_bits(llmbm_f32_bits(mag) | sign);
     }
-    if (exp == 31)
-        return llmbm_f32_from_bits(sign | 0x7f800000u | (mant << 13));
+    if (exp == 31) return llmbm_f32_from_bits(sign | 0x7f800000u | (mant << 13));
     return llmbm_f32_from_bits(sign | ((exp + 112u) << 23) | (mant << 13));
 }
 
@@ -242,10 +235,7 @@ static inline llmbm_fp16 llmbm_f32_to_fp16(float f)
     return (llmbm_fp16)(sign | (ax >> 13));
 }
 
-static inline float llmbm_bf16_to_f32(llmbm_bf16 h)
-{
-    return llmbm_f32_from_bits((uint32_t)h << 16);
-}
+static inline float llmbm_bf16_to_f32(llmbm_bf16 h) { return llmbm_f32_from_bits((uint32_t)h << 16); }
 
 /* C's roundf (half away from zero) without libm; ggml's q8_0/q8_1 activation
  * quantizers use roundf. Valid for any float; returns an integral float. */
@@ -255,8 +245,7 @@ static inline float llmbm_round_away(float x)
     if (!(ax < 8388608.0f)) /* >= 2^23 is integral already; NaN passes */
         return x;
     float t = (float)(int32_t)ax; /* truncation; ax - t is exact */
-    if (ax - t >= 0.5f)
-        t += 1.0f;
+    if (ax - t >= 0.5f) t += 1.0f;
     return __builtin_copysignf(t, x);
 }
 
@@ -300,16 +289,16 @@ static inline void llmbm_q3k_scales(const uint8_t *packed, int8_t out[16])
 
 /* One entry of type_table.def, as the kernels and the engine read it. */
 typedef struct llmbm_type_traits {
-    const char *name;      /* ggml's name: "q4_0", "q4_K", ... */
-    uint32_t block_size;   /* elements per block */
-    uint32_t block_bytes;  /* bytes per block */
+    const char *name;        /* ggml's name: "q4_0", "q4_K", ... */
+    uint32_t block_size;     /* elements per block */
+    uint32_t block_bytes;    /* bytes per block */
     llmbm_type vec_dot_type; /* the activation format its dot pairs with;
                               * LLMBM_TYPE_COUNT (none) for file-only types */
-    bool is_weight;        /* a weight type or layout the kernels compute with */
-    bool has_kernels;      /* some kernel takes it: all but the file-only types */
-    bool in_files;         /* a GGUF tensor may have it (every type but the layouts) */
-    llmbm_type base;       /* a layout's file type; the type itself otherwise */
-    uint32_t group_rows;   /* 1, or the rows interleaved per group (Q4_Kx16):
+    bool is_weight;          /* a weight type or layout the kernels compute with */
+    bool has_kernels;        /* some kernel takes it: all but the file-only types */
+    bool in_files;           /* a GGUF tensor may have it (every type but the layouts) */
+    llmbm_type base;         /* a layout's file type; the type itself otherwise */
+    uint32_t group_rows;     /* 1, or the rows interleaved per group (Q4_Kx16):
                             * such a type has only matvec_rows, over whole groups */
 } llmbm_type_traits;
 

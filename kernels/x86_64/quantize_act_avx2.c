@@ -22,8 +22,8 @@ static inline void store_i8x32(int8_t *dst, __m256i i0, __m256i i1, __m256i i2, 
 {
     const __m256i p01 = _mm256_packs_epi32(i0, i1), p23 = _mm256_packs_epi32(i2, i3);
     /* packs interleave the 128-bit lanes; put the dwords back in order */
-    const __m256i b = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p01, p23),
-                                                  _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    const __m256i b =
+        _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p01, p23), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256((__m256i *)dst, b);
 }
 
@@ -43,8 +43,7 @@ static inline __m256i quantize_32(const __m256 v[4], float id, int8_t *qs)
 {
     const __m256 vid = _mm256_set1_ps(id);
     __m256i q[4];
-    for (int k = 0; k < 4; ++k)
-        q[k] = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(v[k], vid)));
+    for (int k = 0; k < 4; ++k) q[k] = _mm256_cvttps_epi32(round_away(_mm256_mul_ps(v[k], vid)));
     store_i8x32(qs, q[0], q[1], q[2], q[3]);
     return _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
 }
@@ -80,8 +79,7 @@ void llmbm_quantize_row_q8_K_avx2(const float *x, void *dst, size_t n)
     block_q8_K *y = dst;
     for (size_t i = 0; i < n / LLMBM_QK_K; ++i, x += LLMBM_QK_K) {
         __m256 m = _mm256_setzero_ps();
-        for (int k = 0; k < LLMBM_QK_K; k += 8)
-            m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k)));
+        for (int k = 0; k < LLMBM_QK_K; k += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k)));
         const float amax = simd_hmax_ps(m);
         if (amax == 0.0f) {
             y[i].d = 0.0f;
@@ -108,7 +106,8 @@ void llmbm_quantize_row_q8_K_avx2(const float *x, void *dst, size_t n)
             for (int k = 0; k < 4; ++k) {
                 /* llmbm_nearest_int: round half to even, as vroundps does */
                 const __m256 p = _mm256_mul_ps(vs, _mm256_loadu_ps(x + g + 8 * k));
-                const __m256i v = _mm256_cvttps_epi32(_mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+                const __m256i v =
+                    _mm256_cvttps_epi32(_mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
                 q[k] = _mm256_min_epi32(v, _mm256_set1_epi32(127)); /* the scalar's min(v, 127) */
             }
             store_i8x32(y[i].qs + g, q[0], q[1], q[2], q[3]);

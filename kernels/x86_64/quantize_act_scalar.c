@@ -23,8 +23,7 @@ void llmbm_quantize_row_q8_0_scalar(const float *x, void *dst, size_t n)
         const float d = abs_max(x, LLMBM_QK8_0) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[i].d = llmbm_f32_to_fp16(d);
-        for (int j = 0; j < LLMBM_QK8_0; ++j)
-            y[i].qs[j] = (int8_t)llmbm_round_away(x[j] * id);
+        for (int j = 0; j < LLMBM_QK8_0; ++j) y[i].qs[j] = (int8_t)llmbm_round_away(x[j] * id);
     }
 }
 
@@ -75,8 +74,7 @@ void llmbm_quantize_row_q8_K_scalar(const float *x, void *dst, size_t n)
         }
         for (int g = 0; g < LLMBM_QK_K / 16; ++g) {
             int sum = 0;
-            for (int l = 0; l < 16; ++l)
-                sum += y[i].qs[g * 16 + l];
+            for (int l = 0; l < 16; ++l) sum += y[i].qs[g * 16 + l];
             y[i].bsums[g] = (int16_t)sum;
         }
         y[i].d = 1.0f / iscale;

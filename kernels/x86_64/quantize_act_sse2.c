@@ -25,8 +25,7 @@ static inline float abs_max(const float *x, int n)
 {
     const __m128 sign = _mm_set1_ps(-0.0f);
     __m128 m = _mm_setzero_ps();
-    for (int j = 0; j < n; j += 4)
-        m = _mm_max_ps(m, _mm_andnot_ps(sign, _mm_loadu_ps(x + j)));
+    for (int j = 0; j < n; j += 4) m = _mm_max_ps(m, _mm_andnot_ps(sign, _mm_loadu_ps(x + j)));
     return hmax_ps(m);
 }
 

@@ -19,37 +19,36 @@
 #define LLMBM_PREFETCH_ROW(next_row, stride) ((void)0)
 #endif
 
-#define LLMBM_DOT_ENTRY_POINTS(t, level)                                                                \
-    float LLMBM_KSYM(vec_dot, t, level)(const void *w_row, const void *x_act, size_t n)                  \
-    {                                                                                                    \
-        return dot_##t(w_row, x_act, n);                                                                 \
-    }                                                                                                    \
-    void LLMBM_KSYM(matvec_rows, t, level)(const llmbm_weight *w, const void *x_act, float *out,         \
-                                           size_t row_begin, size_t row_end)                             \
-    {                                                                                                    \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
-        for (size_t r = row_begin; r < row_end; ++r, row += stride) {                                    \
-            LLMBM_PREFETCH_ROW(row + 4 * stride, stride);                                                \
-            out[r] = dot_##t(row, x_act, w->cols);                                                       \
-        }                                                                                                \
+#define LLMBM_DOT_ENTRY_POINTS(t, level)                                                                               \
+    float LLMBM_KSYM(vec_dot, t, level)(const void *w_row, const void *x_act, size_t n)                                \
+    {                                                                                                                  \
+        return dot_##t(w_row, x_act, n);                                                                               \
+    }                                                                                                                  \
+    void LLMBM_KSYM(matvec_rows, t, level)(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,     \
+                                           size_t row_end)                                                             \
+    {                                                                                                                  \
+        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                                       \
+        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                                            \
+        for (size_t r = row_begin; r < row_end; ++r, row += stride) {                                                  \
+            LLMBM_PREFETCH_ROW(row + 4 * stride, stride);                                                              \
+            out[r] = dot_##t(row, x_act, w->cols);                                                                     \
+        }                                                                                                              \
     }
 
-#define LLMBM_ROWS_ENTRY_POINTS(t, level)                                                               \
-    float LLMBM_KSYM(vec_dot, t, level)(const void *w_row, const void *x_act, size_t n)                  \
-    {                                                                                                    \
-        float out;                                                                                       \
-        rows_##t(w_row, 0, x_act, n, &out, 1);                                                           \
-        return out;                                                                                      \
-    }                                                                                                    \
-    void LLMBM_KSYM(matvec_rows, t, level)(const llmbm_weight *w, const void *x_act, float *out,         \
-                                           size_t row_begin, size_t row_end)                             \
-    {                                                                                                    \
-        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                         \
-        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                              \
-        size_t r = row_begin;                                                                            \
-        for (; r + ROWS_MAX <= row_end; r += ROWS_MAX, row += ROWS_MAX * stride)                         \
-            rows_##t(row, stride, x_act, w->cols, out + r, ROWS_MAX);                                    \
-        for (; r < row_end; ++r, row += stride)                                                          \
-            rows_##t(row, 0, x_act, w->cols, out + r, 1);                                                \
+#define LLMBM_ROWS_ENTRY_POINTS(t, level)                                                                              \
+    float LLMBM_KSYM(vec_dot, t, level)(const void *w_row, const void *x_act, size_t n)                                \
+    {                                                                                                                  \
+        float out;                                                                                                     \
+        rows_##t(w_row, 0, x_act, n, &out, 1);                                                                         \
+        return out;                                                                                                    \
+    }                                                                                                                  \
+    void LLMBM_KSYM(matvec_rows, t, level)(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,     \
+                                           size_t row_end)                                                             \
+    {                                                                                                                  \
+        const size_t stride = llmbm_row_bytes(w->type, w->cols);                                                       \
+        const uint8_t *row = (const uint8_t *)w->data + row_begin * stride;                                            \
+        size_t r = row_begin;                                                                                          \
+        for (; r + ROWS_MAX <= row_end; r += ROWS_MAX, row += ROWS_MAX * stride)                                       \
+            rows_##t(row, stride, x_act, w->cols, out + r, ROWS_MAX);                                                  \
+        for (; r < row_end; ++r, row += stride) rows_##t(row, 0, x_act, w->cols, out + r, 1);                          \
     }

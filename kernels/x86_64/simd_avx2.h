@@ -7,10 +7,7 @@
 #include "quant_formats.h"
 
 /* F16C's conversion is exact, like llmbm_fp16_to_f32, but one instruction. */
-static inline float simd_fp16(llmbm_fp16 h)
-{
-    return _cvtsh_ss(h);
-}
+static inline float simd_fp16(llmbm_fp16 h) { return _cvtsh_ss(h); }
 
 /* Whether any of 8 halves is a signalling NaN (exponent all ones, quiet bit
  * clear, payload not 0): F16C sets its quiet bit, llmbm_fp16_to_f32 keeps
@@ -66,9 +63,9 @@ static inline __m256i simd_nibbles_32(const uint8_t *qs)
 /* Bit j of the little-endian 32 bits at p -> byte j: 0xFF when set, else 0. */
 static inline __m256i simd_bits_to_bytes_32(const uint8_t *p)
 {
-    const __m256i spread = _mm256_shuffle_epi8(
-        _mm256_set1_epi32((int)llmbm_load_u32le(p)),
-        _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
+    const __m256i spread =
+        _mm256_shuffle_epi8(_mm256_set1_epi32((int)llmbm_load_u32le(p)),
+                            _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
     /* every bit set except bit j % 8 of byte j: all ones iff that bit is */
     const __m256i others = _mm256_or_si256(spread, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
     return _mm256_cmpeq_epi8(others, _mm256_set1_epi64x(-1));
@@ -96,8 +93,7 @@ static inline __m256i simd_dot_u8i8(__m256i x, __m256i y)
  * so running past the matrix end is harmless. */
 static inline void prefetch_row(const uint8_t *row, size_t bytes)
 {
-    for (size_t off = 0; off < bytes; off += 64)
-        _mm_prefetch((const char *)row + off, _MM_HINT_T1);
+    for (size_t off = 0; off < bytes; off += 64) _mm_prefetch((const char *)row + off, _MM_HINT_T1);
 }
 
 /* The 8 six-bit scales and 8 mins of a Q4_K/Q5_K block (12 packed bytes,
@@ -129,6 +125,5 @@ static inline __m256i simd_k4_scales_mins(const uint8_t *packed)
  * fill buffers are too few to cover DRAM latency at full bandwidth). */
 static inline void prefetch_ahead(const void *block, size_t bytes)
 {
-    for (size_t off = 0; off < bytes; off += 64)
-        _mm_prefetch((const char *)block + SIMD_PF_BYTES + off, _MM_HINT_T1);
+    for (size_t off = 0; off < bytes; off += 64) _mm_prefetch((const char *)block + SIMD_PF_BYTES + off, _MM_HINT_T1);
 }

@@ -43,6 +43,5 @@ static inline void store_rows(float *out, __m128 acc, int R)
     }
     float lanes[4];
     _mm_storeu_ps(lanes, acc);
-    for (int r = 0; r < R; ++r)
-        out[r] = lanes[r];
+    for (int r = 0; r < R; ++r) out[r] = lanes[r];
 }

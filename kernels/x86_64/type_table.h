@@ -9,9 +9,9 @@
  * after all values): not a ggml type, outside the table. */
 typedef enum llmbm_type {
 #define LLMBM_WEIGHT_TYPE(id, NAME, name, block_size, block_bytes, ACT) LLMBM_##NAME = id,
-#define LLMBM_ACT_TYPE(id, NAME, name, block_size, block_bytes) LLMBM_##NAME = id,
-#define LLMBM_FILE_TYPE(id, NAME, name, block_size, block_bytes) LLMBM_##NAME = id,
-#define LLMBM_LAYOUT(id, NAME, name, BASE, group_rows) LLMBM_##NAME = id,
+#define LLMBM_ACT_TYPE(id, NAME, name, block_size, block_bytes)         LLMBM_##NAME = id,
+#define LLMBM_FILE_TYPE(id, NAME, name, block_size, block_bytes)        LLMBM_##NAME = id,
+#define LLMBM_LAYOUT(id, NAME, name, BASE, group_rows)                  LLMBM_##NAME = id,
 #include "type_table.def"
     /* one past the last (highest) id: the size of every per-type array
      * (quant_formats.c checks that the .def is in id order) */
@@ -23,11 +23,11 @@ typedef enum llmbm_type {
  * LLMBM_ACT_OF_<NAME> of every weight type: what the layouts inherit and
  * the block structs of quant_formats.h are checked against. */
 enum {
-#define LLMBM_WEIGHT_TYPE(id, NAME, name, block_size, block_bytes, ACT)                                          \
+#define LLMBM_WEIGHT_TYPE(id, NAME, name, block_size, block_bytes, ACT)                                                \
     LLMBM_BLOCK_SIZE_##NAME = block_size, LLMBM_BLOCK_BYTES_##NAME = block_bytes, LLMBM_ACT_OF_##NAME = LLMBM_##ACT,
-#define LLMBM_ACT_TYPE(id, NAME, name, block_size, block_bytes)                                                  \
+#define LLMBM_ACT_TYPE(id, NAME, name, block_size, block_bytes)                                                        \
     LLMBM_BLOCK_SIZE_##NAME = block_size, LLMBM_BLOCK_BYTES_##NAME = block_bytes,
-#define LLMBM_FILE_TYPE(id, NAME, name, block_size, block_bytes)                                                 \
+#define LLMBM_FILE_TYPE(id, NAME, name, block_size, block_bytes)                                                       \
     LLMBM_BLOCK_SIZE_##NAME = block_size, LLMBM_BLOCK_BYTES_##NAME = block_bytes,
 #include "type_table.def"
 };

@@ -12,18 +12,17 @@
 
 /* Four independent accumulators hide the FMA latency; n need not be a
  * multiple of anything (llama2.c dims are, but tests use odd lengths). */
-#define FLOAT_DOT(load8)                                                                        \
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                              \
-    __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();                              \
-    size_t i = 0;                                                                               \
-    for (; i + 32 <= n; i += 32) {                                                              \
-        acc0 = _mm256_fmadd_ps(load8(i), _mm256_loadu_ps(x + i), acc0);                         \
-        acc1 = _mm256_fmadd_ps(load8(i + 8), _mm256_loadu_ps(x + i + 8), acc1);                 \
-        acc2 = _mm256_fmadd_ps(load8(i + 16), _mm256_loadu_ps(x + i + 16), acc2);               \
-        acc3 = _mm256_fmadd_ps(load8(i + 24), _mm256_loadu_ps(x + i + 24), acc3);               \
-    }                                                                                           \
-    for (; i + 8 <= n; i += 8)                                                                  \
-        acc0 = _mm256_fmadd_ps(load8(i), _mm256_loadu_ps(x + i), acc0);                         \
+#define FLOAT_DOT(load8)                                                                                               \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                                                     \
+    __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();                                                     \
+    size_t i = 0;                                                                                                      \
+    for (; i + 32 <= n; i += 32) {                                                                                     \
+        acc0 = _mm256_fmadd_ps(load8(i), _mm256_loadu_ps(x + i), acc0);                                                \
+        acc1 = _mm256_fmadd_ps(load8(i + 8), _mm256_loadu_ps(x + i + 8), acc1);                                        \
+        acc2 = _mm256_fmadd_ps(load8(i + 16), _mm256_loadu_ps(x + i + 16), acc2);                                      \
+        acc3 = _mm256_fmadd_ps(load8(i + 24), _mm256_loadu_ps(x + i + 24), acc3);                                      \
+    }                                                                                                                  \
+    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(load8(i), _mm256_loadu_ps(x + i), acc0);                         \
     float sum = simd_hsum_ps(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)))
 
 static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
@@ -32,8 +31,7 @@ static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
     const float *x = x_act;
 #define LOAD_F16(i) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + (i))))
     FLOAT_DOT(LOAD_F16);
-    for (; i < n; ++i)
-        sum += simd_fp16(w[i]) * x[i];
+    for (; i < n; ++i) sum += simd_fp16(w[i]) * x[i];
     return sum;
 }
 
@@ -42,11 +40,10 @@ static inline float dot_bf16(const void *w_row, const void *x_act, size_t n)
     const llmbm_bf16 *w = w_row;
     const float *x = x_act;
     /* bf16 is the top half of an f32: widen and shift */
-#define LOAD_BF16(i) \
+#define LOAD_BF16(i)                                                                                                   \
     _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + (i)))), 16))
     FLOAT_DOT(LOAD_BF16);
-    for (; i < n; ++i)
-        sum += llmbm_bf16_to_f32(w[i]) * x[i];
+    for (; i < n; ++i) sum += llmbm_bf16_to_f32(w[i]) * x[i];
     return sum;
 }
 
@@ -111,33 +108,31 @@ static inline float min_term(const void *w, const void *y)
     return simd_fp16(m) * simd_fp16(sy);
 }
 
-#define ROWS_32(t, wblock, yblock, k, has_min)                                                         \
-    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n,         \
-                                float *out, const int R)                                               \
-    {                                                                                                  \
-        const yblock *y = x_act;                                                                       \
-        __m256 acc[ROWS_MAX];                                                                          \
-        float summ[ROWS_MAX];                                                                          \
-        for (int r = 0; r < R; ++r) {                                                                  \
-            acc[r] = _mm256_setzero_ps();                                                              \
-            summ[r] = 0.0f;                                                                            \
-        }                                                                                              \
-        for (size_t i = 0; i < n / 32; ++i) {                                                          \
-            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                           \
-            const __m256i yk = _mm256_maddubs_epi16(_mm256_set1_epi8(k), qy);                          \
-            const float dy = simd_fp16(y[i].d);                                                        \
-            for (int r = 0; r < R; ++r) {                                                              \
-                const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride) + i;         \
-                if (R > 1) /* the same place 2 * ROWS_MAX rows further on */                           \
-                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);                \
-                const __m256 d = _mm256_set1_ps(simd_fp16(w->d) * dy);                                 \
-                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(int_dot_##t(w, qy, yk)), acc[r]);       \
-                if (has_min)                                                                           \
-                    summ[r] += min_term(w, &y[i]);                                                 \
-            }                                                                                          \
-        }                                                                                              \
-        for (int r = 0; r < R; ++r)                                                                    \
-            out[r] = simd_hsum_ps(acc[r]) + summ[r];                                                   \
+#define ROWS_32(t, wblock, yblock, k, has_min)                                                                         \
+    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,             \
+                                const int R)                                                                           \
+    {                                                                                                                  \
+        const yblock *y = x_act;                                                                                       \
+        __m256 acc[ROWS_MAX];                                                                                          \
+        float summ[ROWS_MAX];                                                                                          \
+        for (int r = 0; r < R; ++r) {                                                                                  \
+            acc[r] = _mm256_setzero_ps();                                                                              \
+            summ[r] = 0.0f;                                                                                            \
+        }                                                                                                              \
+        for (size_t i = 0; i < n / 32; ++i) {                                                                          \
+            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);                                           \
+            const __m256i yk = _mm256_maddubs_epi16(_mm256_set1_epi8(k), qy);                                          \
+            const float dy = simd_fp16(y[i].d);                                                                        \
+            for (int r = 0; r < R; ++r) {                                                                              \
+                const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride) + i;                         \
+                if (R > 1) /* the same place 2 * ROWS_MAX rows further on */                                           \
+                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);                                \
+                const __m256 d = _mm256_set1_ps(simd_fp16(w->d) * dy);                                                 \
+                acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(int_dot_##t(w, qy, yk)), acc[r]);                       \
+                if (has_min) summ[r] += min_term(w, &y[i]);                                                            \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int r = 0; r < R; ++r) out[r] = simd_hsum_ps(acc[r]) + summ[r];                                           \
     }
 
 ROWS_32(q8_0, block_q8_0, block_q8_0, 0, 0)
@@ -148,14 +143,12 @@ ROWS_32(q5_1, block_q5_1, block_q8_1, 0, 1)
 
 /* Q4_0P: ROWS_32's Q4_0 arithmetic, with the scale and the quants of block
  * i read from the row's two planes. */
-static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,
-                              const int R)
+static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out, const int R)
 {
     const block_q8_0 *y = x_act;
     const size_t nb = n / 32;
     __m256 acc[ROWS_MAX];
-    for (int r = 0; r < R; ++r)
-        acc[r] = _mm256_setzero_ps();
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
     for (size_t i = 0; i < nb; ++i) {
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
         const __m256i yk = _mm256_maddubs_epi16(_mm256_set1_epi8(8), qy);
@@ -169,8 +162,7 @@ static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_ac
             acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(offset_dot(simd_nibbles_32(qs), qy, yk)), acc[r]);
         }
     }
-    for (int r = 0; r < R; ++r)
-        out[r] = simd_hsum_ps(acc[r]);
+    for (int r = 0; r < R; ++r) out[r] = simd_hsum_ps(acc[r]);
 }
 
 /* ---- entry points ---------------------------------------------------------- */

@@ -16,10 +16,7 @@
 #error "define LLMBM_AVX512_SUFFIX before including vec_dot_avx512_body.h"
 #endif
 
-static inline float fp16_f32(llmbm_fp16 h)
-{
-    return _cvtsh_ss(h);
-}
+static inline float fp16_f32(llmbm_fp16 h) { return _cvtsh_ss(h); }
 
 /* acc + the 4-byte dot products of unsigned u (< 128) and signed s. Without
  * VNNI the int16 pair sums stay below saturation for |u| <= 128, |s| <= 127. */
@@ -59,29 +56,28 @@ static inline __m512i load_2x256(const void *a, const void *b)
 
 /* 64 elements per step in four accumulators, then 16 at a time, then a
  * masked load for the rest: no scalar tail, so any n works. */
-#define FLOAT_DOT_512(load16, load_tail)                                                          \
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                   \
-    size_t i = 0;                                                                                 \
-    for (; i + 64 <= n; i += 64) {                                                                \
-        prefetch_ahead(w + i, 64 * sizeof *w);                                                    \
-        a0 = _mm512_fmadd_ps(load16(i), _mm512_loadu_ps(x + i), a0);                              \
-        a1 = _mm512_fmadd_ps(load16(i + 16), _mm512_loadu_ps(x + i + 16), a1);                    \
-        a2 = _mm512_fmadd_ps(load16(i + 32), _mm512_loadu_ps(x + i + 32), a2);                    \
-        a3 = _mm512_fmadd_ps(load16(i + 48), _mm512_loadu_ps(x + i + 48), a3);                    \
-    }                                                                                             \
-    for (; i + 16 <= n; i += 16)                                                                  \
-        a0 = _mm512_fmadd_ps(load16(i), _mm512_loadu_ps(x + i), a0);                              \
-    if (i < n) {                                                                                  \
-        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                     \
-        a1 = _mm512_fmadd_ps(load_tail(m, i), _mm512_maskz_loadu_ps(m, x + i), a1);               \
-    }                                                                                             \
+#define FLOAT_DOT_512(load16, load_tail)                                                                               \
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                                        \
+    size_t i = 0;                                                                                                      \
+    for (; i + 64 <= n; i += 64) {                                                                                     \
+        prefetch_ahead(w + i, 64 * sizeof *w);                                                                         \
+        a0 = _mm512_fmadd_ps(load16(i), _mm512_loadu_ps(x + i), a0);                                                   \
+        a1 = _mm512_fmadd_ps(load16(i + 16), _mm512_loadu_ps(x + i + 16), a1);                                         \
+        a2 = _mm512_fmadd_ps(load16(i + 32), _mm512_loadu_ps(x + i + 32), a2);                                         \
+        a3 = _mm512_fmadd_ps(load16(i + 48), _mm512_loadu_ps(x + i + 48), a3);                                         \
+    }                                                                                                                  \
+    for (; i + 16 <= n; i += 16) a0 = _mm512_fmadd_ps(load16(i), _mm512_loadu_ps(x + i), a0);                          \
+    if (i < n) {                                                                                                       \
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                                          \
+        a1 = _mm512_fmadd_ps(load_tail(m, i), _mm512_maskz_loadu_ps(m, x + i), a1);                                    \
+    }                                                                                                                  \
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)))
 
 static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
 {
     const llmbm_fp16 *w = w_row;
     const float *x = x_act;
-#define LOAD_F16(i) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + (i))))
+#define LOAD_F16(i)    _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + (i))))
 #define TAIL_F16(m, i) _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, w + (i)))
     FLOAT_DOT_512(LOAD_F16, TAIL_F16);
 }
@@ -114,8 +110,7 @@ static inline struct act_pair act_pair_q8_0(const block_q8_0 *y, size_t i, size_
     struct act_pair a;
     a.qy = load_2x256(y[i].qs, y[j].qs);
     a.dy = pair_fp16(y[i].d, y[j].d);
-    if (j == i)
-        a.dy = _mm512_maskz_mov_ps(0x00FF, a.dy);
+    if (j == i) a.dy = _mm512_maskz_mov_ps(0x00FF, a.dy);
     a.nksum = _mm512_sub_epi32(_mm512_setzero_si512(), dot_u8i8(_mm512_setzero_si512(), k, a.qy));
     return a;
 }
@@ -124,9 +119,9 @@ static inline struct act_pair act_pair_q8_0(const block_q8_0 *y, size_t i, size_
  * bytes go to two 128-bit lanes, the second lane of each pair shifted. */
 static inline __m512i nibbles_2x32(const uint8_t *a, const uint8_t *b)
 {
-    const __m512i raw = _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)a))),
-        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b)), 1);
+    const __m512i raw =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)a))),
+                           _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b)), 1);
     return _mm512_and_si512(_mm512_mask_srli_epi16(raw, 0xFF00FF00u, raw, 4), _mm512_set1_epi8(0x0F));
 }
 
@@ -187,70 +182,66 @@ static inline __m512 gather_d16_masked(const void *first, int block_bytes, __mma
  * float products. */
 /* Pair p (blocks i + 2p, i + 2p + 1) of R rows, dy16 holding the
  * activation's d of blocks i..i+15. */
-#define PAIR_STEP_32(t, wblock, yblock)                                                              \
-    static inline __attribute__((always_inline)) void pair_step_##t(                                 \
-        const uint8_t *w0, size_t stride, const yblock *y, size_t i, int p, const int R, __m512i k,  \
-        __m512 dy16, __m512 *acc)                                                                    \
-    {                                                                                                \
-        const __m512i d_words = _mm512_castsi256_si512(_mm256_inserti128_si256(                      \
-            _mm256_setzero_si256(), _mm_set1_epi16((short)(sizeof(wblock) / 2)), 1));                \
-        const size_t b = i + 2 * (size_t)p;                                                          \
-        const struct act_pair a = act_pair_q8_0(y, b, b + 1, k);                                     \
-        const __m512 dy = _mm512_permutexvar_ps(                                                     \
-            _mm512_inserti64x4(_mm512_set1_epi32(2 * p), _mm256_set1_epi32(2 * p + 1), 1), dy16);    \
-        for (int r = 0; r < R; ++r) {                                                                \
-            const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride);               \
-            if (R > 1) { /* the same place 2 * ROWS_MAX rows on; a pair spans 2 lines */             \
-                _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride, _MM_HINT_T1);              \
-                _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);         \
-            }                                                                                        \
-            const __m512i sumi = pair_##t(w, b, b + 1, &a);                                          \
-            /* both blocks' d from one load: words 0 and sizeof(wblock) / 2 */                       \
-            const __m512i win = _mm512_loadu_si512(&w[b]);                                           \
-            const __m256i dh = _mm512_castsi512_si256(_mm512_permutexvar_epi16(d_words, win));       \
-            const __m512 d = _mm512_mul_ps(_mm512_cvtph_ps(dh), dy);                                 \
-            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);                           \
-        }                                                                                            \
+#define PAIR_STEP_32(t, wblock, yblock)                                                                                \
+    static inline                                                                                                      \
+        __attribute__((always_inline)) void pair_step_##t(const uint8_t *w0, size_t stride, const yblock *y, size_t i, \
+                                                          int p, const int R, __m512i k, __m512 dy16, __m512 *acc)     \
+    {                                                                                                                  \
+        const __m512i d_words = _mm512_castsi256_si512(                                                                \
+            _mm256_inserti128_si256(_mm256_setzero_si256(), _mm_set1_epi16((short)(sizeof(wblock) / 2)), 1));          \
+        const size_t b = i + 2 * (size_t)p;                                                                            \
+        const struct act_pair a = act_pair_q8_0(y, b, b + 1, k);                                                       \
+        const __m512 dy = _mm512_permutexvar_ps(                                                                       \
+            _mm512_inserti64x4(_mm512_set1_epi32(2 * p), _mm256_set1_epi32(2 * p + 1), 1), dy16);                      \
+        for (int r = 0; r < R; ++r) {                                                                                  \
+            const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride);                                 \
+            if (R > 1) { /* the same place 2 * ROWS_MAX rows on; a pair spans 2 lines */                               \
+                _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride, _MM_HINT_T1);                                \
+                _mm_prefetch((const char *)&w[b] + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);                           \
+            }                                                                                                          \
+            const __m512i sumi = pair_##t(w, b, b + 1, &a);                                                            \
+            /* both blocks' d from one load: words 0 and sizeof(wblock) / 2 */                                         \
+            const __m512i win = _mm512_loadu_si512(&w[b]);                                                             \
+            const __m256i dh = _mm512_castsi512_si256(_mm512_permutexvar_epi16(d_words, win));                         \
+            const __m512 d = _mm512_mul_ps(_mm512_cvtph_ps(dh), dy);                                                   \
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);                                             \
+        }                                                                                                              \
     }
 
-#define ROWS_32(t, wblock, yblock, offset)                                                           \
-    PAIR_STEP_32(t, wblock, yblock)                                                                  \
-    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n,       \
-                                float *out, const int R)                                             \
-    {                                                                                                \
-        const yblock *y = x_act;                                                                     \
-        const size_t nb = n / 32;                                                                    \
-        const __m512i k = _mm512_set1_epi8((char)(offset));                                          \
-        __m512 acc[ROWS_MAX];                                                                        \
-        for (int r = 0; r < R; ++r)                                                                  \
-            acc[r] = _mm512_setzero_ps();                                                            \
-        size_t i = 0;                                                                                \
-        while (i + 2 <= nb) { /* up to 16 blocks, in pairs; a row's odd last one below */           \
-            const size_t g = (nb - i < 16 ? nb - i : 16) & ~(size_t)1;                               \
-            if (g == 16) { /* a constant trip count, so each pair's lane indices fold */             \
-                const __m512 dy16 = gather_d16(&y[i], (int)sizeof(yblock));                          \
-                for (int p = 0; p < 8; ++p)                                                          \
-                    pair_step_##t(w0, stride, y, i, p, R, k, dy16, acc);                             \
-            } else {                                                                                 \
-                const __mmask16 have = (__mmask16)((1u << g) - 1);                                   \
-                const __m512 dy16 = gather_d16_masked(&y[i], (int)sizeof(yblock), have);             \
-                for (int p = 0; p < (int)(g / 2); ++p)                                               \
-                    pair_step_##t(w0, stride, y, i, p, R, k, dy16, acc);                             \
-            }                                                                                        \
-            i += g;                                                                                  \
-        }                                                                                            \
-        for (; i < nb; i += 2) {                                                                     \
-            const size_t j = i + 1 < nb ? i + 1 : i;                                                 \
-            const struct act_pair a = act_pair_q8_0(y, i, j, k);                                     \
-            for (int r = 0; r < R; ++r) {                                                            \
-                const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride);           \
-                const __m512i sumi = pair_##t(w, i, j, &a);                                          \
-                const __m512 d = _mm512_mul_ps(pair_fp16(w[i].d, w[j].d), a.dy);                     \
-                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);                       \
-            }                                                                                        \
-        }                                                                                            \
-        for (int r = 0; r < R; ++r)                                                                  \
-            out[r] = _mm512_reduce_add_ps(acc[r]);                                                   \
+#define ROWS_32(t, wblock, yblock, offset)                                                                             \
+    PAIR_STEP_32(t, wblock, yblock)                                                                                    \
+    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,             \
+                                const int R)                                                                           \
+    {                                                                                                                  \
+        const yblock *y = x_act;                                                                                       \
+        const size_t nb = n / 32;                                                                                      \
+        const __m512i k = _mm512_set1_epi8((char)(offset));                                                            \
+        __m512 acc[ROWS_MAX];                                                                                          \
+        for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();                                                      \
+        size_t i = 0;                                                                                                  \
+        while (i + 2 <= nb) { /* up to 16 blocks, in pairs; a row's odd last one below */                              \
+            const size_t g = (nb - i < 16 ? nb - i : 16) & ~(size_t)1;                                                 \
+            if (g == 16) { /* a constant trip count, so each pair's lane indices fold */                               \
+                const __m512 dy16 = gather_d16(&y[i], (int)sizeof(yblock));                                            \
+                for (int p = 0; p < 8; ++p) pair_step_##t(w0, stride, y, i, p, R, k, dy16, acc);                       \
+            } else {                                                                                                   \
+                const __mmask16 have = (__mmask16)((1u << g) - 1);                                                     \
+                const __m512 dy16 = gather_d16_masked(&y[i], (int)sizeof(yblock), have);                               \
+                for (int p = 0; p < (int)(g / 2); ++p) pair_step_##t(w0, stride, y, i, p, R, k, dy16, acc);            \
+            }                                                                                                          \
+            i += g;                                                                                                    \
+        }                                                                                                              \
+        for (; i < nb; i += 2) {                                                                                       \
+            const size_t j = i + 1 < nb ? i + 1 : i;                                                                   \
+            const struct act_pair a = act_pair_q8_0(y, i, j, k);                                                       \
+            for (int r = 0; r < R; ++r) {                                                                              \
+                const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride);                             \
+                const __m512i sumi = pair_##t(w, i, j, &a);                                                            \
+                const __m512 d = _mm512_mul_ps(pair_fp16(w[i].d, w[j].d), a.dy);                                       \
+                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);                                         \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int r = 0; r < R; ++r) out[r] = _mm512_reduce_add_ps(acc[r]);                                             \
     }
 
 /* Q4_0 gets a layout of its own in the 16-block steps: four blocks' 16 quant
@@ -272,11 +263,10 @@ static inline void rows_q4_0(const uint8_t *w0, size_t stride, const void *x_act
     const block_q8_0 *y = x_act;
     const size_t nb = n / 32;
     const __m512i eight = _mm512_set1_epi8(8), m4 = _mm512_set1_epi8(0x0F);
-    const __m512i d_words = _mm512_castsi256_si512(
-        _mm256_setr_epi16(0, 0, 0, 0, 9, 9, 9, 9, 18, 18, 18, 18, 27, 27, 27, 27));
+    const __m512i d_words =
+        _mm512_castsi256_si512(_mm256_setr_epi16(0, 0, 0, 0, 9, 9, 9, 9, 18, 18, 18, 18, 27, 27, 27, 27));
     __m512 acc[ROWS_MAX];
-    for (int r = 0; r < R; ++r)
-        acc[r] = _mm512_setzero_ps();
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
     size_t i = 0;
     for (; i + 16 <= nb; i += 16) {
         const __m512 dy16 = gather_d16(&y[i], (int)sizeof(block_q8_0));
@@ -285,8 +275,8 @@ static inline void rows_q4_0(const uint8_t *w0, size_t stride, const void *x_act
             const __m512i ylo = load_4x128(y[b].qs, y[b + 1].qs, y[b + 2].qs, y[b + 3].qs);
             const __m512i yhi = load_4x128(y[b].qs + 16, y[b + 1].qs + 16, y[b + 2].qs + 16, y[b + 3].qs + 16);
             /* -8 * sum(y) per 4-byte lane, the dots' starting value */
-            const __m512i nksum = _mm512_sub_epi32(
-                _mm512_setzero_si512(), dot_u8i8(dot_u8i8(_mm512_setzero_si512(), eight, ylo), eight, yhi));
+            const __m512i nksum = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                                   dot_u8i8(dot_u8i8(_mm512_setzero_si512(), eight, ylo), eight, yhi));
             /* lanes 4k..4k+3 belong to block b + k */
             const __m512 dy = _mm512_permutexvar_ps(
                 _mm512_add_epi32(_mm512_set1_epi32(4 * q),
@@ -323,8 +313,7 @@ static inline void rows_q4_0(const uint8_t *w0, size_t stride, const void *x_act
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), d, acc[r]);
         }
     }
-    for (int r = 0; r < R; ++r)
-        out[r] = _mm512_reduce_add_ps(acc[r]);
+    for (int r = 0; r < R; ++r) out[r] = _mm512_reduce_add_ps(acc[r]);
 }
 ROWS_32(q8_0, block_q8_0, block_q8_0, Q8_0_OFFSET)
 
@@ -349,8 +338,8 @@ static inline __m128i dot_u8i8_128(__m128i acc, __m128i u, __m128i s)
  * streaming at the memory's speed on cores of ~2 GHz. */
 /* One block of a Q4_0P row range at 128-bit width (the 1-3 blocks left
  * over after a short group's four-block steps), into acc_tail. */
-static inline void q4_0p_block(const uint8_t *w0, size_t stride, const block_q8_0 *y, size_t nb, size_t i,
-                               const int R, __m128 *acc_tail)
+static inline void q4_0p_block(const uint8_t *w0, size_t stride, const block_q8_0 *y, size_t nb, size_t i, const int R,
+                               __m128 *acc_tail)
 {
     const __m128i eight = _mm_set1_epi8(8), m4 = _mm_set1_epi8(0x0F);
     const __m128i ylo = _mm_loadu_si128((const __m128i *)y[i].qs);
@@ -372,8 +361,8 @@ static inline void q4_0p_block(const uint8_t *w0, size_t stride, const block_q8_
 /* Blocks i + 4q .. i + 4q + 3 of R rows of a Q4_0P range: dd holds the
  * rows' d_w * d_y of blocks i..i+15. */
 static inline __attribute__((always_inline)) void q4_0p_quad(const uint8_t *w0, size_t stride, const block_q8_0 *y,
-                                                             size_t nb, size_t i, int q, const int R,
-                                                             const __m512 *dd, __m512 *acc)
+                                                             size_t nb, size_t i, int q, const int R, const __m512 *dd,
+                                                             __m512 *acc)
 {
     const __m512i eight = _mm512_set1_epi8(8), m4 = _mm512_set1_epi8(0x0F);
     const size_t b = i + 4 * (size_t)q;
@@ -419,17 +408,15 @@ static inline void rows_q4_0p(const uint8_t *w0, size_t stride, const void *x_ac
             const llmbm_fp16 *scales = llmbm_q4_0p_scales(w0 + (size_t)r * stride) + i;
             if (R > 1) /* this row's scales 2 * ROWS_MAX rows on (32 bytes, at most 2 lines) */
                 _mm_prefetch((const char *)scales + 2 * ROWS_MAX * stride, _MM_HINT_T1);
-            const __m256i h = g == 16 ? _mm256_loadu_si256((const __m256i *)scales) : _mm256_maskz_loadu_epi16(have, scales);
+            const __m256i h =
+                g == 16 ? _mm256_loadu_si256((const __m256i *)scales) : _mm256_maskz_loadu_epi16(have, scales);
             dd[r] = _mm512_mul_ps(_mm512_cvtph_ps(h), dy16);
         }
         if (g == 16) /* a constant trip count, so each step's lane indices fold */
-            for (int q = 0; q < 4; ++q)
-                q4_0p_quad(w0, stride, y, nb, i, q, R, dd, acc);
+            for (int q = 0; q < 4; ++q) q4_0p_quad(w0, stride, y, nb, i, q, R, dd, acc);
         else
-            for (int q = 0; q < (int)(g / 4); ++q)
-                q4_0p_quad(w0, stride, y, nb, i, q, R, dd, acc);
-        for (size_t b = i + g / 4 * 4; b < i + g; ++b)
-            q4_0p_block(w0, stride, y, nb, b, R, acc_tail);
+            for (int q = 0; q < (int)(g / 4); ++q) q4_0p_quad(w0, stride, y, nb, i, q, R, dd, acc);
+        for (size_t b = i + g / 4 * 4; b < i + g; ++b) q4_0p_block(w0, stride, y, nb, b, R, acc_tail);
     }
     for (int r = 0; r < R; ++r) {
         const __m128 t2 = _mm_add_ps(acc_tail[r], _mm_movehl_ps(acc_tail[r], acc_tail[r]));
@@ -487,10 +474,10 @@ static inline void rows_q4_K(const uint8_t *w0, size_t stride, const void *x_act
                 const __m512i lo = _mm512_and_si512(bits, m4);
                 const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(bits, 4), m4);
                 /* int16 scale lanes to match: [s_a x 16 | s_b x 16] */
-                const __m512i idx_l = _mm512_inserti64x4(_mm512_set1_epi16((short)(4 * h)),
-                                                         _mm256_set1_epi16((short)(4 * h + 2)), 1);
-                const __m512i idx_h = _mm512_inserti64x4(_mm512_set1_epi16((short)(4 * h + 1)),
-                                                         _mm256_set1_epi16((short)(4 * h + 3)), 1);
+                const __m512i idx_l =
+                    _mm512_inserti64x4(_mm512_set1_epi16((short)(4 * h)), _mm256_set1_epi16((short)(4 * h + 2)), 1);
+                const __m512i idx_h =
+                    _mm512_inserti64x4(_mm512_set1_epi16((short)(4 * h + 1)), _mm256_set1_epi16((short)(4 * h + 3)), 1);
                 sumi = madd16_acc(sumi, _mm512_permutexvar_epi16(idx_l, sc512), _mm512_maddubs_epi16(lo, yl[h]));
                 sumi = madd16_acc(sumi, _mm512_permutexvar_epi16(idx_h, sc512), _mm512_maddubs_epi16(hi, yh[h]));
             }
@@ -512,7 +499,8 @@ static inline float dot_q6_K(const void *w_row, const void *x_act, size_t n)
     for (size_t i = 0; i < n / LLMBM_QK_K; ++i) {
         prefetch_ahead(&w[i], sizeof w[i]);
         const float d = y[i].d * fp16_f32(w[i].d);
-        const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w[i].scales)));
+        const __m512i sc16 =
+            _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w[i].scales)));
         __m512i sumi = _mm512_setzero_si512();
         for (int h = 0; h < 2; ++h) {
             /* elements 128h + 0..63 are chunks p = 0, 1 (ql low nibbles,

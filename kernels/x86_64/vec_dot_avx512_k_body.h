@@ -39,9 +39,9 @@ static inline __m512i k_qs_bits(const uint8_t *qs, int c)
 static inline __m512i k_group_idx(int c)
 {
     const int g = 4 * c;
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16((short)(g + 1)),
-                                                                      _mm_set1_epi16((short)g))),
-                              _mm256_set_m128i(_mm_set1_epi16((short)(g + 3)), _mm_set1_epi16((short)(g + 2))), 1);
+    return _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16((short)(g + 1)), _mm_set1_epi16((short)g))),
+        _mm256_set_m128i(_mm_set1_epi16((short)(g + 3)), _mm_set1_epi16((short)(g + 2))), 1);
 }
 
 /* acc + a0 . y0 + a1 . y1 in 4-byte lanes, unsigned a <= 45 (Q2_K's
@@ -97,14 +97,13 @@ static inline __m512i q2k_ctrl_products(void)
 static inline __m512i q2k_ctrl_table(int p)
 {
     const int b = 4 * p;
-    return p % 2 ? _mm512_setr_epi32(k_bytes4(b, b, b, b), k_bytes4(b + 1, b + 1, b + 1, b + 1),
-                                     k_bytes4(b + 2, b + 2, b + 2, b + 2), k_bytes4(b + 3, b + 3, b + 3, b + 3),
-                                     k_bytes4(b, b, b, b), k_bytes4(b + 1, b + 1, b + 1, b + 1),
-                                     k_bytes4(b + 2, b + 2, b + 2, b + 2), k_bytes4(b + 3, b + 3, b + 3, b + 3),
-                                     k_bytes4(b, b, b, b), k_bytes4(b + 1, b + 1, b + 1, b + 1),
-                                     k_bytes4(b + 2, b + 2, b + 2, b + 2), k_bytes4(b + 3, b + 3, b + 3, b + 3),
-                                     k_bytes4(b, b, b, b), k_bytes4(b + 1, b + 1, b + 1, b + 1),
-                                     k_bytes4(b + 2, b + 2, b + 2, b + 2), k_bytes4(b + 3, b + 3, b + 3, b + 3))
+    return p % 2 ? _mm512_setr_epi32(
+                       k_bytes4(b, b, b, b), k_bytes4(b + 1, b + 1, b + 1, b + 1), k_bytes4(b + 2, b + 2, b + 2, b + 2),
+                       k_bytes4(b + 3, b + 3, b + 3, b + 3), k_bytes4(b, b, b, b), k_bytes4(b + 1, b + 1, b + 1, b + 1),
+                       k_bytes4(b + 2, b + 2, b + 2, b + 2), k_bytes4(b + 3, b + 3, b + 3, b + 3), k_bytes4(b, b, b, b),
+                       k_bytes4(b + 1, b + 1, b + 1, b + 1), k_bytes4(b + 2, b + 2, b + 2, b + 2),
+                       k_bytes4(b + 3, b + 3, b + 3, b + 3), k_bytes4(b, b, b, b), k_bytes4(b + 1, b + 1, b + 1, b + 1),
+                       k_bytes4(b + 2, b + 2, b + 2, b + 2), k_bytes4(b + 3, b + 3, b + 3, b + 3))
                  : _mm512_set1_epi32(k_bytes4(b, b + 1, b + 2, b + 3));
 }
 
@@ -155,27 +154,23 @@ static inline void rows_q2_K(const uint8_t *w0, size_t stride, const void *x_act
     const __m512i pick_m = _mm512_inserti64x4(_mm512_set1_epi32(1), _mm256_set1_epi32(3), 1);
     const int P = (R + 1) / 2; /* row pairs (a, b) = (2 pr, 2 pr + 1), or (0, 0) alone */
     __m512 acc[ROWS_MAX], accm[ROWS_MAX / 2];
-    for (int r = 0; r < R; ++r)
-        acc[r] = _mm512_setzero_ps();
-    for (int pr = 0; pr < P; ++pr)
-        accm[pr] = _mm512_setzero_ps();
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+    for (int pr = 0; pr < P; ++pr) accm[pr] = _mm512_setzero_ps();
     for (size_t i = 0; i < n / LLMBM_QK_K; ++i) {
         __m512i yp[4];
-        for (int p = 0; p < 4; ++p)
-            yp[p] = load_2x256(y[i].qs + 32 * p, y[i].qs + 128 + 32 * p);
+        for (int p = 0; p < 4; ++p) yp[p] = load_2x256(y[i].qs + 32 * p, y[i].qs + 128 + 32 * p);
         const __m512i bsums = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)y[i].bsums));
         for (int pr = 0; pr < P; ++pr) {
             const int ra = 2 * pr, rb = R > 1 ? 2 * pr + 1 : 2 * pr;
             const block_q2_K *wa = (const block_q2_K *)(const void *)(w0 + (size_t)ra * stride) + i;
             const block_q2_K *wb = (const block_q2_K *)(const void *)(w0 + (size_t)rb * stride) + i;
             prefetch_ahead(wa, sizeof *wa);
-            if (R > 1)
-                prefetch_ahead(wb, sizeof *wb);
+            if (R > 1) prefetch_ahead(wb, sizeof *wb);
             const __m128 dd = k_dd_pair(&wa->d, &wb->d, y[i].d);
             /* the mins: high nibbles of the scale bytes, times the group sums */
-            const __m256i packed = _mm256_inserti128_si256(
-                _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)wa->scales)),
-                _mm_loadu_si128((const __m128i *)wb->scales), 1);
+            const __m256i packed =
+                _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)wa->scales)),
+                                        _mm_loadu_si128((const __m128i *)wb->scales), 1);
             const __m512i mins =
                 _mm512_cvtepu8_epi16(_mm256_and_si256(_mm256_srli_epi16(packed, 4), _mm256_set1_epi8(0x0F)));
             const __m512 mprod = _mm512_cvtepi32_ps(_mm512_madd_epi16(mins, bsums));
@@ -196,10 +191,7 @@ static inline void rows_q2_K(const uint8_t *w0, size_t stride, const void *x_act
  * garbage afterwards). A rotate of the 64-bit lanes by (from - to) mod 64
  * reads bit `to` of byte b from bit `from` of the same byte b, byte 0
  * included, since the rotation wraps around. */
-static inline int k_rot(int from, int to)
-{
-    return (from - to) & 63;
-}
+static inline int k_rot(int from, int to) { return (from - to) & 63; }
 
 /* a | (b & c): or a bit that is clean in c into the clean quants a */
 #define K_OR_MASKED(a, b, c) _mm512_ternarylogic_epi32(a, b, c, 0xF8)
@@ -220,12 +212,12 @@ static inline float dot_q3_K(const void *w_row, const void *x_act, size_t n)
         /* as two 64-bit halves built in integer registers: the vector ports
          * are the bottleneck here, the integer ones idle (a stored array
          * reloaded as a vector measured 2x slower: store forwarding fails) */
-        const uint64_t lo = ((a0 & kmask2) | ((a2 & kmask1) << 4)) |
-                            (uint64_t)((a1 & kmask2) | (((a2 >> 2) & kmask1) << 4)) << 32;
+        const uint64_t lo =
+            ((a0 & kmask2) | ((a2 & kmask1) << 4)) | (uint64_t)((a1 & kmask2) | (((a2 >> 2) & kmask1) << 4)) << 32;
         const uint64_t hi = (((a0 >> 4) & kmask2) | (((a2 >> 4) & kmask1) << 4)) |
                             (uint64_t)(((a1 >> 4) & kmask2) | (((a2 >> 6) & kmask1) << 4)) << 32;
-        const __m256i sc16 = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_set_epi64x((long long)hi, (long long)lo)),
-                                              _mm256_set1_epi16(32));
+        const __m256i sc16 =
+            _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_set_epi64x((long long)hi, (long long)lo)), _mm256_set1_epi16(32));
         /* Quants go in as q + 4 in 0..7 (high bit set: +4), so every one
          * carries an extra 4: the sums start from -4 * sum_g sc_g * bsum_g
          * (|4 bsum| <= 8192 fits int16), exact, instead of a second maddubs
@@ -260,12 +252,12 @@ static inline __m512i k4_scales_mins_pair(const uint8_t *a, const uint8_t *b)
     const __m256i x = _mm256_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)); /* u0 u2 u1 u2 */
     const __m256i z = _mm256_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)); /* u0 u0 u1 u1 */
     const __m256i low = _mm256_and_si256(_mm256_srlv_epi32(x, _mm256_setr_epi32(0, 0, 0, 4, 0, 0, 0, 4)),
-                                         _mm256_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f,
-                                                           0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+                                         _mm256_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f,
+                                                           0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
     /* low | ((z >> 2) & 0x30 in dwords 1 and 3) */
-    const __m256i both = _mm256_ternarylogic_epi32(
-        low, _mm256_srli_epi32(z, 2), _mm256_setr_epi32(0, 0x30303030, 0, 0x30303030, 0, 0x30303030, 0, 0x30303030),
-        0xF8);
+    const __m256i both =
+        _mm256_ternarylogic_epi32(low, _mm256_srli_epi32(z, 2),
+                                  _mm256_setr_epi32(0, 0x30303030, 0, 0x30303030, 0, 0x30303030, 0, 0x30303030), 0xF8);
     return _mm512_cvtepu8_epi16(both);
 }
 
@@ -293,10 +285,10 @@ static inline __m512i q5k_sumi(const block_q5_K *w, const __m512i yl[2], const _
         const __m512i hi = K_OR_MASKED(_mm512_and_si512(_mm512_srli_epi16(bits, 4), m4), hh, k16);
         /* int16 scale lanes to match: [s_a x 16 | s_b x 16] of this row's
          * scales, words b.. of sc (b = 0 or 16) */
-        const __m512i idx_l = _mm512_inserti64x4(_mm512_set1_epi16((short)(b + 4 * h)),
-                                                 _mm256_set1_epi16((short)(b + 4 * h + 2)), 1);
-        const __m512i idx_h = _mm512_inserti64x4(_mm512_set1_epi16((short)(b + 4 * h + 1)),
-                                                 _mm256_set1_epi16((short)(b + 4 * h + 3)), 1);
+        const __m512i idx_l =
+            _mm512_inserti64x4(_mm512_set1_epi16((short)(b + 4 * h)), _mm256_set1_epi16((short)(b + 4 * h + 2)), 1);
+        const __m512i idx_h =
+            _mm512_inserti64x4(_mm512_set1_epi16((short)(b + 4 * h + 1)), _mm256_set1_epi16((short)(b + 4 * h + 3)), 1);
         /* quants <= 31: maddubs cannot saturate */
         sumi = madd16_acc(sumi, _mm512_permutexvar_epi16(idx_l, sc), _mm512_maddubs_epi16(lo, yl[h]));
         sumi = madd16_acc(sumi, _mm512_permutexvar_epi16(idx_h, sc), _mm512_maddubs_epi16(hi, yh[h]));
@@ -310,10 +302,8 @@ static inline void rows_q5_K(const uint8_t *w0, size_t stride, const void *x_act
     const __m512i pick_m = _mm512_inserti64x4(_mm512_set1_epi32(1), _mm256_set1_epi32(3), 1);
     const int P = (R + 1) / 2; /* row pairs (a, b) = (2 pr, 2 pr + 1), or (0, 0) alone */
     __m512 acc[ROWS_MAX], accm[ROWS_MAX / 2];
-    for (int r = 0; r < R; ++r)
-        acc[r] = _mm512_setzero_ps();
-    for (int pr = 0; pr < P; ++pr)
-        accm[pr] = _mm512_setzero_ps();
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+    for (int pr = 0; pr < P; ++pr) accm[pr] = _mm512_setzero_ps();
     for (size_t i = 0; i < n / LLMBM_QK_K; ++i) {
         /* 128 elements per h: the low nibbles of 64 quant bytes are
          * sub-blocks 4h and 4h + 2, the high ones 4h + 1 and 4h + 3 */
@@ -328,8 +318,7 @@ static inline void rows_q5_K(const uint8_t *w0, size_t stride, const void *x_act
             const block_q5_K *wa = (const block_q5_K *)(const void *)(w0 + (size_t)ra * stride) + i;
             const block_q5_K *wb = (const block_q5_K *)(const void *)(w0 + (size_t)rb * stride) + i;
             prefetch_ahead(wa, sizeof *wa);
-            if (R > 1)
-                prefetch_ahead(wb, sizeof *wb);
+            if (R > 1) prefetch_ahead(wb, sizeof *wb);
             const __m128 dd = k_dd_pair(&wa->d, &wb->d, y[i].d);
             const __m512i sc_mn = k4_scales_mins_pair(wa->scales, wb->scales);
             /* lanes 4..7 / 12..15: m_j * (bsums[2j] + bsums[2j + 1]) pairs of

@@ -16,8 +16,8 @@ static inline float dot_bf16(const void *w_row, const void *x_act, size_t n)
     const llmbm_bf16 *w = w_row;
     const float *x = x_act;
 #define BF16_TO_F32(h16) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h16), 16))
-#define LOAD_BF16(i) BF16_TO_F32(_mm256_loadu_si256((const __m256i *)(w + (i))))
-#define TAIL_BF16(m, i) BF16_TO_F32(_mm256_maskz_loadu_epi16(m, w + (i)))
+#define LOAD_BF16(i)     BF16_TO_F32(_mm256_loadu_si256((const __m256i *)(w + (i))))
+#define TAIL_BF16(m, i)  BF16_TO_F32(_mm256_maskz_loadu_epi16(m, w + (i)))
     FLOAT_DOT_512(LOAD_BF16, TAIL_BF16);
 }
 
@@ -52,14 +52,11 @@ static inline __m512i dot2_u8i8(__m512i acc, __m512i a, __m512i ya, __m512i b, _
 static inline __m512i load_quad(const void *p, size_t stride, int cnt)
 {
     const uint8_t *b = p;
-    if (cnt == 4)
-        return load_4x128(b, b + stride, b + 2 * stride, b + 3 * stride);
+    if (cnt == 4) return load_4x128(b, b + stride, b + 2 * stride, b + 3 * stride);
     __m512i v = _mm512_setzero_si512();
     v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)b), 0);
-    if (cnt > 1)
-        v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + stride)), 1);
-    if (cnt > 2)
-        v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + 2 * stride)), 2);
+    if (cnt > 1) v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + stride)), 1);
+    if (cnt > 2) v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(b + 2 * stride)), 2);
     return v;
 }
 
@@ -77,8 +74,7 @@ static inline uint16_t u16_at(const void *block, size_t off)
 static inline __m512 quad_fp16_x4(const void *p, size_t stride, size_t off, int cnt)
 {
     short h[4] = {0, 0, 0, 0};
-    for (int j = 0; j < cnt; ++j)
-        h[j] = (short)u16_at((const uint8_t *)p + (size_t)j * stride, off);
+    for (int j = 0; j < cnt; ++j) h[j] = (short)u16_at((const uint8_t *)p + (size_t)j * stride, off);
     return _mm512_cvtph_ps(_mm256_setr_epi16(h[0], h[0], h[0], h[0], h[1], h[1], h[1], h[1], h[2], h[2], h[2], h[2],
                                              h[3], h[3], h[3], h[3]));
 }
@@ -86,8 +82,7 @@ static inline __m512 quad_fp16_x4(const void *p, size_t stride, size_t off, int 
 static inline __m128 quad_fp16_x1(const void *p, size_t stride, size_t off, int cnt)
 {
     short h[4] = {0, 0, 0, 0};
-    for (int j = 0; j < cnt; ++j)
-        h[j] = (short)u16_at((const uint8_t *)p + (size_t)j * stride, off);
+    for (int j = 0; j < cnt; ++j) h[j] = (short)u16_at((const uint8_t *)p + (size_t)j * stride, off);
     return _mm_cvtph_ps(_mm_setr_epi16(h[0], h[1], h[2], h[3], 0, 0, 0, 0));
 }
 
@@ -106,8 +101,7 @@ struct act_quad {
 static inline __mmask64 qh_quad_mask(const uint8_t *qh0, size_t stride, int cnt, int half)
 {
     uint64_t m = 0;
-    for (int j = 0; j < cnt; ++j)
-        m |= (uint64_t)u16_at(qh0 + (size_t)j * stride, 2 * (size_t)half) << (16 * j);
+    for (int j = 0; j < cnt; ++j) m |= (uint64_t)u16_at(qh0 + (size_t)j * stride, 2 * (size_t)half) << (16 * j);
     return _cvtu64_mask64(m);
 }
 
@@ -123,14 +117,14 @@ static inline __m512i quad_q4_1(__m512i raw, const block_q4_1 *w, int cnt, const
 
 /* Q5_x: nibble + 16 where the block's qh bit is set (bit 4 of the nibble is
  * clear, so an add is an or). */
-#define QUAD_Q5(t)                                                                                      \
-    static inline __m512i quad_##t(__m512i raw, const block_##t *w, int cnt, const struct act_quad *a) \
-    {                                                                                                   \
-        const __m512i m4 = _mm512_set1_epi8(0x0F), k16 = _mm512_set1_epi8(16);                          \
-        __m512i lo = _mm512_and_si512(raw, m4), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);   \
-        lo = _mm512_mask_add_epi8(lo, qh_quad_mask(w->qh, sizeof *w, cnt, 0), lo, k16);                 \
-        hi = _mm512_mask_add_epi8(hi, qh_quad_mask(w->qh, sizeof *w, cnt, 1), hi, k16);                 \
-        return dot2_u8i8(a->nksum, lo, a->ylo, hi, a->yhi);                                             \
+#define QUAD_Q5(t)                                                                                                     \
+    static inline __m512i quad_##t(__m512i raw, const block_##t *w, int cnt, const struct act_quad *a)                 \
+    {                                                                                                                  \
+        const __m512i m4 = _mm512_set1_epi8(0x0F), k16 = _mm512_set1_epi8(16);                                         \
+        __m512i lo = _mm512_and_si512(raw, m4), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);                  \
+        lo = _mm512_mask_add_epi8(lo, qh_quad_mask(w->qh, sizeof *w, cnt, 0), lo, k16);                                \
+        hi = _mm512_mask_add_epi8(hi, qh_quad_mask(w->qh, sizeof *w, cnt, 1), hi, k16);                                \
+        return dot2_u8i8(a->nksum, lo, a->ylo, hi, a->yhi);                                                            \
     }
 QUAD_Q5(q5_0)
 QUAD_Q5(q5_1)
@@ -148,10 +142,10 @@ struct w_scales {
 
 /* Word indices: d of block j at word dw(j), m at mw(j), >= 32 for the
  * second load. Unused words pick word 0. */
-#define QUAD_IDX(d0, d1, d2, d3, m0, m1, m2, m3)                                                        \
-    _mm512_setr_epi32((d0) | (d0) << 16, (d0) | (d0) << 16, (d1) | (d1) << 16, (d1) | (d1) << 16,         \
-                      (d2) | (d2) << 16, (d2) | (d2) << 16, (d3) | (d3) << 16, (d3) | (d3) << 16,         \
-                      (m0) | (m1) << 16, (m2) | (m3) << 16, 0, 0, 0, 0, 0, 0)
+#define QUAD_IDX(d0, d1, d2, d3, m0, m1, m2, m3)                                                                       \
+    _mm512_setr_epi32((d0) | (d0) << 16, (d0) | (d0) << 16, (d1) | (d1) << 16, (d1) | (d1) << 16, (d2) | (d2) << 16,   \
+                      (d2) | (d2) << 16, (d3) | (d3) << 16, (d3) | (d3) << 16, (m0) | (m1) << 16, (m2) | (m3) << 16,   \
+                      0, 0, 0, 0, 0, 0)
 
 static inline struct w_scales scales_from_words(__m512i words)
 {
@@ -187,21 +181,20 @@ static inline struct w_scales scales_q5_1(const block_q5_1 *w)
 }
 
 /* The same for a short last group, word by word. */
-#define SCALES_TAIL(t, has_min)                                                                         \
-    static inline struct w_scales scales_tail_##t(const block_##t *w, int cnt)                          \
-    {                                                                                                   \
-        struct w_scales s;                                                                              \
-        s.d = quad_fp16_x4(w, sizeof *w, 0, cnt);                                                       \
-        s.m = (has_min) ? quad_fp16_x1(w, sizeof *w, 2, cnt) : _mm_setzero_ps();                        \
-        return s;                                                                                       \
+#define SCALES_TAIL(t, has_min)                                                                                        \
+    static inline struct w_scales scales_tail_##t(const block_##t *w, int cnt)                                         \
+    {                                                                                                                  \
+        struct w_scales s;                                                                                             \
+        s.d = quad_fp16_x4(w, sizeof *w, 0, cnt);                                                                      \
+        s.m = (has_min) ? quad_fp16_x1(w, sizeof *w, 2, cnt) : _mm_setzero_ps();                                       \
+        return s;                                                                                                      \
     }
 SCALES_TAIL(q4_1, 1)
 SCALES_TAIL(q5_0, 0)
 SCALES_TAIL(q5_1, 1)
 
 /* Block b..b+cnt-1 of the activation (Q8_0 or Q8_1: qs at qs_off). */
-static inline void act_quad_quants(struct act_quad *a, const void *y0, size_t ystride, size_t qs_off, int cnt,
-                                   int k)
+static inline void act_quad_quants(struct act_quad *a, const void *y0, size_t ystride, size_t qs_off, int cnt, int k)
 {
     const uint8_t *q = (const uint8_t *)y0 + qs_off;
     a->ylo = load_quad(q, ystride, cnt);
@@ -209,8 +202,7 @@ static inline void act_quad_quants(struct act_quad *a, const void *y0, size_t ys
     a->nksum = _mm512_setzero_si512();
     if (k) { /* -k * sum(y): dot2's limit holds for k = 16 */
         const __m512i kk = _mm512_set1_epi8((char)k);
-        a->nksum = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                    dot2_u8i8(_mm512_setzero_si512(), kk, a->ylo, kk, a->yhi));
+        a->nksum = _mm512_sub_epi32(_mm512_setzero_si512(), dot2_u8i8(_mm512_setzero_si512(), kk, a->ylo, kk, a->yhi));
     }
 }
 
@@ -218,70 +210,67 @@ static inline void act_quad_quants(struct act_quad *a, const void *y0, size_t ys
  * (at w0 + r * stride) for r < R, R constant after inlining. Per row and
  * group: acc += cvt(sumi) * (d_w * d_y) in 16 lanes, and for the _1 types
  * accm += m * s in 4 lanes; out = reduce(acc) + hsum(accm). */
-#define ROWS_Q45(t, yblock, k, has_min)                                                                 \
-    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n,         \
-                                float *out, const int R)                                               \
-    {                                                                                                  \
-        const yblock *y = x_act;                                                                       \
-        const size_t nb = n / 32;                                                                      \
-        const size_t qs_off = offsetof(yblock, qs);                                                    \
-        const __m512i lane_block = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);   \
-        __m512 acc[ROWS_MAX];                                                                          \
-        __m128 accm[ROWS_MAX];                                                                         \
-        for (int r = 0; r < R; ++r) {                                                                  \
-            acc[r] = _mm512_setzero_ps();                                                              \
-            accm[r] = _mm_setzero_ps();                                                                \
-        }                                                                                              \
-        size_t i = 0;                                                                                  \
-        for (; i + 16 <= nb; i += 16) {                                                                \
-            /* the activation's d (and s) of 16 blocks by two gathers */                               \
-            const __m512 dy16 = gather_d16(&y[i], (int)sizeof(yblock));                                \
-            const __m512 sy16 = has_min ? gather_d16((const uint8_t *)&y[i] + 2, (int)sizeof(yblock))   \
-                                        : _mm512_setzero_ps();                                         \
-            for (int q = 0; q < 4; ++q) {                                                              \
-                const size_t b = i + 4 * (size_t)q;                                                    \
-                struct act_quad a;                                                                     \
-                act_quad_quants(&a, &y[b], sizeof(yblock), qs_off, 4, k);                              \
-                const __m512i qi = _mm512_set1_epi32(4 * q);                                           \
-                a.dy = _mm512_permutexvar_ps(_mm512_add_epi32(qi, lane_block), dy16);                  \
-                a.sy = _mm512_castps512_ps128(_mm512_permutexvar_ps(                                   \
-                    _mm512_add_epi32(qi, _mm512_castsi128_si512(_mm_setr_epi32(0, 1, 2, 3))), sy16));  \
-                for (int r = 0; r < R; ++r) {                                                          \
-                    const block_##t *w = (const block_##t *)(const void *)(w0 + (size_t)r * stride) + b; \
-                    if (R > 1) { /* the same place 2 * ROWS_MAX rows on: <= 96 bytes, 2 lines */       \
-                        _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);            \
-                        _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);       \
-                    }                                                                                  \
-                    const __m512i sumi = quad_##t(load_quad(w->qs, sizeof *w, 4), w, 4, &a);           \
-                    const struct w_scales s = scales_##t(w);                                           \
-                    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(s.d, a.dy), acc[r]); \
-                    if (has_min)                                                                       \
-                        accm[r] = _mm_fmadd_ps(s.m, a.sy, accm[r]);                                    \
-                }                                                                                      \
-            }                                                                                          \
-        }                                                                                              \
-        for (; i < nb; i += 4) {                                                                       \
-            const int cnt = nb - i < 4 ? (int)(nb - i) : 4;                                            \
-            struct act_quad a;                                                                         \
-            act_quad_quants(&a, &y[i], sizeof(yblock), qs_off, cnt, k);                                \
-            a.dy = quad_fp16_x4(&y[i], sizeof(yblock), 0, cnt);                                        \
-            a.sy = has_min ? quad_fp16_x1(&y[i], sizeof(yblock), 2, cnt) : _mm_setzero_ps();           \
-            for (int r = 0; r < R; ++r) {                                                              \
-                const block_##t *w = (const block_##t *)(const void *)(w0 + (size_t)r * stride) + i;   \
-                if (R > 1) { /* as in the full groups: short rows spend much of their time here */    \
-                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);                \
-                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);           \
-                }                                                                                      \
-                const __m512i sumi = quad_##t(load_quad(w->qs, sizeof *w, cnt), w, cnt, &a);           \
-                /* a full quad of a short group still has its scales at fixed words */                \
-                const struct w_scales s = cnt == 4 ? scales_##t(w) : scales_tail_##t(w, cnt);          \
-                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(s.d, a.dy), acc[r]);  \
-                if (has_min)                                                                           \
-                    accm[r] = _mm_fmadd_ps(s.m, a.sy, accm[r]);                                        \
-            }                                                                                          \
-        }                                                                                              \
-        for (int r = 0; r < R; ++r)                                                                    \
-            out[r] = _mm512_reduce_add_ps(acc[r]) + simd_hsum_ps128(accm[r]);                          \
+#define ROWS_Q45(t, yblock, k, has_min)                                                                                \
+    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,             \
+                                const int R)                                                                           \
+    {                                                                                                                  \
+        const yblock *y = x_act;                                                                                       \
+        const size_t nb = n / 32;                                                                                      \
+        const size_t qs_off = offsetof(yblock, qs);                                                                    \
+        const __m512i lane_block = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);                  \
+        __m512 acc[ROWS_MAX];                                                                                          \
+        __m128 accm[ROWS_MAX];                                                                                         \
+        for (int r = 0; r < R; ++r) {                                                                                  \
+            acc[r] = _mm512_setzero_ps();                                                                              \
+            accm[r] = _mm_setzero_ps();                                                                                \
+        }                                                                                                              \
+        size_t i = 0;                                                                                                  \
+        for (; i + 16 <= nb; i += 16) {                                                                                \
+            /* the activation's d (and s) of 16 blocks by two gathers */                                               \
+            const __m512 dy16 = gather_d16(&y[i], (int)sizeof(yblock));                                                \
+            const __m512 sy16 =                                                                                        \
+                has_min ? gather_d16((const uint8_t *)&y[i] + 2, (int)sizeof(yblock)) : _mm512_setzero_ps();           \
+            for (int q = 0; q < 4; ++q) {                                                                              \
+                const size_t b = i + 4 * (size_t)q;                                                                    \
+                struct act_quad a;                                                                                     \
+                act_quad_quants(&a, &y[b], sizeof(yblock), qs_off, 4, k);                                              \
+                const __m512i qi = _mm512_set1_epi32(4 * q);                                                           \
+                a.dy = _mm512_permutexvar_ps(_mm512_add_epi32(qi, lane_block), dy16);                                  \
+                a.sy = _mm512_castps512_ps128(_mm512_permutexvar_ps(                                                   \
+                    _mm512_add_epi32(qi, _mm512_castsi128_si512(_mm_setr_epi32(0, 1, 2, 3))), sy16));                  \
+                for (int r = 0; r < R; ++r) {                                                                          \
+                    const block_##t *w = (const block_##t *)(const void *)(w0 + (size_t)r * stride) + b;               \
+                    if (R > 1) { /* the same place 2 * ROWS_MAX rows on: <= 96 bytes, 2 lines */                       \
+                        _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);                            \
+                        _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);                       \
+                    }                                                                                                  \
+                    const __m512i sumi = quad_##t(load_quad(w->qs, sizeof *w, 4), w, 4, &a);                           \
+                    const struct w_scales s = scales_##t(w);                                                           \
+                    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(s.d, a.dy), acc[r]);              \
+                    if (has_min) accm[r] = _mm_fmadd_ps(s.m, a.sy, accm[r]);                                           \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (; i < nb; i += 4) {                                                                                       \
+            const int cnt = nb - i < 4 ? (int)(nb - i) : 4;                                                            \
+            struct act_quad a;                                                                                         \
+            act_quad_quants(&a, &y[i], sizeof(yblock), qs_off, cnt, k);                                                \
+            a.dy = quad_fp16_x4(&y[i], sizeof(yblock), 0, cnt);                                                        \
+            a.sy = has_min ? quad_fp16_x1(&y[i], sizeof(yblock), 2, cnt) : _mm_setzero_ps();                           \
+            for (int r = 0; r < R; ++r) {                                                                              \
+                const block_##t *w = (const block_##t *)(const void *)(w0 + (size_t)r * stride) + i;                   \
+                if (R > 1) { /* as in the full groups: short rows spend much of their time here */                     \
+                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride, _MM_HINT_T1);                                \
+                    _mm_prefetch((const char *)w + 2 * ROWS_MAX * stride + 64, _MM_HINT_T1);                           \
+                }                                                                                                      \
+                const __m512i sumi = quad_##t(load_quad(w->qs, sizeof *w, cnt), w, cnt, &a);                           \
+                /* a full quad of a short group still has its scales at fixed words */                                 \
+                const struct w_scales s = cnt == 4 ? scales_##t(w) : scales_tail_##t(w, cnt);                          \
+                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sumi), _mm512_mul_ps(s.d, a.dy), acc[r]);                  \
+                if (has_min) accm[r] = _mm_fmadd_ps(s.m, a.sy, accm[r]);                                               \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int r = 0; r < R; ++r) out[r] = _mm512_reduce_add_ps(acc[r]) + simd_hsum_ps128(accm[r]);                  \
     }
 
 ROWS_Q45(q4_1, block_q8_1, 0, 1)

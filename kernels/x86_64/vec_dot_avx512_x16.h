@@ -71,10 +71,10 @@ static inline __m512 x16_group_q4_Kx16(const block_q4_Kx16 *g, const block_q8_K 
             const __m512i lo32 = x16_bytes(b->mn_lo[p]), hi32 = x16_bytes(b->mn_hi[p / 2]);
             const int32_t bs_a = y[i].bsums[4 * p] + y[i].bsums[4 * p + 1];
             const int32_t bs_b = y[i].bsums[4 * p + 2] + y[i].bsums[4 * p + 3];
-            msum = _mm512_add_epi32(msum, _mm512_mullo_epi32(x16_six_bits(lo32, 0, hi32, (2 * p) % 4),
-                                                             _mm512_set1_epi32(bs_a)));
-            msum = _mm512_add_epi32(msum, _mm512_mullo_epi32(x16_six_bits(lo32, 1, hi32, (2 * p + 1) % 4),
-                                                             _mm512_set1_epi32(bs_b)));
+            msum = _mm512_add_epi32(
+                msum, _mm512_mullo_epi32(x16_six_bits(lo32, 0, hi32, (2 * p) % 4), _mm512_set1_epi32(bs_a)));
+            msum = _mm512_add_epi32(
+                msum, _mm512_mullo_epi32(x16_six_bits(lo32, 1, hi32, (2 * p + 1) % 4), _mm512_set1_epi32(bs_b)));
         }
         /* scalar Q4_K: sumf += dall * sumi - dmin * summ, per lane */
         const __m512 dy = _mm512_set1_ps(y[i].d);
@@ -115,8 +115,8 @@ static inline __m512 x16_group_q4_0x16(const block_q4_0x16 *g, const block_q8_0 
             hi_sum = dot_u8i8(hi_sum, _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4), _mm512_set1_epi32(yhi));
         }
         const __m512i sumi = _mm512_add_epi32(lo_sum, hi_sum);
-        const __m512 d = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b->d)),
-                                       _mm512_set1_ps(fp16_f32(y[i].d)));
+        const __m512 d =
+            _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b->d)), _mm512_set1_ps(fp16_f32(y[i].d)));
         acc = _mm512_add_ps(acc, _mm512_mul_ps(d, _mm512_cvtepi32_ps(sumi)));
     }
     return acc;
@@ -124,20 +124,20 @@ static inline __m512 x16_group_q4_0x16(const block_q4_0x16 *g, const block_q8_0 
 
 /* The level's matvec_rows for an interleaved type t (q4_Kx16, q4_0x16):
  * whole groups, writing only the rows asked for. */
-#define LLMBM_X16_ENTRY_POINTS(t, level)                                                                 \
-    void LLMBM_KSYM(matvec_rows, t, level)(const llmbm_weight *w, const void *x_act, float *out,         \
-                                           size_t row_begin, size_t row_end)                             \
-    {                                                                                                    \
-        const size_t nb = w->cols / LLMBM_X16_BLOCK_##t;                                                 \
-        const block_##t *groups = w->data;                                                               \
-        for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                         \
-            const __m512 v = x16_group_##t(groups + g * nb, x_act, nb);                                  \
-            /* only the rows asked for (a range need not be group-aligned) */                           \
-            const size_t first = g * 16 < row_begin ? row_begin - g * 16 : 0;                            \
-            const size_t last = g * 16 + 16 > row_end ? row_end - g * 16 : 16;                           \
-            const __mmask16 keep = (__mmask16)(((1u << last) - 1) & ~((1u << first) - 1));               \
-            _mm512_mask_storeu_ps(out + g * 16, keep, v);                                                \
-        }                                                                                                \
+#define LLMBM_X16_ENTRY_POINTS(t, level)                                                                               \
+    void LLMBM_KSYM(matvec_rows, t, level)(const llmbm_weight *w, const void *x_act, float *out, size_t row_begin,     \
+                                           size_t row_end)                                                             \
+    {                                                                                                                  \
+        const size_t nb = w->cols / LLMBM_X16_BLOCK_##t;                                                               \
+        const block_##t *groups = w->data;                                                                             \
+        for (size_t g = row_begin / 16; g * 16 < row_end; ++g) {                                                       \
+            const __m512 v = x16_group_##t(groups + g * nb, x_act, nb);                                                \
+            /* only the rows asked for (a range need not be group-aligned) */                                          \
+            const size_t first = g * 16 < row_begin ? row_begin - g * 16 : 0;                                          \
+            const size_t last = g * 16 + 16 > row_end ? row_end - g * 16 : 16;                                         \
+            const __mmask16 keep = (__mmask16)(((1u << last) - 1) & ~((1u << first) - 1));                             \
+            _mm512_mask_storeu_ps(out + g * 16, keep, v);                                                              \
+        }                                                                                                              \
     }
 #define LLMBM_X16_BLOCK_q4_Kx16 LLMBM_QK_K /* elements per block of each row */
 #define LLMBM_X16_BLOCK_q4_0x16 LLMBM_QK4_0

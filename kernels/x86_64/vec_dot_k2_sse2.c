@@ -171,14 +171,12 @@ static inline void int_dot_q5_K(const block_q5_K *w, const act_k *a, __m128i *su
     const uint32_t a0 = llmbm_load_u32le(w->scales), a1 = llmbm_load_u32le(w->scales + 4),
                    a2 = llmbm_load_u32le(w->scales + 8);
     const __m128i sm8 = _mm_setr_epi32((int)(a0 & kmask1), (int)((a2 & kmask2) | (((a0 >> 6) & kmask3) << 4)),
-                                       (int)(a1 & kmask1),
-                                       (int)(((a2 >> 4) & kmask2) | (((a1 >> 6) & kmask3) << 4)));
+                                       (int)(a1 & kmask1), (int)(((a2 >> 4) & kmask2) | (((a1 >> 6) & kmask3) << 4)));
     /* summ = sum_j m_j * (bsums[2j] + bsums[2j + 1]) */
     *summ = _mm_madd_epi16(_mm_unpackhi_epi8(sm8, zero), a->pair_bs);
     __m128i pat[4];
     pair_patterns(_mm_unpacklo_epi8(sm8, zero), pat);
-    const __m128i hm[2] = {_mm_loadu_si128((const __m128i *)w->qh),
-                           _mm_loadu_si128((const __m128i *)(w->qh + 16))};
+    const __m128i hm[2] = {_mm_loadu_si128((const __m128i *)w->qh), _mm_loadu_si128((const __m128i *)(w->qh + 16))};
     __m128i acc = _mm_setzero_si128();
     for (int c = 0; c < 4; ++c) {
         __m128i lo_sum = _mm_setzero_si128(), hi_sum = _mm_setzero_si128();
@@ -203,34 +201,33 @@ static inline void int_dot_q5_K(const block_q5_K *w, const act_k *a, __m128i *su
 /* rows_<t> for R <= ROWS_MAX rows, R a constant at each call site (1 or
  * ROWS_MAX). has_min: the type has dmin (the scalar's "- dmin * summ").
  * Lanes of absent rows hold zeros and are not stored. */
-#define ROWS_K(t, wblock, has_min)                                                                           \
-    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,   \
-                                const int R)                                                                 \
-    {                                                                                                        \
-        const block_q8_K *y = x_act;                                                                         \
-        __m128 acc = _mm_setzero_ps();                                                                       \
-        for (size_t i = 0; i < n / LLMBM_QK_K; ++i) {                                                        \
-            act_k a;                                                                                         \
-            prepare_act_k(&y[i], &a);                                                                        \
-            __m128i si[ROWS_MAX], sm[ROWS_MAX];                                                              \
-            float d[ROWS_MAX], dmin[ROWS_MAX];                                                               \
-            for (int r = 0; r < ROWS_MAX; ++r) {                                                             \
-                si[r] = sm[r] = _mm_setzero_si128();                                                         \
-                d[r] = dmin[r] = 0.0f;                                                                       \
-            }                                                                                                \
-            for (int r = 0; r < R; ++r)                                                                      \
-                int_dot_##t((const wblock *)(const void *)(w0 + (size_t)r * stride) + i, &a, &si[r], &sm[r], \
-                            &d[r], &dmin[r]);                                                                \
-            const __m128 dall = _mm_mul_ps(_mm_setr_ps(d[0], d[1], d[2], d[3]), a.d);                        \
-            const __m128 dmn = _mm_mul_ps(_mm_setr_ps(dmin[0], dmin[1], dmin[2], dmin[3]), a.d);             \
-            const __m128 sumi = _mm_cvtepi32_ps(hsum4_epi32(si[0], si[1], si[2], si[3]));                    \
-            const __m128 summ = _mm_cvtepi32_ps(hsum4_epi32(sm[0], sm[1], sm[2], sm[3]));                    \
-            __m128 blk = _mm_mul_ps(dall, sumi);                                                             \
-            if (has_min)                                                                                     \
-                blk = _mm_sub_ps(blk, _mm_mul_ps(dmn, summ));                                                \
-            acc = _mm_add_ps(acc, blk);                                                                      \
-        }                                                                                                    \
-        store_rows(out, acc, R);                                                                             \
+#define ROWS_K(t, wblock, has_min)                                                                                     \
+    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,             \
+                                const int R)                                                                           \
+    {                                                                                                                  \
+        const block_q8_K *y = x_act;                                                                                   \
+        __m128 acc = _mm_setzero_ps();                                                                                 \
+        for (size_t i = 0; i < n / LLMBM_QK_K; ++i) {                                                                  \
+            act_k a;                                                                                                   \
+            prepare_act_k(&y[i], &a);                                                                                  \
+            __m128i si[ROWS_MAX], sm[ROWS_MAX];                                                                        \
+            float d[ROWS_MAX], dmin[ROWS_MAX];                                                                         \
+            for (int r = 0; r < ROWS_MAX; ++r) {                                                                       \
+                si[r] = sm[r] = _mm_setzero_si128();                                                                   \
+                d[r] = dmin[r] = 0.0f;                                                                                 \
+            }                                                                                                          \
+            for (int r = 0; r < R; ++r)                                                                                \
+                int_dot_##t((const wblock *)(const void *)(w0 + (size_t)r * stride) + i, &a, &si[r], &sm[r], &d[r],    \
+                            &dmin[r]);                                                                                 \
+            const __m128 dall = _mm_mul_ps(_mm_setr_ps(d[0], d[1], d[2], d[3]), a.d);                                  \
+            const __m128 dmn = _mm_mul_ps(_mm_setr_ps(dmin[0], dmin[1], dmin[2], dmin[3]), a.d);                       \
+            const __m128 sumi = _mm_cvtepi32_ps(hsum4_epi32(si[0], si[1], si[2], si[3]));                              \
+            const __m128 summ = _mm_cvtepi32_ps(hsum4_epi32(sm[0], sm[1], sm[2], sm[3]));                              \
+            __m128 blk = _mm_mul_ps(dall, sumi);                                                                       \
+            if (has_min) blk = _mm_sub_ps(blk, _mm_mul_ps(dmn, summ));                                                 \
+            acc = _mm_add_ps(acc, blk);                                                                                \
+        }                                                                                                              \
+        store_rows(out, acc, R);                                                                                       \
     }
 
 ROWS_K(q2_K, block_q2_K, 1)

@@ -72,12 +72,11 @@ static inline float dot_q3_K(const void *w_row, const void *x_act, size_t n)
         /* the 16 six-bit scales of llmbm_q3k_scales, four at a time */
         const uint32_t a0 = llmbm_load_u32le(w[i].scales), a1 = llmbm_load_u32le(w[i].scales + 4),
                        a2 = llmbm_load_u32le(w[i].scales + 8);
-        const __m128i sc8 = _mm_sub_epi8(
-            _mm_set_epi32((int)(((a1 >> 4) & kmask2) | (((a2 >> 6) & kmask1) << 4)),
-                          (int)(((a0 >> 4) & kmask2) | (((a2 >> 4) & kmask1) << 4)),
-                          (int)((a1 & kmask2) | (((a2 >> 2) & kmask1) << 4)),
-                          (int)((a0 & kmask2) | ((a2 & kmask1) << 4))),
-            _mm_set1_epi8(32));
+        const __m128i sc8 = _mm_sub_epi8(_mm_set_epi32((int)(((a1 >> 4) & kmask2) | (((a2 >> 6) & kmask1) << 4)),
+                                                       (int)(((a0 >> 4) & kmask2) | (((a2 >> 4) & kmask1) << 4)),
+                                                       (int)((a1 & kmask2) | (((a2 >> 2) & kmask1) << 4)),
+                                                       (int)((a0 & kmask2) | ((a2 & kmask1) << 4))),
+                                         _mm_set1_epi8(32));
         const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
         const __m256i half_sc[2] = {
             _mm256_permute2x128_si256(sc16, sc16, 0x00),

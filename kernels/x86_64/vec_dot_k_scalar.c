@@ -12,8 +12,7 @@ static int32_t scaled_group_dot(const int8_t q[LLMBM_QK_K], const int8_t *y, con
     int32_t sumi = 0;
     for (int g = 0; g < 16; ++g) {
         int32_t s = 0;
-        for (int l = 0; l < 16; ++l)
-            s += q[g * 16 + l] * y[g * 16 + l];
+        for (int l = 0; l < 16; ++l) s += q[g * 16 + l] * y[g * 16 + l];
         sumi += scale[g] * s;
     }
     return sumi;
@@ -34,8 +33,7 @@ float llmbm_vec_dot_q2_K_scalar(const void *w_row, const void *x_act, size_t n)
         /* element 128h + 32p + k (k < 32) is bits 2p..2p+1 of qs[32h + k] */
         for (int h = 0; h < 2; ++h)
             for (int p = 0; p < 4; ++p)
-                for (int k = 0; k < 32; ++k)
-                    q[128 * h + 32 * p + k] = (int8_t)((w[i].qs[32 * h + k] >> (2 * p)) & 3);
+                for (int k = 0; k < 32; ++k) q[128 * h + 32 * p + k] = (int8_t)((w[i].qs[32 * h + k] >> (2 * p)) & 3);
         const int32_t sumi = scaled_group_dot(q, y[i].qs, scale);
         const float dall = llmbm_fp16_to_f32(w[i].d) * y[i].d;
         const float dmin = llmbm_fp16_to_f32(w[i].dmin) * y[i].d;
@@ -102,8 +100,7 @@ float llmbm_vec_dot_q4_K_scalar(const void *w_row, const void *x_act, size_t n)
     const block_q4_K *w = w_row;
     const block_q8_K *y = x_act;
     float sumf = 0.0f;
-    for (size_t i = 0; i < n / LLMBM_QK_K; ++i)
-        sumf += q4_K_term(&w[i], &y[i]);
+    for (size_t i = 0; i < n / LLMBM_QK_K; ++i) sumf += q4_K_term(&w[i], &y[i]);
     return sumf;
 }
 

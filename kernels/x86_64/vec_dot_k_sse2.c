@@ -45,8 +45,8 @@ static inline float dot_q4_K(const void *w_row, const void *x_act, size_t n)
                 const __m128i bits = _mm_loadu_si128((const __m128i *)(w[i].qs + 32 * c + 16 * half));
                 const int8_t *q8 = y[i].qs + 64 * c + 16 * half;
                 sumi = _mm_add_epi32(sumi, scaled_dot16(_mm_and_si128(bits, m4), sc[2 * c], q8));
-                sumi = _mm_add_epi32(sumi, scaled_dot16(_mm_and_si128(_mm_srli_epi16(bits, 4), m4), sc[2 * c + 1],
-                                                        q8 + 32));
+                sumi = _mm_add_epi32(sumi,
+                                     scaled_dot16(_mm_and_si128(_mm_srli_epi16(bits, 4), m4), sc[2 * c + 1], q8 + 32));
             }
         const float dall = llmbm_fp16_to_f32(w[i].d) * y[i].d;
         const float dmin = llmbm_fp16_to_f32(w[i].dmin) * y[i].d;
@@ -70,8 +70,7 @@ static inline float dot_q6_K(const void *w_row, const void *x_act, size_t n)
                     /* element 128h + 32p + k: a nibble of ql[64h + 32(p & 1) + k],
                      * bits 2p..2p+1 of qh[32h + k] on top, minus 32 */
                     __m128i l = _mm_loadu_si128((const __m128i *)(w[i].ql + 64 * h + 32 * (p & 1) + k0));
-                    if (p >= 2)
-                        l = _mm_srli_epi16(l, 4);
+                    if (p >= 2) l = _mm_srli_epi16(l, 4);
                     const __m128i hb = _mm_loadu_si128((const __m128i *)(w[i].qh + 32 * h + k0));
                     const __m128i top = _mm_slli_epi16(_mm_and_si128(_mm_srli_epi16(hb, 2 * p), m2), 4);
                     const __m128i q = _mm_sub_epi8(_mm_or_si128(_mm_and_si128(l, m4), top), k32);

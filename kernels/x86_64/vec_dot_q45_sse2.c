@@ -52,8 +52,7 @@ static inline float dot_bf16(const void *w_row, const void *x_act, size_t n)
         a1 = _mm_add_ps(a1, _mm_mul_ps(_mm_castsi128_ps(_mm_unpackhi_epi16(zero, h)), _mm_loadu_ps(x + i + 4)));
     }
     float sum = hsum_ps(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)));
-    for (; i < n; ++i)
-        sum += llmbm_bf16_to_f32(w[i]) * x[i];
+    for (; i < n; ++i) sum += llmbm_bf16_to_f32(w[i]) * x[i];
     return sum;
 }
 
@@ -102,7 +101,7 @@ static inline __m128i int_dot_q5(const uint8_t *qs, const uint8_t *qh, const __m
     const __m128i zero = _mm_setzero_si128(), m4 = _mm_set1_epi8(0x0F), k16 = _mm_set1_epi8(0x10);
     const __m128i sel = _mm_set1_epi64x((int64_t)0x8040201008040201ull);
     const __m128i h = _mm_cvtsi32_si128(load_i32(qh));
-    const __m128i h2 = _mm_unpacklo_epi8(h, h);   /* b0 b0 b1 b1 b2 b2 b3 b3 */
+    const __m128i h2 = _mm_unpacklo_epi8(h, h);    /* b0 b0 b1 b1 b2 b2 b3 b3 */
     const __m128i h4 = _mm_unpacklo_epi16(h2, h2); /* each byte 4 times */
     const __m128i bits_lo = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(_mm_unpacklo_epi32(h4, h4), sel), sel), k16);
     const __m128i bits_hi = _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(_mm_unpackhi_epi32(h4, h4), sel), sel), k16);
@@ -113,15 +112,9 @@ static inline __m128i int_dot_q5(const uint8_t *qs, const uint8_t *qh, const __m
                    _mm_unpackhi_epi8(hi, zero), y);
 }
 
-static inline __m128i int_dot_q5_0(const block_q5_0 *w, const __m128i y[4])
-{
-    return int_dot_q5(w->qs, w->qh, y);
-}
+static inline __m128i int_dot_q5_0(const block_q5_0 *w, const __m128i y[4]) { return int_dot_q5(w->qs, w->qh, y); }
 
-static inline __m128i int_dot_q5_1(const block_q5_1 *w, const __m128i y[4])
-{
-    return int_dot_q5(w->qs, w->qh, y);
-}
+static inline __m128i int_dot_q5_1(const block_q5_1 *w, const __m128i y[4]) { return int_dot_q5(w->qs, w->qh, y); }
 
 /* ROWS_32(t, weight block, activation block, k, has_min): rows_<t> for
  * R <= ROWS_MAX rows, R a constant at each call site (1 or ROWS_MAX).
@@ -130,44 +123,43 @@ static inline __m128i int_dot_q5_1(const block_q5_1 *w, const __m128i y[4])
  * start with fp16 d, then fp16 m for the _1 types, so one 32-bit load per
  * row gets both (for Q5_0 the high half is qh, ignored). Lanes of absent
  * rows hold zeros and are not stored. */
-#define ROWS_32(t, wblock, yblock, k, has_min)                                                              \
-    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,   \
-                                const int R)                                                                 \
-    {                                                                                                        \
-        const yblock *y = x_act;                                                                             \
-        __m128 acc = _mm_setzero_ps();                                                                       \
-        for (size_t i = 0; i < n / 32; ++i) {                                                                \
-            __m128i yq[4];                                                                                   \
-            widen_act(y[i].qs, yq);                                                                          \
-            /* lanes sum to k * sum(y): |lane| <= 16 * 8 * 128 */                                            \
-            const __m128i yk = _mm_madd_epi16(                                                               \
-                _mm_add_epi16(_mm_add_epi16(yq[0], yq[1]), _mm_add_epi16(yq[2], yq[3])), _mm_set1_epi16(k)); \
-            /* dy in lane 0, and (Q8_1) s in lane 1 */                                                       \
-            const __m128 ys = fp16x4_to_f32(                                                                 \
-                _mm_unpacklo_epi16(_mm_cvtsi32_si128(load_i32(&y[i])), _mm_setzero_si128()));               \
-            __m128i s[ROWS_MAX];                                                                             \
-            int32_t head[ROWS_MAX];                                                                          \
-            for (int r = 0; r < ROWS_MAX; ++r) {                                                             \
-                s[r] = _mm_setzero_si128();                                                                  \
-                head[r] = 0;                                                                                 \
-            }                                                                                                \
-            for (int r = 0; r < R; ++r) {                                                                    \
-                const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride) + i;               \
-                head[r] = load_i32(w);                                                                       \
-                s[r] = int_dot_##t(w, yq);                                                                   \
-                if ((k) != 0)                                                                                \
-                    s[r] = _mm_sub_epi32(s[r], yk);                                                          \
-            }                                                                                                \
-            const __m128i sumi = hsum4_epi32(s[0], s[1], s[2], s[3]);                                        \
-            const __m128i heads = _mm_setr_epi32(head[0], head[1], head[2], head[3]);                        \
-            const __m128 dd = _mm_mul_ps(fp16x4_to_f32(heads), _mm_shuffle_ps(ys, ys, 0x00));                \
-            __m128 blk = _mm_mul_ps(dd, _mm_cvtepi32_ps(sumi));                                              \
-            if (has_min)                                                                                     \
-                blk = _mm_add_ps(blk, _mm_mul_ps(fp16x4_to_f32(_mm_srli_epi32(heads, 16)),                   \
-                                                 _mm_shuffle_ps(ys, ys, 0x55)));                             \
-            acc = _mm_add_ps(acc, blk);                                                                      \
-        }                                                                                                    \
-        store_rows(out, acc, R);                                                                             \
+#define ROWS_32(t, wblock, yblock, k, has_min)                                                                         \
+    static inline void rows_##t(const uint8_t *w0, size_t stride, const void *x_act, size_t n, float *out,             \
+                                const int R)                                                                           \
+    {                                                                                                                  \
+        const yblock *y = x_act;                                                                                       \
+        __m128 acc = _mm_setzero_ps();                                                                                 \
+        for (size_t i = 0; i < n / 32; ++i) {                                                                          \
+            __m128i yq[4];                                                                                             \
+            widen_act(y[i].qs, yq);                                                                                    \
+            /* lanes sum to k * sum(y): |lane| <= 16 * 8 * 128 */                                                      \
+            const __m128i yk = _mm_madd_epi16(_mm_add_epi16(_mm_add_epi16(yq[0], yq[1]), _mm_add_epi16(yq[2], yq[3])), \
+                                              _mm_set1_epi16(k));                                                      \
+            /* dy in lane 0, and (Q8_1) s in lane 1 */                                                                 \
+            const __m128 ys =                                                                                          \
+                fp16x4_to_f32(_mm_unpacklo_epi16(_mm_cvtsi32_si128(load_i32(&y[i])), _mm_setzero_si128()));            \
+            __m128i s[ROWS_MAX];                                                                                       \
+            int32_t head[ROWS_MAX];                                                                                    \
+            for (int r = 0; r < ROWS_MAX; ++r) {                                                                       \
+                s[r] = _mm_setzero_si128();                                                                            \
+                head[r] = 0;                                                                                           \
+            }                                                                                                          \
+            for (int r = 0; r < R; ++r) {                                                                              \
+                const wblock *w = (const wblock *)(const void *)(w0 + (size_t)r * stride) + i;                         \
+                head[r] = load_i32(w);                                                                                 \
+                s[r] = int_dot_##t(w, yq);                                                                             \
+                if ((k) != 0) s[r] = _mm_sub_epi32(s[r], yk);                                                          \
+            }                                                                                                          \
+            const __m128i sumi = hsum4_epi32(s[0], s[1], s[2], s[3]);                                                  \
+            const __m128i heads = _mm_setr_epi32(head[0], head[1], head[2], head[3]);                                  \
+            const __m128 dd = _mm_mul_ps(fp16x4_to_f32(heads), _mm_shuffle_ps(ys, ys, 0x00));                          \
+            __m128 blk = _mm_mul_ps(dd, _mm_cvtepi32_ps(sumi));                                                        \
+            if (has_min)                                                                                               \
+                blk = _mm_add_ps(blk,                                                                                  \
+                                 _mm_mul_ps(fp16x4_to_f32(_mm_srli_epi32(heads, 16)), _mm_shuffle_ps(ys, ys, 0x55)));  \
+            acc = _mm_add_ps(acc, blk);                                                                                \
+        }                                                                                                              \
+        store_rows(out, acc, R);                                                                                       \
     }
 
 ROWS_32(q4_1, block_q4_1, block_q8_1, 0, 1)

@@ -10,8 +10,7 @@ float llmbm_vec_dot_f32_scalar(const void *w_row, const void *x_act, size_t n)
 {
     const float *w = w_row, *x = x_act;
     float sum = 0.0f;
-    for (size_t i = 0; i < n; ++i)
-        sum += w[i] * x[i];
+    for (size_t i = 0; i < n; ++i) sum += w[i] * x[i];
     return sum;
 }
 
@@ -20,8 +19,7 @@ float llmbm_vec_dot_f16_scalar(const void *w_row, const void *x_act, size_t n)
     const llmbm_fp16 *w = w_row;
     const float *x = x_act;
     float sum = 0.0f;
-    for (size_t i = 0; i < n; ++i)
-        sum += llmbm_fp16_to_f32(w[i]) * x[i];
+    for (size_t i = 0; i < n; ++i) sum += llmbm_fp16_to_f32(w[i]) * x[i];
     return sum;
 }
 
@@ -30,8 +28,7 @@ float llmbm_vec_dot_bf16_scalar(const void *w_row, const void *x_act, size_t n)
     const llmbm_bf16 *w = w_row;
     const float *x = x_act;
     float sum = 0.0f;
-    for (size_t i = 0; i < n; ++i)
-        sum += llmbm_bf16_to_f32(w[i]) * x[i];
+    for (size_t i = 0; i < n; ++i) sum += llmbm_bf16_to_f32(w[i]) * x[i];
     return sum;
 }
 
@@ -51,8 +48,7 @@ float llmbm_vec_dot_q4_0_scalar(const void *w_row, const void *x_act, size_t n)
     const block_q4_0 *w = w_row;
     const block_q8_0 *y = x_act;
     float sumf = 0.0f;
-    for (size_t i = 0; i < n / LLMBM_QK4_0; ++i)
-        sumf += q4_0_term(w[i].qs, w[i].d, &y[i]);
+    for (size_t i = 0; i < n / LLMBM_QK4_0; ++i) sumf += q4_0_term(w[i].qs, w[i].d, &y[i]);
     return sumf;
 }
 
@@ -85,8 +81,7 @@ float llmbm_vec_dot_q4_0p_scalar(const void *w_row, const void *x_act, size_t n)
     const uint8_t *qs = llmbm_q4_0p_quants(w_row, nb);
     const block_q8_0 *y = x_act;
     float sumf = 0.0f;
-    for (size_t i = 0; i < nb; ++i, qs += 16)
-        sumf += q4_0_term(qs, scales[i], &y[i]);
+    for (size_t i = 0; i < nb; ++i, qs += 16) sumf += q4_0_term(qs, scales[i], &y[i]);
     return sumf;
 }
 
@@ -152,8 +147,7 @@ float llmbm_vec_dot_q8_0_scalar(const void *w_row, const void *x_act, size_t n)
     float sumf = 0.0f;
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {
         int32_t sumi = 0;
-        for (int j = 0; j < LLMBM_QK8_0; ++j)
-            sumi += w[i].qs[j] * y[i].qs[j];
+        for (int j = 0; j < LLMBM_QK8_0; ++j) sumi += w[i].qs[j] * y[i].qs[j];
         sumf += (llmbm_fp16_to_f32(w[i].d) * llmbm_fp16_to_f32(y[i].d)) * (float)sumi;
     }
     return sumf;

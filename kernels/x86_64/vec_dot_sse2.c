@@ -15,15 +15,9 @@ static inline __m128i hsum_epi32_vec(__m128i a, __m128i b, __m128i c, __m128i d)
 }
 
 /* Signed bytes -> two int16 vectors (low and high 8). */
-static inline __m128i widen_lo(__m128i v)
-{
-    return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8);
-}
+static inline __m128i widen_lo(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); }
 
-static inline __m128i widen_hi(__m128i v)
-{
-    return _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8);
-}
+static inline __m128i widen_hi(__m128i v) { return _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8); }
 
 /* sum of 32 signed byte products as 4 int32 lanes */
 static inline __m128i dot_i8_32(__m128i w0, __m128i w1, __m128i y0, __m128i y1)
@@ -47,8 +41,7 @@ static inline float dot_f16(const void *w_row, const void *x_act, size_t n)
         a1 = _mm_add_ps(a1, _mm_mul_ps(fp16x4_to_f32(_mm_unpackhi_epi16(h, zero)), _mm_loadu_ps(x + i + 4)));
     }
     float sum = hsum_ps(_mm_add_ps(a0, a1));
-    for (; i < n; ++i)
-        sum += llmbm_fp16_to_f32(w[i]) * x[i];
+    for (; i < n; ++i) sum += llmbm_fp16_to_f32(w[i]) * x[i];
     return sum;
 }
 
@@ -60,10 +53,9 @@ static inline float dot_q8_0(const void *w_row, const void *x_act, size_t n)
     const block_q8_0 *y = x_act;
     __m128 acc = _mm_setzero_ps();
     for (size_t i = 0; i < n / LLMBM_QK8_0; ++i) {
-        const __m128i s = dot_i8_32(_mm_loadu_si128((const __m128i *)w[i].qs),
-                                    _mm_loadu_si128((const __m128i *)(w[i].qs + 16)),
-                                    _mm_loadu_si128((const __m128i *)y[i].qs),
-                                    _mm_loadu_si128((const __m128i *)(y[i].qs + 16)));
+        const __m128i s =
+            dot_i8_32(_mm_loadu_si128((const __m128i *)w[i].qs), _mm_loadu_si128((const __m128i *)(w[i].qs + 16)),
+                      _mm_loadu_si128((const __m128i *)y[i].qs), _mm_loadu_si128((const __m128i *)(y[i].qs + 16)));
         const __m128 d = _mm_set1_ps(llmbm_fp16_to_f32(w[i].d) * llmbm_fp16_to_f32(y[i].d));
         acc = _mm_add_ps(acc, _mm_mul_ps(d, _mm_cvtepi32_ps(s)));
     }

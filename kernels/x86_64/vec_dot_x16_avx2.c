@@ -20,18 +20,14 @@ static inline __m256i six_bits(__m256i lo32, int nibble, __m256i hi32, int s)
     return _mm256_or_si256(low, _mm256_slli_epi32(top, 4));
 }
 
-static inline __m256i bytes8(const uint8_t *p)
-{
-    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
-}
+static inline __m256i bytes8(const uint8_t *p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)); }
 
 /* Group g's results into out, only the rows asked for (a range need not be
  * group-aligned). */
 static inline void store_group_rows(float *out, const float v[16], size_t g, size_t row_begin, size_t row_end)
 {
     for (size_t r = 0; r < 16; ++r)
-        if (g * 16 + r >= row_begin && g * 16 + r < row_end)
-            out[g * 16 + r] = v[r];
+        if (g * 16 + r >= row_begin && g * 16 + r < row_end) out[g * 16 + r] = v[r];
 }
 
 /* One block's term for rows 8h..8h+7 (lanes 0..7): y is its activation. */
@@ -76,8 +72,7 @@ static inline void group_q4_Kx16(const block_q4_Kx16 *g, const block_q8_K *y, si
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (size_t i = 0; i < nb; ++i) {
         prefetch_ahead(&g[i], sizeof g[i]);
-        for (int h = 0; h < 2; ++h)
-            acc[h] = _mm256_add_ps(acc[h], k_block_term(&g[i], &y[i], h));
+        for (int h = 0; h < 2; ++h) acc[h] = _mm256_add_ps(acc[h], k_block_term(&g[i], &y[i], h));
     }
     _mm256_storeu_ps(out, acc[0]);
     _mm256_storeu_ps(out + 8, acc[1]);
@@ -107,11 +102,11 @@ static inline __m256 q4_0_block_term(const block_q4_0x16 *b, const block_q8_0 *y
         __builtin_memcpy(&ylo, y->qs + 4 * k, 4);
         __builtin_memcpy(&yhi, y->qs + 16 + 4 * k, 4);
         sumi = _mm256_add_epi32(sumi, simd_dot_u8i8(_mm256_and_si256(raw, m4), _mm256_set1_epi32(ylo)));
-        sumi = _mm256_add_epi32(
-            sumi, simd_dot_u8i8(_mm256_and_si256(_mm256_srli_epi16(raw, 4), m4), _mm256_set1_epi32(yhi)));
+        sumi = _mm256_add_epi32(sumi,
+                                simd_dot_u8i8(_mm256_and_si256(_mm256_srli_epi16(raw, 4), m4), _mm256_set1_epi32(yhi)));
     }
-    const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)&b->d[8 * h])),
-                                   _mm256_set1_ps(simd_fp16(y->d)));
+    const __m256 d =
+        _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)&b->d[8 * h])), _mm256_set1_ps(simd_fp16(y->d)));
     return _mm256_mul_ps(d, _mm256_cvtepi32_ps(sumi));
 }
 
@@ -124,8 +119,7 @@ static inline void group_q4_0x16(const block_q4_0x16 *g, const block_q8_0 *y, si
         const __m256i y32 = _mm256_loadu_si256((const __m256i *)y[i].qs);
         const __m256i pairs = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, y32), _mm256_set1_epi16(1));
         const int32_t sum_y = simd_hsum_epi32(pairs); /* exact: bytes times 1, summed */
-        for (int h = 0; h < 2; ++h)
-            acc[h] = _mm256_add_ps(acc[h], q4_0_block_term(&g[i], &y[i], sum_y, h));
+        for (int h = 0; h < 2; ++h) acc[h] = _mm256_add_ps(acc[h], q4_0_block_term(&g[i], &y[i], sum_y, h));
     }
     _mm256_storeu_ps(out, acc[0]);
     _mm256_storeu_ps(out + 8, acc[1]);

@@ -44,29 +44,32 @@ static const layer_shape *shape_in_use = &shapes[0];
  * threads: wall time, noisier. */
 static clockid_t clock_id = CLOCK_MONOTONIC;
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
     clock_gettime(clock_id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int split(char *list, char **out) {
+static int split(char *list, char **out)
+{
     int n = 0;
     for (char *tok = strtok(list, ","); tok && n < MAX_LIST; tok = strtok(NULL, ",")) out[n++] = tok;
     return n;
 }
 
-static int type_from_name(const char *name) {
-    static const llmbm_type all[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_1,
-                                     LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K,
-                                     LLMBM_Q4_K, LLMBM_Q5_K, LLMBM_Q6_K};
+static int type_from_name(const char *name)
+{
+    static const llmbm_type all[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_1, LLMBM_Q5_0, LLMBM_Q5_1,
+                                     LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K, LLMBM_Q4_K, LLMBM_Q5_K, LLMBM_Q6_K};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(llmbm_type_name(all[i]), name) == 0) return (int)all[i];
     return -1;
 }
 
 /* Random rows in the file type, then the level's layout (odd bytes' bit 6 cleared: finite fp16/bf16/f32). */
-static void make_weight(llmbm_weight *w, llmbm_type type, uint32_t rows, uint32_t cols) {
+static void make_weight(llmbm_weight *w, llmbm_type type, uint32_t rows, uint32_t cols)
+{
     size_t bytes = llmbm_row_bytes(type, cols) * rows;
     uint8_t *data = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
     for (size_t i = 0; i < bytes; i++) data[i] = (uint8_t)(rand() & (i & 1 ? 0xBF : 0xFF));
@@ -83,8 +86,9 @@ static void product(const llmbm_weight *w, size_t n, bool matvec, const float *x
 
 /* Seconds for the layer's seven products over n tokens (matvec: one llmbm_matvec per token), each product the
  * best of reps. */
-static double layer_seconds(const llmbm_weight *w, size_t n, bool matvec, const float *x, float *out,
-                            void *scratch, int reps) {
+static double layer_seconds(const llmbm_weight *w, size_t n, bool matvec, const float *x, float *out, void *scratch,
+                            int reps)
+{
     double total = 0;
     for (int m = 0; m < N_MATS; m++) {
         double best = 1e30;
@@ -99,7 +103,8 @@ static double layer_seconds(const llmbm_weight *w, size_t n, bool matvec, const 
     return total;
 }
 
-static void product(const llmbm_weight *w, size_t n, bool matvec, const float *x, float *out, void *scratch) {
+static void product(const llmbm_weight *w, size_t n, bool matvec, const float *x, float *out, void *scratch)
+{
     if (matvec) {
         for (size_t t = 0; t < n; t++) llmbm_matvec(out + t * w->rows, w, x + t * w->cols, scratch);
     } else if (llmbm_matmul(out, w->rows, w, x, w->cols, n, scratch)) {
@@ -108,7 +113,8 @@ static void product(const llmbm_weight *w, size_t n, bool matvec, const float *x
     }
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     char types_s[256] = "q4_0,q8_0,q4_K,q6_K,q4_1,f16", levels_s[256] = "", threads_s[256] = "1,2",
          batches_s[256] = "1,32,128";
     int reps = 3;
@@ -118,8 +124,10 @@ int main(int argc, char **argv) {
                     : !strcmp(argv[i], "--threads") ? threads_s
                     : !strcmp(argv[i], "--batches") ? batches_s
                                                     : NULL;
-        if (dst) snprintf(dst, 256, "%s", argv[i + 1]);
-        else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
+        if (dst)
+            snprintf(dst, 256, "%s", argv[i + 1]);
+        else if (!strcmp(argv[i], "--reps"))
+            reps = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--shape")) {
             shape_in_use = NULL;
             for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
@@ -128,8 +136,8 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "matmul-bench: unknown shape %s (tinyllama, smollm2)\n", argv[i + 1]);
                 return 2;
             }
-        }
-        else if (!strcmp(argv[i], "--block-kib")) llmbm_matmul_set_block_bytes((size_t)atoi(argv[i + 1]) * 1024);
+        } else if (!strcmp(argv[i], "--block-kib"))
+            llmbm_matmul_set_block_bytes((size_t)atoi(argv[i + 1]) * 1024);
         else {
             fprintf(stderr, "matmul-bench: unknown option %s (see the comment at the top of matmul_bench.c)\n",
                     argv[i]);

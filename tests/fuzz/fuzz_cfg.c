@@ -8,7 +8,8 @@
 #include "fuzz_platform.h"
 #include "platform.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     fuzz_volume_put("repl.cfg", data, size);
     repl_cfg cfg;
     cfg_init(&cfg);

@@ -8,11 +8,10 @@
 #include "platform.h"
 #include "transformer.h"
 
-static void discard(void *ctx, const char *text, size_t len) {
-    (void)ctx, (void)text, (void)len;
-}
+static void discard(void *ctx, const char *text, size_t len) { (void)ctx, (void)text, (void)len; }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     void *copy = plat_alloc(size ? size : 1);
     if (!copy) return 0;
     memcpy(copy, data, size);

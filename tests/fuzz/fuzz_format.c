@@ -22,14 +22,13 @@ typedef struct input {
 static uint64_t take(input *in, size_t n)
 {
     uint64_t v = 0;
-    for (size_t i = 0; i < n && in->left; i++, in->left--)
-        v |= (uint64_t)*in->p++ << (8 * i);
+    for (size_t i = 0; i < n && in->left; i++, in->left--) v |= (uint64_t)*in->p++ << (8 * i);
     return v;
 }
 
 enum conv { C_INT, C_UNSIGNED, C_CHAR, C_STRING, C_POINTER, C_DOUBLE, C_PERCENT, C_COUNT };
 
-static const char *const int_lengths[] = { "", "hh", "h", "l", "ll", "z" };
+static const char *const int_lengths[] = {"", "hh", "h", "l", "ll", "z"};
 
 /* Appends to fmt: flags, width, precision and conversion for kind, from the
  * input; *star_w / *star_p say whether '*' arguments come first. */
@@ -44,14 +43,10 @@ static size_t spec(input *in, enum conv kind, char *fmt, bool *star_w, bool *sta
     unsigned flags = (unsigned)take(in, 1);
     bool numeric = kind == C_INT || kind == C_UNSIGNED || kind == C_DOUBLE;
     bool is_signed = kind == C_INT || kind == C_DOUBLE;
-    if (flags & 1)
-        fmt[n++] = '-';
-    if ((flags & 2) && numeric)
-        fmt[n++] = '0';
-    if ((flags & 4) && is_signed)
-        fmt[n++] = '+';
-    if ((flags & 8) && is_signed)
-        fmt[n++] = ' ';
+    if (flags & 1) fmt[n++] = '-';
+    if ((flags & 2) && numeric) fmt[n++] = '0';
+    if ((flags & 4) && is_signed) fmt[n++] = '+';
+    if ((flags & 8) && is_signed) fmt[n++] = ' ';
     *star_w = (flags & 0x30) == 0x30;
     if (*star_w)
         fmt[n++] = '*';
@@ -71,7 +66,7 @@ static size_t spec(input *in, enum conv kind, char *fmt, bool *star_w, bool *sta
         *length = (int)(take(in, 1) % 6);
         n += (size_t)sprintf(fmt + n, "%s", int_lengths[*length]);
     }
-    static const char convs[C_COUNT][5] = { "di", "uxX", "c", "s", "p", "fFeEgG", "%" };
+    static const char convs[C_COUNT][5] = {"di", "uxX", "c", "s", "p", "fFeEgG", "%"};
     const char *options = convs[kind];
     fmt[n++] = options[take(in, 1) % strlen(options)];
     fmt[n] = 0;
@@ -87,26 +82,26 @@ static void check(const char *fmt, size_t cap, int wn, const char *want, int gn,
 }
 
 /* Both formatters, with the '*' arguments the spec asked for before ARG. */
-#define BOTH(...)                                                                    \
-    do {                                                                             \
-        if (star_w && star_p) {                                                      \
-            wn = snprintf(want, cap, fmt, w, pr, __VA_ARGS__);                       \
-            gn = rt_snprintf(got, cap, fmt, w, pr, __VA_ARGS__);                     \
-        } else if (star_w) {                                                         \
-            wn = snprintf(want, cap, fmt, w, __VA_ARGS__);                           \
-            gn = rt_snprintf(got, cap, fmt, w, __VA_ARGS__);                         \
-        } else if (star_p) {                                                         \
-            wn = snprintf(want, cap, fmt, pr, __VA_ARGS__);                          \
-            gn = rt_snprintf(got, cap, fmt, pr, __VA_ARGS__);                        \
-        } else {                                                                     \
-            wn = snprintf(want, cap, fmt, __VA_ARGS__);                              \
-            gn = rt_snprintf(got, cap, fmt, __VA_ARGS__);                            \
-        }                                                                            \
+#define BOTH(...)                                                                                                      \
+    do {                                                                                                               \
+        if (star_w && star_p) {                                                                                        \
+            wn = snprintf(want, cap, fmt, w, pr, __VA_ARGS__);                                                         \
+            gn = rt_snprintf(got, cap, fmt, w, pr, __VA_ARGS__);                                                       \
+        } else if (star_w) {                                                                                           \
+            wn = snprintf(want, cap, fmt, w, __VA_ARGS__);                                                             \
+            gn = rt_snprintf(got, cap, fmt, w, __VA_ARGS__);                                                           \
+        } else if (star_p) {                                                                                           \
+            wn = snprintf(want, cap, fmt, pr, __VA_ARGS__);                                                            \
+            gn = rt_snprintf(got, cap, fmt, pr, __VA_ARGS__);                                                          \
+        } else {                                                                                                       \
+            wn = snprintf(want, cap, fmt, __VA_ARGS__);                                                                \
+            gn = rt_snprintf(got, cap, fmt, __VA_ARGS__);                                                              \
+        }                                                                                                              \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    input in = { data, size };
+    input in = {data, size};
     while (in.left) {
         char fmt[96];
         /* literal text around the conversion: input bytes but '%' and NUL */
@@ -128,56 +123,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int wn = 0, gn = 0;
         uint64_t bits = take(&in, 8);
         switch (kind) {
-        case C_INT:
-            if (length == 3)
-                BOTH((long)bits);
-            else if (length == 4)
-                BOTH((long long)bits);
-            else if (length == 5)
-                BOTH((ptrdiff_t)bits);
-            else
-                BOTH((int)bits);
-            break;
-        case C_UNSIGNED:
-            if (length == 3)
-                BOTH((unsigned long)bits);
-            else if (length == 4)
-                BOTH((unsigned long long)bits);
-            else if (length == 5)
-                BOTH((size_t)bits);
-            else
-                BOTH((unsigned)bits);
-            break;
-        case C_CHAR:
-            BOTH((int)(bits & 0xff) ? (int)(bits & 0xff) : 'a');
-            break;
-        case C_STRING: {
-            /* up to 40 input bytes, or NULL */
-            char s[41];
-            size_t len = (size_t)(bits % 41), k = 0;
-            for (; k < len && in.left; k++) {
-                s[k] = (char)take(&in, 1);
-                if (!s[k])
-                    break;
+            case C_INT:
+                if (length == 3)
+                    BOTH((long)bits);
+                else if (length == 4)
+                    BOTH((long long)bits);
+                else if (length == 5)
+                    BOTH((ptrdiff_t)bits);
+                else
+                    BOTH((int)bits);
+                break;
+            case C_UNSIGNED:
+                if (length == 3)
+                    BOTH((unsigned long)bits);
+                else if (length == 4)
+                    BOTH((unsigned long long)bits);
+                else if (length == 5)
+                    BOTH((size_t)bits);
+                else
+                    BOTH((unsigned)bits);
+                break;
+            case C_CHAR: BOTH((int)(bits & 0xff) ? (int)(bits & 0xff) : 'a'); break;
+            case C_STRING: {
+                /* up to 40 input bytes, or NULL */
+                char s[41];
+                size_t len = (size_t)(bits % 41), k = 0;
+                for (; k < len && in.left; k++) {
+                    s[k] = (char)take(&in, 1);
+                    if (!s[k]) break;
+                }
+                s[k] = 0;
+                const char *arg = (bits >> 8) % 16 == 0 ? NULL : s;
+                BOTH(arg);
+                break;
             }
-            s[k] = 0;
-            const char *arg = (bits >> 8) % 16 == 0 ? NULL : s;
-            BOTH(arg);
-            break;
-        }
-        case C_POINTER:
-            BOTH((void *)(uintptr_t)bits);
-            break;
-        case C_DOUBLE: {
-            double v;
-            memcpy(&v, &bits, sizeof v);
-            BOTH(v);
-            break;
-        }
-        default:
-            wn = snprintf(want, cap, fmt, 0);
-            gn = rt_snprintf(got, cap, fmt, 0);
-            break;
+            case C_POINTER: BOTH((void *)(uintptr_t)bits); break;
+            case C_DOUBLE: {
+                double v;
+                memcpy(&v, &bits, sizeof v);
+                BOTH(v);
+                break;
+            }
+            default:
+                wn = snprintf(want, cap, fmt, 0);
+                gn = rt_snprintf(got, cap, fmt, 0);
+                break;
         }
         check(fmt, cap, wn, want, gn, got);
         free(want);

@@ -17,16 +17,19 @@
 
 #define NAME "fuzz.gguf"
 
-static bool on_token(void *ctx, int32_t token, const char *piece) {
+static bool on_token(void *ctx, int32_t token, const char *piece)
+{
     (void)ctx, (void)token;
     return piece != NULL;
 }
 
-static void named(const llmbm_err *err) {
+static void named(const llmbm_err *err)
+{
     if (!err->msg[0] || !strstr(err->msg, NAME)) __builtin_trap();
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
     (void)argc, (void)argv;
     llmbm_err err;
     /* Measuring every level per input would be most of the time spent. */
@@ -34,7 +37,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     fuzz_volume_put(NAME, data, size);
     llmbm_model model;
     llmbm_err err;

@@ -16,7 +16,8 @@ static const uint8_t *in;
 static size_t in_len, in_pos;
 static unsigned width;
 
-static int32_t take_key(void) {
+static int32_t take_key(void)
+{
     uint8_t b = in[in_pos++];
     if (b >= 0xf8) return REPL_KEY_UP + (b - 0xf8);
     size_t extra = b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : 0;
@@ -26,35 +27,36 @@ static int32_t take_key(void) {
     return cp;
 }
 
-static int32_t read_key(void) {
-    return in_pos < in_len ? take_key() : '\r';
-}
+static int32_t read_key(void) { return in_pos < in_len ? take_key() : '\r'; }
 
 /* Every other poll finds a key: both the burst path and the waiting path run. */
-static int32_t poll_key(void) {
+static int32_t poll_key(void)
+{
     static unsigned polls;
     if (in_pos >= in_len || (polls++ & 1)) return REPL_KEY_NONE;
     return take_key();
 }
 
-static unsigned columns(void) {
-    return width;
-}
+static unsigned columns(void) { return width; }
 
-static unsigned cell_width(uint32_t cp) {
+static unsigned cell_width(uint32_t cp)
+{
     if (cp >= 0x300 && cp < 0x370) return 0;
     if (cp >= 0x1100 && cp < 0xa000) return 2;
     return 1;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     if (size < 2) return 0;
     width = 1 + data[0] % 200;
     size_t cap = 2 + data[1] * 4u;
     in = data + 2;
     in_len = size - 2;
     in_pos = 0;
-    repl_sys sys = {.read_key = read_key, .poll_key = poll_key, .columns = columns,
+    repl_sys sys = {.read_key = read_key,
+                    .poll_key = poll_key,
+                    .columns = columns,
                     .cell_width = (data[0] & 1) ? cell_width : NULL};
     char buf[2 + 255 * 4];
     for (int lines = 0; lines < 64; lines++) {

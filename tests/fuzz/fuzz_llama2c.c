@@ -18,19 +18,22 @@
 #include "tokenizer.h"
 #include "transformer.h"
 
-#define NAME "fuzz.bin"
+#define NAME      "fuzz.bin"
 #define TOKENIZER "tokenizer.bin"
 
-static bool on_token(void *ctx, int32_t token, const char *piece) {
+static bool on_token(void *ctx, int32_t token, const char *piece)
+{
     (void)ctx, (void)token;
     return piece != NULL;
 }
 
-static void named(const llmbm_err *err, const char *name) {
+static void named(const llmbm_err *err, const char *name)
+{
     if (!err->msg[0] || !strstr(err->msg, name)) __builtin_trap();
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
     (void)argc, (void)argv;
     llmbm_err err;
     /* Measuring every level per input would be most of the time spent. */
@@ -38,7 +41,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     if (size < 4) return 0;
     size_t model_len = (size_t)data[0] | (size_t)data[1] << 8 | (size_t)data[2] << 16 | (size_t)data[3] << 24;
     if (model_len > size - 4) model_len = size - 4;

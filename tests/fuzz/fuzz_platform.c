@@ -27,7 +27,8 @@ typedef struct {
 static vfile files[MAX_FILES];
 static unsigned n_files, n_marked;
 
-void fuzz_volume_put(const char *name, const void *data, size_t size) {
+void fuzz_volume_put(const char *name, const void *data, size_t size)
+{
     unsigned i = 0;
     while (i < n_files && strcmp(files[i].name, name)) i++;
     if (i == n_files) {
@@ -39,15 +40,12 @@ void fuzz_volume_put(const char *name, const void *data, size_t size) {
     files[i].size = size;
 }
 
-void fuzz_volume_mark(void) {
-    n_marked = n_files;
-}
+void fuzz_volume_mark(void) { n_marked = n_files; }
 
-void fuzz_volume_reset_to_mark(void) {
-    n_files = n_marked;
-}
+void fuzz_volume_reset_to_mark(void) { n_files = n_marked; }
 
-bool fuzz_volume_load_dir(const char *dir) {
+bool fuzz_volume_load_dir(const char *dir)
+{
     DIR *d = opendir(dir);
     if (!d) return false;
     struct dirent *e;
@@ -66,18 +64,21 @@ bool fuzz_volume_load_dir(const char *dir) {
     return true;
 }
 
-void fuzz_volume_each(const char *prefix, fuzz_volume_fn fn, void *ctx) {
+void fuzz_volume_each(const char *prefix, fuzz_volume_fn fn, void *ctx)
+{
     size_t n = strlen(prefix);
     for (unsigned i = 0; i < n_files; i++)
         if (!strncmp(files[i].name, prefix, n)) fn(ctx, files[i].name, files[i].size);
 }
 
-const char *fuzz_files_dir(void) {
+const char *fuzz_files_dir(void)
+{
     const char *dir = getenv("LLMBM_FUZZ_FILES");
     return dir && *dir ? dir : NULL;
 }
 
-void *plat_alloc(size_t size) {
+void *plat_alloc(size_t size)
+{
     size_t rounded = (size + 63) / 64 * 64;
     if (rounded < size) return NULL;
     /* Far more than any fuzz input needs: a size from a corrupt header is
@@ -88,16 +89,15 @@ void *plat_alloc(size_t size) {
     return p;
 }
 
-void plat_free(void *block) {
-    free(block);
-}
+void plat_free(void *block) { free(block); }
 
 struct plat_file {
     const uint8_t *data;
     size_t size;
 };
 
-plat_file *plat_open(const char *path, uint64_t *size_out) {
+plat_file *plat_open(const char *path, uint64_t *size_out)
+{
     for (unsigned i = 0; i < n_files; i++) {
         if (strcmp(files[i].name, path)) continue;
         plat_file *f = malloc(sizeof *f);
@@ -110,33 +110,33 @@ plat_file *plat_open(const char *path, uint64_t *size_out) {
     return NULL;
 }
 
-bool plat_read(plat_file *file, uint64_t offset, void *buf, size_t len) {
+bool plat_read(plat_file *file, uint64_t offset, void *buf, size_t len)
+{
     if (offset > file->size || len > file->size - offset) return false;
     memcpy(buf, file->data + offset, len);
     return true;
 }
 
-void plat_close(plat_file *file) {
-    free(file);
-}
+void plat_close(plat_file *file) { free(file); }
 
-void plat_write(const char *text, size_t len) {
+void plat_write(const char *text, size_t len)
+{
     static int echo = -1;
     if (echo < 0) echo = getenv("LLMBM_FUZZ_ECHO") != NULL;
     if (echo) fwrite(text, 1, len, stderr);
 }
 
-uint64_t plat_now_us(void) {
+uint64_t plat_now_us(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx) {
+void plat_parallel_for(size_t n, size_t grain, plat_range_fn fn, void *ctx)
+{
     (void)grain;
     if (n) fn(ctx, 0, n);
 }
 
-unsigned plat_core_count(void) {
-    return 1;
-}
+unsigned plat_core_count(void) { return 1; }

@@ -19,13 +19,9 @@
 
 static jmp_buf powered_off;
 
-static int32_t no_key(void) {
-    return REPL_KEY_NONE;
-}
+static int32_t no_key(void) { return REPL_KEY_NONE; }
 
-static int32_t enter(void) {
-    return '\r';
-}
+static int32_t enter(void) { return '\r'; }
 
 typedef struct {
     const char *dir;
@@ -34,7 +30,8 @@ typedef struct {
     void *ctx;
 } listing;
 
-static void list_one(void *ctx, const char *name, size_t size) {
+static void list_one(void *ctx, const char *name, size_t size)
+{
     listing *l = ctx;
     const char *rest = name + l->dir_len;
     if (l->dir_len && *rest++ != '/') return;
@@ -43,28 +40,24 @@ static void list_one(void *ctx, const char *name, size_t size) {
     l->fn(l->ctx, &e);
 }
 
-static bool list_dir(const char *dir, repl_dir_fn fn, void *ctx) {
+static bool list_dir(const char *dir, repl_dir_fn fn, void *ctx)
+{
     listing l = {dir, strlen(dir), fn, ctx};
     fuzz_volume_each(dir, list_one, &l);
     return true;
 }
 
-static void memory(uint64_t *free_total, uint64_t *largest) {
-    *free_total = *largest = (uint64_t)1 << 30;
-}
+static void memory(uint64_t *free_total, uint64_t *largest) { *free_total = *largest = (uint64_t)1 << 30; }
 
-static void power_off(void) {
-    longjmp(powered_off, 1);
-}
+static void power_off(void) { longjmp(powered_off, 1); }
 
-static unsigned use_cores(unsigned limit) {
+static unsigned use_cores(unsigned limit)
+{
     (void)limit;
     return 1;
 }
 
-static unsigned core_id(void) {
-    return 0;
-}
+static unsigned core_id(void) { return 0; }
 
 static const repl_sys sys = {
     .read_key = enter,
@@ -79,7 +72,8 @@ static const repl_sys sys = {
 
 static repl_state st;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
     (void)argc;
     (void)argv;
     const char *dir = fuzz_files_dir();
@@ -96,7 +90,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     const uint8_t *nul = memchr(data, 0, size);
     size_t text_len = nul ? (size_t)(nul - data) : size;
     if (nul) fuzz_volume_put("fuzz.bin", nul + 1, size - text_len - 1);

@@ -7,7 +7,8 @@
 
 #include "tokenizer.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
     if (size < 1) return 0;
     size_t text_len = data[0] % 64;
     if (text_len > size - 1) text_len = size - 1;

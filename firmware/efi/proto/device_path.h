@@ -4,8 +4,7 @@
 
 #include "../efi.h"
 
-#define EFI_DEVICE_PATH_PROTOCOL_GUID \
-    { 0x09576e91, 0x6d3f, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+#define EFI_DEVICE_PATH_PROTOCOL_GUID {0x09576e91, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
 
 typedef struct EFI_DEVICE_PATH_PROTOCOL {
     UINT8 Type;
@@ -13,11 +12,11 @@ typedef struct EFI_DEVICE_PATH_PROTOCOL {
     UINT8 Length[2]; /* little-endian, header included */
 } EFI_DEVICE_PATH_PROTOCOL;
 
-#define MESSAGING_DEVICE_PATH 0x03
-#define MSG_UART_DP 0x0e
-#define MEDIA_DEVICE_PATH 0x04
-#define MEDIA_FILEPATH_DP 0x04
-#define END_DEVICE_PATH_TYPE 0x7f
+#define MESSAGING_DEVICE_PATH          0x03
+#define MSG_UART_DP                    0x0e
+#define MEDIA_DEVICE_PATH              0x04
+#define MEDIA_FILEPATH_DP              0x04
+#define END_DEVICE_PATH_TYPE           0x7f
 #define END_ENTIRE_DEVICE_PATH_SUBTYPE 0xff
 
 /* Media / File Path node (10.3.5.4): a NUL-terminated UCS-2 path. */

@@ -4,10 +4,9 @@
 
 #include "../efi.h"
 
-#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID \
-    { 0x964e5b22, 0x6459, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
-#define EFI_FILE_INFO_ID \
-    { 0x09576e92, 0x6d3f, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID                                                                           \
+    {0x964e5b22, 0x6459, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
+#define EFI_FILE_INFO_ID {0x09576e92, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
 
 #define EFI_FILE_MODE_READ 0x0000000000000001ull
 #define EFI_FILE_DIRECTORY 0x0000000000000010ull
@@ -24,8 +23,7 @@ struct EFI_FILE_PROTOCOL {
     void *Write;
     void *GetPosition;
     EFI_STATUS(EFIAPI *SetPosition)(EFI_FILE_PROTOCOL *self, UINT64 position);
-    EFI_STATUS(EFIAPI *GetInfo)(EFI_FILE_PROTOCOL *self, EFI_GUID *information_type, UINTN *buffer_size,
-                                void *buffer);
+    EFI_STATUS(EFIAPI *GetInfo)(EFI_FILE_PROTOCOL *self, EFI_GUID *information_type, UINTN *buffer_size, void *buffer);
     void *SetInfo;
     void *Flush;
     /* Revision 2 adds OpenEx, ReadEx, WriteEx, FlushEx: not used. */

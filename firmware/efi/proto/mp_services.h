@@ -4,8 +4,7 @@
 
 #include "../efi.h"
 
-#define EFI_MP_SERVICES_PROTOCOL_GUID \
-    { 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
+#define EFI_MP_SERVICES_PROTOCOL_GUID {0x3fdda605, 0xa76e, 0x4f46, {0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08}}
 
 typedef void(EFIAPI *EFI_AP_PROCEDURE)(void *argument);
 
@@ -16,9 +15,9 @@ struct EFI_MP_SERVICES_PROTOCOL {
     void *GetProcessorInfo;
     /* Non-blocking when wait_event is not NULL: returns at once, and the
      * event is signalled when every AP's procedure has returned. */
-    EFI_STATUS(EFIAPI *StartupAllAPs)(EFI_MP_SERVICES_PROTOCOL *self, EFI_AP_PROCEDURE procedure,
-                                      BOOLEAN single_thread, EFI_EVENT wait_event, UINTN timeout_in_microseconds,
-                                      void *procedure_argument, UINTN **failed_cpu_list);
+    EFI_STATUS(EFIAPI *StartupAllAPs)(EFI_MP_SERVICES_PROTOCOL *self, EFI_AP_PROCEDURE procedure, BOOLEAN single_thread,
+                                      EFI_EVENT wait_event, UINTN timeout_in_microseconds, void *procedure_argument,
+                                      UINTN **failed_cpu_list);
     void *StartupThisAP;
     void *SwitchBSP;
     void *EnableDisableAP;

@@ -4,14 +4,14 @@
 #include "../efi.h"
 
 /* Scan codes of the keys without a character (table 12.4). */
-#define SCAN_UP 0x01
-#define SCAN_DOWN 0x02
-#define SCAN_RIGHT 0x03
-#define SCAN_LEFT 0x04
-#define SCAN_HOME 0x05
-#define SCAN_END 0x06
+#define SCAN_UP     0x01
+#define SCAN_DOWN   0x02
+#define SCAN_RIGHT  0x03
+#define SCAN_LEFT   0x04
+#define SCAN_HOME   0x05
+#define SCAN_END    0x06
 #define SCAN_DELETE 0x08
-#define SCAN_ESC 0x17
+#define SCAN_ESC    0x17
 
 typedef struct EFI_INPUT_KEY {
     UINT16 ScanCode;

@@ -3,8 +3,8 @@
 
 #include "../efi.h"
 
-#define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID \
-    { 0x387477c2, 0x69c7, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+#define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID                                                                           \
+    {0x387477c2, 0x69c7, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}}
 
 typedef struct SIMPLE_TEXT_OUTPUT_MODE {
     INT32 MaxMode;

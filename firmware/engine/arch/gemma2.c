@@ -12,7 +12,8 @@
 
 #include "eng_math.h"
 
-static int read_gemma2(const llmbm_arch_keys *k, llmbm_config *c) {
+static int read_gemma2(const llmbm_arch_keys *k, llmbm_config *c)
+{
     if (llmbm_arch_u32(k, "attention.sliding_window", false, 4096, &c->sliding_window) ||
         llmbm_arch_f32(k, "attn_logit_softcapping", false, 50.0f, &c->attn_softcap, NULL) ||
         llmbm_arch_f32(k, "final_logit_softcapping", false, 30.0f, &c->final_softcap, NULL))

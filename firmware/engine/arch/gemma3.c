@@ -18,7 +18,8 @@
 
 #include "eng_math.h"
 
-static int read_gemma3(const llmbm_arch_keys *k, llmbm_config *c) {
+static int read_gemma3(const llmbm_arch_keys *k, llmbm_config *c)
+{
     if (llmbm_arch_u32(k, "attention.sliding_window", false, 0, &c->sliding_window) ||
         llmbm_arch_f32(k, "final_logit_softcapping", false, c->final_softcap, &c->final_softcap, NULL))
         return -1;

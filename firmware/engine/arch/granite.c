@@ -5,7 +5,8 @@
  * altogether (llama.cpp's reading of that key for granite; default true). */
 #include "arch.h"
 
-static int read_granite(const llmbm_arch_keys *k, llmbm_config *c) {
+static int read_granite(const llmbm_arch_keys *k, llmbm_config *c)
+{
     bool rope = true;
     if (llmbm_arch_f32(k, "logit_scale", true, 0.0f, &c->logit_scale, NULL) ||
         llmbm_arch_f32(k, "embedding_scale", false, c->embedding_scale, &c->embedding_scale, NULL) ||

@@ -13,7 +13,8 @@
  * do we. */
 #include "arch.h"
 
-static int read_phi3(const llmbm_arch_keys *k, llmbm_config *c) {
+static int read_phi3(const llmbm_arch_keys *k, llmbm_config *c)
+{
     return llmbm_arch_u32(k, "rope.scaling.original_context_length", false, c->seq_len, &c->rope_orig_ctx) ||
            llmbm_arch_f32(k, "rope.scaling.attn_factor", false, 1.0f, &c->rope_attn_factor, NULL);
 }

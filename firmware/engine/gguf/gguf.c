@@ -13,12 +13,12 @@
 typedef struct parser {
     gguf_file *g;
     const uint8_t *buf;
-    uint64_t avail;     /* bytes of the file present in buf */
+    uint64_t avail; /* bytes of the file present in buf */
     uint64_t pos;
     bool need_more;
     llmbm_err *err;
     /* what is being parsed, for messages */
-    int section;        /* 0 header, 1 metadata, 2 tensor infos, 3 tensor data */
+    int section; /* 0 header, 1 metadata, 2 tensor infos, 3 tensor data */
     uint64_t index;
     gguf_str name;
 } parser;
@@ -38,8 +38,8 @@ static int fail(parser *p, const char *fmt, ...)
         eng_snprintf(what, sizeof what, "metadata entry %llu%s%.*s%s: ", (unsigned long long)p->index,
                      p->name.ptr ? " '" : "", name_len, p->name.ptr ? p->name.ptr : "", p->name.ptr ? "'" : "");
     else if (p->section >= 2)
-        eng_snprintf(what, sizeof what, "tensor %llu%s%.*s%s: ", (unsigned long long)p->index,
-                     p->name.ptr ? " '" : "", name_len, p->name.ptr ? p->name.ptr : "", p->name.ptr ? "'" : "");
+        eng_snprintf(what, sizeof what, "tensor %llu%s%.*s%s: ", (unsigned long long)p->index, p->name.ptr ? " '" : "",
+                     name_len, p->name.ptr ? p->name.ptr : "", p->name.ptr ? "'" : "");
     return llmbm_fail(p->err, "%s: %s%s", p->g->path, what, msg);
 }
 
@@ -47,8 +47,8 @@ static int fail(parser *p, const char *fmt, ...)
 static const uint8_t *take(parser *p, uint64_t n, const char *what)
 {
     if (n > p->g->file_size - p->pos) {
-        fail(p, "file truncated: %s needs %llu bytes at offset %llu, the file has %llu", what,
-             (unsigned long long)n, (unsigned long long)p->pos, (unsigned long long)p->g->file_size);
+        fail(p, "file truncated: %s needs %llu bytes at offset %llu, the file has %llu", what, (unsigned long long)n,
+             (unsigned long long)p->pos, (unsigned long long)p->g->file_size);
         return NULL;
     }
     if (n > p->avail - p->pos) {
@@ -74,10 +74,7 @@ static bool take_u64(parser *p, uint64_t *v, const char *what)
     return b != NULL;
 }
 
-static uint64_t remaining(const parser *p)
-{
-    return p->g->file_size - p->pos;
-}
+static uint64_t remaining(const parser *p) { return p->g->file_size - p->pos; }
 
 /* A string: u64 length, then bytes. *len_off gets the prefix offset. */
 static bool take_str(parser *p, gguf_str *s, uint64_t *len_off, const char *what)
@@ -85,8 +82,8 @@ static bool take_str(parser *p, gguf_str *s, uint64_t *len_off, const char *what
     uint64_t at = p->pos, len;
     if (!take_u64(p, &len, what)) return false;
     if (len > remaining(p)) {
-        fail(p, "%s length %llu at offset %llu exceeds the %llu bytes left in the file", what,
-             (unsigned long long)len, (unsigned long long)at, (unsigned long long)remaining(p));
+        fail(p, "%s length %llu at offset %llu exceeds the %llu bytes left in the file", what, (unsigned long long)len,
+             (unsigned long long)at, (unsigned long long)remaining(p));
         return false;
     }
     const uint8_t *b = take(p, len, what);
@@ -449,7 +446,8 @@ static void shrink_meta(gguf_file *g, uint64_t buf_len)
     uint8_t *nb = plat_alloc(g->meta_len ? g->meta_len : 1);
     if (!nb) return; /* keeping the larger buffer is fine */
     rt_memcpy(nb, g->meta, g->meta_len);
-    for (uint64_t i = 0; i < g->n_kv; i++) g->kvs[i].key.ptr = (const char *)nb + (g->kvs[i].key.ptr - (const char *)g->meta);
+    for (uint64_t i = 0; i < g->n_kv; i++)
+        g->kvs[i].key.ptr = (const char *)nb + (g->kvs[i].key.ptr - (const char *)g->meta);
     for (uint64_t i = 0; i < g->n_tensors; i++)
         g->tensors[i].name.ptr = (const char *)nb + (g->tensors[i].name.ptr - (const char *)g->meta);
     plat_free(g->meta);

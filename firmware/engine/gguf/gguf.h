@@ -37,7 +37,7 @@ typedef enum gguf_vtype {
     GGUF_T_COUNT
 } gguf_vtype;
 
-#define GGUF_MAX_DIMS 4
+#define GGUF_MAX_DIMS          4
 #define GGUF_DEFAULT_ALIGNMENT 32u
 
 /* A string inside the metadata buffer: not NUL-terminated, may hold any
@@ -72,17 +72,17 @@ typedef struct gguf_tensor {
 } gguf_tensor;
 
 typedef struct gguf_file {
-    char path[128];        /* for messages (truncated) */
-    plat_file *file;       /* open until gguf_close; NULL for memory parses */
+    char path[128];  /* for messages (truncated) */
+    plat_file *file; /* open until gguf_close; NULL for memory parses */
     uint64_t file_size;
     uint32_t version;
     uint32_t alignment;
-    uint64_t data_offset;  /* start of the tensor data section */
+    uint64_t data_offset; /* start of the tensor data section */
     uint64_t n_kv;
     gguf_kv *kvs;
     uint64_t n_tensors;
     gguf_tensor *tensors;
-    uint8_t *meta;         /* the file's bytes [0, meta_len) */
+    uint8_t *meta; /* the file's bytes [0, meta_len) */
     uint64_t meta_len;
 } gguf_file;
 
@@ -139,10 +139,10 @@ int32_t gguf_array_i32(const gguf_array *a, uint64_t i);
 uint32_t gguf_array_u32(const gguf_array *a, uint64_t i);
 
 /* Scalar value accessors for a kv of known type (used by describe/dumps). */
-uint64_t gguf_kv_u64(const gguf_file *g, const gguf_kv *kv);  /* U*, BOOL */
-int64_t gguf_kv_i64(const gguf_file *g, const gguf_kv *kv);   /* I* */
-double gguf_kv_f64(const gguf_file *g, const gguf_kv *kv);    /* F32, F64 */
-gguf_str gguf_kv_str(const gguf_file *g, const gguf_kv *kv);  /* STRING */
+uint64_t gguf_kv_u64(const gguf_file *g, const gguf_kv *kv); /* U*, BOOL */
+int64_t gguf_kv_i64(const gguf_file *g, const gguf_kv *kv);  /* I* */
+double gguf_kv_f64(const gguf_file *g, const gguf_kv *kv);   /* F32, F64 */
+gguf_str gguf_kv_str(const gguf_file *g, const gguf_kv *kv); /* STRING */
 
 /* ---- tensors ----------------------------------------------------------- */
 

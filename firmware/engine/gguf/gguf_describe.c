@@ -29,10 +29,14 @@ static void put_str(const out *o, gguf_str s, uint64_t max)
     buf[n++] = '"';
     for (uint64_t i = 0; i < s.len && i < max && n < sizeof buf - 8; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        if (c == '\n') buf[n++] = '\\', buf[n++] = 'n';
-        else if (c == '"' || c == '\\') buf[n++] = '\\', buf[n++] = (char)c;
-        else if (c < 0x20 || c == 0x7f) n += (size_t)eng_snprintf(buf + n, 5, "\\x%02x", c);
-        else buf[n++] = (char)c;
+        if (c == '\n')
+            buf[n++] = '\\', buf[n++] = 'n';
+        else if (c == '"' || c == '\\')
+            buf[n++] = '\\', buf[n++] = (char)c;
+        else if (c < 0x20 || c == 0x7f)
+            n += (size_t)eng_snprintf(buf + n, 5, "\\x%02x", c);
+        else
+            buf[n++] = (char)c;
     }
     buf[n++] = '"';
     if (s.len > max) buf[n++] = '.', buf[n++] = '.', buf[n++] = '.';
@@ -43,15 +47,15 @@ static void put_scalar(const out *o, const gguf_file *g, gguf_vtype t, const uin
 {
     gguf_kv tmp = {.type = t, .value_off = (uint64_t)(b - g->meta)};
     switch (t) {
-    case GGUF_T_BOOL: put(o, "%s", b[0] ? "true" : "false"); break;
-    case GGUF_T_F32:
-    case GGUF_T_F64: put(o, "%g", gguf_kv_f64(g, &tmp)); break;
-    case GGUF_T_STRING: put_str(o, gguf_kv_str(g, &tmp), 48); break;
-    case GGUF_T_I8:
-    case GGUF_T_I16:
-    case GGUF_T_I32:
-    case GGUF_T_I64: put(o, "%lld", (long long)gguf_kv_i64(g, &tmp)); break;
-    default: put(o, "%llu", (unsigned long long)gguf_kv_u64(g, &tmp)); break;
+        case GGUF_T_BOOL: put(o, "%s", b[0] ? "true" : "false"); break;
+        case GGUF_T_F32:
+        case GGUF_T_F64: put(o, "%g", gguf_kv_f64(g, &tmp)); break;
+        case GGUF_T_STRING: put_str(o, gguf_kv_str(g, &tmp), 48); break;
+        case GGUF_T_I8:
+        case GGUF_T_I16:
+        case GGUF_T_I32:
+        case GGUF_T_I64: put(o, "%lld", (long long)gguf_kv_i64(g, &tmp)); break;
+        default: put(o, "%llu", (unsigned long long)gguf_kv_u64(g, &tmp)); break;
     }
 }
 
@@ -72,8 +76,9 @@ static void put_kv(const out *o, const gguf_file *g, const gguf_kv *kv)
     put(o, " = [");
     uint64_t shown = kv->count < 4 ? kv->count : 4;
     for (uint64_t i = 0; i < shown; i++) {
-        const uint8_t *b = kv->elem_type == GGUF_T_STRING ? g->meta + kv->str_offs[i]
-                                                           : g->meta + kv->value_off + i * gguf_vtype_size(kv->elem_type);
+        const uint8_t *b = kv->elem_type == GGUF_T_STRING
+                               ? g->meta + kv->str_offs[i]
+                               : g->meta + kv->value_off + i * gguf_vtype_size(kv->elem_type);
         if (i) put(o, ", ");
         put_scalar(o, g, kv->elem_type, b);
     }

@@ -9,22 +9,16 @@ static const struct {
     const char *name;
     uint8_t size;
 } vtypes[GGUF_T_COUNT] = {
-    [GGUF_T_U8] = {"u8", 1},    [GGUF_T_I8] = {"i8", 1},   [GGUF_T_U16] = {"u16", 2},
-    [GGUF_T_I16] = {"i16", 2},  [GGUF_T_U32] = {"u32", 4}, [GGUF_T_I32] = {"i32", 4},
-    [GGUF_T_F32] = {"f32", 4},  [GGUF_T_BOOL] = {"bool", 1}, [GGUF_T_STRING] = {"string", 0},
-    [GGUF_T_ARRAY] = {"array", 0}, [GGUF_T_U64] = {"u64", 8}, [GGUF_T_I64] = {"i64", 8},
+    [GGUF_T_U8] = {"u8", 1},       [GGUF_T_I8] = {"i8", 1},     [GGUF_T_U16] = {"u16", 2},
+    [GGUF_T_I16] = {"i16", 2},     [GGUF_T_U32] = {"u32", 4},   [GGUF_T_I32] = {"i32", 4},
+    [GGUF_T_F32] = {"f32", 4},     [GGUF_T_BOOL] = {"bool", 1}, [GGUF_T_STRING] = {"string", 0},
+    [GGUF_T_ARRAY] = {"array", 0}, [GGUF_T_U64] = {"u64", 8},   [GGUF_T_I64] = {"i64", 8},
     [GGUF_T_F64] = {"f64", 8},
 };
 
-const char *gguf_vtype_name(gguf_vtype t)
-{
-    return (unsigned)t < GGUF_T_COUNT ? vtypes[t].name : "?";
-}
+const char *gguf_vtype_name(gguf_vtype t) { return (unsigned)t < GGUF_T_COUNT ? vtypes[t].name : "?"; }
 
-uint64_t gguf_vtype_size(gguf_vtype t)
-{
-    return (unsigned)t < GGUF_T_COUNT ? vtypes[t].size : 0;
-}
+uint64_t gguf_vtype_size(gguf_vtype t) { return (unsigned)t < GGUF_T_COUNT ? vtypes[t].size : 0; }
 
 /* ggml's types are the kernels' type table (type_table.def): every entry but
  * our in-memory layouts, whose ids ggml retired, so a file that uses one is
@@ -58,10 +52,7 @@ int64_t gguf_find_key(const gguf_file *g, const char *key)
     return -1;
 }
 
-const gguf_kv *gguf_kv_at(const gguf_file *g, uint64_t index)
-{
-    return index < g->n_kv ? &g->kvs[index] : NULL;
-}
+const gguf_kv *gguf_kv_at(const gguf_file *g, uint64_t index) { return index < g->n_kv ? &g->kvs[index] : NULL; }
 
 const gguf_kv *gguf_get_kv(const gguf_file *g, const char *key)
 {
@@ -73,12 +64,12 @@ uint64_t gguf_kv_u64(const gguf_file *g, const gguf_kv *kv)
 {
     const uint8_t *b = g->meta + kv->value_off;
     switch (kv->type) {
-    case GGUF_T_U8:
-    case GGUF_T_BOOL: return b[0];
-    case GGUF_T_U16: return (uint64_t)b[0] | (uint64_t)b[1] << 8;
-    case GGUF_T_U32: return gguf_rd_u32(b);
-    case GGUF_T_U64: return gguf_rd_u64(b);
-    default: return 0;
+        case GGUF_T_U8:
+        case GGUF_T_BOOL: return b[0];
+        case GGUF_T_U16: return (uint64_t)b[0] | (uint64_t)b[1] << 8;
+        case GGUF_T_U32: return gguf_rd_u32(b);
+        case GGUF_T_U64: return gguf_rd_u64(b);
+        default: return 0;
     }
 }
 
@@ -86,11 +77,11 @@ int64_t gguf_kv_i64(const gguf_file *g, const gguf_kv *kv)
 {
     const uint8_t *b = g->meta + kv->value_off;
     switch (kv->type) {
-    case GGUF_T_I8: return (int8_t)b[0];
-    case GGUF_T_I16: return (int16_t)(uint16_t)(b[0] | b[1] << 8);
-    case GGUF_T_I32: return (int32_t)gguf_rd_u32(b);
-    case GGUF_T_I64: return (int64_t)gguf_rd_u64(b);
-    default: return 0;
+        case GGUF_T_I8: return (int8_t)b[0];
+        case GGUF_T_I16: return (int16_t)(uint16_t)(b[0] | b[1] << 8);
+        case GGUF_T_I32: return (int32_t)gguf_rd_u32(b);
+        case GGUF_T_I64: return (int64_t)gguf_rd_u64(b);
+        default: return 0;
     }
 }
 
@@ -120,10 +111,7 @@ gguf_str gguf_kv_str(const gguf_file *g, const gguf_kv *kv)
     return s;
 }
 
-static bool is_signed(gguf_vtype t)
-{
-    return t == GGUF_T_I8 || t == GGUF_T_I16 || t == GGUF_T_I32 || t == GGUF_T_I64;
-}
+static bool is_signed(gguf_vtype t) { return t == GGUF_T_I8 || t == GGUF_T_I16 || t == GGUF_T_I32 || t == GGUF_T_I64; }
 
 static bool is_unsigned(gguf_vtype t)
 {
@@ -245,14 +233,10 @@ float gguf_array_f32(const gguf_array *a, uint64_t i)
 
 int32_t gguf_array_i32(const gguf_array *a, uint64_t i)
 {
-    return (a->type == GGUF_T_I32 || a->type == GGUF_T_U32) && i < a->count ? (int32_t)gguf_rd_u32(a->data + 4 * i)
-                                                                             : 0;
+    return (a->type == GGUF_T_I32 || a->type == GGUF_T_U32) && i < a->count ? (int32_t)gguf_rd_u32(a->data + 4 * i) : 0;
 }
 
-uint32_t gguf_array_u32(const gguf_array *a, uint64_t i)
-{
-    return (uint32_t)gguf_array_i32(a, i);
-}
+uint32_t gguf_array_u32(const gguf_array *a, uint64_t i) { return (uint32_t)gguf_array_i32(a, i); }
 
 const gguf_tensor *gguf_find_tensor(const gguf_file *g, const char *name)
 {
@@ -262,8 +246,7 @@ const gguf_tensor *gguf_find_tensor(const gguf_file *g, const char *name)
 }
 
 /* Open addressing over 32-bit slots holding index+1. */
-static int find_dup(const gguf_str *(*get)(const gguf_file *, uint64_t), const gguf_file *g, uint64_t n,
-                    uint64_t *dup)
+static int find_dup(const gguf_str *(*get)(const gguf_file *, uint64_t), const gguf_file *g, uint64_t n, uint64_t *dup)
 {
     uint64_t cap = 16;
     while (cap < 2 * n) cap *= 2;
@@ -287,15 +270,9 @@ static int find_dup(const gguf_str *(*get)(const gguf_file *, uint64_t), const g
     return found;
 }
 
-static const gguf_str *key_of(const gguf_file *g, uint64_t i)
-{
-    return &g->kvs[i].key;
-}
+static const gguf_str *key_of(const gguf_file *g, uint64_t i) { return &g->kvs[i].key; }
 
-static const gguf_str *name_of(const gguf_file *g, uint64_t i)
-{
-    return &g->tensors[i].name;
-}
+static const gguf_str *name_of(const gguf_file *g, uint64_t i) { return &g->tensors[i].name; }
 
 int gguf_check_unique(const gguf_file *g, llmbm_err *err)
 {

@@ -6,8 +6,8 @@
 
 /* Settings llama.cpp ties to a pre-tokenizer. */
 #define GGUF_PRETOK_IGNORE_MERGES 1u /* a word that is a whole token is not merged */
-#define GGUF_PRETOK_ADD_BOS 2u       /* bos by default */
-#define GGUF_PRETOK_NO_BOS 4u        /* no bos unless the file names one */
+#define GGUF_PRETOK_ADD_BOS       2u /* bos by default */
+#define GGUF_PRETOK_NO_BOS        4u /* no bos unless the file names one */
 
 /* One pre-tokenizer: the regexes gguf_rx_starts[first, first + count),
  * applied in order. */

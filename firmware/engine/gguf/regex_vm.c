@@ -48,32 +48,32 @@ int rx_match(uint32_t pc, const rx_text *t, size_t pos, rx_stack *st, size_t *ma
         const rx_inst *in = &gguf_rx_code[pc];
         bool ok = true;
         switch (in->op) {
-        case RX_CLASS:
-            ok = pos < t->end && class_has(&gguf_rx_classes[in->a], t->cp[pos], t->flags[pos]);
-            pos++, pc++;
-            break;
-        case RX_SPLIT:
-            if (!push(st, in->b, pos)) return -1;
-            pc = in->a;
-            break;
-        case RX_JMP: pc = in->a; break;
-        case RX_END:
-            ok = pos == t->end;
-            pc++;
-            break;
-        case RX_LOOK:
-        case RX_NLOOK: {
-            size_t ignored;
-            int r = rx_match(pc + 1, t, pos, st, &ignored);
-            if (r < 0) return -1;
-            ok = (r == 1) == (in->op == RX_LOOK);
-            pc = in->a;
-            break;
-        }
-        default: /* RX_MATCH */
-            st->top = base;
-            *match_end = pos;
-            return 1;
+            case RX_CLASS:
+                ok = pos < t->end && class_has(&gguf_rx_classes[in->a], t->cp[pos], t->flags[pos]);
+                pos++, pc++;
+                break;
+            case RX_SPLIT:
+                if (!push(st, in->b, pos)) return -1;
+                pc = in->a;
+                break;
+            case RX_JMP: pc = in->a; break;
+            case RX_END:
+                ok = pos == t->end;
+                pc++;
+                break;
+            case RX_LOOK:
+            case RX_NLOOK: {
+                size_t ignored;
+                int r = rx_match(pc + 1, t, pos, st, &ignored);
+                if (r < 0) return -1;
+                ok = (r == 1) == (in->op == RX_LOOK);
+                pc = in->a;
+                break;
+            }
+            default: /* RX_MATCH */
+                st->top = base;
+                *match_end = pos;
+                return 1;
         }
         if (ok) continue;
         if (st->top == base) return 0;

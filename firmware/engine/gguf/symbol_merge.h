@@ -27,8 +27,8 @@ typedef struct merge_pair {
 
 /* Whether text[off, off + size) may be one symbol, and with what priority
  * (higher merges first). */
-typedef bool (*merge_priority_fn)(const void *ctx, const uint8_t *text, uint32_t off, uint32_t size,
-                                  uint32_t left_n, double *priority);
+typedef bool (*merge_priority_fn)(const void *ctx, const uint8_t *text, uint32_t off, uint32_t size, uint32_t left_n,
+                                  double *priority);
 
 /* Merges text[0, len) (len > 0) into syms; the symbols are then syms[0] and
  * its `next` chain. syms needs an entry per UTF-8 character of text (len at

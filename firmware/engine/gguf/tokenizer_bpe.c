@@ -9,10 +9,7 @@
 
 /* GPT-2's bytes_to_unicode: printable Latin-1 bytes map to themselves, the
  * other 68 to U+0100.. in byte order. */
-static bool printable(uint8_t b)
-{
-    return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
-}
+static bool printable(uint8_t b) { return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE; }
 
 uint32_t bpe_byte_to_cp(uint8_t b)
 {
@@ -42,8 +39,7 @@ static bool merge_priority(const void *ctx, const uint8_t *w, uint32_t off, uint
 }
 
 /* One byte-encoded word w[0, len) to tokens. */
-static void merge_word(const gguf_vocab *v, const uint8_t *w, size_t len, merge_sym *s, merge_pair *pairs,
-                       tok_out *out)
+static void merge_word(const gguf_vocab *v, const uint8_t *w, size_t len, merge_sym *s, merge_pair *pairs, tok_out *out)
 {
     if (v->ignore_merges) {
         int32_t id = vocab_lookup(v, w, len);

@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GGUF_UCD_LETTER 1u
-#define GGUF_UCD_NUMBER 2u
-#define GGUF_UCD_SPACE 4u
-#define GGUF_UCD_PUNCT 8u
-#define GGUF_UCD_MARK 16u
-#define GGUF_UCD_SYMBOL 32u
+#define GGUF_UCD_LETTER    1u
+#define GGUF_UCD_NUMBER    2u
+#define GGUF_UCD_SPACE     4u
+#define GGUF_UCD_PUNCT     8u
+#define GGUF_UCD_MARK      16u
+#define GGUF_UCD_SYMBOL    32u
 #define GGUF_UCD_FLAG_BITS 6u
 
 /* From the generated unicode_tables.c. */
@@ -28,8 +28,10 @@ static inline unsigned gguf_ucd_flags(uint32_t cp)
     uint32_t lo = 0, hi = gguf_ucd_run_count;
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if ((gguf_ucd_runs[mid] >> GGUF_UCD_FLAG_BITS) <= cp) lo = mid;
-        else hi = mid;
+        if ((gguf_ucd_runs[mid] >> GGUF_UCD_FLAG_BITS) <= cp)
+            lo = mid;
+        else
+            hi = mid;
     }
     return gguf_ucd_runs[lo] & ((1u << GGUF_UCD_FLAG_BITS) - 1);
 }

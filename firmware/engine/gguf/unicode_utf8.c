@@ -4,7 +4,12 @@
 uint32_t gguf_utf8_decode(const uint8_t *s, size_t n, size_t *used)
 {
     uint8_t c = s[0];
-    size_t len = c < 0x80 ? 1 : (c & 0x40) == 0 ? 0 : (c & 0x20) == 0 ? 2 : (c & 0x10) == 0 ? 3 : (c & 0x08) == 0 ? 4 : 0;
+    size_t len = c < 0x80          ? 1
+                 : (c & 0x40) == 0 ? 0
+                 : (c & 0x20) == 0 ? 2
+                 : (c & 0x10) == 0 ? 3
+                 : (c & 0x08) == 0 ? 4
+                                   : 0;
     /* like unicode_cpt_from_utf8, only the lead and continuation bit
      * patterns are checked (no overlong or surrogate checks) */
     if (len == 0 || len > n) goto invalid;

@@ -12,10 +12,7 @@ typedef struct fragment {
 } fragment;
 
 /* C's isspace in the "C" locale, which llama.cpp's stripping uses. */
-static bool is_space(uint8_t c)
-{
-    return c == ' ' || (c >= '\t' && c <= '\r');
-}
+static bool is_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 static bool special_allowed(const gguf_vocab *v, uint32_t id, bool parse_special)
 {
@@ -111,8 +108,10 @@ int gguf_vocab_encode(const gguf_vocab *v, const char *text, size_t len, bool ad
         if (v->add_space_prefix && prev_special) esc[m++] = 0xE2, esc[m++] = 0x96, esc[m++] = 0x81;
         for (uint32_t k = 0; k < f->len; k++) {
             uint8_t c = t[f->off + k];
-            if (c == ' ') esc[m++] = 0xE2, esc[m++] = 0x96, esc[m++] = 0x81;
-            else esc[m++] = c;
+            if (c == ' ')
+                esc[m++] = 0xE2, esc[m++] = 0x96, esc[m++] = 0x81;
+            else
+                esc[m++] = c;
         }
         rc = spm_tokenize(v, esc, m, &out);
         prev_special = false;

@@ -8,15 +8,9 @@
 #include "unicode_class.h"
 #include "vocab_internal.h"
 
-static bool bytes_eq(gguf_str s, const uint8_t *t, size_t n)
-{
-    return s.len == n && rt_memcmp(s.ptr, t, n) == 0;
-}
+static bool bytes_eq(gguf_str s, const uint8_t *t, size_t n) { return s.len == n && rt_memcmp(s.ptr, t, n) == 0; }
 
-static bool cstr_eq(gguf_str s, const char *t)
-{
-    return bytes_eq(s, (const uint8_t *)t, eng_strlen(t));
-}
+static bool cstr_eq(gguf_str s, const char *t) { return bytes_eq(s, (const uint8_t *)t, eng_strlen(t)); }
 
 gguf_str gguf_vocab_text(const gguf_vocab *v, int32_t id)
 {
@@ -75,7 +69,7 @@ static int32_t opt_id(const gguf_file *g, const char *key, int32_t dflt, uint32_
     return dflt;
 }
 
-static const char *const eog_texts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+static const char *const eog_texts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>",      "<end_of_turn>",
                                         "<EOT>",      "<|eom_id|>", "<|endoftext|>"};
 
 bool gguf_vocab_is_eog(const gguf_vocab *v, int32_t id)
@@ -207,8 +201,10 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
     gguf_str model;
     if (gguf_get_str(g, "tokenizer.ggml.model", &model) != GGUF_OK)
         return load_fail(v, err, g, "tokenizer.ggml.model is missing (or not a string)");
-    if (cstr_eq(model, "llama")) v->kind = GGUF_VOCAB_SPM;
-    else if (cstr_eq(model, "gpt2")) v->kind = GGUF_VOCAB_BPE;
+    if (cstr_eq(model, "llama"))
+        v->kind = GGUF_VOCAB_SPM;
+    else if (cstr_eq(model, "gpt2"))
+        v->kind = GGUF_VOCAB_BPE;
     else
         return llmbm_fail(err, "%s: tokenizer model '%.*s' is not supported (supported: llama, gpt2)", g->path,
                           (int)(model.len > 40 ? 40 : model.len), model.ptr);
@@ -235,8 +231,8 @@ int gguf_vocab_load(gguf_vocab *v, const gguf_file *g, llmbm_err *err)
         /* last id wins for duplicate texts, like llama.cpp's token_to_id */
         gguf_str text = gguf_array_str(&v->tokens, i);
         uint32_t h = gguf_hash(text.ptr, text.len, GGUF_HASH_SEED) & v->tok_mask;
-        while (v->tok_slots[h] && !bytes_eq(gguf_vocab_text(v, (int32_t)v->tok_slots[h] - 1),
-                                            (const uint8_t *)text.ptr, text.len))
+        while (v->tok_slots[h] &&
+               !bytes_eq(gguf_vocab_text(v, (int32_t)v->tok_slots[h] - 1), (const uint8_t *)text.ptr, text.len))
             h = (h + 1) & v->tok_mask;
         v->tok_slots[h] = i + 1;
     }

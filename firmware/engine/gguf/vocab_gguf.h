@@ -38,7 +38,7 @@ enum {
 
 /* Whitespace a special token swallows when matched in the input (llama.cpp
  * sets these per model name, e.g. RSTRIP for Phi-3's special tokens). */
-#define GGUF_STRIP_LEFT 1u
+#define GGUF_STRIP_LEFT  1u
 #define GGUF_STRIP_RIGHT 2u
 
 typedef struct gguf_vocab {
@@ -47,10 +47,10 @@ typedef struct gguf_vocab {
     const char *pre_name; /* BPE: the tokenizer.ggml.pre value ("default" if none) */
     uint32_t n_tokens;
     gguf_array tokens;
-    gguf_array scores;      /* count 0 when the file has none */
-    gguf_array merges;      /* BPE only */
-    uint8_t *token_type;    /* per token, after llama.cpp's EOT fix-ups */
-    uint8_t *strip;         /* per token: GGUF_STRIP_* around special matches */
+    gguf_array scores;   /* count 0 when the file has none */
+    gguf_array merges;   /* BPE only */
+    uint8_t *token_type; /* per token, after llama.cpp's EOT fix-ups */
+    uint8_t *strip;      /* per token: GGUF_STRIP_* around special matches */
     /* token text -> id + 1, open addressing */
     uint32_t *tok_slots;
     uint32_t tok_mask;
@@ -85,10 +85,7 @@ bool gguf_vocab_is_eog(const gguf_vocab *v, int32_t id);
  * gguf_vocab_max_tokens(len) ids always suffice (byte fallback can emit up
  * to 3 tokens per input byte, more for odd vocabularies); ordinary text
  * needs far fewer. -1 with a message if cap is too small or memory runs out. */
-static inline size_t gguf_vocab_max_tokens(size_t len)
-{
-    return len > (SIZE_MAX - 5) / 6 ? SIZE_MAX : 6 * len + 5;
-}
+static inline size_t gguf_vocab_max_tokens(size_t len) { return len > (SIZE_MAX - 5) / 6 ? SIZE_MAX : 6 * len + 5; }
 int gguf_vocab_encode(const gguf_vocab *v, const char *text, size_t len, bool add_special, bool parse_special,
                       int32_t *out, size_t cap, size_t *n_out, llmbm_err *err);
 

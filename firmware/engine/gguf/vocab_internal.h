@@ -12,8 +12,10 @@ typedef struct tok_out {
 
 static inline void tok_push(tok_out *o, int32_t id)
 {
-    if (o->n < o->cap) o->ids[o->n++] = id;
-    else o->overflow = true;
+    if (o->n < o->cap)
+        o->ids[o->n++] = id;
+    else
+        o->overflow = true;
 }
 
 /* Token id of text, or -1 (vocab_gguf.c). */

@@ -50,16 +50,13 @@ static double now_s(void)
 
 static bool in_list(const char *list, const char *name)
 {
-    if (!list)
-        return true;
+    if (!list) return true;
     const size_t len = strlen(name);
     for (const char *p = list; *p;) {
         const char *end = strchr(p, ',');
         const size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == len && strncmp(p, name, n) == 0)
-            return true;
-        if (!end)
-            break;
+        if (n == len && strncmp(p, name, n) == 0) return true;
+        if (!end) break;
         p = end + 1;
     }
     return false;
@@ -126,8 +123,7 @@ static double read_bandwidth(const uint8_t *buf, size_t bytes, int reps, const l
     volatile uint64_t sink = 0;
     for (int r = 0; r < reps; ++r)
         for (int v = 0; v < 3; ++v) {
-            if (!ok[v])
-                continue;
+            if (!ok[v]) continue;
             const double t0 = now_s();
             sink += sums[v](buf, bytes);
             const double t = now_s() - t0;
@@ -144,9 +140,8 @@ static double read_bandwidth(const uint8_t *buf, size_t bytes, int reps, const l
 /* ---- 2. mat-vec per type and level ---------------------------------------- */
 
 static const llmbm_type bench_types[] = {LLMBM_Q4_0, LLMBM_Q4_0P, LLMBM_Q4_0X16, LLMBM_Q8_0, LLMBM_Q4_K, LLMBM_Q4_KX16,
-                                         LLMBM_Q6_K, LLMBM_F32, LLMBM_F32X16,
-                                         LLMBM_F16,  LLMBM_Q4_1, LLMBM_Q5_0, LLMBM_Q5_1, LLMBM_Q5_K,
-                                         LLMBM_Q3_K, LLMBM_Q2_K, LLMBM_BF16};
+                                         LLMBM_Q6_K, LLMBM_F32,   LLMBM_F32X16,  LLMBM_F16,  LLMBM_Q4_1, LLMBM_Q5_0,
+                                         LLMBM_Q5_1, LLMBM_Q5_K,  LLMBM_Q3_K,    LLMBM_Q2_K, LLMBM_BF16};
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 static uint64_t rng(void)
@@ -166,8 +161,7 @@ static void fill_weights(uint8_t *buf, size_t bytes, llmbm_type t, uint32_t cols
         fill_weights(buf, bytes, llmbm_layout_base(t), cols);
         const size_t group = llmbm_type_traits_of(t)->group_rows;
         void *scratch = malloc(llmbm_relayout_scratch_bytes(t, cols));
-        if (scratch)
-            llmbm_relayout(buf, bytes / llmbm_row_bytes(t, cols) / group * group, cols, t, scratch);
+        if (scratch) llmbm_relayout(buf, bytes / llmbm_row_bytes(t, cols) / group * group, cols, t, scratch);
         free(scratch);
         return;
     }
@@ -196,11 +190,31 @@ static void fill_weights(uint8_t *buf, size_t bytes, llmbm_type t, uint32_t cols
     }
     int off[2], nf;
     switch (t) {
-    case LLMBM_Q4_1: case LLMBM_Q5_1: case LLMBM_Q4_K: case LLMBM_Q5_K: off[0] = 0; off[1] = 2; nf = 2; break;
-    case LLMBM_Q2_K: off[0] = 80; off[1] = 82; nf = 2; break;
-    case LLMBM_Q3_K: off[0] = 108; nf = 1; break;
-    case LLMBM_Q6_K: off[0] = 208; nf = 1; break;
-    default: off[0] = 0; nf = 1; break;
+        case LLMBM_Q4_1:
+        case LLMBM_Q5_1:
+        case LLMBM_Q4_K:
+        case LLMBM_Q5_K:
+            off[0] = 0;
+            off[1] = 2;
+            nf = 2;
+            break;
+        case LLMBM_Q2_K:
+            off[0] = 80;
+            off[1] = 82;
+            nf = 2;
+            break;
+        case LLMBM_Q3_K:
+            off[0] = 108;
+            nf = 1;
+            break;
+        case LLMBM_Q6_K:
+            off[0] = 208;
+            nf = 1;
+            break;
+        default:
+            off[0] = 0;
+            nf = 1;
+            break;
     }
     const size_t bb = llmbm_type_traits_of(t)->block_bytes;
     for (size_t b = 0; b + bb <= bytes; b += bb)
@@ -231,8 +245,8 @@ struct result {
  * shared machine the load drifts, and the ratio of two figures taken side by
  * side drifts much less than either. Reported: the best kernel GB/s, the
  * best sum GB/s, and the median of the per-pair ratios as "% bw". */
-static struct result bench_matvec(const llmbm_kernel_table *k, llmbm_type t, uint8_t *buf, size_t bytes,
-                                  uint32_t cols, int reps, stream_sum_fn *sum)
+static struct result bench_matvec(const llmbm_kernel_table *k, llmbm_type t, uint8_t *buf, size_t bytes, uint32_t cols,
+                                  int reps, stream_sum_fn *sum)
 {
     struct result res = {0, 0, 0, false, NULL};
     const llmbm_matvec_rows_fn fn = llmbm_kernel_matvec_rows(k, t);
@@ -244,8 +258,7 @@ static struct result bench_matvec(const llmbm_kernel_table *k, llmbm_type t, uin
             res.from = below->name;
         }
     }
-    if (res.fallback)
-        return res;
+    if (res.fallback) return res;
 
     const size_t rb = llmbm_row_bytes(t, cols), group = llmbm_type_traits_of(t)->group_rows;
     const size_t rows = bytes / rb / group * group;
@@ -255,8 +268,7 @@ static struct result bench_matvec(const llmbm_kernel_table *k, llmbm_type t, uin
         fprintf(stderr, "kernels-bench: out of memory\n");
         exit(1);
     }
-    for (uint32_t i = 0; i < cols; ++i)
-        x[i] = (float)((double)(rng() >> 11) * 0x1p-52 - 1.0);
+    for (uint32_t i = 0; i < cols; ++i) x[i] = (float)((double)(rng() >> 11) * 0x1p-52 - 1.0);
     const void *xa = llmbm_kernels_prepare_act(k, t, x, act, cols);
     const llmbm_weight w = {.type = t, .rows = (uint32_t)rows, .cols = cols, .data = buf};
     double best = 1e30, best_sum = 1e30, ratio[MAX_REPS];
@@ -295,11 +307,9 @@ static void run_kernels(const struct options *o, uint8_t *buf, stream_sum_fn *su
     for (int l = 0; l < LLMBM_ISA_COUNT; ++l) {
         const llmbm_kernel_table *k = llmbm_kernels_select((llmbm_isa_level)l);
         const bool wanted = o->levels ? in_list(o->levels, k->name) : l != LLMBM_ISA_SCALAR;
-        if (!wanted)
-            continue;
+        if (!wanted) continue;
         if (!llmbm_isa_level_supported((llmbm_isa_level)l, cpu)) {
-            if (!o->csv)
-                printf("level %s: skipped, this CPU lacks its features\n", k->name);
+            if (!o->csv) printf("level %s: skipped, this CPU lacks its features\n", k->name);
             continue;
         }
         levels[nlevels++] = k;
@@ -311,8 +321,7 @@ static void run_kernels(const struct options *o, uint8_t *buf, stream_sum_fn *su
     for (size_t ti = 0; ti < sizeof bench_types / sizeof bench_types[0]; ++ti) {
         const llmbm_type t = bench_types[ti];
         const llmbm_type_traits *tr = llmbm_type_traits_of(t);
-        if (!in_list(o->types, tr->name))
-            continue;
+        if (!in_list(o->types, tr->name)) continue;
         if (o->cols % tr->block_size) { /* e.g. --cols 896 (Qwen2.5-0.5B): no K-quant rows */
             printf("%-6s (skipped: %u columns are not whole %u-element blocks)\n", tr->name, o->cols, tr->block_size);
             continue;
@@ -330,8 +339,8 @@ static void run_kernels(const struct options *o, uint8_t *buf, stream_sum_fn *su
             } else if (r.fallback) {
                 printf("%-6s %-11s %8s %7s %12s  (uses %s)\n", tr->name, levels[l]->name, "-", "-", "-", r.from);
             } else {
-                printf("%-6s %-11s %8.2f %6.1f%% %12.1f %9.2f\n", tr->name, levels[l]->name, r.gbps,
-                       r.pct, token_bytes / (r.gbps * 1e9) * 1e3, r.bw);
+                printf("%-6s %-11s %8.2f %6.1f%% %12.1f %9.2f\n", tr->name, levels[l]->name, r.gbps, r.pct,
+                       token_bytes / (r.gbps * 1e9) * 1e3, r.bw);
             }
             fflush(stdout);
         }
@@ -353,8 +362,7 @@ int main(int argc, char **argv)
             o.csv = true;
             continue;
         }
-        if (!v)
-            return usage();
+        if (!v) return usage();
         ++i;
         if (strcmp(a, "--size-mib") == 0)
             o.bytes = (size_t)strtoul(v, NULL, 10) << 20;
@@ -369,8 +377,7 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (o.bytes < ((size_t)1 << 20) || o.reps < 1 || o.reps > MAX_REPS || o.cols == 0 || o.cols % 32)
-        return usage();
+    if (o.bytes < ((size_t)1 << 20) || o.reps < 1 || o.reps > MAX_REPS || o.cols == 0 || o.cols % 32) return usage();
 
     llmbm_cpu_features cpu;
     llmbm_cpu_features_detect(&cpu);
@@ -389,7 +396,8 @@ int main(int argc, char **argv)
                llmbm_isa_level_name(llmbm_kernels_best_level(&cpu)), o.bytes >> 20);
     else
         printf("single-core read bandwidth: %.2f GB/s (%s streaming sum over %zu MiB, best of %d)\n"
-               "best ISA level: %s; matrices: %u columns, %zu MiB of weights, best of %d runs, %% bw = median of kernel/sum run pairs\n",
+               "best ISA level: %s; matrices: %u columns, %zu MiB of weights, best of %d runs, %% bw = median of "
+               "kernel/sum run pairs\n",
                bw, how, o.bytes >> 20, o.reps + 2, llmbm_isa_level_name(llmbm_kernels_best_level(&cpu)), o.cols,
                o.bytes >> 20, o.reps);
 

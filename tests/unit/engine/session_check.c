@@ -34,18 +34,21 @@ typedef struct capture {
     uint32_t vocab;
 } capture;
 
-static void keep_logits(void *ctx, uint32_t pos, const float *logits) {
+static void keep_logits(void *ctx, uint32_t pos, const float *logits)
+{
     capture *c = ctx;
     memcpy(c->rows + (size_t)pos * c->vocab, logits, c->vocab * sizeof(float));
 }
 
-static int fail(const char *what, const llmbm_err *err) {
+static int fail(const char *what, const llmbm_err *err)
+{
     fprintf(stderr, "session_check: %s: %s\n", what, err ? err->msg : "");
     return 1;
 }
 
 /* LLMBM_CHECK_KV's cache type (f32 when unset); -1 for an unknown name. */
-static int env_kv_type(llmbm_kv_type *kv) {
+static int env_kv_type(llmbm_kv_type *kv)
+{
     const char *kv_name = getenv("LLMBM_CHECK_KV");
     *kv = LLMBM_KV_F32;
     if (kv_name && llmbm_kv_type_parse(kv_name, kv)) {
@@ -55,7 +58,8 @@ static int env_kv_type(llmbm_kv_type *kv) {
     return 0;
 }
 
-static float *all_logits(const llmbm_model *m, const int32_t *ids, uint32_t n, uint32_t batch) {
+static float *all_logits(const llmbm_model *m, const int32_t *ids, uint32_t n, uint32_t batch)
+{
     llmbm_run_params p = {n, batch, true, LLMBM_KV_F32};
     if (env_kv_type(&p.kv_type)) return NULL;
     llmbm_session s;
@@ -76,7 +80,8 @@ static float *all_logits(const llmbm_model *m, const int32_t *ids, uint32_t n, u
     return c.rows;
 }
 
-static int check_batches(const llmbm_model *m, const int32_t *ids, uint32_t n) {
+static int check_batches(const llmbm_model *m, const int32_t *ids, uint32_t n)
+{
     float *one = all_logits(m, ids, n, 1);
     if (!one) return fail("feeding one token at a time", NULL);
     static const uint32_t batches[] = {3, 7, 32};
@@ -99,7 +104,8 @@ static int check_batches(const llmbm_model *m, const int32_t *ids, uint32_t n) {
     return bad;
 }
 
-static int greedy(llmbm_session *s, uint32_t n, int32_t *out, float *first_logits) {
+static int greedy(llmbm_session *s, uint32_t n, int32_t *out, float *first_logits)
+{
     llmbm_sampler_params sp = llmbm_sampler_defaults();
     sp.temperature = 0.0f;
     llmbm_sampler sampler;
@@ -117,7 +123,8 @@ static int greedy(llmbm_session *s, uint32_t n, int32_t *out, float *first_logit
 }
 
 static int check_shift(const llmbm_model *m, const int32_t *ids, uint32_t n, uint32_t keep, uint32_t drop,
-                       uint32_t steps) {
+                       uint32_t steps)
+{
     uint32_t vocab = m->config.vocab_size;
     llmbm_kv_type kv;
     if (env_kv_type(&kv)) return 1;
@@ -170,8 +177,8 @@ static int check_shift(const llmbm_model *m, const int32_t *ids, uint32_t n, uin
     }
     int same = memcmp(seq_a, seq_b, steps * sizeof *seq_a) == 0;
     printf("shift of %u positions (%u kept after them) in %llu us; largest first-step logit difference %.6g "
-           "(largest logit %.6g)\nshifted:", drop, n - keep - drop, (unsigned long long)shift_us, (double)diff,
-           (double)top);
+           "(largest logit %.6g)\nshifted:",
+           drop, n - keep - drop, (unsigned long long)shift_us, (double)diff, (double)top);
     for (uint32_t i = 0; i < steps; i++) printf(" %d", (int)seq_a[i]);
     printf("\nfresh:  ");
     for (uint32_t i = 0; i < steps; i++) printf(" %d", (int)seq_b[i]);
@@ -183,7 +190,8 @@ static int check_shift(const llmbm_model *m, const int32_t *ids, uint32_t n, uin
     return !same;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 4) {
         fprintf(stderr, "usage: session_check batch MODEL ID... | shift MODEL KEEP DROP N ID...\n");
         return 2;

@@ -10,7 +10,8 @@
 #include "eng_math.h"
 #include "eng_util.h"
 
-static uint32_t bits(float f) {
+static uint32_t bits(float f)
+{
     uint32_t u;
     memcpy(&u, &f, 4);
     return u;
@@ -18,12 +19,14 @@ static uint32_t bits(float f) {
 
 /* xorshift for reproducible inputs */
 static uint64_t rng = 88172645463325252ull;
-static float uniform(float lo, float hi) {
+static float uniform(float lo, float hi)
+{
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     return lo + (hi - lo) * (float)((rng >> 40) / 16777216.0);
 }
 
-static int32_t ulp_distance(float a, float b) {
+static int32_t ulp_distance(float a, float b)
+{
     int32_t ia = (int32_t)bits(a), ib = (int32_t)bits(b);
     if (ia < 0) ia = INT32_MIN - ia;
     if (ib < 0) ib = INT32_MIN - ib;
@@ -37,7 +40,8 @@ static int32_t ulp_distance(float a, float b) {
  * rounded but for astronomically rare cases. Returns the number of failures
  * and reports how often libm's float function differs by one ulp. */
 static int mismatches(const char *what, float (*ours)(float), float (*ref)(float), double (*ref_d)(double), float lo,
-                      float hi, int n) {
+                      float hi, int n)
+{
     int bad = 0, off_by_one = 0;
     for (int i = 0; i < n; i++) {
         float x = uniform(lo, hi);
@@ -57,7 +61,8 @@ static int mismatches(const char *what, float (*ours)(float), float (*ref)(float
     return bad;
 }
 
-static void test_transcendentals(void) {
+static void test_transcendentals(void)
+{
     CHECK(mismatches("expf", eng_expf, expf, exp, -100.0f, 88.0f, 200000) == 0);
     CHECK(mismatches("expf", eng_expf, expf, exp, -2.0f, 2.0f, 200000) == 0);
     CHECK(mismatches("logf", eng_logf, logf, log, 1e-30f, 1e30f, 100000) == 0);
@@ -83,7 +88,8 @@ static void test_transcendentals(void) {
     CHECK(eng_round(2.5) == 3.0 && eng_round(-2.5) == -3.0 && eng_round(0.49999999999999994) == 0.0);
 }
 
-static void test_format(void) {
+static void test_format(void)
+{
     char buf[128];
     eng_snprintf(buf, sizeof buf, "%s=%d %u %x %5.2f|%-4s|%03d %lld %zu %c", "a", -12, 7u, 255u, 3.14159, "ab", 5,
                  -9000000000ll, (size_t)42, 'z');
@@ -97,7 +103,8 @@ static void test_format(void) {
     CHECK(llmbm_fail(&err, "%s: bad %u", "f.bin", 3u) == -1 && !strcmp(err.msg, "f.bin: bad 3"));
 }
 
-int main(void) {
+int main(void)
+{
     test_transcendentals();
     test_format();
     return CHECK_DONE();

@@ -24,9 +24,8 @@ enum { ODD_COLS = 219 };
 enum { LONG_COLS = 8256 };
 
 static const llmbm_type types[] = {
-    LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_0P, LLMBM_Q4_0X16, LLMBM_Q4_1, LLMBM_Q5_0,
-    LLMBM_Q5_1, LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K, LLMBM_Q4_K,  LLMBM_Q4_KX16, LLMBM_Q5_K, LLMBM_Q6_K,
-    LLMBM_AK42_Q8,
+    LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LLMBM_Q4_0, LLMBM_Q4_0P,   LLMBM_Q4_0X16, LLMBM_Q4_1, LLMBM_Q5_0,    LLMBM_Q5_1,
+    LLMBM_Q8_0, LLMBM_Q2_K, LLMBM_Q3_K, LLMBM_Q4_K, LLMBM_Q4_KX16, LLMBM_Q5_K,    LLMBM_Q6_K, LLMBM_AK42_Q8,
 };
 static const size_t batches[] = {1, 3, 7, 17, 33};
 
@@ -35,7 +34,8 @@ static float frand(void) { return (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
 /* Random rows of `type` as the loader holds them: the file type's bytes, then its in-memory layout. Every fp16,
  * bf16 and f32 field of these blocks starts at an even offset, so clearing bit 6 of each odd byte keeps their
  * exponents below the top (finite scales, no NaN to hide a difference) while quants stay random. */
-static llmbm_weight make_weight(llmbm_type type, uint32_t rows, uint32_t cols) {
+static llmbm_weight make_weight(llmbm_type type, uint32_t rows, uint32_t cols)
+{
     llmbm_weight w = {.type = type, .rows = rows, .cols = cols};
     if (type == LLMBM_AK42_Q8) {
         int8_t *q = malloc((size_t)rows * cols);
@@ -62,13 +62,15 @@ static llmbm_weight make_weight(llmbm_type type, uint32_t rows, uint32_t cols) {
     return w;
 }
 
-static void free_weight(llmbm_weight *w) {
+static void free_weight(llmbm_weight *w)
+{
     free((void *)w->data);
     free((void *)w->scales);
 }
 
 /* One (type, level, batch) case; returns whether every (row, token) matched. */
-static bool check_batch(const llmbm_weight *w, const char *level, size_t n_tok, const float *x) {
+static bool check_batch(const llmbm_weight *w, const char *level, size_t n_tok, const float *x)
+{
     size_t x_stride = w->cols + X_PAD, out_stride = w->rows + OUT_PAD;
     float *out = malloc(n_tok * out_stride * sizeof(float));
     float *ref = malloc(w->rows * sizeof(float));
@@ -100,7 +102,8 @@ static bool check_batch(const llmbm_weight *w, const char *level, size_t n_tok, 
     return ok;
 }
 
-int main(void) {
+int main(void)
+{
     const char *levels[LLMBM_ISA_COUNT]; /* every level of the manifest */
     for (int l = 0; l < LLMBM_ISA_COUNT; l++) levels[l] = llmbm_isa_level_name((llmbm_isa_level)l);
     srand(13);

@@ -14,7 +14,8 @@
 static int opens;
 plat_file *__real_plat_open(const char *path, uint64_t *size_out);
 plat_file *__wrap_plat_open(const char *path, uint64_t *size_out);
-plat_file *__wrap_plat_open(const char *path, uint64_t *size_out) {
+plat_file *__wrap_plat_open(const char *path, uint64_t *size_out)
+{
     opens++;
     return __real_plat_open(path, size_out);
 }
@@ -29,7 +30,8 @@ typedef struct heard {
     llmbm_format format;
 } heard;
 
-static void listen(void *ctx, const llmbm_load_progress *p) {
+static void listen(void *ctx, const llmbm_load_progress *p)
+{
     heard *h = ctx;
     if (h->calls++ == 0) {
         h->in_order = p->phase == LLMBM_LOAD_READING && p->done == 0;
@@ -45,7 +47,8 @@ static void listen(void *ctx, const llmbm_load_progress *p) {
     if (p->phase == LLMBM_LOAD_TOKENIZER) h->tokenizer++, h->in_order = h->in_order && h->read == 1;
 }
 
-static bool refuse(void *ctx, const char *name, uint64_t size) {
+static bool refuse(void *ctx, const char *name, uint64_t size)
+{
     (void)name;
     *(uint64_t *)ctx = size;
     return false;
@@ -53,13 +56,15 @@ static bool refuse(void *ctx, const char *name, uint64_t size) {
 
 static char data_dir[1024];
 
-static const char *data(const char *name) {
+static const char *data(const char *name)
+{
     static char path[1200];
     snprintf(path, sizeof path, "%s/%s", data_dir, name);
     return path;
 }
 
-static void gguf_model_and_tokenizer(void) {
+static void gguf_model_and_tokenizer(void)
+{
     heard h = {0};
     llmbm_load_opts o = {LLMBM_TOKENIZER_REQUIRED, false, false, listen, 0, &h};
     llmbm_bundle b;
@@ -85,7 +90,8 @@ static void gguf_model_and_tokenizer(void) {
     CHECK(!b.has_model && !b.has_tokenizer);
 }
 
-static void budget_veto(void) {
+static void budget_veto(void)
+{
     uint64_t asked = 0;
     llmbm_load_opts o = {LLMBM_TOKENIZER_REQUIRED, false, false, 0, refuse, &asked};
     llmbm_bundle b;
@@ -95,7 +101,8 @@ static void budget_veto(void) {
     CHECK(err.msg[0] == 0 && asked == 489248 && !b.has_model && !b.has_tokenizer);
 }
 
-static void llama2c_checkpoint(void) {
+static void llama2c_checkpoint(void)
+{
     heard h = {0};
     llmbm_load_opts o = {LLMBM_TOKENIZER_REQUIRED, true, false, listen, 0, &h};
     llmbm_bundle b;
@@ -122,7 +129,8 @@ static void llama2c_checkpoint(void) {
     llmbm_bundle_free(&b);
 }
 
-static void vocabulary_files(void) {
+static void vocabulary_files(void)
+{
     const char *vocab = data("ggml-vocab-llama-spm.gguf");
     llmbm_load_opts o = {LLMBM_TOKENIZER_OPTIONAL, false, false, 0, 0, 0};
     llmbm_bundle b;
@@ -143,7 +151,8 @@ static void vocabulary_files(void) {
     llmbm_bundle_free(&b);
 }
 
-static void missing_and_empty(const char *tmp) {
+static void missing_and_empty(const char *tmp)
+{
     llmbm_load_opts o = {LLMBM_TOKENIZER_NONE, false, false, 0, 0, 0};
     llmbm_bundle b;
     llmbm_err err;
@@ -158,7 +167,8 @@ static void missing_and_empty(const char *tmp) {
     remove(tmp);
 }
 
-int main(void) {
+int main(void)
+{
     const char *dir = getenv("LLMBM_TESTDATA");
     if (!dir || !*dir) dir = getenv("LLMBM_TESTDATA_DEFAULT");
     if (!dir || !*dir) {

@@ -29,7 +29,8 @@ static const matrix_case cases[8] = {
     {LLMBM_Q8_0, 32}, {LLMBM_F32, 16},  {LLMBM_Q4_0, 16}, {LLMBM_Q4_0, 48},
 };
 
-static llmbm_weight *matrices(llmbm_model *m, llmbm_weight **out) {
+static llmbm_weight *matrices(llmbm_model *m, llmbm_weight **out)
+{
     llmbm_layer *L = &m->layers[0];
     llmbm_weight *ws[8] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w1, &L->w2, &L->w3, &m->classifier};
     memcpy(out, ws, sizeof ws);
@@ -37,7 +38,8 @@ static llmbm_weight *matrices(llmbm_model *m, llmbm_weight **out) {
 }
 
 /* Every matrix has its level's layout and, converted back, the file's bytes. */
-static void check_model(llmbm_model *m, uint8_t *const *original, const char *level) {
+static void check_model(llmbm_model *m, uint8_t *const *original, const char *level)
+{
     const llmbm_kernel_table *k = llmbm_isa_table();
     llmbm_weight *ws[8];
     matrices(m, ws);
@@ -54,13 +56,20 @@ static void check_model(llmbm_model *m, uint8_t *const *original, const char *le
     }
 }
 
-int main(void) {
+int main(void)
+{
     const char *names[LLMBM_ISA_COUNT]; /* every level of the manifest, least capable first */
     for (int l = 0; l < LLMBM_ISA_COUNT; l++) names[l] = llmbm_isa_level_name((llmbm_isa_level)l);
     llmbm_model m;
     memset(&m, 0, sizeof m);
-    m.config = (llmbm_config){.dim = COLS, .hidden_dim = COLS, .n_layers = 1, .n_heads = 4, .n_kv_heads = 4,
-                              .head_size = 64, .vocab_size = 512, .seq_len = 64};
+    m.config = (llmbm_config){.dim = COLS,
+                              .hidden_dim = COLS,
+                              .n_layers = 1,
+                              .n_heads = 4,
+                              .n_kv_heads = 4,
+                              .head_size = 64,
+                              .vocab_size = 512,
+                              .seq_len = 64};
     m.layers = plat_alloc(sizeof(llmbm_layer));
     llmbm_weight *ws[8];
     matrices(&m, ws);
@@ -113,8 +122,8 @@ int main(void) {
             simd_levels++;
             llmbm_model_relayout(&s);
             CHECK_MSG(s.token_embedding.type == LLMBM_F32X16 && s.classifier.type == LLMBM_F32X16,
-                      "%s: shared f32 embedding is %s, classifier %s", names[l], llmbm_type_name(s.token_embedding.type),
-                      llmbm_type_name(s.classifier.type));
+                      "%s: shared f32 embedding is %s, classifier %s", names[l],
+                      llmbm_type_name(s.token_embedding.type), llmbm_type_name(s.classifier.type));
             for (uint32_t r = 0; r < VOCAB; r++) {
                 CHECK(llmbm_weight_row(row, &s.token_embedding, r) == 0);
                 CHECK_MSG(memcmp(row, orig + (size_t)r * COLS, sizeof row) == 0, "%s: embedding row %u", names[l], r);

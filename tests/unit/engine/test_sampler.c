@@ -6,7 +6,8 @@
 #include "check.h"
 #include "sampler.h"
 
-static void test_rng(void) {
+static void test_rng(void)
+{
     /* llama2.c random_u32 from seed 133742 (computed independently in Python). */
     uint64_t s = 133742;
     const uint32_t want[] = {3033531262u, 2674377904u, 2312864567u, 2287415643u};
@@ -15,7 +16,8 @@ static void test_rng(void) {
     CHECK(llmbm_random_f32(&s) == (float)(3033531262u >> 8) / 16777216.0f);
 }
 
-static void test_argmax_and_mult(void) {
+static void test_argmax_and_mult(void)
+{
     const float p[] = {0.1f, 0.4f, 0.4f, 0.1f};
     CHECK(llmbm_sample_argmax(p, 4) == 1); /* first of equal maxima */
     CHECK(llmbm_sample_mult(p, 4, 0.05f) == 0);
@@ -24,7 +26,8 @@ static void test_argmax_and_mult(void) {
     CHECK(llmbm_sample_mult(p, 4, 1.5f) == 3); /* coin past the cdf: last index */
 }
 
-static void test_topp(void) {
+static void test_topp(void)
+{
     llmbm_prob_index scratch[16];
     const float p[] = {0.05f, 0.5f, 0.3f, 0.15f};
     /* Sorted: 1 (0.5), 2 (0.3), 3 (0.15), 0 (0.05). top-p 0.7: cumulative
@@ -38,7 +41,8 @@ static void test_topp(void) {
     CHECK(llmbm_sample_topp(q, 4, 0.3f, scratch, 0.1f) == 0);
 }
 
-static void test_extras(void) {
+static void test_extras(void)
+{
     llmbm_sampler s;
     llmbm_err err;
     llmbm_sampler_params params = llmbm_sampler_defaults();
@@ -75,7 +79,8 @@ static void test_extras(void) {
     llmbm_sampler_free(&s);
 }
 
-int main(void) {
+int main(void)
+{
     test_rng();
     test_argmax_and_mult();
     test_topp();

@@ -18,7 +18,8 @@ typedef struct visit_ctx {
     pthread_mutex_t lock;
 } visit_ctx;
 
-static void visit(void *arg, size_t begin, size_t end) {
+static void visit(void *arg, size_t begin, size_t end)
+{
     visit_ctx *c = arg;
     for (size_t i = begin; i < end; i++) __atomic_fetch_add(&c->visits[i], 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&c->lock);
@@ -32,7 +33,8 @@ static void visit(void *arg, size_t begin, size_t end) {
 
 static visit_ctx c = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void check_split(unsigned threads, size_t n, size_t grain) {
+static void check_split(unsigned threads, size_t n, size_t grain)
+{
     memset(c.visits, 0, sizeof c.visits);
     c.calls = 0;
     host_set_threads(threads);
@@ -48,19 +50,22 @@ static void check_split(unsigned threads, size_t n, size_t grain) {
         CHECK_MSG(c.ranges[k][0] < c.ranges[k][1], "-T %u n %zu: empty range", threads, n);
 }
 
-static void inner(void *arg, size_t begin, size_t end) {
+static void inner(void *arg, size_t begin, size_t end)
+{
     unsigned *block = arg;
     for (size_t i = begin; i < end; i++) __atomic_fetch_add(&block[i], 1, __ATOMIC_RELAXED);
 }
 
 /* Each outer index runs a nested job over its own block of 100 entries: the
  * pool must run it inline instead of waiting for itself. */
-static void outer(void *arg, size_t begin, size_t end) {
+static void outer(void *arg, size_t begin, size_t end)
+{
     unsigned *visits = arg;
     for (size_t i = begin; i < end; i++) plat_parallel_for(100, 1, inner, visits + i * 100);
 }
 
-int main(void) {
+int main(void)
+{
     static const size_t sizes[] = {0, 1, 7, 31, 32, 33, 64, 100, 127, 288, 1000, 4097, MAX_N};
     static const unsigned threads[] = {1, 2, 3, 4, 5, 8, 16, 3, 1, 2};
     for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++)

@@ -11,7 +11,8 @@ typedef struct entry {
     float score;
 } entry;
 
-static size_t build(unsigned char *buf, const entry *e, size_t n) {
+static size_t build(unsigned char *buf, const entry *e, size_t n)
+{
     size_t off = 0;
     int32_t max_len = 8;
     memcpy(buf, &max_len, 4), off += 4;
@@ -29,7 +30,8 @@ static entry vocab[300];
 static size_t vocab_n;
 static char byte_names[256][8];
 
-static void make_vocab(void) {
+static void make_vocab(void)
+{
     vocab[0] = (entry){"<unk>", 0};
     vocab[1] = (entry){"\n<s>\n", 0};
     vocab[2] = (entry){"\n</s>\n", 0};
@@ -44,13 +46,15 @@ static void make_vocab(void) {
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) vocab[vocab_n++] = extra[i];
 }
 
-static int id_of(const char *piece) {
+static int id_of(const char *piece)
+{
     for (size_t i = 0; i < vocab_n; i++)
         if (!strcmp(vocab[i].piece, piece)) return (int)i;
     return -1;
 }
 
-static void test_encode(const llmbm_tokenizer *t) {
+static void test_encode(const llmbm_tokenizer *t)
+{
     int32_t ids[64];
     CHECK(llmbm_encode(t, "", true, true, ids) == 2 && ids[0] == 1 && ids[1] == 2);
     CHECK(llmbm_encode(t, "", false, false, ids) == 0);
@@ -75,7 +79,8 @@ static void test_encode(const llmbm_tokenizer *t) {
     CHECK(llmbm_encode_capacity(5) >= 8); /* GGUF byte fallback needs more (6 per byte) */
 }
 
-static void test_decode(const llmbm_tokenizer *t) {
+static void test_decode(const llmbm_tokenizer *t)
+{
     int sp_a = id_of(" a");
     CHECK(!strcmp(llmbm_decode(t, 1, sp_a), "a"));  /* leading space dropped after BOS */
     CHECK(!strcmp(llmbm_decode(t, 5, sp_a), " a")); /* kept otherwise */
@@ -87,7 +92,8 @@ static void test_decode(const llmbm_tokenizer *t) {
     CHECK(!llmbm_piece_is_printable("") && !llmbm_piece_is_printable("\x01") && !llmbm_piece_is_printable("\xc3"));
 }
 
-static void test_load_errors(const unsigned char *buf, size_t size) {
+static void test_load_errors(const unsigned char *buf, size_t size)
+{
     llmbm_tokenizer t;
     llmbm_err err;
     CHECK(llmbm_tokenizer_load_buffer(&t, buf, size, (uint32_t)vocab_n + 1, "tok.bin", &err) == -1);
@@ -97,7 +103,8 @@ static void test_load_errors(const unsigned char *buf, size_t size) {
     CHECK(llmbm_tokenizer_load_buffer(&t, buf, 2, 0, "tok.bin", &err) == -1);
 }
 
-int main(void) {
+int main(void)
+{
     make_vocab();
     static unsigned char buf[1 << 14];
     size_t size = build(buf, vocab, vocab_n);

@@ -12,18 +12,15 @@
 
 static int failures;
 
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                    \
-        }                                                                  \
+#define CHECK(cond)                                                                                                    \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                                   \
+            failures++;                                                                                                \
+        }                                                                                                              \
     } while (0)
 
-static bool str_is(gguf_str s, const char *t)
-{
-    return s.len == strlen(t) && memcmp(s.ptr, t, s.len) == 0;
-}
+static bool str_is(gguf_str s, const char *t) { return s.len == strlen(t) && memcmp(s.ptr, t, s.len) == 0; }
 
 static char described[1 << 16];
 static size_t described_len;
@@ -108,7 +105,8 @@ int main(void)
 
     /* memory parses name the file in their messages */
     gguf_file m;
-    CHECK(gguf_parse_memory(&m, "GGUF\x03\0\0\0", 8, "mem.gguf", &err) == -1 && strstr(err.msg, "mem.gguf: ") == err.msg);
+    CHECK(gguf_parse_memory(&m, "GGUF\x03\0\0\0", 8, "mem.gguf", &err) == -1 &&
+          strstr(err.msg, "mem.gguf: ") == err.msg);
     gguf_close(&g);
 
     if (failures) {

@@ -39,18 +39,18 @@ static void dump_value(const gguf_file *g, const gguf_kv *kv)
     }
     printf("%s ", gguf_vtype_name(kv->type));
     switch (kv->type) {
-    case GGUF_T_STRING: {
-        gguf_str s = gguf_kv_str(g, kv);
-        hex(s.ptr, s.len);
-        break;
-    }
-    case GGUF_T_F32:
-    case GGUF_T_F64: hex(g->meta + kv->value_off, kv->type == GGUF_T_F32 ? 4 : 8); break;
-    case GGUF_T_I8:
-    case GGUF_T_I16:
-    case GGUF_T_I32:
-    case GGUF_T_I64: printf("%lld", (long long)gguf_kv_i64(g, kv)); break;
-    default: printf("%llu", (unsigned long long)gguf_kv_u64(g, kv)); break;
+        case GGUF_T_STRING: {
+            gguf_str s = gguf_kv_str(g, kv);
+            hex(s.ptr, s.len);
+            break;
+        }
+        case GGUF_T_F32:
+        case GGUF_T_F64: hex(g->meta + kv->value_off, kv->type == GGUF_T_F32 ? 4 : 8); break;
+        case GGUF_T_I8:
+        case GGUF_T_I16:
+        case GGUF_T_I32:
+        case GGUF_T_I64: printf("%lld", (long long)gguf_kv_i64(g, kv)); break;
+        default: printf("%llu", (unsigned long long)gguf_kv_u64(g, kv)); break;
     }
     putchar('\n');
 }

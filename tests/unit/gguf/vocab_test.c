@@ -150,8 +150,8 @@ int main(int argc, char **argv)
     int rc = 0;
     if (strcmp(argv[2], "--info") == 0) {
         printf("kind %d pre %s n_tokens %u bos %d eos %d eot %d eom %d unk %d add_bos %d add_eos %d space_prefix %d\n",
-               v.kind, v.kind == GGUF_VOCAB_BPE ? v.pre_name : "-", v.n_tokens, v.bos, v.eos, v.eot, v.eom, v.unk, v.add_bos, v.add_eos,
-               v.add_space_prefix);
+               v.kind, v.kind == GGUF_VOCAB_BPE ? v.pre_name : "-", v.n_tokens, v.bos, v.eos, v.eot, v.eom, v.unk,
+               v.add_bos, v.add_eos, v.add_space_prefix);
     } else if (strcmp(argv[2], "--vectors") == 0 && argc == 4) {
         rc = each_input(argv[3], vector_one, &v);
     } else if (strcmp(argv[2], "--roundtrip") == 0 && argc == 4) {
@@ -160,8 +160,10 @@ int main(int argc, char **argv)
         bool special = false, bos = false;
         int i = 2;
         for (; i < argc - 1; i++) {
-            if (strcmp(argv[i], "--special") == 0) special = true;
-            else if (strcmp(argv[i], "--bos") == 0) bos = true;
+            if (strcmp(argv[i], "--special") == 0)
+                special = true;
+            else if (strcmp(argv[i], "--bos") == 0)
+                bos = true;
         }
         rc = encode_print(&v, argv[argc - 1], strlen(argv[argc - 1]), bos, special, true);
     }

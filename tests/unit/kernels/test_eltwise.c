@@ -20,31 +20,22 @@
 #include "kernels_api.h"
 #include "kernels_eltwise.h"
 
-
-static double uniform(double lo, double hi)
-{
-    return lo + (hi - lo) * ((double)(rng() >> 11) * 0x1p-53);
-}
+static double uniform(double lo, double hi) { return lo + (hi - lo) * ((double)(rng() >> 11) * 0x1p-53); }
 
 static float gauss(void)
 {
     double s = 0;
-    for (int i = 0; i < 12; ++i)
-        s += uniform(-1.0, 1.0);
+    for (int i = 0; i < 12; ++i) s += uniform(-1.0, 1.0);
     return (float)(s * 0.5);
 }
 
-static int same_f32(float a, float b)
-{
-    return memcmp(&a, &b, 4) == 0 || (isnan(a) && isnan(b));
-}
+static int same_f32(float a, float b) { return memcmp(&a, &b, 4) == 0 || (isnan(a) && isnan(b)); }
 
 /* index of the first element that differs, or -1 */
 static long first_diff(const float *a, const float *b, size_t n)
 {
     for (size_t i = 0; i < n; ++i)
-        if (!same_f32(a[i], b[i]))
-            return (long)i;
+        if (!same_f32(a[i], b[i])) return (long)i;
     return -1;
 }
 
@@ -79,29 +70,74 @@ static void test_exp(const llmbm_cpu_features *cpu)
 {
     static double x[EXP_N];
     static const double edges[] = {
-        NAN, -NAN, INFINITY, -INFINITY, 0.0, -0.0, 1e-300, -1e-300, 5e-324, 1.0, -1.0, 0.5, -0.5,
-        709.7, 709.78, 709.8, 710.0, 1e10, -745.1, -745.2, -745.3, -746.0, -1e10,
-        -708.0, -708.3, -708.4, -708.5, -709.0, -710.0, -720.0, -740.0, -744.4,
-        693.0, 693.1, 693.2, 693.5, 694.0, -693.0, -693.1, -693.2, -693.5, -694.0, -700.0, 700.0,
-        88.7, 88.8, -87.3, -103.9, -104.0, 0.34657359027997264, -0.34657359027997264, 1e308, -1e308,
+        NAN,
+        -NAN,
+        INFINITY,
+        -INFINITY,
+        0.0,
+        -0.0,
+        1e-300,
+        -1e-300,
+        5e-324,
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+        709.7,
+        709.78,
+        709.8,
+        710.0,
+        1e10,
+        -745.1,
+        -745.2,
+        -745.3,
+        -746.0,
+        -1e10,
+        -708.0,
+        -708.3,
+        -708.4,
+        -708.5,
+        -709.0,
+        -710.0,
+        -720.0,
+        -740.0,
+        -744.4,
+        693.0,
+        693.1,
+        693.2,
+        693.5,
+        694.0,
+        -693.0,
+        -693.1,
+        -693.2,
+        -693.5,
+        -694.0,
+        -700.0,
+        700.0,
+        88.7,
+        88.8,
+        -87.3,
+        -103.9,
+        -104.0,
+        0.34657359027997264,
+        -0.34657359027997264,
+        1e308,
+        -1e308,
     };
     for (size_t l = 0; l < sizeof exp_levels / sizeof exp_levels[0]; ++l) {
-        if (!llmbm_isa_level_supported(exp_levels[l].level, cpu))
-            continue;
+        if (!llmbm_isa_level_supported(exp_levels[l].level, cpu)) continue;
         const char *name = llmbm_isa_level_name(exp_levels[l].level);
         const int before = failures;
         rng_state = 0x2545F4914F6CDD1Dull + l;
         /* edges at every lane position and odd lengths (tails) */
         const size_t ne = sizeof edges / sizeof edges[0];
         for (size_t shift = 0; shift < 9; ++shift) {
-            for (size_t i = 0; i < ne + shift; ++i)
-                x[i] = i < shift ? uniform(-5, 5) : edges[i - shift];
+            for (size_t i = 0; i < ne + shift; ++i) x[i] = i < shift ? uniform(-5, 5) : edges[i - shift];
             check_exp_block(name, exp_levels[l].fn, x, ne + shift);
         }
         /* 1e6 random doubles in [-750, 750] */
         for (int round = 0; round < 16; ++round) {
-            for (size_t i = 0; i < EXP_N; ++i)
-                x[i] = uniform(-750.0, 750.0);
+            for (size_t i = 0; i < EXP_N; ++i) x[i] = uniform(-750.0, 750.0);
             check_exp_block(name, exp_levels[l].fn, x, EXP_N - (size_t)round);
         }
         /* around the plain path's ends (k = +-1000) and the subnormal range */
@@ -136,21 +172,18 @@ static void ref_softmax(float *x, size_t n)
 {
     float max_val = x[0];
     for (size_t i = 1; i < n; i++)
-        if (x[i] > max_val)
-            max_val = x[i];
+        if (x[i] > max_val) max_val = x[i];
     float sum = 0.0f;
     for (size_t i = 0; i < n; i++) {
         x[i] = eng_expf(x[i] - max_val);
         sum += x[i];
     }
-    for (size_t i = 0; i < n; i++)
-        x[i] /= sum;
+    for (size_t i = 0; i < n; i++) x[i] /= sum;
 }
 
 static void ref_rms_scale(float *o, const float *x, const float *weight, float ss, size_t n)
 {
-    for (size_t j = 0; j < n; j++)
-        o[j] = weight[j] * (ss * x[j]);
+    for (size_t j = 0; j < n; j++) o[j] = weight[j] * (ss * x[j]);
 }
 
 /* ---- data ---------------------------------------------------------------- */
@@ -158,8 +191,8 @@ static void ref_rms_scale(float *o, const float *x, const float *weight, float s
 enum { MAXN = 6000, PAD = 4 };
 
 static const float special[] = {
-    -200.0f, -1e4f, 1e4f, 200.0f, -88.7f, -89.0f, -103.9f, -104.0f, 88.7f, 89.0f, 103.9f, 708.0f, -708.0f,
-    0.0f, -0.0f, 1e-45f, -1e-45f, 1e-38f, -1e-38f, 3.4e38f, -3.4e38f, INFINITY, -INFINITY, NAN, 1.0f, -1.0f,
+    -200.0f, -1e4f, 1e4f,   200.0f,  -88.7f, -89.0f,  -103.9f, -104.0f,  88.7f,    89.0f,     103.9f, 708.0f, -708.0f,
+    0.0f,    -0.0f, 1e-45f, -1e-45f, 1e-38f, -1e-38f, 3.4e38f, -3.4e38f, INFINITY, -INFINITY, NAN,    1.0f,   -1.0f,
 };
 
 /* kind 0: gauss times 2^[-8, 8); 1: also specials; 2: huge spread */
@@ -167,10 +200,8 @@ static void fill(float *x, size_t n, int kind)
 {
     for (size_t i = 0; i < n; ++i) {
         x[i] = gauss() * ldexpf(1.0f, (int)(rng() % 16) - 8);
-        if (kind == 1 && rng() % 5 == 0)
-            x[i] = special[rng() % (sizeof special / sizeof special[0])];
-        if (kind == 2)
-            x[i] = (float)uniform(-120.0, 120.0);
+        if (kind == 1 && rng() % 5 == 0) x[i] = special[rng() % (sizeof special / sizeof special[0])];
+        if (kind == 2) x[i] = (float)uniform(-120.0, 120.0);
     }
 }
 
@@ -186,16 +217,14 @@ static void test_ops_vs(const llmbm_kernel_table *k, const char *ref_name, llmbm
     const llmbm_softmax_fn softmax = llmbm_kernel_softmax(k, LLMBM_F32);
     const llmbm_rms_scale_fn rms = llmbm_kernel_rms_scale(k, LLMBM_F32);
     CHECK(silu && softmax && rms, "%s: eltwise kernels missing", k->name);
-    if (!silu || !softmax || !rms)
-        return;
+    if (!silu || !softmax || !rms) return;
     for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; ++li) {
         const size_t n = lengths[li];
         for (int kind = 0; kind < 3; ++kind) {
             fill(src, n, kind);
             fill(h2, n, kind);
             fill(w, n, 0);
-            for (int p = 0; p < PAD; ++p)
-                a[n + p] = b[n + p] = 12345.0f;
+            for (int p = 0; p < PAD; ++p) a[n + p] = b[n + p] = 12345.0f;
 
             memcpy(a, src, n * 4);
             memcpy(b, src, n * 4);
@@ -213,18 +242,16 @@ static void test_ops_vs(const llmbm_kernel_table *k, const char *ref_name, llmbm
             memcpy(a, src, n * 4); /* in place, as the final rmsnorm runs */
             rms(a, a, w, scale, n);
             d = first_diff(a, b, n + PAD);
-            CHECK(d < 0, "%s rms_scale in place n=%zu kind %d: [%ld] differs from %s", k->name, n, kind, d,
-                  ref_name);
+            CHECK(d < 0, "%s rms_scale in place n=%zu kind %d: [%ld] differs from %s", k->name, n, kind, d, ref_name);
 
-            if (n == 0 && !softmax_ref)
-                continue; /* ops.c's loop read x[0] */
+            if (n == 0 && !softmax_ref) continue; /* ops.c's loop read x[0] */
             for (int variant = 0; variant < 7; ++variant) {
                 memcpy(a, src, n * 4);
                 for (size_t i = 0; i < n; ++i) {
                     if (variant == 1) a[i] = 0.75f; /* all equal */
                     if (variant == 2 && i % 3 == 1) a[i] = -INFINITY;
                     if (variant == 3 && i == n / 2) a[i] = 1e30f; /* one huge value */
-                    if (variant == 4) a[i] = a[i] * 64.0f; /* exps underflow to 0 and subnormals */
+                    if (variant == 4) a[i] = a[i] * 64.0f;        /* exps underflow to 0 and subnormals */
                     if (variant == 5) a[i] = i == n - 1 ? 88.0f : -INFINITY;
                     if (variant == 6) a[i] = (float)uniform(-2.0, 2.0); /* a sum of many similar terms */
                 }
@@ -235,8 +262,8 @@ static void test_ops_vs(const llmbm_kernel_table *k, const char *ref_name, llmbm
                 else
                     ref_softmax(b, n);
                 d = first_diff(a, b, n + PAD);
-                CHECK(d < 0, "%s softmax n=%zu kind %d variant %d: [%ld] = %a, %s %a", k->name, n, kind, variant,
-                      d, d < 0 ? 0.0 : (double)a[d], ref_name, d < 0 ? 0.0 : (double)b[d]);
+                CHECK(d < 0, "%s softmax n=%zu kind %d variant %d: [%ld] = %a, %s %a", k->name, n, kind, variant, d,
+                      d < 0 ? 0.0 : (double)a[d], ref_name, d < 0 ? 0.0 : (double)b[d]);
             }
         }
     }
@@ -263,7 +290,6 @@ int main(void)
                     llmbm_kernel_rms_scale(scalar, LLMBM_F32));
         printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
     }
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
+    if (failures) fprintf(stderr, "%d failures\n", failures);
     return failures ? 1 : 0;
 }

@@ -15,17 +15,12 @@
 #include "kernel_check.h"
 #include "kernels_api.h"
 
-
-static float uniform(void) /* [-1, 1) */
-{
-    return (float)((double)(rng() >> 11) * 0x1p-52 - 1.0);
-}
+static float uniform(void) /* [-1, 1) */ { return (float)((double)(rng() >> 11) * 0x1p-52 - 1.0); }
 
 static float gauss(void)
 {
     float s = 0;
-    for (int i = 0; i < 12; ++i)
-        s += uniform();
+    for (int i = 0; i < 12; ++i) s += uniform();
     return s * 0.5f;
 }
 
@@ -53,13 +48,11 @@ static void test_fp16(void)
         float f;
         uint32_t bits = (uint32_t)u;
         memcpy(&f, &bits, 4);
-        if (isnan(f))
-            continue;
+        if (isnan(f)) continue;
         const _Float16 r = (_Float16)f;
         uint16_t want;
         memcpy(&want, &r, 2);
-        CHECK(llmbm_f32_to_fp16(f) == want, "f32 %08x -> fp16 %04x, want %04x", bits, llmbm_f32_to_fp16(f),
-              want);
+        CHECK(llmbm_f32_to_fp16(f) == want, "f32 %08x -> fp16 %04x, want %04x", bits, llmbm_f32_to_fp16(f), want);
     }
     for (uint32_t h = 0; h < 0x7c00; ++h) {
         const float lo = llmbm_fp16_to_f32((llmbm_fp16)h), hi = llmbm_fp16_to_f32((llmbm_fp16)(h + 1));
@@ -79,8 +72,8 @@ static void test_fp16(void)
 
 static void test_rounding(void)
 {
-    static const float cases[] = {0.0f, -0.0f, 0.5f, -0.5f, 1.5f, 2.5f, -2.5f, 0.49999997f, -0.49999997f,
-                                  8388607.5f, 8388608.0f, 1e30f, -1e30f, 126.5f, -127.49999f, 1e-40f};
+    static const float cases[] = {0.0f,         -0.0f,      0.5f,       -0.5f, 1.5f,   2.5f,   -2.5f,       0.49999997f,
+                                  -0.49999997f, 8388607.5f, 8388608.0f, 1e30f, -1e30f, 126.5f, -127.49999f, 1e-40f};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         const float r = llmbm_round_away(cases[i]), want = roundf(cases[i]);
         CHECK(memcmp(&r, &want, 4) == 0, "round_away(%.9g) = %.9g, want %.9g", (double)cases[i], (double)r,
@@ -108,12 +101,23 @@ static const llmbm_type weight_types[] = {LLMBM_F32,  LLMBM_F16,  LLMBM_BF16, LL
 static int fp16_fields(llmbm_type t, int off[2])
 {
     switch (t) {
-    case LLMBM_Q4_0: case LLMBM_Q5_0: case LLMBM_Q8_0: off[0] = 0; return 1;
-    case LLMBM_Q4_1: case LLMBM_Q5_1: case LLMBM_Q4_K: case LLMBM_Q5_K: off[0] = 0; off[1] = 2; return 2;
-    case LLMBM_Q2_K: off[0] = 80; off[1] = 82; return 2;
-    case LLMBM_Q3_K: off[0] = 108; return 1;
-    case LLMBM_Q6_K: off[0] = 208; return 1;
-    default: return 0;
+        case LLMBM_Q4_0:
+        case LLMBM_Q5_0:
+        case LLMBM_Q8_0: off[0] = 0; return 1;
+        case LLMBM_Q4_1:
+        case LLMBM_Q5_1:
+        case LLMBM_Q4_K:
+        case LLMBM_Q5_K:
+            off[0] = 0;
+            off[1] = 2;
+            return 2;
+        case LLMBM_Q2_K:
+            off[0] = 80;
+            off[1] = 82;
+            return 2;
+        case LLMBM_Q3_K: off[0] = 108; return 1;
+        case LLMBM_Q6_K: off[0] = 208; return 1;
+        default: return 0;
     }
 }
 
@@ -142,10 +146,8 @@ static void random_row(llmbm_type t, size_t n, uint8_t *dst, enum fill fill)
         else if (t == LLMBM_BF16)
             ((llmbm_bf16 *)(void *)dst)[i] = (llmbm_bf16)(llmbm_f32_bits(v) >> 16);
     }
-    if (tr->block_size == 1)
-        return;
-    for (size_t i = 0; i < bytes; ++i)
-        dst[i] = (uint8_t)rng();
+    if (tr->block_size == 1) return;
+    for (size_t i = 0; i < bytes; ++i) dst[i] = (uint8_t)rng();
     int off[2];
     const int nf = fp16_fields(t, off);
     for (size_t b = 0; b < n / tr->block_size; ++b)
@@ -181,16 +183,14 @@ static void prepare_act(const llmbm_kernel_table *k, llmbm_type wt, const float 
 static double cond_scale(const float *a, const float *b, size_t n)
 {
     double s = 0;
-    for (size_t i = 0; i < n; ++i)
-        s += fabs((double)a[i] * b[i]);
+    for (size_t i = 0; i < n; ++i) s += fabs((double)a[i] * b[i]);
     return s > 0 ? s : 1e-30;
 }
 
 static double dot64(const float *a, const float *b, size_t n)
 {
     double s = 0;
-    for (size_t i = 0; i < n; ++i)
-        s += (double)a[i] * b[i];
+    for (size_t i = 0; i < n; ++i) s += (double)a[i] * b[i];
     return s;
 }
 
@@ -205,8 +205,7 @@ static double dot64_q8_1(const uint8_t *row, size_t block_bytes, const void *act
         llmbm_fp16 mh; /* m follows d in both block_q4_1 and block_q5_1 */
         memcpy(&mh, row + b * block_bytes + 2, 2);
         const double m = llmbm_fp16_to_f32(mh);
-        for (size_t i = b * LLMBM_QK8_1; i < (b + 1) * LLMBM_QK8_1; ++i)
-            s += ((double)w_deq[i] - m) * x_deq[i];
+        for (size_t i = b * LLMBM_QK8_1; i < (b + 1) * LLMBM_QK8_1; ++i) s += ((double)w_deq[i] - m) * x_deq[i];
         s += m * llmbm_fp16_to_f32(y[b].s);
     }
     return s;
@@ -225,8 +224,7 @@ static void test_type_consistency(const llmbm_kernel_table *k, llmbm_type t)
 
     for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; ++li) {
         const size_t n = lengths[li];
-        if (n > MAXN)
-            continue;
+        if (n > MAXN) continue;
         for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
             for (int xfill = FILL_RANDOM; xfill <= FILL_OUTLIER; ++xfill) {
                 random_row(t, n, row, (enum fill)fill);
@@ -234,11 +232,11 @@ static void test_type_consistency(const llmbm_kernel_table *k, llmbm_type t)
                 prepare_act(k, t, x, n, act, x_deq);
                 llmbm_kernel_dequantize_row(k, t)(row, w_deq, n);
                 const float got = llmbm_kernel_vec_dot(k, t)(row, act, n);
-                const double want = q8_1 ? dot64_q8_1(row, tr->block_bytes, act, w_deq, x_deq, n)
-                                         : dot64(w_deq, x_deq, n);
+                const double want =
+                    q8_1 ? dot64_q8_1(row, tr->block_bytes, act, w_deq, x_deq, n) : dot64(w_deq, x_deq, n);
                 const double err = fabs(got - want) / cond_scale(w_deq, x_deq, n);
-                CHECK(isfinite(got) && err <= 1e-5, "%s %s n=%zu fill=%d/%d: dot %.9g want %.9g (err %.2e)",
-                      k->name, tr->name, n, fill, xfill, (double)got, want, err);
+                CHECK(isfinite(got) && err <= 1e-5, "%s %s n=%zu fill=%d/%d: dot %.9g want %.9g (err %.2e)", k->name,
+                      tr->name, n, fill, xfill, (double)got, want, err);
                 if (fill == FILL_ZERO || xfill == FILL_ZERO)
                     CHECK(got == 0.0f, "%s %s: zero row/activation gives %g", k->name, tr->name, (double)got);
             }
@@ -259,12 +257,11 @@ static void test_quantizer_error(const llmbm_kernel_table *k, llmbm_type at)
         llmbm_kernel_dequantize_row(k, at)(q, back, n);
         for (size_t b = 0; b < n / bs; ++b) {
             float amax = 0;
-            for (size_t i = b * bs; i < (b + 1) * bs; ++i)
-                amax = fmaxf(amax, fabsf(x[i]));
+            for (size_t i = b * bs; i < (b + 1) * bs; ++i) amax = fmaxf(amax, fabsf(x[i]));
             const float step = amax / 127.0f;
             for (size_t i = b * bs; i < (b + 1) * bs; ++i)
-                CHECK(fabsf(x[i] - back[i]) <= 0.6f * step + 1e-30f, "%s q%d x=%g back=%g step=%g", k->name,
-                      (int)at, (double)x[i], (double)back[i], (double)step);
+                CHECK(fabsf(x[i] - back[i]) <= 0.6f * step + 1e-30f, "%s q%d x=%g back=%g step=%g", k->name, (int)at,
+                      (double)x[i], (double)back[i], (double)step);
         }
     }
 }
@@ -287,8 +284,7 @@ static void test_matvec(const llmbm_kernel_table *k, llmbm_type t)
     prepare_act(k, t, x, cols, act, x_deq);
     const llmbm_weight weight = {.type = t, .rows = ROWS, .cols = (uint32_t)cols, .data = w};
     float out[ROWS + 1];
-    for (int i = 0; i <= ROWS; ++i)
-        out[i] = -12345.0f;
+    for (int i = 0; i <= ROWS; ++i) out[i] = -12345.0f;
     llmbm_kernel_matvec_rows(k, t)(&weight, act, out, FIRST, END);
     CHECK(out[0] == -12345.0f && out[END] == -12345.0f && out[ROWS] == -12345.0f, "%s %s: matvec wrote outside",
           k->name, tr->name);
@@ -344,8 +340,7 @@ static void test_x16(const llmbm_kernel_table *k, const llmbm_kernel_table *scal
     static uint8_t rows[ROWS * MAXROW], conv[ROWS * MAXROW], act[MAXROW * 4] __attribute__((aligned(64)));
     static float x[3 * LLMBM_QK_K], x_deq[3 * LLMBM_QK_K], want[ROWS], got[ROWS + 1];
     for (int fill = FILL_RANDOM; fill <= FILL_OUTLIER; ++fill) {
-        for (int r = 0; r < ROWS; ++r)
-            random_row(base, cols, rows + r * rb, r == 3 ? FILL_ZERO : (enum fill)fill);
+        for (int r = 0; r < ROWS; ++r) random_row(base, cols, rows + r * rb, r == 3 ? FILL_ZERO : (enum fill)fill);
         for (int g = 0; g < ROWS / 16; ++g) {
             if (x16 == LLMBM_Q4_KX16)
                 llmbm_q4_kx16_from_q4_k(conv + g * gb, rows + g * gb, nb);
@@ -378,20 +373,17 @@ static void test_x16(const llmbm_kernel_table *k, const llmbm_kernel_table *scal
             }
         random_x(x, cols, (enum fill)fill);
         prepare_act(k, base, x, cols, act, x_deq);
-        for (int r = 0; r < ROWS; ++r)
-            want[r] = llmbm_kernel_vec_dot(scalar, base)(rows + r * rb, act, cols);
+        for (int r = 0; r < ROWS; ++r) want[r] = llmbm_kernel_vec_dot(scalar, base)(rows + r * rb, act, cols);
         const llmbm_weight w = {.type = x16, .rows = ROWS, .cols = (uint32_t)cols, .data = conv};
         static const size_t ranges[][2] = {{0, ROWS}, {16, 32}, {5, 27}, {17, 18}};
         for (size_t ri = 0; ri < sizeof ranges / sizeof ranges[0]; ++ri) {
-            for (int r = 0; r <= ROWS; ++r)
-                got[r] = -12345.0f;
+            for (int r = 0; r <= ROWS; ++r) got[r] = -12345.0f;
             llmbm_kernel_matvec_rows(k, x16)(&w, act, got, ranges[ri][0], ranges[ri][1]);
             for (size_t r = 0; r <= ROWS; ++r) {
                 const bool in = r >= ranges[ri][0] && r < ranges[ri][1];
                 CHECK(in ? memcmp(&got[r], &want[r], 4) == 0 : got[r] == -12345.0f,
-                      "%s %s rows [%zu, %zu) fill %d: row %zu = %g, want %g", k->name,
-                      llmbm_type_traits_of(x16)->name, ranges[ri][0], ranges[ri][1], fill, r, (double)got[r],
-                      in ? (double)want[r] : -12345.0);
+                      "%s %s rows [%zu, %zu) fill %d: row %zu = %g, want %g", k->name, llmbm_type_traits_of(x16)->name,
+                      ranges[ri][0], ranges[ri][1], fill, r, (double)got[r], in ? (double)want[r] : -12345.0);
             }
         }
     }
@@ -442,8 +434,8 @@ static void test_level_vs_scalar(const llmbm_kernel_table *k, const llmbm_kernel
 static void test_quantizer_ties(const llmbm_kernel_table *k, const llmbm_kernel_table *ref)
 {
     static float x[2 * LLMBM_QK_K];
-    static uint8_t qk[2 * LLMBM_QK_K * 2] __attribute__((aligned(16))), qr[2 * LLMBM_QK_K * 2]
-        __attribute__((aligned(16)));
+    static uint8_t qk[2 * LLMBM_QK_K * 2] __attribute__((aligned(16))),
+        qr[2 * LLMBM_QK_K * 2] __attribute__((aligned(16)));
     static const llmbm_type acts[] = {LLMBM_Q8_0, LLMBM_Q8_1, LLMBM_Q8_K};
     const size_t n = 2 * LLMBM_QK_K;
     for (int variant = 0; variant < 3; ++variant) {
@@ -453,8 +445,7 @@ static void test_quantizer_ties(const llmbm_kernel_table *k, const llmbm_kernel_
         }
         /* amax 127 per 32-block makes the Q8_0 id exactly 1; a -127 first
          * (variant 1: +127) makes the Q8_K iscale exactly +-1 */
-        for (size_t b = 0; b < n; b += 32)
-            x[b + (b / 32) % 32] = variant == 1 ? 127.0f : -127.0f;
+        for (size_t b = 0; b < n; b += 32) x[b + (b / 32) % 32] = variant == 1 ? 127.0f : -127.0f;
         for (size_t a = 0; a < 3; ++a) {
             const size_t bytes = llmbm_row_bytes(acts[a], n);
             llmbm_kernel_quantize_row(k, acts[a])(x, qk, n);
@@ -484,16 +475,14 @@ static void test_attention_vs_scalar(const llmbm_kernel_table *k, const llmbm_ke
     const llmbm_attn_scores_fn scores_ref = llmbm_kernel_attn_scores(ref, LLMBM_F32);
     const llmbm_attn_accum_fn accum_ref = llmbm_kernel_attn_accum(ref, LLMBM_F32);
     CHECK(scores && accum && scores_ref && accum_ref, "%s: attention kernels missing", k->name);
-    if (!scores || !accum || !scores_ref || !accum_ref)
-        return;
+    if (!scores || !accum || !scores_ref || !accum_ref) return;
     for (size_t i = 0; i < sizeof cache_k / sizeof cache_k[0]; ++i) {
         cache_k[i] = gauss() * ldexpf(1.0f, (int)(rng() % 24) - 12);
         cache_v[i] = gauss() * ldexpf(1.0f, (int)(rng() % 24) - 12);
     }
     for (size_t hi = 0; hi < sizeof head_sizes / sizeof head_sizes[0]; ++hi) {
         const size_t hs = head_sizes[hi];
-        for (size_t i = 0; i < hs; ++i)
-            q[i] = gauss() * ldexpf(1.0f, (int)(rng() % 16) - 8);
+        for (size_t i = 0; i < hs; ++i) q[i] = gauss() * ldexpf(1.0f, (int)(rng() % 16) - 8);
         const float scale = sqrtf((float)hs);
         for (size_t n_t = 1; n_t <= MAX_T; n_t += (n_t < 20 ? 1 : 11)) {
             /* sentinels one past the end catch writes beyond n_t / head_size */
@@ -503,8 +492,7 @@ static void test_attention_vs_scalar(const llmbm_kernel_table *k, const llmbm_ke
             CHECK(memcmp(att, att_ref, n_t * sizeof(float)) == 0 && att[n_t] == 12345.0f,
                   "%s: attn_scores head_size %zu n_t %zu differs from scalar", k->name, hs, n_t);
             /* softmax-like weights in [0, 1) make the sum realistic */
-            for (size_t t = 0; t < n_t; ++t)
-                att_ref[t] = (uniform() + 1.0f) * 0.5f;
+            for (size_t t = 0; t < n_t; ++t) att_ref[t] = (uniform() + 1.0f) * 0.5f;
             accum_ref(out_ref, att_ref, cache_v + 3, stride, hs, n_t);
             accum(out, att_ref, cache_v + 3, stride, hs, n_t);
             CHECK(memcmp(out, out_ref, hs * sizeof(float)) == 0 && out[hs] == 12345.0f,
@@ -520,29 +508,28 @@ static void print_missing(const llmbm_kernel_table *k, const llmbm_cpu_features 
         uint64_t bit;
         const char *name;
     } names[] = {
-        {LLMBM_CPU_SSE2, "sse2"},         {LLMBM_CPU_SSSE3, "ssse3"},       {LLMBM_CPU_FMA, "fma"},
-        {LLMBM_CPU_SSE4_1, "sse4.1"},     {LLMBM_CPU_OSXSAVE, "osxsave"},   {LLMBM_CPU_AVX, "avx"},
-        {LLMBM_CPU_F16C, "f16c"},         {LLMBM_CPU_AVX2, "avx2"},         {LLMBM_CPU_BMI2, "bmi2"},
-        {LLMBM_CPU_AVX512F, "avx512f"},   {LLMBM_CPU_AVX512DQ, "avx512dq"}, {LLMBM_CPU_AVX512BW, "avx512bw"},
+        {LLMBM_CPU_SSE2, "sse2"},         {LLMBM_CPU_SSSE3, "ssse3"},
+        {LLMBM_CPU_FMA, "fma"},           {LLMBM_CPU_SSE4_1, "sse4.1"},
+        {LLMBM_CPU_OSXSAVE, "osxsave"},   {LLMBM_CPU_AVX, "avx"},
+        {LLMBM_CPU_F16C, "f16c"},         {LLMBM_CPU_AVX2, "avx2"},
+        {LLMBM_CPU_BMI2, "bmi2"},         {LLMBM_CPU_AVX512F, "avx512f"},
+        {LLMBM_CPU_AVX512DQ, "avx512dq"}, {LLMBM_CPU_AVX512BW, "avx512bw"},
         {LLMBM_CPU_AVX512VL, "avx512vl"}, {LLMBM_CPU_AVX512VNNI, "avx512vnni"},
     };
     const uint64_t lacks = k->cpuid_required & ~cpu->cpuid;
     printf("level %s: skipped: CPU lacks", k->name);
     for (uint64_t b = 1; b; b <<= 1) {
-        if (!(lacks & b))
-            continue;
+        if (!(lacks & b)) continue;
         const char *name = NULL;
         for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
-            if (names[i].bit == b)
-                name = names[i].name;
+            if (names[i].bit == b) name = names[i].name;
         if (name)
             printf(" %s", name);
         else
             printf(" cpuid-bit-%d", __builtin_ctzll(b));
     }
     const uint64_t xcr0 = k->xcr0_required & ~cpu->xcr0;
-    if (xcr0)
-        printf(" (OS-enabled XCR0 state lacks %#llx)", (unsigned long long)xcr0);
+    if (xcr0) printf(" (OS-enabled XCR0 state lacks %#llx)", (unsigned long long)xcr0);
     printf("\n");
 }
 
@@ -609,7 +596,6 @@ int main(void)
         test_x16(k, scalar, LLMBM_Q4_0, LLMBM_Q4_0X16, 23);
         printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
     }
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
+    if (failures) fprintf(stderr, "%d failures\n", failures);
     return failures ? 1 : 0;
 }

@@ -26,8 +26,7 @@ static float value(void) /* sign * [1, 2) * 2^[-12, 11] */
 static float plain_dot(const float *row, const float *x, size_t n)
 {
     float val = 0.0f;
-    for (size_t j = 0; j < n; j++)
-        val += row[j] * x[j];
+    for (size_t j = 0; j < n; j++) val += row[j] * x[j];
     return val;
 }
 
@@ -38,32 +37,28 @@ static float w[MAX_ROWS * MAX_COLS], x[MAX_COLS];
 static void test_level(const llmbm_kernel_table *k, const llmbm_kernel_table *scalar)
 {
     static const size_t cols[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 64, 77, 128, 255, 300};
-    static const size_t ranges[][2] = {{0, 83}, {0, 16}, {1, 17}, {3, 35}, {5, 29}, {0, 1}, {82, 83}, {7, 15},
-                                       {2, 6},  {0, 48}, {9, 80}, {40, 40}};
+    static const size_t ranges[][2] = {{0, 83},  {0, 16}, {1, 17}, {3, 35}, {5, 29}, {0, 1},
+                                       {82, 83}, {7, 15}, {2, 6},  {0, 48}, {9, 80}, {40, 40}};
     const llmbm_matvec_rows_fn rows = llmbm_kernel_matvec_rows(k, LLMBM_F32);
     const llmbm_matvec_rows_fn rows_ref = llmbm_kernel_matvec_rows(scalar, LLMBM_F32);
     CHECK(rows && rows_ref, "%s: no f32 matvec_rows", k->name);
-    if (!rows || !rows_ref)
-        return;
+    if (!rows || !rows_ref) return;
     float out[MAX_ROWS + 1], want[MAX_ROWS + 1];
     for (size_t ci = 0; ci < sizeof cols / sizeof cols[0]; ++ci) {
         const size_t n = cols[ci];
-        for (size_t i = 0; i < MAX_ROWS * n; ++i)
-            w[i] = value();
-        for (size_t i = 0; i < n; ++i)
-            x[i] = value();
+        for (size_t i = 0; i < MAX_ROWS * n; ++i) w[i] = value();
+        for (size_t i = 0; i < n; ++i) x[i] = value();
         /* exact cancellation and zeros inside the sums */
         w[3 * n] = -w[3 * n + (n > 1)];
         w[5 * n] = 0.0f;
         const llmbm_weight weight = {.type = LLMBM_F32, .rows = MAX_ROWS, .cols = (uint32_t)n, .data = w};
         for (size_t ri = 0; ri < sizeof ranges / sizeof ranges[0]; ++ri) {
             const size_t b = ranges[ri][0], e = ranges[ri][1];
-            for (size_t r = 0; r <= MAX_ROWS; ++r)
-                out[r] = want[r] = -12345.0f;
+            for (size_t r = 0; r <= MAX_ROWS; ++r) out[r] = want[r] = -12345.0f;
             rows(&weight, x, out, b, e);
             rows_ref(&weight, x, want, b, e);
-            CHECK(memcmp(out, want, sizeof out) == 0, "%s: f32 matvec_rows cols %zu rows [%zu, %zu) differs from scalar",
-                  k->name, n, b, e);
+            CHECK(memcmp(out, want, sizeof out) == 0,
+                  "%s: f32 matvec_rows cols %zu rows [%zu, %zu) differs from scalar", k->name, n, b, e);
             if (k == scalar)
                 for (size_t r = b; r < e; ++r) {
                     const float p = plain_dot(w + r * n, x, n);
@@ -83,34 +78,31 @@ static void test_level_x16(const llmbm_kernel_table *k, const llmbm_kernel_table
     const llmbm_matvec_rows_fn rows = llmbm_kernel_matvec_rows(k, LLMBM_F32X16);
     const llmbm_matvec_rows_fn rows_ref = llmbm_kernel_matvec_rows(scalar, LLMBM_F32);
     CHECK(rows && rows_ref, "%s: no f32x16 matvec_rows", k->name);
-    if (!rows || !rows_ref)
-        return;
+    if (!rows || !rows_ref) return;
     CHECK(llmbm_relayout_scratch_bytes(LLMBM_F32X16, 300) == sizeof scratch, "f32x16 scratch bytes");
     float out[ROWS + 1], want[ROWS + 1];
     for (size_t ci = 0; ci < sizeof cols / sizeof cols[0]; ++ci) {
         const size_t n = cols[ci];
-        for (size_t i = 0; i < ROWS * n; ++i)
-            w[i] = value();
-        for (size_t i = 0; i < n; ++i)
-            x[i] = value();
+        for (size_t i = 0; i < ROWS * n; ++i) w[i] = value();
+        for (size_t i = 0; i < n; ++i) x[i] = value();
         memcpy(w16, w, ROWS * n * sizeof(float));
         llmbm_relayout(w16, ROWS, n, LLMBM_F32X16, scratch);
-        CHECK(w16[1] == (n > 1 ? w[n] : w[1]) && w16[16 * n + 2] == w[18 * n], "%s cols %zu: f32x16 is not "
-              "interleaved as quant_formats.h says", k->name, n);
+        CHECK(w16[1] == (n > 1 ? w[n] : w[1]) && w16[16 * n + 2] == w[18 * n],
+              "%s cols %zu: f32x16 is not "
+              "interleaved as quant_formats.h says",
+              k->name, n);
         const llmbm_weight plain = {.type = LLMBM_F32, .rows = ROWS, .cols = (uint32_t)n, .data = w};
         const llmbm_weight x16 = {.type = LLMBM_F32X16, .rows = ROWS, .cols = (uint32_t)n, .data = w16};
         for (size_t ri = 0; ri < sizeof ranges / sizeof ranges[0]; ++ri) {
             const size_t b = ranges[ri][0], e = ranges[ri][1];
-            for (size_t r = 0; r <= ROWS; ++r)
-                out[r] = want[r] = -12345.0f;
+            for (size_t r = 0; r <= ROWS; ++r) out[r] = want[r] = -12345.0f;
             rows(&x16, x, out, b, e);
             rows_ref(&plain, x, want, b, e);
             CHECK(memcmp(out, want, sizeof out) == 0,
                   "%s: f32x16 matvec_rows cols %zu rows [%zu, %zu) differs from scalar f32", k->name, n, b, e);
         }
         llmbm_relayout_back(w16, ROWS, n, LLMBM_F32X16, scratch);
-        CHECK(memcmp(w16, w, ROWS * n * sizeof(float)) == 0, "f32x16 cols %zu: relayout_back is not the plain rows",
-              n);
+        CHECK(memcmp(w16, w, ROWS * n * sizeof(float)) == 0, "f32x16 cols %zu: relayout_back is not the plain rows", n);
     }
 }
 
@@ -130,7 +122,6 @@ int main(void)
         test_level_x16(k, scalar);
         printf("level %s: %s\n", k->name, failures == before ? "ok" : "FAILED");
     }
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
+    if (failures) fprintf(stderr, "%d failures\n", failures);
     return failures ? 1 : 0;
 }

@@ -19,8 +19,7 @@ static void test_traits(void)
     unsigned named = 0;
     for (unsigned id = 0; id < LLMBM_TYPE_COUNT; ++id) {
         const llmbm_type_traits *t = llmbm_type_traits_of((llmbm_type)id);
-        if (!t)
-            continue;
+        if (!t) continue;
         ++named;
         CHECK(t->name && t->block_size > 0 && t->block_bytes > 0, "id %u: empty entry", id);
         const size_t row = t->has_kernels ? 4 * t->block_bytes : 0; /* 0: no kernel takes it */
@@ -53,8 +52,7 @@ static void test_traits(void)
     CHECK(llmbm_type_traits_of(LLMBM_IQ2_XXS)->vec_dot_type == LLMBM_TYPE_COUNT &&
               !llmbm_type_traits_of(LLMBM_IQ2_XXS)->is_weight && !llmbm_type_traits_of(LLMBM_IQ2_XXS)->has_kernels,
           "iq2_xxs is file-only");
-    CHECK(llmbm_row_layout(LLMBM_Q4_0) == LLMBM_Q4_0P && llmbm_row_layout(LLMBM_Q4_K) == LLMBM_Q4_K,
-          "row layouts");
+    CHECK(llmbm_row_layout(LLMBM_Q4_0) == LLMBM_Q4_0P && llmbm_row_layout(LLMBM_Q4_K) == LLMBM_Q4_K, "row layouts");
     CHECK(llmbm_act_bytes(LLMBM_IQ2_XXS, 256) == 0, "a file-only type has no activation");
 }
 
@@ -66,13 +64,11 @@ static void test_relayout_round_trip(void)
     static uint8_t rows[MAX_ROWS * COLS * 4], data[MAX_ROWS * COLS * 4], scratch[16 * COLS * 4];
     for (unsigned id = 0; id < LLMBM_TYPE_COUNT; ++id) {
         const llmbm_type_traits *t = llmbm_type_traits_of((llmbm_type)id);
-        if (!t || t->in_files)
-            continue;
+        if (!t || t->in_files) continue;
         const size_t n_rows = 2 * t->group_rows + (t->group_rows > 1 ? t->group_rows / 2 : 0);
         const size_t bytes = n_rows * llmbm_row_bytes(t->base, COLS);
         CHECK(n_rows <= MAX_ROWS && bytes <= sizeof rows, "%s: test buffer too small", t->name);
-        for (size_t i = 0; i < bytes; ++i)
-            rows[i] = (uint8_t)rng();
+        for (size_t i = 0; i < bytes; ++i) rows[i] = (uint8_t)rng();
         CHECK(llmbm_relayout_scratch_bytes((llmbm_type)id, COLS) <= sizeof scratch, "%s scratch", t->name);
         memcpy(data, rows, bytes);
         llmbm_relayout(data, n_rows, COLS, (llmbm_type)id, scratch);
@@ -112,13 +108,12 @@ static void test_layout_decision(void)
         const llmbm_kernel_table *k = llmbm_kernels_select((llmbm_isa_level)l);
         for (unsigned id = 0; id < LLMBM_TYPE_COUNT; ++id) {
             const llmbm_type_traits *t = llmbm_type_traits_of((llmbm_type)id);
-            if (!t || !t->in_files)
-                continue;
+            if (!t || !t->in_files) continue;
             for (size_t r = 0; r < sizeof row_counts / sizeof row_counts[0]; ++r) {
                 const llmbm_type got = llmbm_kernels_matrix_layout(k, (llmbm_type)id, row_counts[r]);
                 const llmbm_type want = pointer_rule(k, (llmbm_type)id, row_counts[r]);
-                CHECK(got == want, "%s: %s with %u rows: %s, the pointer rule says %s", k->name, t->name,
-                      row_counts[r], llmbm_type_traits_of(got)->name, llmbm_type_traits_of(want)->name);
+                CHECK(got == want, "%s: %s with %u rows: %s, the pointer rule says %s", k->name, t->name, row_counts[r],
+                      llmbm_type_traits_of(got)->name, llmbm_type_traits_of(want)->name);
             }
         }
         CHECK(llmbm_kernels_matrix_layout(k, LLMBM_AK42_Q8, 32) == LLMBM_AK42_Q8, "%s: ak42_q8", k->name);

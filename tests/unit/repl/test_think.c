@@ -17,26 +17,16 @@ static size_t n_shown;
 
 void plat_write(const char *text, size_t len)
 {
-    for (size_t i = 0; i < len && n_shown + 1 < sizeof shown; i++)
-        shown[n_shown++] = text[i];
+    for (size_t i = 0; i < len && n_shown + 1 < sizeof shown; i++) shown[n_shown++] = text[i];
     shown[n_shown] = 0;
 }
 
 /* The style hook marks its changes in the text: {T} dimmed, {A} answer. */
-static void style(int s)
-{
-    plat_write(s == REPL_STYLE_THINK ? "{T}" : s == REPL_STYLE_ANSWER ? "{A}" : "{?}", 3);
-}
+static void style(int s) { plat_write(s == REPL_STYLE_THINK ? "{T}" : s == REPL_STYLE_ANSWER ? "{A}" : "{?}", 3); }
 
-void *plat_alloc(size_t size)
-{
-    return malloc(size ? size : 1);
-}
+void *plat_alloc(size_t size) { return malloc(size ? size : 1); }
 
-void plat_free(void *p)
-{
-    free(p);
-}
+void plat_free(void *p) { free(p); }
 
 /* config.c's and think_forget's other calls: not reached by these tests. */
 plat_file *plat_open(const char *path, uint64_t *size)
@@ -51,15 +41,9 @@ bool plat_read(plat_file *f, uint64_t off, void *buf, size_t len)
     return false;
 }
 
-void plat_close(plat_file *f)
-{
-    (void)f;
-}
+void plat_close(plat_file *f) { (void)f; }
 
-size_t llmbm_encode_capacity(size_t n)
-{
-    return n + 8;
-}
+size_t llmbm_encode_capacity(size_t n) { return n + 8; }
 
 size_t llmbm_encode(const llmbm_tokenizer *t, const char *s, bool bos, bool eos, int32_t *out)
 {
@@ -81,7 +65,7 @@ const char *llmbm_decode(const llmbm_tokenizer *t, int32_t prev, int32_t token)
 
 /* ---- the tests ---- */
 
-static const repl_sys console = { .style = style };
+static const repl_sys console = {.style = style};
 
 /* Feeds `text` in pieces of `step` bytes through a stage in `mode`. */
 /* think_forget's history edit is the session's (tested in test_session.py). */
@@ -93,7 +77,7 @@ int llmbm_session_erase(llmbm_session *s, uint32_t from, uint32_t count, llmbm_e
 
 static const char *run(const char *mode, const chat_template *t, const char *text, size_t step)
 {
-    repl_state st = { 0 };
+    repl_state st = {0};
     st.sys = &console;
     cfg_init(&st.cfg);
     const char *why;
@@ -103,22 +87,21 @@ static const char *run(const char *mode, const chat_template *t, const char *tex
     think_stage th;
     think_begin(&th, &st, t);
     size_t len = strlen(text);
-    for (size_t i = 0; i < len; i += step)
-        think_write(&th, text + i, len - i < step ? len - i : step);
+    for (size_t i = 0; i < len; i += step) think_write(&th, text + i, len - i < step ? len - i : step);
     think_end(&th);
     return shown;
 }
 
-static const chat_template chatml = { .name = "t", .user_post = "<|im_end|>\n<|im_start|>assistant\n" };
-static const chat_template opens_think = { .name = "r1", .user_post = "<|Assistant|><think>\n" };
+static const chat_template chatml = {.name = "t", .user_post = "<|im_end|>\n<|im_start|>assistant\n"};
+static const chat_template opens_think = {.name = "r1", .user_post = "<|Assistant|><think>\n"};
 
 static void test_every_split(void)
 {
     const char *answer = "<think>\nhmm <b> </thin x\n</think>\n\nThe <answer>.";
     for (size_t step = 1; step <= strlen(answer); step++) {
-        CHECK_MSG(!strcmp(run("show", &chatml, answer, step),
-                          "{T}<think>\nhmm <b> </thin x\n</think>{A}\n\nThe <answer>."),
-                  "show, step %zu: %s", step, shown);
+        CHECK_MSG(
+            !strcmp(run("show", &chatml, answer, step), "{T}<think>\nhmm <b> </thin x\n</think>{A}\n\nThe <answer>."),
+            "show, step %zu: %s", step, shown);
         CHECK_MSG(!strcmp(run("hide", &chatml, answer, step), "{T}[thinking...] {A}The <answer>."),
                   "hide, step %zu: %s", step, shown);
     }

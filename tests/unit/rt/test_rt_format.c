@@ -27,7 +27,7 @@ static int compared;
 static void same(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void same(const char *fmt, ...)
 {
-    static const size_t caps[] = { 1100, 7, 1 };
+    static const size_t caps[] = {1100, 7, 1};
     for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
         char want[1200], got[1200];
         memset(got, 'X', sizeof got);
@@ -51,30 +51,51 @@ static const char *const int_formats[] = {
 static const char *const unsigned_formats[] = {
     "%u", "%x", "%X", "%12u", "%-12x|", "%012X", "%.5u", "%.0x", "%8.4x",
 };
-static const char *const llong_formats[] = { "%lld", "%25lld", "%-25lld|", "%025lld", "%+lld", "%.22lld", "%ld", "%li" };
-static const char *const ullong_formats[] = { "%llu", "%llx", "%llX", "%lu", "%lx", "%zu", "%zx", "%030llu", "%.21llx" };
+static const char *const llong_formats[] = {"%lld", "%25lld", "%-25lld|", "%025lld", "%+lld", "%.22lld", "%ld", "%li"};
+static const char *const ullong_formats[] = {"%llu", "%llx", "%llX", "%lu", "%lx", "%zu", "%zx", "%030llu", "%.21llx"};
 static const char *const double_formats[] = {
-    "%f",   "%.0f", "%.1f",  "%.2f",    "%.3f",     "%.17f",   "%e",      "%.0e",   "%.3e",  "%E",
-    "%g",   "%.0g", "%.1g",  "%.3g",    "%.9g",     "%.17g",   "%G",      "%10.3f", "%-12.4e|", "%+g",
-    "%012.3f", "% .2e", "%.40f", "%.25e", "%-+14.6g|", "%014g", "%F",  "%5.2f", "% f", "%.60g",
+    "%f",      "%.0f",  "%.1f",  "%.2f",  "%.3f",      "%.17f", "%e", "%.0e",   "%.3e",     "%E",
+    "%g",      "%.0g",  "%.1g",  "%.3g",  "%.9g",      "%.17g", "%G", "%10.3f", "%-12.4e|", "%+g",
+    "%012.3f", "% .2e", "%.40f", "%.25e", "%-+14.6g|", "%014g", "%F", "%5.2f",  "% f",      "%.60g",
 };
 
 static void test_integers(void)
 {
     static const long long edges[] = {
-        0, 1, -1, 9, 10, 99, 100, -100, 127, 128, -128, 255, 256, 32767, -32768, 65535, 65536,
-        INT_MAX, INT_MIN, (long long)INT_MAX + 1, UINT_MAX, LLONG_MAX, LLONG_MIN, LLONG_MIN + 1, 1000000000000ll,
+        0,
+        1,
+        -1,
+        9,
+        10,
+        99,
+        100,
+        -100,
+        127,
+        128,
+        -128,
+        255,
+        256,
+        32767,
+        -32768,
+        65535,
+        65536,
+        INT_MAX,
+        INT_MIN,
+        (long long)INT_MAX + 1,
+        UINT_MAX,
+        LLONG_MAX,
+        LLONG_MIN,
+        LLONG_MIN + 1,
+        1000000000000ll,
     };
     for (size_t i = 0; i < sizeof edges / sizeof edges[0] + 400; i++) {
-        long long v = i < sizeof edges / sizeof edges[0] ? edges[i] : (long long)(next_random() >> (next_random() % 64));
-        if (i >= sizeof edges / sizeof edges[0] && (i & 1))
-            v = -v;
-        for (size_t f = 0; f < sizeof int_formats / sizeof int_formats[0]; f++)
-            SAME(int_formats[f], (int)v);
+        long long v =
+            i < sizeof edges / sizeof edges[0] ? edges[i] : (long long)(next_random() >> (next_random() % 64));
+        if (i >= sizeof edges / sizeof edges[0] && (i & 1)) v = -v;
+        for (size_t f = 0; f < sizeof int_formats / sizeof int_formats[0]; f++) SAME(int_formats[f], (int)v);
         for (size_t f = 0; f < sizeof unsigned_formats / sizeof unsigned_formats[0]; f++)
             SAME(unsigned_formats[f], (unsigned)v);
-        for (size_t f = 0; f < sizeof llong_formats / sizeof llong_formats[0]; f++)
-            SAME(llong_formats[f], v);
+        for (size_t f = 0; f < sizeof llong_formats / sizeof llong_formats[0]; f++) SAME(llong_formats[f], v);
         for (size_t f = 0; f < sizeof ullong_formats / sizeof ullong_formats[0]; f++)
             SAME(ullong_formats[f], (unsigned long long)v);
         SAME("%hd %hu %hhd %hhu %hx", (int)v, (unsigned)v, (int)v, (unsigned)v, (unsigned)v);
@@ -88,18 +109,57 @@ static double random_double(void)
         uint64_t bits = next_random();
         double v;
         memcpy(&v, &bits, sizeof v);
-        if (isfinite(v))
-            return v;
+        if (isfinite(v)) return v;
     }
 }
 
 static void test_doubles(void)
 {
     static const double edges[] = {
-        0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 2.25, 1e-5, 10000.0, 12345.678, 3.14159, 0.1,
-        0.05, 0.95, 9.5, 99.5, 999999.5, 9.9999999, 0.00001234, 1e15, 1e16, 1e17, 1e22, 1e23, 123456789012345678.0,
-        DBL_MAX, -DBL_MAX, DBL_MIN, 4.9406564584124654e-324, 2.2250738585072009e-308, 1.8446744073709552e19,
-        9.223372036854775807e18, 0.000099999, 0.0001, 100000.0, 999999.0, 1000000.0, 5e-5, 1e100, 1e-100,
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        1.5,
+        2.5,
+        -2.5,
+        0.125,
+        0.375,
+        2.25,
+        1e-5,
+        10000.0,
+        12345.678,
+        3.14159,
+        0.1,
+        0.05,
+        0.95,
+        9.5,
+        99.5,
+        999999.5,
+        9.9999999,
+        0.00001234,
+        1e15,
+        1e16,
+        1e17,
+        1e22,
+        1e23,
+        123456789012345678.0,
+        DBL_MAX,
+        -DBL_MAX,
+        DBL_MIN,
+        4.9406564584124654e-324,
+        2.2250738585072009e-308,
+        1.8446744073709552e19,
+        9.223372036854775807e18,
+        0.000099999,
+        0.0001,
+        100000.0,
+        999999.0,
+        1000000.0,
+        5e-5,
+        1e100,
+        1e-100,
     };
     size_t n_edges = sizeof edges / sizeof edges[0];
     for (size_t i = 0; i < n_edges + 600; i++) {
@@ -110,8 +170,7 @@ static void test_doubles(void)
             v = random_double();
         else /* values of everyday size, where short precisions round */
             v = (double)(int64_t)(next_random() % 2000001 - 1000000) / (double)(1 << (next_random() % 24));
-        for (size_t f = 0; f < sizeof double_formats / sizeof double_formats[0]; f++)
-            SAME(double_formats[f], v);
+        for (size_t f = 0; f < sizeof double_formats / sizeof double_formats[0]; f++) SAME(double_formats[f], v);
         SAME("%*.*f|%.*e", (int)(i % 30), (int)(i % 7), v, (int)(i % 20), v);
     }
     SAME("%f %e %g %F %E %G", INFINITY, INFINITY, -INFINITY, INFINITY, -INFINITY, INFINITY);

@@ -8,15 +8,11 @@
 #include "check.h"
 #include "rt_string.h"
 
-static int sign(int v)
-{
-    return (v > 0) - (v < 0);
-}
+static int sign(int v) { return (v > 0) - (v < 0); }
 
 static void fill_pattern(unsigned char *p, size_t n, unsigned seed)
 {
-    for (size_t i = 0; i < n; i++)
-        p[i] = (unsigned char)(i * 131 + seed * 7 + 1);
+    for (size_t i = 0; i < n; i++) p[i] = (unsigned char)(i * 131 + seed * 7 + 1);
 }
 
 static void test_memory(void)
@@ -38,8 +34,8 @@ static void test_memory(void)
                 size_t src = dir ? off : 0, dst = dir ? 0 : off;
                 fill_pattern(b, SIZE, 4), fill_pattern(want, SIZE, 4);
                 memmove(want + dst, want + src, n);
-                CHECK_MSG(rt_move_bytes(b + dst, b + src, n) == b + dst && !memcmp(b, want, SIZE), "move %zu -> %zu, %zu bytes",
-                          src, dst, n);
+                CHECK_MSG(rt_move_bytes(b + dst, b + src, n) == b + dst && !memcmp(b, want, SIZE),
+                          "move %zu -> %zu, %zu bytes", src, dst, n);
             }
 
             fill_pattern(a, SIZE, 5), fill_pattern(b, SIZE, 5);
@@ -65,7 +61,7 @@ static void test_strings(void)
         s[n] = 0;
         CHECK(rt_strlen(s) == n && rt_strnlen(s, 5) == (n < 5 ? n : 5));
     }
-    static const char *const words[] = { "", "a", "ab", "abc", "abd", "b", "\xe9", "A", "aB" };
+    static const char *const words[] = {"", "a", "ab", "abc", "abd", "b", "\xe9", "A", "aB"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         for (size_t j = 0; j < sizeof words / sizeof words[0]; j++) {
             CHECK(sign(rt_strcmp(words[i], words[j])) == sign(strcmp(words[i], words[j])));
