@@ -24,7 +24,7 @@ static void usage(FILE *out)
           "  info MODEL                          format, hyperparameters, tensors, memory\n"
           "  tokenize MODEL [-z TOKENIZER] TEXT  token ids (no BOS), space separated\n"
           "  bench MODEL [-p 128,512] [-n 64] [-T 1,2] [-b BATCH] [-r REPEAT] [--json]\n"
-          "                                      prompt (ppN) and decode (tgN) tokens/s, GB/s, %% of read bandwidth\n"
+          "                                      prompt (ppN) and decode (tgN) tokens/s, GB/s, % of read bandwidth\n"
           "  logits [-b N] MODEL TOKEN_ID...     logits at every position, N tokens per pass (debugging, tests)\n"
           "  perplexity MODEL -f TEXT [-c CTX] [-b BATCH] [-T THREADS] [--chunks N] [-z TOKENIZER]\n"
           "             [--save-logits FILE] [--kl-base FILE]\n"
