@@ -45,13 +45,6 @@ static bool is_gguf(const uint8_t *b, uint64_t size)
     return size >= 4 && b[0] == 'G' && b[1] == 'G' && b[2] == 'U' && b[3] == 'F';
 }
 
-static void set_path(llmbm_model *m, const char *name)
-{
-    size_t n = eng_strnlen(name, sizeof m->path - 1);
-    eng_memcpy(m->path, name, n);
-    m->path[n] = 0;
-}
-
 /* Frees what a failed GGUF build allocated (not the file data). */
 static void free_partial(llmbm_model *m)
 {
@@ -79,7 +72,7 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
          * the header. */
         gguf_file g;
         if (size > SIZE_MAX || gguf_parse_memory(&g, data, (size_t)size, name, err)) return -1;
-        set_path(&m, name);
+        rt_copy_string(m.path, sizeof m.path, name);
         if (refuse_without_tensors(&g, name, err)) return -1;
         int rc = llmbm_gguf_model_build(&m, &g, (uint8_t *)data + g.data_offset, name, err);
         gguf_close(&g);
@@ -92,7 +85,7 @@ int llmbm_model_parse(llmbm_model *model, void *data, uint64_t size, const char 
     }
     m.file_data = data;
     m.file_size = size;
-    set_path(&m, name);
+    rt_copy_string(m.path, sizeof m.path, name);
     *model = m;
     return 0;
 }

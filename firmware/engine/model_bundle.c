@@ -48,13 +48,6 @@ static void free_partial(llmbm_model *m)
     eng_memset(m, 0, sizeof *m);
 }
 
-static void set_path(llmbm_model *m, const char *name)
-{
-    size_t n = eng_strnlen(name, sizeof m->path - 1);
-    eng_memcpy(m->path, name, n);
-    m->path[n] = 0;
-}
-
 /* The tensor data section into one block the model owns, so memory is the
  * file size (plat_alloc's 64-byte alignment keeps every tensor at the
  * file's general.alignment), and the model built over it. */
@@ -71,7 +64,7 @@ static int read_gguf_model(const load_run *r, plat_file *f, const gguf_file *g, 
     }
     llmbm_model m;
     eng_memset(&m, 0, sizeof m);
-    set_path(&m, r->name);
+    rt_copy_string(m.path, sizeof m.path, r->name);
     if (llmbm_gguf_model_build(&m, g, data, r->name, err)) {
         free_partial(&m);
         plat_free(data);

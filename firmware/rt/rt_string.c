@@ -60,6 +60,13 @@ size_t rt_strnlen(const char *s, size_t max)
     return n;
 }
 
+void rt_copy_string(char *dst, size_t cap, const char *src)
+{
+    size_t n = rt_strnlen(src, cap - 1);
+    rt_copy_bytes(dst, src, n);
+    dst[n] = 0;
+}
+
 int rt_strcmp(const char *a, const char *b)
 {
     const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;

@@ -26,6 +26,8 @@ int rt_compare_bytes(const void *a, const void *b, size_t n);
 
 size_t rt_strlen(const char *s);
 size_t rt_strnlen(const char *s, size_t max);
+/* src into dst[cap] (cap > 0), cut to cap - 1 bytes and always terminated. */
+void rt_copy_string(char *dst, size_t cap, const char *src);
 /* Byte-wise (unsigned char) comparison, like strcmp. */
 int rt_strcmp(const char *a, const char *b);
 bool rt_streq(const char *a, const char *b);

@@ -420,13 +420,6 @@ void gguf_close(gguf_file *g)
     rt_memset(g, 0, sizeof *g);
 }
 
-static void set_path(gguf_file *g, const char *path)
-{
-    size_t n = eng_strnlen(path, sizeof g->path - 1);
-    rt_memcpy(g->path, path, n);
-    g->path[n] = 0;
-}
-
 /* One parse attempt over buf[0, avail). 1: need a longer prefix. */
 static int attempt(gguf_file *g, uint8_t *buf, uint64_t avail, llmbm_err *err)
 {
@@ -457,7 +450,7 @@ static void shrink_meta(gguf_file *g, uint64_t buf_len)
 int gguf_parse_memory(gguf_file *g, const void *data, size_t size, const char *name, llmbm_err *err)
 {
     rt_memset(g, 0, sizeof *g);
-    set_path(g, name);
+    rt_copy_string(g->path, sizeof g->path, name);
     g->file_size = size;
     uint8_t *buf = plat_alloc(size ? size : 1);
     if (!buf) return llmbm_fail(err, "%s: out of memory for %zu bytes", g->path, size);
@@ -473,7 +466,7 @@ int gguf_parse_memory(gguf_file *g, const void *data, size_t size, const char *n
 int gguf_open_file(gguf_file *g, plat_file *f, uint64_t size, const char *name, llmbm_err *err)
 {
     rt_memset(g, 0, sizeof *g);
-    set_path(g, name);
+    rt_copy_string(g->path, sizeof g->path, name);
     g->file_size = size;
     uint8_t *buf = NULL;
     uint64_t have = 0, want = size < GGUF_FIRST_READ ? size : GGUF_FIRST_READ;

@@ -60,6 +60,10 @@ static void test_strings(void)
         memset(s, 'a', n);
         s[n] = 0;
         CHECK(rt_strlen(s) == n && rt_strnlen(s, 5) == (n < 5 ? n : 5));
+        char cut[6];
+        memset(cut, 'x', sizeof cut);
+        rt_copy_string(cut, sizeof cut, s); /* at most 5 bytes, always terminated */
+        CHECK(strlen(cut) == (n < 5 ? n : 5) && memcmp(cut, s, strlen(cut)) == 0);
     }
     static const char *const words[] = {"", "a", "ab", "abc", "abd", "b", "\xe9", "A", "aB"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
